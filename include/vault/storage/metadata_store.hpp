@@ -1,0 +1,106 @@
+#pragma once
+/// The metadata and record store: tenants, API keys, datasets, records
+/// (MVCC revisions), versions, idempotency entries.
+///
+/// Contract for every implementation (the conformance suite in
+/// tests/conformance checks it, unchanged, against each of them):
+/// - Every dataset/record/version method is scoped by tenant_id: naming a
+///   dataset of another tenant answers DatasetNotFound, exactly as for an id
+///   that does not exist.
+/// - Methods are thread-safe and blocking; callers run them on worker pools.
+/// - A method that returned success has made its change durable (it survives
+///   kill -9 of the process). Implementations may batch concurrent writers
+///   into one transaction (group commit) but acknowledge each only after the
+///   commit.
+/// - write_records is all-or-nothing: either every write of the batch is
+///   applied (with consecutive sequence numbers, in the given order) or none.
+/// - Reads "as of" a sequence number S see, for each record, the revision
+///   with seq <= S < superseded_seq; they never block and are never blocked
+///   by writers.
+/// - Failures of the backend itself map to ErrorKind::Database.
+#include "vault/core/error.hpp"
+#include "vault/storage/types.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vault::storage {
+
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+
+  // ---- tenants and API keys
+  /// Conflict if the id or the name exists.
+  virtual Status create_tenant(const Tenant& t) = 0;
+  virtual Result<Tenant> get_tenant(const std::string& id) = 0;
+  virtual Result<std::vector<Tenant>> list_tenants() = 0;
+  virtual Status create_api_key(const ApiKey& k) = 0;
+  /// ApiKeyNotFound when no key has that hash (revoked keys are returned; callers check).
+  virtual Result<ApiKey> find_api_key_by_hash(const std::string& key_hash) = 0;
+  virtual Result<std::vector<ApiKey>> list_api_keys(const std::string& tenant_id) = 0;
+  /// ApiKeyNotFound if the key is not the tenant's.
+  virtual Status revoke_api_key(const std::string& tenant_id, const std::string& key_id) = 0;
+  virtual Result<std::int64_t> count_api_keys() = 0;
+
+  // ---- datasets
+  /// Conflict if the tenant already has a dataset of that name. Returns the stored row.
+  virtual Result<Dataset> create_dataset(const Dataset& d) = 0;
+  virtual Result<Dataset> get_dataset(const std::string& tenant_id, const std::string& id) = 0;
+  /// Sorted by id ascending; at most filter.limit items, starting after filter.after_id.
+  virtual Result<std::vector<Dataset>> list_datasets(const std::string& tenant_id,
+                                                     const DatasetFilter& filter) = 0;
+  /// Applies the patch and bumps etag. ConcurrentModification if expected_etag
+  /// is set and differs; Conflict on a name clash.
+  virtual Result<Dataset> update_dataset(const std::string& tenant_id, const std::string& id,
+                                         const DatasetPatch& patch,
+                                         std::optional<std::int64_t> expected_etag) = 0;
+  /// Removes the dataset with all its records and versions.
+  virtual Status delete_dataset(const std::string& tenant_id, const std::string& id) = 0;
+
+  // ---- records
+  /// All-or-nothing batch. DatasetArchived if the dataset is archived;
+  /// Conflict (Insert of a live id), RecordNotFound, ConcurrentModification
+  /// fail the whole batch, with details.index = the failing write's position.
+  virtual Result<std::vector<RecordWriteResult>> write_records(
+      const std::string& tenant_id, const std::string& dataset_id,
+      std::vector<RecordWrite> writes) = 0;
+  /// The live revision now, or as of `as_of`. RecordNotFound if none.
+  virtual Result<Record> get_record(const std::string& tenant_id, const std::string& dataset_id,
+                                    const std::string& record_id,
+                                    std::optional<Seq> as_of = std::nullopt) = 0;
+  /// Live records in created_seq order, starting after `after_created_seq`.
+  virtual Result<RecordPage> list_records(const std::string& tenant_id,
+                                          const std::string& dataset_id,
+                                          std::optional<Seq> as_of,
+                                          std::optional<Seq> after_created_seq, int limit) = 0;
+
+  // ---- versions
+  /// Stores a version; assigns number = previous max + 1 and returns it.
+  /// The caller has computed seq, counts and hash.
+  virtual Result<Version> create_version(const std::string& tenant_id, const Version& v) = 0;
+  virtual Result<std::vector<Version>> list_versions(const std::string& tenant_id,
+                                                     const std::string& dataset_id) = 0;
+  /// VersionNotFound if absent.
+  virtual Result<Version> get_version(const std::string& tenant_id,
+                                      const std::string& dataset_id, std::int64_t number) = 0;
+
+  // ---- idempotency
+  /// Stores the entry unless one exists for (tenant_id, key); returns the stored one.
+  virtual Result<IdempotencyEntry> put_idempotency(const IdempotencyEntry& e) = 0;
+  virtual Result<std::optional<IdempotencyEntry>> get_idempotency(const std::string& tenant_id,
+                                                                  const std::string& key) = 0;
+  /// Deletes entries created before `before`; returns how many.
+  virtual Result<std::int64_t> purge_idempotency(Timestamp before) = 0;
+
+  // ---- operations
+  /// Cheap liveness check of the backend (health/ready).
+  virtual Status ping() = 0;
+  /// Schema version after migrations.
+  virtual int schema_version() const = 0;
+  /// Flushes and closes; later calls fail with Database.
+  virtual void close() = 0;
+};
+
+}  // namespace vault::storage

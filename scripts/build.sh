@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Configures (once) and builds with ninja + ccache. Usage: scripts/build.sh [BUILD_DIR] [ninja targets...]
+# Builds are serialised through a lock so that parallel sessions on a 2-core
+# machine never compile at the same time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${1:-build}; shift || true
+extra=()
+[ "${VAULT_SANITIZE:-0}" = 1 ] && extra+=(-DVAULT_SANITIZE=ON)
+[ "${VAULT_FUZZ:-0}" = 1 ] && extra+=(-DVAULT_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++)
+exec 9>/tmp/vault-build.lock
+flock 9
+if [ ! -f "$dir/build.ninja" ]; then
+  cmake -S . -B "$dir" -G Ninja "${extra[@]}" >/dev/null
+fi
+cmake --build "$dir" -- "$@"

@@ -1,0 +1,2 @@
+// Wiring of the server: placeholder until the modules land.
+int main() { return 0; }
