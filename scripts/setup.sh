@@ -12,7 +12,7 @@ PACKAGES=(
   # tests
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev python3 python3-pytest
   # test services and benchmark tools
-  wrk nginx-light procps curl
+  wrk nginx-light procps curl prometheus
 )
 
 missing=()

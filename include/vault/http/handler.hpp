@@ -32,6 +32,7 @@ struct RequestContext {
   std::string tenant_id;       ///< set after authentication
   std::string api_key_id;
   storage::Role role = storage::Role::Reader;
+  bool platform_admin = false;  ///< admin key of the system tenant
   std::chrono::steady_clock::time_point deadline;
 };
 
@@ -107,6 +108,7 @@ struct Principal {
   std::string tenant_id;
   std::string api_key_id;
   storage::Role role = storage::Role::Reader;
+  bool platform_admin = false;  ///< admin key of the system tenant
 };
 /// Given the raw bearer secret, returns the principal or an
 /// AuthenticationError. Provided by the domain layer when wiring.

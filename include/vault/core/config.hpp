@@ -1,0 +1,64 @@
+#pragma once
+/// Server configuration: defaults, then an optional YAML file, then VAULT_*
+/// environment variables, then command-line flags (later wins). Every
+/// setting has one dotted key (the YAML path), one env name and one flag.
+/// Invalid input is a ConfigurationError naming the setting and its source
+/// — vaultd exits with code 2 on it.
+#include "vault/core/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vault {
+
+struct Config {
+  // server
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  int io_threads = 2;
+  int worker_threads = 16;
+  int worker_queue_limit = 4096;
+  std::int64_t max_body_bytes = 32 << 20;
+  int max_batch_records = 10000;
+  // storage
+  std::string data_dir = "vault-data";
+  std::string database_url;  ///< default sqlite://<data_dir>/meta.db
+  std::string blob_url;      ///< default file://<abs data_dir>/blobs
+  // timeouts
+  std::chrono::milliseconds request_timeout{30000};
+  std::chrono::milliseconds idle_timeout{60000};
+  std::chrono::milliseconds shutdown_timeout{30000};  ///< timeouts.jobs.shutdown_timeout
+  // logging
+  std::string log_level = "info";
+  // idempotency
+  std::chrono::seconds idempotency_ttl{24 * 3600};
+  // secrets (environment only; never logged)
+  std::optional<std::string> bootstrap_admin_key;
+};
+
+struct ConfigSetting {
+  std::string key;   ///< "server.listen"
+  std::string env;   ///< "VAULT_LISTEN"
+  std::string flag;  ///< "--listen"
+  std::string help;
+};
+/// The settings table (for --help and the README).
+const std::vector<ConfigSetting>& config_settings();
+
+/// Loads configuration. `args` are the command-line arguments after the
+/// program name; `env` the environment (name → value). `--config FILE` (or
+/// VAULT_CONFIG) names the YAML file.
+Result<Config> load_config(const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env);
+
+/// Parses "30s", "500ms", "2m", "1h" or a bare number of seconds.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view s);
+
+/// The environment of this process as a map.
+std::map<std::string, std::string> process_environment();
+
+}  // namespace vault

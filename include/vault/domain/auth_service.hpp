@@ -1,0 +1,72 @@
+#pragma once
+/// Tenants, API keys and authentication.
+///
+/// API keys are 32 random bytes ("vk_" + base64url); only their SHA-256 is
+/// stored (a high-entropy secret needs no slow hash). Authentication results
+/// are cached briefly in process; revoking through this service evicts at
+/// once.
+#include "vault/core/error.hpp"
+#include "vault/storage/metadata_store.hpp"
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace vault::domain {
+
+inline constexpr std::string_view kSystemTenantName = "system";
+
+/// The authenticated caller.
+struct Caller {
+  std::string tenant_id;
+  std::string api_key_id;
+  storage::Role role = storage::Role::Reader;
+  bool platform_admin = false;  ///< admin key of the system tenant
+};
+
+struct CreatedKey {
+  storage::ApiKey key;
+  std::string secret;  ///< shown once, never stored
+};
+
+class AuthService {
+ public:
+  explicit AuthService(storage::MetadataStore& store,
+                       std::chrono::milliseconds cache_ttl = std::chrono::seconds(5));
+
+  /// On a store with no API keys: creates the system tenant and its admin
+  /// key (the given secret, or a new random one). Returns the secret when it
+  /// was generated here (to print once), nullopt when given or not needed.
+  Result<std::optional<std::string>> bootstrap(const std::optional<std::string>& given_secret);
+
+  /// AuthenticationError for unknown or revoked keys.
+  Result<Caller> authenticate(std::string_view secret);
+
+  Result<storage::Tenant> create_tenant(const std::string& name);
+  Result<storage::Tenant> get_tenant(const std::string& id);
+  Result<std::vector<storage::Tenant>> list_tenants();
+
+  Result<CreatedKey> create_key(const std::string& tenant_id, const std::string& name,
+                                storage::Role role);
+  Result<std::vector<storage::ApiKey>> list_keys(const std::string& tenant_id);
+  Status revoke_key(const std::string& tenant_id, const std::string& key_id);
+
+  static std::string hash_secret(std::string_view secret);
+
+ private:
+  Result<CreatedKey> create_key_with_secret(const std::string& tenant_id, const std::string& name,
+                                            storage::Role role, std::string secret);
+  struct CacheEntry {
+    Caller caller;
+    std::chrono::steady_clock::time_point expires;
+  };
+  storage::MetadataStore& store_;
+  std::chrono::milliseconds ttl_;
+  std::mutex mu_;
+  std::unordered_map<std::string, CacheEntry> cache_;  // key: secret hash
+  std::string system_tenant_id_;
+};
+
+}  // namespace vault::domain

@@ -1,0 +1,117 @@
+#pragma once
+/// Records: single writes, batches, streamed JSONL import/export, and reads
+/// of the current state or as of a version. Every write goes through
+/// prepare() (parse → object check → dataset schema → RecordInspector →
+/// PayloadCodec::seal); every read through PayloadCodec::open.
+#include "vault/core/error.hpp"
+#include "vault/domain/dataset_service.hpp"
+#include "vault/domain/seams.hpp"
+#include "vault/storage/metadata_store.hpp"
+
+#include <boost/json/array.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vault::domain {
+
+struct RecordView {
+  std::string id;
+  std::int64_t revision = 0;
+  std::string payload;  ///< plaintext JSON object text, exactly as written
+  storage::Timestamp created_at = 0;
+  storage::Timestamp updated_at = 0;
+};
+
+struct RecordPageView {
+  std::vector<RecordView> items;
+  std::optional<std::string> next_cursor;
+};
+
+struct ImportLineError {
+  std::int64_t line = 0;
+  Error error;
+};
+
+struct ImportReport {
+  std::int64_t lines = 0;  ///< non-blank lines seen
+  std::int64_t imported = 0;
+  std::int64_t failed = 0;
+  std::vector<ImportLineError> errors;  ///< the first kMaxReportedErrors
+  bool errors_truncated = false;
+  static constexpr std::size_t kMaxReportedErrors = 100;
+};
+
+/// A validated export: which dataset, at which sequence number.
+struct ExportPlan {
+  storage::Dataset dataset;
+  storage::Seq as_of = 0;
+};
+
+struct RecordLimits {
+  int max_batch_records = 10000;
+  int import_batch_records = 1000;
+  std::size_t import_batch_bytes = 4 << 20;
+  std::size_t max_record_bytes = 16 << 20;
+};
+
+class RecordService {
+ public:
+  RecordService(storage::MetadataStore& store, DatasetService& datasets, PayloadCodec& codec,
+                RecordInspector* inspector, RecordLimits limits);
+
+  Result<RecordView> create(const std::string& tenant_id, const std::string& dataset_id,
+                            std::string_view body);
+  /// Create-or-replace under a client-chosen id. The bool is true when created.
+  Result<std::pair<RecordView, bool>> put(const std::string& tenant_id,
+                                          const std::string& dataset_id,
+                                          const std::string& record_id, std::string_view body,
+                                          std::optional<std::int64_t> if_match);
+  Result<RecordView> get(const std::string& tenant_id, const std::string& dataset_id,
+                         const std::string& record_id, std::optional<std::int64_t> version);
+  Status remove(const std::string& tenant_id, const std::string& dataset_id,
+                const std::string& record_id, std::optional<std::int64_t> if_match);
+  Result<RecordPageView> list(const std::string& tenant_id, const std::string& dataset_id,
+                              std::optional<std::int64_t> version,
+                              const std::optional<std::string>& cursor, int limit);
+  /// All or nothing; returns the new ids in order.
+  Result<std::vector<std::string>> batch(const std::string& tenant_id,
+                                         const std::string& dataset_id,
+                                         const boost::json::array& records);
+  /// Streams JSONL from `next_chunk` (nullopt = end) in constant memory.
+  /// Bad lines are reported, good lines stored in batches.
+  Result<ImportReport> import(const std::string& tenant_id, const std::string& dataset_id,
+                              const std::function<std::optional<std::string_view>()>& next_chunk);
+  /// Validates dataset and version before any byte is streamed.
+  Result<ExportPlan> plan_export(const std::string& tenant_id, const std::string& dataset_id,
+                                 std::optional<std::int64_t> version);
+  /// Writes each record's bytes + '\n' in creation order, in chunks.
+  Status run_export(const ExportPlan& plan, const std::function<void(std::string_view)>& write);
+
+  /// Visits every live record as of `as_of` in creation order (plaintext).
+  Status scan(const storage::Dataset& d, storage::Seq as_of,
+              const std::function<void(const std::string& id, const std::string& payload)>& visit);
+
+  /// The snapshot sequence number of version `number` (VersionNotFound).
+  Result<storage::Seq> version_seq(const std::string& tenant_id, const std::string& dataset_id,
+                                   std::int64_t number);
+
+  static Status validate_record_id(const std::string& id);
+
+ private:
+  Result<std::string> prepare(const storage::Dataset& d, const JsonSchema* schema,
+                              std::string_view text, const std::string& record_id);
+  Result<RecordView> open(const storage::Dataset& d, storage::Record&& r);
+  Result<storage::Dataset> writable_dataset(const std::string& tenant_id,
+                                            const std::string& dataset_id);
+
+  storage::MetadataStore& store_;
+  DatasetService& datasets_;
+  PayloadCodec& codec_;
+  RecordInspector* inspector_;
+  RecordLimits limits_;
+};
+
+}  // namespace vault::domain

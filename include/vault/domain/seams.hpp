@@ -1,0 +1,53 @@
+#pragma once
+/// Extension points of the record write/read path.
+///
+/// - PayloadCodec: the ONE place stored record bytes pass through. The
+///   encryption-at-rest issue replaces PlainPayloadCodec with envelope
+///   encryption (AAD = tenant|dataset|record).
+/// - RecordInspector: the ONE place every record write passes through before
+///   it is stored (PII/secret scanning and the dataset policy plug in here).
+#include "vault/core/error.hpp"
+#include "vault/storage/types.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace vault::domain {
+
+struct PayloadContext {
+  const std::string& tenant_id;
+  const std::string& dataset_id;
+  const std::string& record_id;
+};
+
+class PayloadCodec {
+ public:
+  virtual ~PayloadCodec() = default;
+  /// Plaintext record bytes → bytes to store.
+  virtual Result<std::string> seal(const PayloadContext& ctx, std::string_view plaintext) = 0;
+  /// Stored bytes → plaintext; DecryptionOperation on failure.
+  virtual Result<std::string> open(const PayloadContext& ctx, std::string_view stored) = 0;
+  /// True when open() is the identity (lets readers skip a copy).
+  virtual bool is_identity() const { return false; }
+};
+
+/// Stores plaintext as is (until encryption at rest lands).
+class PlainPayloadCodec final : public PayloadCodec {
+ public:
+  Result<std::string> seal(const PayloadContext&, std::string_view p) override { return std::string(p); }
+  Result<std::string> open(const PayloadContext&, std::string_view s) override { return std::string(s); }
+  bool is_identity() const override { return true; }
+};
+
+class RecordInspector {
+ public:
+  virtual ~RecordInspector() = default;
+  /// Called for every record about to be written, after parsing and schema
+  /// validation. May reject (returning an error) or rewrite `payload`.
+  virtual Status inspect(const storage::Dataset& dataset, const boost::json::object& record,
+                         std::string& payload) = 0;
+};
+
+}  // namespace vault::domain

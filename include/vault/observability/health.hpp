@@ -1,0 +1,114 @@
+#pragma once
+/// Health checks (readiness), startup progress and the shutdown flag that
+/// the /health/* endpoints report.
+#include "vault/core/error.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace vault::obs {
+
+/// Outcome of one check in a report.
+struct CheckResult {
+  std::string name;
+  std::string status;  ///< "ok" | "failed" | "timeout"
+  bool critical = true;
+  double latency_ms = 0;
+  std::string message;  ///< the error's message when not ok ("" when ok)
+};
+
+/// Aggregate readiness.
+struct HealthReport {
+  std::string status;  ///< "ok" | "degraded" | "not_ready"
+  std::vector<CheckResult> checks;
+  std::int64_t timestamp_micros = 0;
+  /// 200 for ok/degraded, 503 for not_ready.
+  int http_status() const { return status == "not_ready" ? 503 : 200; }
+  /// {"status","checks":{name:{"status","critical","latency_ms","message"}},"timestamp"}
+  boost::json::value to_json() const;
+};
+
+struct StartupStep {
+  std::string name;
+  std::string status;  ///< "ok" | "failed" (or anything the caller records)
+  double duration_ms = 0;
+};
+
+struct StartupReport {
+  bool started = false;
+  std::vector<StartupStep> steps;
+  double duration_ms = 0;  ///< since the registry was created (until started)
+  int http_status() const { return started ? 200 : 503; }
+  /// {"status": "started"|"starting", "steps": [...], "duration_ms"}
+  boost::json::value to_json() const;
+};
+
+/// Thread-safe. Checks run in parallel, each on its own thread, bounded by
+/// its timeout: a check that does not return in time is reported as
+/// "timeout" and, while it is still running, is not started again (so a
+/// hung dependency never piles up threads).
+///
+/// Readiness is "not_ready" until mark_started() and from
+/// set_shutting_down() on; "not_ready" when a critical check fails,
+/// "degraded" when only non-critical ones fail, else "ok".
+class HealthRegistry {
+ public:
+  using Check = std::function<Status()>;
+
+  HealthRegistry();
+  ~HealthRegistry();
+  HealthRegistry(const HealthRegistry&) = delete;
+  HealthRegistry& operator=(const HealthRegistry&) = delete;
+
+  /// Adds (or replaces) a named check.
+  void add(std::string name, Check check, bool critical = true,
+           std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+  /// Runs every check in parallel; returns within about the largest timeout.
+  HealthReport check_all();
+
+  void set_shutting_down() noexcept;
+  bool shutting_down() const noexcept;
+
+  /// Records a finished startup step.
+  void record_step(std::string name, std::string status, std::chrono::nanoseconds duration);
+  /// Times the step from construction to destruction (or finish()).
+  class StepTimer {
+   public:
+    StepTimer(HealthRegistry& h, std::string name);
+    ~StepTimer();
+    StepTimer(const StepTimer&) = delete;
+    StepTimer& operator=(const StepTimer&) = delete;
+    void finish(std::string status = "ok");
+
+   private:
+    HealthRegistry* h_;
+    std::string name_;
+    std::chrono::steady_clock::time_point start_;
+    bool done_ = false;
+  };
+  StepTimer step(std::string name) { return StepTimer(*this, std::move(name)); }
+
+  void mark_started();
+  bool started() const;
+  StartupReport startup() const;
+
+ private:
+  struct Entry;
+  mutable std::mutex mu_;
+  std::vector<std::shared_ptr<Entry>> checks_;
+  std::vector<StartupStep> steps_;
+  std::chrono::steady_clock::time_point created_;
+  double startup_ms_ = 0;
+  bool started_ = false;
+  std::atomic<bool> shutting_down_{false};
+};
+
+}  // namespace vault::obs

@@ -1,0 +1,21 @@
+#pragma once
+/// Backends chosen by URL (VAULT_DATABASE_URL, VAULT_BLOB_URL).
+#include "vault/core/error.hpp"
+#include "vault/storage/blob_store.hpp"
+#include "vault/storage/metadata_store.hpp"
+
+#include <memory>
+#include <string>
+
+namespace vault::storage {
+
+/// `sqlite:///abs/path/meta.db` or `sqlite://relative/path.db` (parent
+/// directories are created). Configuration error for an unknown scheme or a
+/// malformed URL; Database if the backend cannot be opened.
+Result<std::unique_ptr<MetadataStore>> open_metadata_store(const std::string& url);
+
+/// `file:///abs/dir` (created if missing). Configuration error for an
+/// unknown scheme or a malformed URL; BlobStorage if the directory is unusable.
+Result<std::unique_ptr<BlobStore>> open_blob_store(const std::string& url);
+
+}  // namespace vault::storage

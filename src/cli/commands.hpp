@@ -1,0 +1,21 @@
+#pragma once
+/// Registration of the CLI subcommands, one function per resource family
+/// (commands_*.cpp). Each leaf subcommand stores its work in `ctx.action`.
+#include "cli/context.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace vault::cli {
+
+void add_status_command(CLI::App& root, Context& ctx);
+void add_dataset_commands(CLI::App& root, Context& ctx);
+void add_record_commands(CLI::App& root, Context& ctx);
+/// `records import` and `records export` under the `records` subcommand.
+void add_record_transfer_commands(CLI::App& records, Context& ctx);
+void add_version_commands(CLI::App& root, Context& ctx);
+void add_admin_commands(CLI::App& root, Context& ctx);  ///< tenants, api-keys
+
+/// Builds the whole command tree (global options, footer, subcommands).
+void build_cli(CLI::App& app, Context& ctx);
+
+}  // namespace vault::cli

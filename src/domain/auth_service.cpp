@@ -1,0 +1,116 @@
+#include "vault/domain/auth_service.hpp"
+
+#include "vault/core/ids.hpp"
+
+#include <algorithm>
+
+namespace vault::domain {
+namespace {
+
+bool valid_name(const std::string& n) {
+  if (n.empty() || n.size() > 128) return false;
+  return std::all_of(n.begin(), n.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+}  // namespace
+
+AuthService::AuthService(storage::MetadataStore& store, std::chrono::milliseconds cache_ttl)
+    : store_(store), ttl_(cache_ttl) {}
+
+std::string AuthService::hash_secret(std::string_view secret) { return sha256_hex(secret); }
+
+Result<std::optional<std::string>> AuthService::bootstrap(const std::optional<std::string>& given) {
+  auto tenants = store_.list_tenants();
+  if (!tenants) return std::unexpected(tenants.error());
+  for (const auto& t : *tenants)
+    if (t.name == kSystemTenantName) system_tenant_id_ = t.id;
+  auto n = store_.count_api_keys();
+  if (!n) return std::unexpected(n.error());
+  if (*n > 0) return std::optional<std::string>{};
+  if (system_tenant_id_.empty()) {
+    auto t = create_tenant(std::string(kSystemTenantName));
+    if (!t) return std::unexpected(t.error());
+    system_tenant_id_ = t->id;
+  }
+  const std::string secret = given ? *given : "vk_" + random_token(32);
+  auto k = create_key_with_secret(system_tenant_id_, "bootstrap-admin", storage::Role::Admin, secret);
+  if (!k) return std::unexpected(k.error());
+  return given ? std::optional<std::string>{} : std::optional<std::string>{secret};
+}
+
+Result<Caller> AuthService::authenticate(std::string_view secret) {
+  if (secret.empty() || secret.size() > 512)
+    return fail(ErrorKind::Authentication, "missing or invalid API key");
+  const std::string h = hash_secret(secret);
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lk(mu_);
+    if (auto it = cache_.find(h); it != cache_.end() && it->second.expires > now)
+      return it->second.caller;
+  }
+  auto k = store_.find_api_key_by_hash(h);
+  if (!k) {
+    if (k.error().kind() == ErrorKind::ApiKeyNotFound)
+      return fail(ErrorKind::Authentication, "missing or invalid API key");
+    return std::unexpected(k.error());
+  }
+  if (k->revoked) return fail(ErrorKind::Authentication, "the API key has been revoked");
+  Caller c{k->tenant_id, k->id, k->role,
+           k->role == storage::Role::Admin && k->tenant_id == system_tenant_id_};
+  std::lock_guard lk(mu_);
+  if (cache_.size() > 10000) cache_.clear();
+  cache_[h] = CacheEntry{c, now + ttl_};
+  return c;
+}
+
+Result<storage::Tenant> AuthService::create_tenant(const std::string& name) {
+  if (!valid_name(name))
+    return fail(ErrorKind::Validation, "tenant name must be 1-128 characters of [A-Za-z0-9._-]",
+                {{"field", "name"}});
+  storage::Tenant t{new_id("tn"), name, "active", now_micros()};
+  if (auto s = store_.create_tenant(t); !s) return std::unexpected(s.error());
+  return t;
+}
+
+Result<storage::Tenant> AuthService::get_tenant(const std::string& id) { return store_.get_tenant(id); }
+
+Result<std::vector<storage::Tenant>> AuthService::list_tenants() { return store_.list_tenants(); }
+
+Result<CreatedKey> AuthService::create_key(const std::string& tenant_id, const std::string& name,
+                                           storage::Role role) {
+  if (!valid_name(name))
+    return fail(ErrorKind::Validation, "key name must be 1-128 characters of [A-Za-z0-9._-]",
+                {{"field", "name"}});
+  if (auto t = store_.get_tenant(tenant_id); !t) return std::unexpected(t.error());
+  return create_key_with_secret(tenant_id, name, role, "vk_" + random_token(32));
+}
+
+Result<CreatedKey> AuthService::create_key_with_secret(const std::string& tenant_id,
+                                                       const std::string& name,
+                                                       storage::Role role, std::string secret) {
+  storage::ApiKey k;
+  k.id = new_id("key");
+  k.tenant_id = tenant_id;
+  k.name = name;
+  k.role = role;
+  k.key_hash = hash_secret(secret);
+  k.prefix = secret.substr(0, std::min<std::size_t>(8, secret.size()));
+  k.created_at = now_micros();
+  if (auto s = store_.create_api_key(k); !s) return std::unexpected(s.error());
+  return CreatedKey{k, std::move(secret)};
+}
+
+Result<std::vector<storage::ApiKey>> AuthService::list_keys(const std::string& tenant_id) {
+  return store_.list_api_keys(tenant_id);
+}
+
+Status AuthService::revoke_key(const std::string& tenant_id, const std::string& key_id) {
+  if (auto s = store_.revoke_api_key(tenant_id, key_id); !s) return s;
+  std::lock_guard lk(mu_);
+  std::erase_if(cache_, [&](const auto& kv) { return kv.second.caller.api_key_id == key_id; });
+  return {};
+}
+
+}  // namespace vault::domain

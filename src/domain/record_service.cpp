@@ -1,0 +1,350 @@
+#include "vault/domain/record_service.hpp"
+
+#include "vault/core/ids.hpp"
+#include "vault/domain/cursor.hpp"
+#include "vault/domain/json_schema.hpp"
+#include "vault/domain/jsonl.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <future>
+
+namespace vault::domain {
+namespace {
+
+constexpr std::string_view kCursorKind = "rec";
+
+}  // namespace
+
+RecordService::RecordService(storage::MetadataStore& store, DatasetService& datasets,
+                             PayloadCodec& codec, RecordInspector* inspector, RecordLimits limits)
+    : store_(store), datasets_(datasets), codec_(codec), inspector_(inspector), limits_(limits) {}
+
+Status RecordService::validate_record_id(const std::string& id) {
+  const bool ok = !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
+  });
+  if (!ok)
+    return fail(ErrorKind::InvalidIdentifier,
+                "record id must be 1-128 characters of [A-Za-z0-9._:-]", {{"field", "id"}});
+  return {};
+}
+
+Result<storage::Dataset> RecordService::writable_dataset(const std::string& tenant_id,
+                                                         const std::string& dataset_id) {
+  auto d = datasets_.get(tenant_id, dataset_id);
+  if (!d) return d;
+  if (d->status == "archived")
+    return fail(ErrorKind::DatasetArchived, "the dataset is archived; restore it before writing",
+                {{"dataset_id", dataset_id}});
+  return d;
+}
+
+Result<std::string> RecordService::prepare(const storage::Dataset& d, const JsonSchema* schema,
+                                           std::string_view text, const std::string& record_id) {
+  if (text.size() > limits_.max_record_bytes)
+    return fail(ErrorKind::PayloadTooLarge, "record exceeds the maximum record size",
+                {{"limit_bytes", limits_.max_record_bytes}});
+  auto obj = parse_record(text);
+  if (!obj) return std::unexpected(obj.error());
+  if (schema)
+    if (auto s = schema->validate(*obj); !s) return std::unexpected(s.error());
+  std::string payload(text);
+  if (inspector_)
+    if (auto s = inspector_->inspect(d, *obj, payload); !s) return std::unexpected(s.error());
+  return codec_.seal(PayloadContext{d.tenant_id, d.id, record_id}, payload);
+}
+
+Result<RecordView> RecordService::open(const storage::Dataset& d, storage::Record&& r) {
+  RecordView v{std::move(r.id), r.revision, {}, r.created_at, r.updated_at};
+  if (codec_.is_identity()) {
+    v.payload = std::move(r.payload);
+  } else {
+    auto p = codec_.open(PayloadContext{d.tenant_id, d.id, v.id}, r.payload);
+    if (!p) return std::unexpected(p.error());
+    v.payload = std::move(*p);
+  }
+  return v;
+}
+
+Result<RecordView> RecordService::create(const std::string& tenant_id, const std::string& dataset_id,
+                                         std::string_view body) {
+  auto d = writable_dataset(tenant_id, dataset_id);
+  if (!d) return std::unexpected(d.error());
+  auto schema = datasets_.schema_of(*d);
+  if (!schema) return std::unexpected(schema.error());
+  std::string id = new_id("rec");
+  auto payload = prepare(*d, schema->get(), body, id);
+  if (!payload) return std::unexpected(payload.error());
+  std::vector<storage::RecordWrite> w(1);
+  w[0] = {storage::RecordWrite::Op::Insert, id, std::move(*payload), std::nullopt};
+  auto res = store_.write_records(tenant_id, dataset_id, std::move(w));
+  if (!res) return std::unexpected(res.error());
+  const auto now = now_micros();
+  return RecordView{id, res->front().revision, std::string(body), now, now};
+}
+
+Result<std::pair<RecordView, bool>> RecordService::put(const std::string& tenant_id,
+                                                       const std::string& dataset_id,
+                                                       const std::string& record_id,
+                                                       std::string_view body,
+                                                       std::optional<std::int64_t> if_match) {
+  if (auto s = validate_record_id(record_id); !s) return std::unexpected(s.error());
+  auto d = writable_dataset(tenant_id, dataset_id);
+  if (!d) return std::unexpected(d.error());
+  auto schema = datasets_.schema_of(*d);
+  if (!schema) return std::unexpected(schema.error());
+  auto payload = prepare(*d, schema->get(), body, record_id);
+  if (!payload) return std::unexpected(payload.error());
+  std::vector<storage::RecordWrite> w(1);
+  w[0] = {if_match ? storage::RecordWrite::Op::Replace : storage::RecordWrite::Op::Upsert, record_id,
+          std::move(*payload), if_match};
+  auto res = store_.write_records(tenant_id, dataset_id, std::move(w));
+  if (!res) return std::unexpected(res.error());
+  auto r = store_.get_record(tenant_id, dataset_id, record_id, res->front().seq);
+  if (!r) return std::unexpected(r.error());
+  auto v = open(*d, std::move(*r));
+  if (!v) return std::unexpected(v.error());
+  return std::make_pair(std::move(*v), res->front().created);
+}
+
+Result<storage::Seq> RecordService::version_seq(const std::string& tenant_id,
+                                                const std::string& dataset_id, std::int64_t number) {
+  auto v = store_.get_version(tenant_id, dataset_id, number);
+  if (!v) return std::unexpected(v.error());
+  return v->seq;
+}
+
+Result<RecordView> RecordService::get(const std::string& tenant_id, const std::string& dataset_id,
+                                      const std::string& record_id,
+                                      std::optional<std::int64_t> version) {
+  if (auto s = validate_record_id(record_id); !s) return std::unexpected(s.error());
+  auto d = datasets_.get(tenant_id, dataset_id);
+  if (!d) return std::unexpected(d.error());
+  std::optional<storage::Seq> as_of;
+  if (version) {
+    auto s = version_seq(tenant_id, dataset_id, *version);
+    if (!s) return std::unexpected(s.error());
+    as_of = *s;
+  }
+  auto r = store_.get_record(tenant_id, dataset_id, record_id, as_of);
+  if (!r) return std::unexpected(r.error());
+  return open(*d, std::move(*r));
+}
+
+Status RecordService::remove(const std::string& tenant_id, const std::string& dataset_id,
+                             const std::string& record_id, std::optional<std::int64_t> if_match) {
+  if (auto s = validate_record_id(record_id); !s) return s;
+  auto d = writable_dataset(tenant_id, dataset_id);
+  if (!d) return std::unexpected(d.error());
+  std::vector<storage::RecordWrite> w(1);
+  w[0] = {storage::RecordWrite::Op::Delete, record_id, {}, if_match};
+  auto res = store_.write_records(tenant_id, dataset_id, std::move(w));
+  if (!res) return std::unexpected(res.error());
+  return {};
+}
+
+Result<RecordPageView> RecordService::list(const std::string& tenant_id,
+                                           const std::string& dataset_id,
+                                           std::optional<std::int64_t> version,
+                                           const std::optional<std::string>& cursor, int limit) {
+  std::optional<storage::Seq> after;
+  if (cursor) {
+    auto c = decode_int_cursor(kCursorKind, *cursor);
+    if (!c) return std::unexpected(c.error());
+    after = *c;
+  }
+  auto d = datasets_.get(tenant_id, dataset_id);
+  if (!d) return std::unexpected(d.error());
+  std::optional<storage::Seq> as_of;
+  if (version) {
+    auto s = version_seq(tenant_id, dataset_id, *version);
+    if (!s) return std::unexpected(s.error());
+    as_of = *s;
+  }
+  auto page = store_.list_records(tenant_id, dataset_id, as_of, after, limit);
+  if (!page) return std::unexpected(page.error());
+  RecordPageView out;
+  out.items.reserve(page->items.size());
+  for (auto& r : page->items) {
+    auto v = open(*d, std::move(r));
+    if (!v) return std::unexpected(v.error());
+    out.items.push_back(std::move(*v));
+  }
+  if (page->next_after) out.next_cursor = encode_cursor(kCursorKind, std::to_string(*page->next_after));
+  return out;
+}
+
+Result<std::vector<std::string>> RecordService::batch(const std::string& tenant_id,
+                                                      const std::string& dataset_id,
+                                                      const boost::json::array& records) {
+  if (records.size() > static_cast<std::size_t>(limits_.max_batch_records))
+    return fail(ErrorKind::PayloadTooLarge,
+                "a batch holds at most " + std::to_string(limits_.max_batch_records) + " records",
+                {{"limit", limits_.max_batch_records}, {"count", records.size()}});
+  auto d = writable_dataset(tenant_id, dataset_id);
+  if (!d) return std::unexpected(d.error());
+  auto schema = datasets_.schema_of(*d);
+  if (!schema) return std::unexpected(schema.error());
+  std::vector<storage::RecordWrite> writes;
+  std::vector<std::string> ids;
+  writes.reserve(records.size());
+  ids.reserve(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    std::string id = new_id("rec");
+    auto payload = prepare(*d, schema->get(), boost::json::serialize(records[i]), id);
+    if (!payload) {
+      Error e = payload.error();
+      e.details()["index"] = i;
+      return std::unexpected(e);
+    }
+    ids.push_back(id);
+    writes.push_back({storage::RecordWrite::Op::Insert, std::move(id), std::move(*payload), std::nullopt});
+  }
+  auto res = store_.write_records(tenant_id, dataset_id, std::move(writes));
+  if (!res) return std::unexpected(res.error());
+  return ids;
+}
+
+Result<ImportReport> RecordService::import(
+    const std::string& tenant_id, const std::string& dataset_id,
+    const std::function<std::optional<std::string_view>()>& next_chunk) {
+  auto d = writable_dataset(tenant_id, dataset_id);
+  if (!d) return std::unexpected(d.error());
+  auto schema_r = datasets_.schema_of(*d);
+  if (!schema_r) return std::unexpected(schema_r.error());
+  const JsonSchema* schema = schema_r->get();
+
+  ImportReport report;
+  std::vector<storage::RecordWrite> pending;
+  std::size_t pending_bytes = 0;
+  // One batch is committed in the background while the next one is parsed.
+  std::future<Result<std::vector<storage::RecordWriteResult>>> in_flight;
+  std::int64_t in_flight_count = 0;
+  std::optional<Error> fatal;
+
+  auto note_error = [&](std::int64_t line, Error e) {
+    ++report.failed;
+    if (report.errors.size() < ImportReport::kMaxReportedErrors)
+      report.errors.push_back({line, std::move(e)});
+    else
+      report.errors_truncated = true;
+  };
+  auto settle = [&]() {
+    if (!in_flight.valid()) return;
+    auto r = in_flight.get();
+    if (r) report.imported += in_flight_count;
+    else if (!fatal) fatal = r.error();
+    in_flight_count = 0;
+  };
+  auto flush = [&]() {
+    if (pending.empty()) return;
+    settle();
+    if (fatal) return;
+    in_flight_count = static_cast<std::int64_t>(pending.size());
+    in_flight = std::async(std::launch::async,
+                           [this, &tenant_id, &dataset_id, batch = std::move(pending)]() mutable {
+                             return store_.write_records(tenant_id, dataset_id, std::move(batch));
+                           });
+    pending.clear();
+    pending.reserve(limits_.import_batch_records);
+    pending_bytes = 0;
+  };
+
+  JsonlSplitter splitter(
+      [&](std::string_view line, std::int64_t number) {
+        if (fatal) return;
+        if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;  // blank line
+        ++report.lines;
+        std::string id = new_id("rec");
+        auto payload = prepare(*d, schema, line, id);
+        if (!payload) return note_error(number, payload.error());
+        pending_bytes += payload->size();
+        pending.push_back({storage::RecordWrite::Op::Insert, std::move(id), std::move(*payload), std::nullopt});
+        if (pending.size() >= static_cast<std::size_t>(limits_.import_batch_records) ||
+            pending_bytes >= limits_.import_batch_bytes)
+          flush();
+      },
+      [&](std::int64_t number, std::size_t length) {
+        ++report.lines;
+        note_error(number, Error(ErrorKind::PayloadTooLarge, "line exceeds the maximum record size",
+                                 {{"length", length}}));
+      },
+      limits_.max_record_bytes);
+
+  try {
+    while (!fatal) {
+      auto chunk = next_chunk();
+      if (!chunk) break;
+      splitter.feed(*chunk);
+    }
+    if (!fatal) splitter.finish();
+    flush();
+    settle();
+  } catch (...) {
+    if (in_flight.valid()) in_flight.wait();
+    throw;
+  }
+  if (fatal) {
+    Error e = *fatal;
+    e.details()["imported"] = report.imported;
+    e.details()["lines"] = report.lines;
+    return std::unexpected(e);
+  }
+  return report;
+}
+
+Result<ExportPlan> RecordService::plan_export(const std::string& tenant_id,
+                                              const std::string& dataset_id,
+                                              std::optional<std::int64_t> version) {
+  auto d = datasets_.get(tenant_id, dataset_id);
+  if (!d) return std::unexpected(d.error());
+  ExportPlan plan{*d, d->seq};
+  if (version) {
+    auto s = version_seq(tenant_id, dataset_id, *version);
+    if (!s) return std::unexpected(s.error());
+    plan.as_of = *s;
+  }
+  return plan;
+}
+
+Status RecordService::scan(const storage::Dataset& d, storage::Seq as_of,
+                           const std::function<void(const std::string&, const std::string&)>& visit) {
+  std::optional<storage::Seq> after;
+  for (;;) {
+    auto page = store_.list_records(d.tenant_id, d.id, as_of, after, 1000);
+    if (!page) return std::unexpected(page.error());
+    for (auto& r : page->items) {
+      if (codec_.is_identity()) {
+        visit(r.id, r.payload);
+      } else {
+        auto p = codec_.open(PayloadContext{d.tenant_id, d.id, r.id}, r.payload);
+        if (!p) return std::unexpected(p.error());
+        visit(r.id, *p);
+      }
+    }
+    if (!page->next_after) return {};
+    after = page->next_after;
+  }
+}
+
+Status RecordService::run_export(const ExportPlan& plan,
+                                 const std::function<void(std::string_view)>& write) {
+  std::string buf;
+  constexpr std::size_t kChunk = 256 << 10;
+  buf.reserve(kChunk + (64 << 10));
+  auto s = scan(plan.dataset, plan.as_of, [&](const std::string&, const std::string& payload) {
+    buf += payload;
+    buf += '\n';
+    if (buf.size() >= kChunk) {
+      write(buf);
+      buf.clear();
+    }
+  });
+  if (!s) return s;
+  if (!buf.empty()) write(buf);
+  return {};
+}
+
+}  // namespace vault::domain

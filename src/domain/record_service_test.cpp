@@ -1,0 +1,221 @@
+// Domain services over the real SQLite store (a temp directory per test).
+#include "vault/domain/auth_service.hpp"
+#include "vault/domain/dataset_service.hpp"
+#include "vault/domain/record_service.hpp"
+#include "vault/domain/version_service.hpp"
+#include "vault/storage/factory.hpp"
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+namespace vault::domain {
+namespace {
+
+class DomainTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("vault_domain_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    auto s = storage::open_metadata_store("sqlite://" + (dir_ / "meta.db").string());
+    ASSERT_TRUE(s) << s.error().message();
+    store_ = std::move(*s);
+    auth_ = std::make_unique<AuthService>(*store_);
+    datasets_ = std::make_unique<DatasetService>(*store_);
+    records_ = std::make_unique<RecordService>(*store_, *datasets_, codec_, nullptr, RecordLimits{});
+    versions_ = std::make_unique<VersionService>(*store_, *datasets_, *records_);
+    auto t = auth_->create_tenant("acme");
+    ASSERT_TRUE(t);
+    tenant_ = t->id;
+  }
+  void TearDown() override {
+    versions_.reset();
+    records_.reset();
+    datasets_.reset();
+    auth_.reset();
+    if (store_) store_->close();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::string make_dataset(const std::string& name, std::optional<std::string> schema = {}) {
+    NewDataset nd{name, "", {}, {}};
+    if (schema) nd.schema = boost::json::parse(*schema);
+    auto d = datasets_->create(tenant_, nd);
+    EXPECT_TRUE(d) << (d ? "" : d.error().message());
+    return d ? d->id : "";
+  }
+  ImportReport import(const std::string& ds, const std::string& body, std::size_t chunk = 7) {
+    std::size_t pos = 0;
+    std::string piece;
+    auto r = records_->import(tenant_, ds, [&]() -> std::optional<std::string_view> {
+      if (pos >= body.size()) return std::nullopt;
+      piece = body.substr(pos, chunk);
+      pos += chunk;
+      return std::string_view(piece);
+    });
+    EXPECT_TRUE(r) << (r ? "" : r.error().message());
+    return r ? *r : ImportReport{};
+  }
+  std::string export_all(const std::string& ds, std::optional<std::int64_t> version = {}) {
+    auto plan = records_->plan_export(tenant_, ds, version);
+    EXPECT_TRUE(plan);
+    std::string out;
+    auto s = records_->run_export(*plan, [&](std::string_view c) { out += c; });
+    EXPECT_TRUE(s);
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<storage::MetadataStore> store_;
+  PlainPayloadCodec codec_;
+  std::unique_ptr<AuthService> auth_;
+  std::unique_ptr<DatasetService> datasets_;
+  std::unique_ptr<RecordService> records_;
+  std::unique_ptr<VersionService> versions_;
+  std::string tenant_;
+};
+
+TEST_F(DomainTest, ImportKeepsGoodLinesAndReportsBadOnes) {
+  auto ds = make_dataset("chats");
+  std::string body = "{\"a\":1}\n{bad json}\n\n[1,2]\n{\"b\":\"x\"}\r\n{\"c\":3}";
+  auto rep = import(ds, body);
+  EXPECT_EQ(rep.lines, 5);
+  EXPECT_EQ(rep.imported, 3);
+  EXPECT_EQ(rep.failed, 2);
+  ASSERT_EQ(rep.errors.size(), 2u);
+  EXPECT_EQ(rep.errors[0].line, 2);
+  EXPECT_EQ(rep.errors[0].error.kind(), ErrorKind::MalformedRequest);
+  EXPECT_EQ(rep.errors[1].line, 4);
+  EXPECT_EQ(export_all(ds), "{\"a\":1}\n{\"b\":\"x\"}\n{\"c\":3}\n");
+}
+
+TEST_F(DomainTest, ExportIsByteIdenticalAcrossManyBatches) {
+  auto ds = make_dataset("big");
+  std::string body;
+  for (int i = 0; i < 5000; ++i)
+    body += "{\"i\": " + std::to_string(i) + ",  \"text\":\"caf\\u00e9 " + std::string(i % 50, 'x') + "\"}\n";
+  auto rep = import(ds, body, 4093);
+  EXPECT_EQ(rep.imported, 5000);
+  EXPECT_EQ(export_all(ds), body);
+  auto d = datasets_->get(tenant_, ds);
+  EXPECT_EQ(d->record_count, 5000);
+}
+
+TEST_F(DomainTest, SchemaViolationsNameTheField) {
+  auto ds = make_dataset("typed", R"({"type":"object","required":["age"],"properties":{"age":{"type":"integer","minimum":0}}})");
+  auto bad = records_->create(tenant_, ds, R"({"age":-1})");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().kind(), ErrorKind::SchemaValidation);
+  EXPECT_NE(bad.error().message().find("age"), std::string::npos);
+  EXPECT_TRUE(records_->create(tenant_, ds, R"({"age":3})"));
+}
+
+TEST_F(DomainTest, BatchIsAllOrNothing) {
+  auto ds = make_dataset("batch");
+  auto arr = boost::json::parse(R"([{"a":1},{"a":2},7])").as_array();
+  auto r = records_->batch(tenant_, ds, arr);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().details().at("index").as_uint64(), 2u);
+  EXPECT_EQ(datasets_->get(tenant_, ds)->record_count, 0);
+  arr.pop_back();
+  EXPECT_EQ(records_->batch(tenant_, ds, arr)->size(), 2u);
+}
+
+TEST_F(DomainTest, VersionsPinASnapshotWhileWritesContinue) {
+  auto ds = make_dataset("versioned");
+  import(ds, "{\"n\":1}\n{\"n\":2}\n");
+  auto v1 = versions_->create(tenant_, ds, "first", "key_x");
+  ASSERT_TRUE(v1) << v1.error().message();
+  EXPECT_EQ(v1->number, 1);
+  EXPECT_EQ(v1->record_count, 2);
+  const std::string snapshot = export_all(ds, 1);
+  std::thread writer([&] {
+    for (int i = 0; i < 200; ++i) ASSERT_TRUE(records_->create(tenant_, ds, "{\"w\":" + std::to_string(i) + "}"));
+  });
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(export_all(ds, 1), snapshot);
+  writer.join();
+  EXPECT_EQ(export_all(ds, 1), "{\"n\":1}\n{\"n\":2}\n");
+  auto v2 = versions_->create(tenant_, ds, "second", "key_x");
+  EXPECT_EQ(v2->number, 2);
+  EXPECT_EQ(v2->record_count, 202);
+  EXPECT_NE(v1->content_hash, v2->content_hash);
+  auto missing = records_->plan_export(tenant_, ds, 9);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind(), ErrorKind::VersionNotFound);
+}
+
+TEST_F(DomainTest, PutGetDeleteWithRevisions) {
+  auto ds = make_dataset("crud");
+  auto c = records_->put(tenant_, ds, "user-1", R"({"v":1})", std::nullopt);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->second);
+  EXPECT_EQ(c->first.revision, 1);
+  auto u = records_->put(tenant_, ds, "user-1", R"({"v":2})", 1);
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->first.revision, 2);
+  auto stale = records_->put(tenant_, ds, "user-1", R"({"v":3})", 1);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().kind(), ErrorKind::ConcurrentModification);
+  EXPECT_EQ(records_->get(tenant_, ds, "user-1", std::nullopt)->payload, R"({"v":2})");
+  EXPECT_TRUE(records_->remove(tenant_, ds, "user-1", std::nullopt));
+  EXPECT_EQ(records_->get(tenant_, ds, "user-1", std::nullopt).error().kind(), ErrorKind::RecordNotFound);
+  EXPECT_EQ(records_->get(tenant_, ds, "bad id!", std::nullopt).error().kind(), ErrorKind::InvalidIdentifier);
+}
+
+TEST_F(DomainTest, TenantsCannotSeeEachOther) {
+  auto ds = make_dataset("private");
+  auto other = auth_->create_tenant("globex");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(datasets_->get(other->id, ds).error().kind(), ErrorKind::DatasetNotFound);
+  EXPECT_EQ(records_->create(other->id, ds, "{}").error().kind(), ErrorKind::DatasetNotFound);
+  EXPECT_EQ(records_->plan_export(other->id, ds, std::nullopt).error().kind(), ErrorKind::DatasetNotFound);
+}
+
+TEST_F(DomainTest, ApiKeysAuthenticateUntilRevoked) {
+  auto boot = auth_->bootstrap(std::nullopt);
+  ASSERT_TRUE(boot);
+  ASSERT_TRUE(boot->has_value());
+  auto admin = auth_->authenticate(**boot);
+  ASSERT_TRUE(admin);
+  EXPECT_TRUE(admin->platform_admin);
+  EXPECT_FALSE(auth_->bootstrap(std::nullopt)->has_value());  // only once
+  auto k = auth_->create_key(tenant_, "ci", storage::Role::Writer);
+  ASSERT_TRUE(k);
+  auto c = auth_->authenticate(k->secret);
+  ASSERT_TRUE(c);
+  EXPECT_FALSE(c->platform_admin);
+  EXPECT_EQ(c->tenant_id, tenant_);
+  EXPECT_TRUE(auth_->revoke_key(tenant_, k->key.id));
+  EXPECT_EQ(auth_->authenticate(k->secret).error().kind(), ErrorKind::Authentication);
+  EXPECT_EQ(auth_->authenticate("vk_nope").error().kind(), ErrorKind::Authentication);
+}
+
+TEST_F(DomainTest, DatasetPaginationAndEtags) {
+  for (int i = 0; i < 5; ++i) make_dataset("set-" + std::to_string(i));
+  DatasetListQuery q;
+  q.limit = 2;
+  std::vector<std::string> seen;
+  for (;;) {
+    auto p = datasets_->list(tenant_, q);
+    ASSERT_TRUE(p);
+    for (auto& d : p->items) seen.push_back(d.name);
+    if (!p->next_cursor) break;
+    q.cursor = p->next_cursor;
+  }
+  EXPECT_EQ(seen.size(), 5u);
+  q.cursor = "garbage!";
+  EXPECT_EQ(datasets_->list(tenant_, q).error().kind(), ErrorKind::InvalidCursor);
+  auto d = datasets_->get(tenant_, make_dataset("etag"));
+  DatasetUpdate up;
+  up.description = "new";
+  auto u = datasets_->update(tenant_, d->id, up, d->etag);
+  ASSERT_TRUE(u);
+  EXPECT_EQ(datasets_->update(tenant_, d->id, up, d->etag).error().kind(), ErrorKind::ConcurrentModification);
+}
+
+}  // namespace
+}  // namespace vault::domain

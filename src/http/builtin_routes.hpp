@@ -1,0 +1,17 @@
+#pragma once
+/// The operational endpoints every server has (no authentication):
+/// GET /health/live, /health/ready, /health/startup, /metrics.
+#include "vault/http/router.hpp"
+#include "vault/observability/health.hpp"
+#include "vault/observability/metrics.hpp"
+
+namespace vault::http {
+
+inline constexpr std::string_view kReadyPath = "/health/ready";
+
+/// Adds the four routes to `router`. /health/ready runs the checks (may
+/// block up to the largest check timeout); the others are cheap enough for
+/// an I/O thread.
+void add_builtin_routes(Router& router, obs::HealthRegistry& health, metrics::Registry& metrics);
+
+}  // namespace vault::http

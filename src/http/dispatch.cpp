@@ -1,0 +1,115 @@
+#include "http/dispatch.hpp"
+
+namespace vault::http {
+namespace {
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+Response internal_error(const RequestContext& ctx) {
+  return error_response(Error(ErrorKind::Unknown, "an unexpected error occurred"), ctx);
+}
+
+}  // namespace
+
+Status authorize(Request& req, const RouteOptions& opts, const Authenticator* authenticator) {
+  if (!opts.authenticated) return {};
+  std::string_view token;
+  std::optional<std::string> header = req.header("authorization");
+  if (header && iequals_prefix(*header, "bearer ")) {
+    token = *header;
+    token.remove_prefix(7);
+    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  }
+  if (token.empty()) return fail(ErrorKind::Authentication, "missing bearer token");
+  if (!authenticator || !*authenticator) return fail(ErrorKind::Authentication, "invalid API key");
+  Result<Principal> p = (*authenticator)(token);
+  if (!p) return fail(std::move(p.error()));
+  req.ctx.tenant_id = std::move(p->tenant_id);
+  req.ctx.api_key_id = std::move(p->api_key_id);
+  req.ctx.role = p->role;
+  req.ctx.platform_admin = p->platform_admin;
+  if (opts.admin_only && !req.ctx.platform_admin) {
+    return fail(ErrorKind::Authorization, "this operation requires the platform admin key");
+  }
+  if (static_cast<int>(req.ctx.role) < static_cast<int>(opts.min_role)) {
+    return fail(ErrorKind::Authorization, "the API key's role does not allow this operation");
+  }
+  return {};
+}
+
+Response response_for_current_exception(const RequestContext& ctx, const DispatchDeps& deps) noexcept {
+  try {
+    try {
+      throw;
+    } catch (const VaultException& e) {
+      return error_response(e.error(), ctx);
+    } catch (const std::exception& e) {
+      if (deps.unhandled_exceptions) deps.unhandled_exceptions->inc();
+      if (deps.logger) {
+        deps.logger->error("unhandled exception in handler", {{"exception", e.what()}},
+                           {ctx.trace_id, ctx.span_id, ctx.tenant_id});
+      }
+      return internal_error(ctx);
+    } catch (...) {
+      if (deps.unhandled_exceptions) deps.unhandled_exceptions->inc();
+      if (deps.logger) {
+        deps.logger->error("unhandled exception in handler", {{"exception", "non-standard exception"}},
+                           {ctx.trace_id, ctx.span_id, ctx.tenant_id});
+      }
+      return internal_error(ctx);
+    }
+  } catch (...) {
+    // Building the error itself failed (out of memory): minimal response.
+    Response r;
+    r.status = 500;
+    r.body = R"({"error":{"code":"VAULT_ERR_9999","type":"UnknownError","message":"an unexpected error occurred"}})";
+    return r;
+  }
+}
+
+void run_route(const Route& route, Exchange& ex, const DispatchDeps& deps) noexcept {
+  Request& req = ex.request();
+  Response res;
+  try {
+    if (Status s = authorize(req, route.options, deps.authenticator); !s) {
+      ex.complete(error_response(s.error(), req.ctx));
+      return;
+    }
+    if (route.options.stream_request) req.body_stream = &ex.body_source();
+    res = route.handler(req);
+  } catch (...) {
+    ex.complete(response_for_current_exception(req.ctx, deps));
+    return;
+  }
+  if (!res.stream) {
+    ex.complete(std::move(res));
+    return;
+  }
+  auto stream = std::move(res.stream);
+  res.stream = nullptr;
+  res.body.clear();
+  ex.begin_stream(std::move(res));
+  try {
+    stream(ex.body_sink());
+  } catch (...) {
+    if (ex.stream_started() || ex.gone()) {
+      if (!ex.gone()) (void)response_for_current_exception(req.ctx, deps);  // logs and counts
+      ex.abort_stream();
+    } else {
+      ex.complete(response_for_current_exception(req.ctx, deps));
+    }
+    return;
+  }
+  ex.end_stream();
+}
+
+}  // namespace vault::http

@@ -1,0 +1,134 @@
+// /api/v1/datasets/{id}/records...
+#include "api_json.hpp"
+#include "api_routes.hpp"
+#include "vault/http/router.hpp"
+
+#include <boost/json/parse.hpp>
+
+namespace vault::http {
+namespace json = boost::json;
+using namespace api;
+using storage::Role;
+
+namespace {
+
+Response record_response(int status, const domain::RecordView& v) {
+  Response r;
+  r.status = status;
+  r.body = record_json(v);
+  r.headers.emplace_back("ETag", etag_of(v.revision));
+  return r;
+}
+
+void require_ndjson(const Request& req) {
+  auto ct = req.header("content-type");
+  if (!ct || !(ct->starts_with("application/x-ndjson") || ct->starts_with("application/jsonl")))
+    throw VaultException(Error(ErrorKind::UnsupportedMediaType,
+                               "import accepts Content-Type: application/x-ndjson",
+                               {{"content_type", ct ? *ct : std::string()}}));
+}
+
+json::object import_report_json(const domain::ImportReport& rep) {
+  json::array errors;
+  for (const auto& e : rep.errors)
+    errors.push_back(json::object{{"line", e.line},
+                                  {"code", error_code_string(e.error.kind())},
+                                  {"type", e.error.info().type},
+                                  {"message", e.error.message()},
+                                  {"details", e.error.details()}});
+  return {{"imported", rep.imported},
+          {"failed", rep.failed},
+          {"lines", rep.lines},
+          {"errors", std::move(errors)},
+          {"errors_truncated", rep.errors_truncated}};
+}
+
+}  // namespace
+
+void register_record_routes(Router& r, ApiServices& s) {
+  r.add("POST", "/api/v1/datasets/{id}/records", idempotent([&s](Request& req) {
+          auto text = json_text_body(req);
+          return record_response(201, must(s.records.create(req.ctx.tenant_id, req.path_params.at("id"), text)));
+        }, s),
+        RouteOptions{.min_role = Role::Writer});
+
+  r.add("GET", "/api/v1/datasets/{id}/records", [&s](Request& req) {
+          auto page = must(s.records.list(req.ctx.tenant_id, req.path_params.at("id"),
+                                          int_param(req, "version"), req.param("cursor"), limit_param(req)));
+          std::string body = "{\"items\":[";
+          for (std::size_t i = 0; i < page.items.size(); ++i) {
+            if (i) body += ',';
+            body += record_json(page.items[i]);
+          }
+          body += "],\"next_cursor\":";
+          body += page.next_cursor ? "\"" + *page.next_cursor + "\"" : std::string("null");
+          body += '}';
+          Response resp;
+          resp.body = std::move(body);
+          return resp;
+        },
+        RouteOptions{});
+
+  r.add("GET", "/api/v1/datasets/{id}/records/{rid}", [&s](Request& req) {
+          return record_response(200, must(s.records.get(req.ctx.tenant_id, req.path_params.at("id"),
+                                                         req.path_params.at("rid"), int_param(req, "version"))));
+        },
+        RouteOptions{});
+
+  r.add("PUT", "/api/v1/datasets/{id}/records/{rid}", [&s](Request& req) {
+          auto text = json_text_body(req);
+          auto [view, created] = must(s.records.put(req.ctx.tenant_id, req.path_params.at("id"),
+                                                    req.path_params.at("rid"), text, if_match(req)));
+          return record_response(created ? 201 : 200, view);
+        },
+        RouteOptions{.min_role = Role::Writer});
+
+  r.add("DELETE", "/api/v1/datasets/{id}/records/{rid}", [&s](Request& req) {
+          must(s.records.remove(req.ctx.tenant_id, req.path_params.at("id"), req.path_params.at("rid"), if_match(req)));
+          return Response::empty(204);
+        },
+        RouteOptions{.min_role = Role::Writer});
+
+  r.add("POST", "/api/v1/datasets/{id}/records:batch", idempotent([&s](Request& req) {
+          auto body = json_object_body(req);
+          auto it = body.find("records");
+          if (it == body.end() || !it->value().is_array())
+            throw VaultException(Error(ErrorKind::MissingParameter, "records must be an array of objects",
+                                       {{"field", "records"}}));
+          auto ids = must(s.records.batch(req.ctx.tenant_id, req.path_params.at("id"), it->value().as_array()));
+          json::array arr;
+          arr.reserve(ids.size());
+          for (auto& id : ids) arr.emplace_back(id);
+          return Response::json(201, json::object{{"ids", std::move(arr)}, {"count", ids.size()}});
+        }, s),
+        RouteOptions{.min_role = Role::Writer});
+
+  r.add("POST", "/api/v1/datasets/{id}/records:import", [&s](Request& req) {
+          require_ndjson(req);
+          // Streamed routes get body_stream; the whole body is used if a server delivers it at once.
+          bool body_given = false;
+          std::function<std::optional<std::string_view>()> pull =
+              [&req, &body_given]() -> std::optional<std::string_view> {
+            if (req.body_stream) return req.body_stream->read();
+            if (body_given) return std::nullopt;
+            body_given = true;
+            return std::string_view(req.body);
+          };
+          auto rep = must(s.records.import(req.ctx.tenant_id, req.path_params.at("id"), pull));
+          return Response::json(200, import_report_json(rep));
+        },
+        RouteOptions{.min_role = Role::Writer, .stream_request = true});
+
+  r.add("GET", "/api/v1/datasets/{id}/records:export", [&s](Request& req) {
+          auto plan = must(s.records.plan_export(req.ctx.tenant_id, req.path_params.at("id"), int_param(req, "version")));
+          Response resp;
+          resp.content_type = "application/x-ndjson";
+          resp.stream = [&s, plan = std::move(plan)](BodySink& sink) {
+            must(s.records.run_export(plan, [&sink](std::string_view chunk) { sink.write(chunk); }));
+          };
+          return resp;
+        },
+        RouteOptions{});
+}
+
+}  // namespace vault::http

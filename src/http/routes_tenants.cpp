@@ -1,0 +1,72 @@
+// /api/v1/tenants and /api/v1/api-keys
+#include "api_json.hpp"
+#include "api_routes.hpp"
+#include "vault/http/router.hpp"
+
+namespace vault::http {
+namespace json = boost::json;
+using namespace api;
+using storage::Role;
+
+void register_tenant_routes(Router& r, ApiServices& s) {
+  r.add("POST", "/api/v1/tenants", idempotent([&s](Request& req) {
+          auto body = json_object_body(req);
+          auto name = string_field(body, "name");
+          if (!name) throw VaultException(Error(ErrorKind::MissingParameter, "name is required", {{"field", "name"}}));
+          auto t = must(s.auth.create_tenant(*name));
+          return Response::json(201, to_json(t));
+        }, s),
+        RouteOptions{.min_role = Role::Admin, .admin_only = true});
+
+  r.add("GET", "/api/v1/tenants", [&s](Request&) {
+          json::array items;
+          for (const auto& t : must(s.auth.list_tenants())) items.push_back(to_json(t));
+          return page_response(std::move(items), std::nullopt);
+        },
+        RouteOptions{.min_role = Role::Admin, .admin_only = true});
+
+  r.add("GET", "/api/v1/tenants/{id}", [&s](Request& req) {
+          const auto& id = req.path_params.at("id");
+          if (!req.ctx.platform_admin && id != req.ctx.tenant_id)
+            throw VaultException(Error(ErrorKind::TenantNotFound, "tenant not found", {{"tenant_id", id}}));
+          return Response::json(200, to_json(must(s.auth.get_tenant(id))));
+        },
+        RouteOptions{});
+
+  r.add("POST", "/api/v1/api-keys", idempotent([&s](Request& req) {
+          auto body = json_object_body(req);
+          auto name = string_field(body, "name");
+          if (!name) throw VaultException(Error(ErrorKind::MissingParameter, "name is required", {{"field", "name"}}));
+          auto role_s = string_field(body, "role").value_or("reader");
+          auto role = storage::parse_role(role_s);
+          if (!role)
+            throw VaultException(Error(ErrorKind::Validation, "role must be reader, writer or admin", {{"field", "role"}}));
+          std::string tenant = req.ctx.tenant_id;
+          if (auto t = string_field(body, "tenant_id"); t && *t != tenant) {
+            if (!req.ctx.platform_admin)
+              throw VaultException(Error(ErrorKind::Authorization,
+                                         "only the platform admin creates keys for other tenants"));
+            tenant = *t;
+          }
+          auto created = must(s.auth.create_key(tenant, *name, *role));
+          auto o = to_json(created.key);
+          o["key"] = created.secret;
+          return Response::json(201, o);
+        }, s),
+        RouteOptions{.min_role = Role::Admin});
+
+  r.add("GET", "/api/v1/api-keys", [&s](Request& req) {
+          json::array items;
+          for (const auto& k : must(s.auth.list_keys(req.ctx.tenant_id))) items.push_back(to_json(k));
+          return page_response(std::move(items), std::nullopt);
+        },
+        RouteOptions{.min_role = Role::Admin});
+
+  r.add("DELETE", "/api/v1/api-keys/{id}", [&s](Request& req) {
+          must(s.auth.revoke_key(req.ctx.tenant_id, req.path_params.at("id")));
+          return Response::empty(204);
+        },
+        RouteOptions{.min_role = Role::Admin});
+}
+
+}  // namespace vault::http

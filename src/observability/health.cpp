@@ -1,0 +1,216 @@
+#include "vault/observability/health.hpp"
+
+#include "vault/core/ids.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <condition_variable>
+#include <exception>
+#include <thread>
+
+namespace vault::obs {
+
+struct HealthRegistry::Entry {
+  std::string name;
+  Check check;
+  bool critical;
+  std::chrono::milliseconds timeout;
+  std::atomic<bool> running{false};
+};
+
+namespace {
+
+struct Run {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  bool ok = false;
+  std::string message;
+  double latency_ms = 0;
+};
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+CheckResult synthetic_failure(std::string name, std::string message) {
+  return CheckResult{std::move(name), "failed", true, 0, std::move(message)};
+}
+
+}  // namespace
+
+boost::json::value HealthReport::to_json() const {
+  boost::json::object checks_obj;
+  for (const auto& c : checks) {
+    checks_obj[c.name] = boost::json::object{{"status", c.status},
+                                             {"critical", c.critical},
+                                             {"latency_ms", c.latency_ms},
+                                             {"message", c.message}};
+  }
+  return boost::json::object{
+      {"status", status}, {"checks", std::move(checks_obj)}, {"timestamp", format_rfc3339(timestamp_micros)}};
+}
+
+boost::json::value StartupReport::to_json() const {
+  boost::json::array steps_arr;
+  for (const auto& s : steps) {
+    steps_arr.push_back(boost::json::object{{"name", s.name}, {"status", s.status}, {"duration_ms", s.duration_ms}});
+  }
+  return boost::json::object{
+      {"status", started ? "started" : "starting"}, {"steps", std::move(steps_arr)}, {"duration_ms", duration_ms}};
+}
+
+HealthRegistry::HealthRegistry() : created_(std::chrono::steady_clock::now()) {}
+HealthRegistry::~HealthRegistry() = default;
+
+void HealthRegistry::add(std::string name, Check check, bool critical, std::chrono::milliseconds timeout) {
+  auto e = std::make_shared<Entry>();
+  e->name = std::move(name);
+  e->check = std::move(check);
+  e->critical = critical;
+  e->timeout = timeout;
+  std::lock_guard lock(mu_);
+  for (auto& existing : checks_) {
+    if (existing->name == e->name) {
+      existing = std::move(e);
+      return;
+    }
+  }
+  checks_.push_back(std::move(e));
+}
+
+HealthReport HealthRegistry::check_all() {
+  HealthReport report;
+  report.timestamp_micros = now_micros();
+  if (shutting_down()) {
+    report.status = "not_ready";
+    report.checks.push_back(synthetic_failure("shutdown", "server is shutting down"));
+    return report;
+  }
+  std::vector<std::shared_ptr<Entry>> entries;
+  bool is_started;
+  {
+    std::lock_guard lock(mu_);
+    entries = checks_;
+    is_started = started_;
+  }
+
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::shared_ptr<Run>> runs(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    auto& e = entries[i];
+    if (e->running.exchange(true)) continue;  // previous run still hung: report timeout
+    auto run = std::make_shared<Run>();
+    try {
+      std::thread([e, run] {
+        const auto start = std::chrono::steady_clock::now();
+        bool ok = false;
+        std::string message;
+        try {
+          Status s = e->check();
+          ok = s.has_value();
+          if (!ok) message = s.error().message();
+        } catch (const std::exception& ex) {
+          message = std::string("check threw: ") + ex.what();
+        } catch (...) {
+          message = "check threw an unknown exception";
+        }
+        {
+          std::lock_guard lock(run->mu);
+          run->done = true;
+          run->ok = ok;
+          run->message = std::move(message);
+          run->latency_ms = ms_since(start);
+        }
+        run->cv.notify_all();
+        e->running.store(false);
+      }).detach();
+      runs[i] = std::move(run);
+    } catch (const std::exception&) {
+      e->running.store(false);
+    }
+  }
+
+  bool critical_failed = !is_started;
+  bool noncritical_failed = false;
+  if (!is_started) report.checks.push_back(synthetic_failure("startup", "server is still starting"));
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    CheckResult r;
+    r.name = e->name;
+    r.critical = e->critical;
+    if (!runs[i]) {
+      r.status = "timeout";
+      r.latency_ms = ms_since(t0);
+      r.message = "previous run of this check has not finished";
+    } else {
+      std::unique_lock lock(runs[i]->mu);
+      bool done = runs[i]->cv.wait_until(lock, t0 + e->timeout, [&] { return runs[i]->done; });
+      if (!done) {
+        r.status = "timeout";
+        r.latency_ms = ms_since(t0);
+        r.message = "check did not finish within " + std::to_string(e->timeout.count()) + " ms";
+      } else {
+        r.status = runs[i]->ok ? "ok" : "failed";
+        r.latency_ms = runs[i]->latency_ms;
+        r.message = runs[i]->message;
+      }
+    }
+    if (r.status != "ok") (r.critical ? critical_failed : noncritical_failed) = true;
+    report.checks.push_back(std::move(r));
+  }
+  report.status = critical_failed ? "not_ready" : noncritical_failed ? "degraded" : "ok";
+  if (shutting_down()) report.status = "not_ready";
+  return report;
+}
+
+void HealthRegistry::set_shutting_down() noexcept { shutting_down_.store(true); }
+bool HealthRegistry::shutting_down() const noexcept { return shutting_down_.load(); }
+
+void HealthRegistry::record_step(std::string name, std::string status, std::chrono::nanoseconds duration) {
+  std::lock_guard lock(mu_);
+  steps_.push_back(StartupStep{std::move(name), std::move(status),
+                               std::chrono::duration<double, std::milli>(duration).count()});
+}
+
+HealthRegistry::StepTimer::StepTimer(HealthRegistry& h, std::string name)
+    : h_(&h), name_(std::move(name)), start_(std::chrono::steady_clock::now()) {}
+
+HealthRegistry::StepTimer::~StepTimer() {
+  if (!done_) {
+    try {
+      finish(std::uncaught_exceptions() > 0 ? "failed" : "ok");
+    } catch (...) {
+    }
+  }
+}
+
+void HealthRegistry::StepTimer::finish(std::string status) {
+  if (done_) return;
+  done_ = true;
+  h_->record_step(name_, std::move(status), std::chrono::steady_clock::now() - start_);
+}
+
+void HealthRegistry::mark_started() {
+  std::lock_guard lock(mu_);
+  if (started_) return;
+  started_ = true;
+  startup_ms_ = ms_since(created_);
+}
+
+bool HealthRegistry::started() const {
+  std::lock_guard lock(mu_);
+  return started_;
+}
+
+StartupReport HealthRegistry::startup() const {
+  std::lock_guard lock(mu_);
+  StartupReport r;
+  r.started = started_;
+  r.steps = steps_;
+  r.duration_ms = started_ ? startup_ms_ : ms_since(created_);
+  return r;
+}
+
+}  // namespace vault::obs

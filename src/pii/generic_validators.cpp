@@ -1,0 +1,171 @@
+// Validators of the generic entities (cards, IBAN, crypto, network, dates,
+// phone numbers, e-mail, JWT).
+#include "entity_validators.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <string>
+#include <vector>
+
+namespace vault::pii::ev {
+namespace {
+
+int to_int(std::string_view s) {
+  int v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size() ? v : -1;
+}
+
+/// Splits on any non-alphanumeric byte.
+std::vector<std::string_view> fields(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && !std::isalnum(static_cast<unsigned char>(s[i]))) ++i;
+    std::size_t b = i;
+    while (i < s.size() && std::isalnum(static_cast<unsigned char>(s[i]))) ++i;
+    if (i > b) out.push_back(s.substr(b, i - b));
+  }
+  return out;
+}
+
+int month_from_name(std::string_view s) {
+  static constexpr std::string_view names[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                               "jul", "aug", "sep", "oct", "nov", "dec"};
+  if (s.size() < 3) return 0;
+  std::string l;
+  for (std::size_t i = 0; i < 3; ++i) l.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(s[i]))));
+  for (int i = 0; i < 12; ++i)
+    if (names[i] == l) return i + 1;
+  return 0;
+}
+
+}  // namespace
+
+Verdict credit_card(std::string_view s) {
+  auto d = digits_of(s);
+  if (d.size() < 12 || d.size() > 19) return Verdict::Reject;
+  return verdict(luhn_valid(d));
+}
+
+Verdict iban(std::string_view s) { return verdict(iban_valid(s)); }
+
+Verdict crypto(std::string_view s) {
+  if (s.starts_with("bc1") || s.starts_with("BC1") || s.starts_with("tb1")) return verdict(bech32_address_valid(s));
+  return verdict(base58check_valid(s));
+}
+
+namespace {
+bool prefix_ok(std::string_view s, int max) {
+  auto slash = s.rfind('/');
+  if (slash == std::string_view::npos) return true;
+  int p = to_int(s.substr(slash + 1));
+  return p >= 0 && p <= max;
+}
+std::string_view strip_prefix(std::string_view s) {
+  auto slash = s.rfind('/');
+  return slash == std::string_view::npos ? s : s.substr(0, slash);
+}
+}  // namespace
+
+Verdict ipv4(std::string_view s) { return verdict(prefix_ok(s, 32) && ipv4_valid(strip_prefix(s))); }
+
+Verdict ipv6(std::string_view s) {
+  if (s.find(':') == std::string_view::npos) return Verdict::Reject;
+  return verdict(prefix_ok(s, 128) && ipv6_valid(strip_prefix(s)));
+}
+
+Verdict mac(std::string_view s) {
+  std::string hex = alnum_upper(s);
+  if (hex.size() != 12) return Verdict::Reject;
+  if (hex == "FFFFFFFFFFFF" || hex == "000000000000") return Verdict::Reject;
+  return Verdict::Accept;
+}
+
+Verdict date(std::string_view s) {
+  // Validates the numeric forms we can interpret; other forms stay neutral.
+  auto f = fields(s);
+  if (f.size() >= 3 && std::isdigit(static_cast<unsigned char>(f[0][0])) &&
+      std::isdigit(static_cast<unsigned char>(f[1][0])) && std::isdigit(static_cast<unsigned char>(f[2][0]))) {
+    int a = to_int(f[0]), b = to_int(f[1]), c = to_int(f[2]);
+    if (f[2].size() > 2 && f[2].find('T') != std::string_view::npos) c = to_int(f[2].substr(0, 2));
+    if (f[0].size() == 4) return verdict(date_exists(a, b, c));  // Y-M-D
+    if (a < 0 || b < 0 || c < 0) return Verdict::Neutral;
+    int y = f[2].size() == 2 ? 2000 + c : c;
+    if (f[2].size() != 2 && f[2].size() != 4) return Verdict::Reject;
+    bool mdy = date_exists(y, a, b), dmy = date_exists(y, b, a);
+    return (mdy || dmy) ? Verdict::Neutral : Verdict::Reject;
+  }
+  if (f.size() == 2 && std::isdigit(static_cast<unsigned char>(f[0][0])) &&
+      std::isdigit(static_cast<unsigned char>(f[1][0]))) {
+    int a = to_int(f[0]), b = to_int(f[1]);
+    // M/YY, M/YYYY, or D.M
+    return (a >= 1 && a <= 12) || (b >= 1 && b <= 12) ? Verdict::Neutral : Verdict::Reject;
+  }
+  if (f.size() == 2) {
+    int m = month_from_name(f[0]) ? month_from_name(f[0]) : month_from_name(f[1]);
+    return m ? Verdict::Neutral : Verdict::Reject;
+  }
+  return Verdict::Neutral;
+}
+
+Verdict phone(std::string_view s) {
+  auto x = s.find_first_of("xX");
+  auto d = digits_of(s.substr(0, x));
+  if (d.size() < 7 || d.size() > 15) return Verdict::Reject;
+  // A run of one repeated digit is not a phone number.
+  if (std::all_of(d.begin(), d.end(), [&](char c) { return c == d[0]; })) return Verdict::Reject;
+  return Verdict::Neutral;
+}
+
+Verdict email(std::string_view s) {
+  auto at = s.find('@');
+  if (at == std::string_view::npos || at == 0) return Verdict::Reject;
+  auto domain = s.substr(at + 1);
+  if (domain.find("..") != std::string_view::npos || domain.starts_with('.') || domain.starts_with('-'))
+    return Verdict::Reject;
+  return Verdict::Neutral;
+}
+
+namespace {
+std::string b64url_decode(std::string_view s) {
+  std::string out;
+  unsigned buf = 0;
+  int bits = 0;
+  for (char c : s) {
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '-' || c == '+') v = 62;
+    else if (c == '_' || c == '/') v = 63;
+    else break;
+    buf = (buf << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buf >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+}  // namespace
+
+Verdict jwt(std::string_view s) {
+  auto dot = s.find('.');
+  if (dot == std::string_view::npos) return Verdict::Reject;
+  auto header = b64url_decode(s.substr(0, dot));
+  return verdict(header.starts_with("{") && header.find("\"alg\"") != std::string::npos);
+}
+
+Verdict has_digit_and_letter(std::string_view s) {
+  bool d = false, l = false;
+  for (char c : s) {
+    if (std::isdigit(static_cast<unsigned char>(c))) d = true;
+    if (std::isalpha(static_cast<unsigned char>(c))) l = true;
+  }
+  return d && l ? Verdict::Neutral : Verdict::Reject;
+}
+
+}  // namespace vault::pii::ev

@@ -1,0 +1,93 @@
+// JSON-aware scanning: walks objects and arrays, scans every string value
+// (and integer numbers as their decimal text) with the field names on its
+// path as context, and reports RFC 6901 pointers.
+#include "scanner_impl.hpp"
+
+#include <boost/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+
+namespace vault::pii {
+namespace {
+
+void append_pointer_token(std::string& path, std::string_view key) {
+  path.push_back('/');
+  for (char c : key) {
+    if (c == '~') path += "~0";
+    else if (c == '/') path += "~1";
+    else path.push_back(c);
+  }
+}
+
+struct Walker {
+  const Scanner::Impl& impl;
+  const ScanOptions& options;
+  hs_scratch_t* scratch;
+  Scanner::Impl::MatchContext ctx;
+  std::vector<JsonFinding> out;
+  std::string path;
+  std::vector<std::string_view> keys;  // enclosing field names, innermost last
+
+  void leaf(std::string_view text) {
+    // The two innermost field names are the context ("user.email" -> "user email").
+    std::string field;
+    for (std::size_t i = keys.size() > 2 ? keys.size() - 2 : 0; i < keys.size(); ++i) {
+      field += keys[i];
+      field.push_back(' ');
+    }
+    for (auto& c : field)
+      if (c == '_' || c == '-' || c == '.') c = ' ';
+    auto found = impl.scan(text, options, field, scratch, ctx);
+    for (auto& f : impl.finish(std::move(found), text, options)) out.push_back({std::move(f), path});
+  }
+
+  void walk(const boost::json::value& v, int depth) {
+    if (depth > 256) return;  // pathological nesting: stop descending
+    switch (v.kind()) {
+      case boost::json::kind::object:
+        for (const auto& kv : v.get_object()) {
+          auto saved = path.size();
+          append_pointer_token(path, kv.key());
+          keys.push_back(kv.key());
+          walk(kv.value(), depth + 1);
+          keys.pop_back();
+          path.resize(saved);
+        }
+        break;
+      case boost::json::kind::array: {
+        std::size_t i = 0;
+        for (const auto& item : v.get_array()) {
+          auto saved = path.size();
+          append_pointer_token(path, std::to_string(i++));
+          walk(item, depth + 1);
+          path.resize(saved);
+        }
+        break;
+      }
+      case boost::json::kind::string: leaf(v.get_string()); break;
+      case boost::json::kind::int64: leaf(std::to_string(v.get_int64())); break;
+      case boost::json::kind::uint64: leaf(std::to_string(v.get_uint64())); break;
+      case boost::json::kind::double_: {
+        double d = v.get_double();
+        if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e19) {
+          char buf[32];
+          std::snprintf(buf, sizeof buf, "%.0f", d);
+          leaf(buf);
+        }
+        break;
+      }
+      default: break;
+    }
+  }
+};
+
+}  // namespace
+
+std::vector<JsonFinding> Scanner::scan_json(const boost::json::value& value, const ScanOptions& options) const {
+  Walker w{*impl_, options, impl_->scratch(), {}, {}, {}, {}};
+  w.walk(value, 0);
+  return std::move(w.out);
+}
+
+}  // namespace vault::pii

@@ -1,0 +1,52 @@
+#include "vault/storage/factory.hpp"
+
+#include "storage/file_blob_store.hpp"
+#include "storage/sqlite_metadata_store.hpp"
+
+#include <filesystem>
+#include <system_error>
+
+namespace vault::storage {
+namespace {
+
+std::string scheme_of(const std::string& url) {
+  const auto p = url.find("://");
+  return p == std::string::npos ? std::string() : url.substr(0, p);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<MetadataStore>> open_metadata_store(const std::string& url) {
+  const std::string scheme = scheme_of(url);
+  if (scheme != "sqlite")
+    return fail(ErrorKind::Configuration,
+                "unsupported metadata store URL scheme \"" + scheme +
+                    "\": expected sqlite:///absolute/path.db or sqlite://relative/path.db");
+  // sqlite:///abs -> "/abs"; sqlite://rel -> "rel"
+  const std::string path = url.substr(std::string("sqlite://").size());
+  if (path.empty() || path.back() == '/' || path.find('?') != std::string::npos)
+    return fail(ErrorKind::Configuration, "the sqlite URL must name a database file");
+  const auto parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec)
+    return fail(ErrorKind::Database, "cannot create the database directory: " + ec.message());
+  auto s = SqliteMetadataStore::open(path);
+  if (!s) return std::unexpected(s.error());
+  return std::unique_ptr<MetadataStore>(std::move(*s));
+}
+
+Result<std::unique_ptr<BlobStore>> open_blob_store(const std::string& url) {
+  const std::string scheme = scheme_of(url);
+  if (scheme != "file")
+    return fail(ErrorKind::Configuration, "unsupported blob store URL scheme \"" + scheme +
+                                              "\": expected file:///absolute/directory");
+  const std::string path = url.substr(std::string("file://").size());
+  if (path.empty() || path.front() != '/')
+    return fail(ErrorKind::Configuration, "the file URL must name an absolute directory (file:///dir)");
+  auto s = FileBlobStore::open(path);
+  if (!s) return std::unexpected(s.error());
+  return std::unique_ptr<BlobStore>(std::move(*s));
+}
+
+}  // namespace vault::storage

@@ -1,0 +1,202 @@
+#include "storage/sqlite_metadata_store.hpp"
+
+#include "conformance/metadata_store_conformance.hpp"
+#include "storage/sqlite_migrations.hpp"
+#include "storage/test_temp_dir.hpp"
+#include "vault/storage/factory.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <mutex>
+
+namespace vault::storage {
+namespace {
+
+using conformance::MetadataStoreConformance;
+using conformance::MetadataStoreParam;
+using Op = RecordWrite::Op;
+
+std::string fresh_db_path() {
+  static std::mutex mu;
+  std::lock_guard lk(mu);
+  return (testing::process_temp_dir().fresh("meta") / "meta.db").string();
+}
+
+std::unique_ptr<SqliteMetadataStore> open_at(const std::string& path) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  auto s = SqliteMetadataStore::open(path);
+  EXPECT_TRUE(s) << s.error().message();
+  return s ? std::move(*s) : nullptr;
+}
+
+std::unique_ptr<MetadataStore> fresh_sqlite_store() { return open_at(fresh_db_path()); }
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, MetadataStoreConformance,
+                         ::testing::Values(MetadataStoreParam{"sqlite", fresh_sqlite_store}),
+                         conformance::MetadataStoreParamName);
+
+void seed(MetadataStore& s) {
+  ASSERT_TRUE(s.create_tenant(Tenant{"t1", "one", "active", 1}));
+  Dataset d;
+  d.id = "ds1";
+  d.tenant_id = "t1";
+  d.name = "n";
+  ASSERT_TRUE(s.create_dataset(d));
+}
+
+TEST(SqliteMetadataStore, ReopenKeepsEverything) {
+  const auto path = fresh_db_path();
+  {
+    auto s = open_at(path);
+    ASSERT_TRUE(s);
+    seed(*s);
+    ASSERT_TRUE(s->write_records("t1", "ds1", {{Op::Insert, "a", "1", {}}, {Op::Insert, "b", "2", {}}}));
+    ASSERT_TRUE(s->write_records("t1", "ds1", {{Op::Replace, "a", "1b", {}}}));
+    ASSERT_TRUE(s->create_version("t1", [] { Version v; v.dataset_id = "ds1"; v.seq = 2; return v; }()));
+    s->close();
+  }
+  auto s = open_at(path);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->schema_version(), sqlite::latest_schema_version());
+  auto d = s->get_dataset("t1", "ds1");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->seq, 3);
+  EXPECT_EQ(d->record_count, 2);
+  EXPECT_EQ(d->version_count, 1);
+  auto a = s->get_record("t1", "ds1", "a", 2);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->payload, "1");
+  auto w = s->write_records("t1", "ds1", {{Op::Insert, "c", "3", {}}});
+  ASSERT_TRUE(w);
+  EXPECT_EQ((*w)[0].seq, 4);
+}
+
+TEST(SqliteMetadataStore, MigrationsAreRecordedAndNewerSchemaIsRefused) {
+  const auto path = fresh_db_path();
+  {
+    auto s = open_at(path);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->schema_version(), sqlite::latest_schema_version());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*), max(version) FROM schema_migrations", -1, &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), sqlite::latest_schema_version());
+  EXPECT_EQ(sqlite3_column_int(st, 1), sqlite::latest_schema_version());
+  sqlite3_finalize(st);
+  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES(9999, 0)", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto s = SqliteMetadataStore::open(path);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind(), ErrorKind::Configuration);
+}
+
+TEST(SqliteMetadataStore, ReopeningTwiceIsIdempotent) {
+  const auto path = fresh_db_path();
+  open_at(path).reset();
+  auto s = open_at(path);
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(s->ping());
+}
+
+TEST(MetadataStoreFactory, SqliteUrlsAndUnknownSchemes) {
+  const auto dir = testing::process_temp_dir().fresh("factory");
+  auto s = open_metadata_store("sqlite://" + (dir / "a" / "b" / "meta.db").string());
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_TRUE((*s)->ping());
+  EXPECT_TRUE(std::filesystem::exists(dir / "a" / "b" / "meta.db"));
+  s->reset();
+
+  // Relative to the working directory.
+  const std::string rel = "vault-storage-test-rel-" + std::to_string(::getpid());
+  auto r = open_metadata_store("sqlite://" + rel + "/sub/meta.db");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::current_path() / rel / "sub" / "meta.db"));
+  r->reset();
+  std::filesystem::remove_all(rel);
+
+  for (const std::string bad : {"postgres://u@h/db", "s3://bucket", "mysql://x", "meta.db", "", "sqlite://",
+                                "sqlite:///dir/"}) {
+    auto b = open_metadata_store(bad);
+    ASSERT_FALSE(b) << bad;
+    EXPECT_EQ(b.error().kind(), ErrorKind::Configuration) << bad;
+  }
+}
+
+// A child process writes batches and reports each acknowledged batch; it is
+// killed with SIGKILL mid-stream. Every acknowledged record must be there
+// after reopening.
+TEST(SqliteMetadataStore, AcknowledgedWritesSurviveKill9) {
+  const auto path = fresh_db_path();
+  {
+    auto s = open_at(path);
+    ASSERT_TRUE(s);
+    seed(*s);
+  }
+  constexpr int kBatch = 25;
+  struct Ack {
+    std::int64_t batch;
+    std::int64_t last_seq;
+  };
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    auto s = SqliteMetadataStore::open(path);
+    if (!s) ::_exit(2);
+    for (std::int64_t b = 0; b < 1000000; ++b) {
+      std::vector<RecordWrite> ws;
+      for (int i = 0; i < kBatch; ++i)
+        ws.push_back({Op::Insert, "r" + std::to_string(b) + "-" + std::to_string(i), std::string(100, 'p'), {}});
+      auto r = (*s)->write_records("t1", "ds1", std::move(ws));
+      if (!r) ::_exit(3);
+      const Ack ack{b, r->back().seq};
+      if (::write(fds[1], &ack, sizeof ack) != sizeof ack) ::_exit(4);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::vector<Ack> acks;
+  Ack ack{};
+  while (acks.size() < 40 && ::read(fds[0], &ack, sizeof ack) == sizeof ack) acks.push_back(ack);
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  while (::read(fds[0], &ack, sizeof ack) == sizeof ack) acks.push_back(ack);  // acked before the kill
+  ::close(fds[0]);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited early with status " << WEXITSTATUS(status);
+  ASSERT_GE(acks.size(), 40u);
+
+  auto s = open_at(path);
+  ASSERT_TRUE(s);
+  auto d = s->get_dataset("t1", "ds1");
+  ASSERT_TRUE(d);
+  EXPECT_GE(d->seq, acks.back().last_seq);
+  EXPECT_GE(d->record_count, static_cast<std::int64_t>(acks.size()) * kBatch);
+  for (const Ack& a : acks)
+    for (int i = 0; i < kBatch; ++i) {
+      auto r = s->get_record("t1", "ds1", "r" + std::to_string(a.batch) + "-" + std::to_string(i));
+      ASSERT_TRUE(r) << "acknowledged batch " << a.batch << " lost";
+      EXPECT_EQ(r->seq, a.last_seq - kBatch + 1 + i);
+    }
+  // The store is usable after the crash.
+  auto w = s->write_records("t1", "ds1", {{Op::Insert, "after", "x", {}}});
+  ASSERT_TRUE(w);
+  EXPECT_EQ((*w)[0].seq, d->seq + 1);
+}
+
+}  // namespace
+}  // namespace vault::storage

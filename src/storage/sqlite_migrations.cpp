@@ -1,0 +1,152 @@
+#include "storage/sqlite_migrations.hpp"
+
+#include <chrono>
+#include <span>
+
+namespace vault::storage::sqlite {
+namespace {
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+// Append only: never edit a step that has shipped.
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE tenants(
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL);
+
+CREATE TABLE api_keys(
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  role INTEGER NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX api_keys_by_tenant ON api_keys(tenant_id, created_at, id);
+
+-- tags: each tag followed by char(31), so a tag filter is one instr().
+CREATE TABLE datasets(
+  pk INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  tags TEXT NOT NULL,
+  schema_json TEXT NOT NULL,
+  status TEXT NOT NULL,
+  etag INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  record_count INTEGER NOT NULL,
+  record_bytes INTEGER NOT NULL,
+  version_count INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE(tenant_id, id),
+  UNIQUE(tenant_id, name));
+
+-- One row per revision, live in [seq, superseded_seq); superseded_seq is
+-- INT64_MAX while the revision is current.
+CREATE TABLE records(
+  dataset_pk INTEGER NOT NULL REFERENCES datasets(pk) ON DELETE CASCADE,
+  record_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  superseded_seq INTEGER NOT NULL,
+  created_seq INTEGER NOT NULL,
+  revision INTEGER NOT NULL,
+  payload BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL);
+-- By id: the current revision is the one with superseded_seq = INT64_MAX
+-- (unique), an as-of lookup is the first with superseded_seq > S.
+CREATE UNIQUE INDEX records_by_id ON records(dataset_pk, record_id, superseded_seq);
+-- Listing/export in created_seq order, now or as of S, filtered in the index.
+CREATE INDEX records_by_created ON records(dataset_pk, created_seq, superseded_seq, seq);
+
+CREATE TABLE versions(
+  dataset_pk INTEGER NOT NULL REFERENCES datasets(pk) ON DELETE CASCADE,
+  number INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  message TEXT NOT NULL,
+  author_key_id TEXT NOT NULL,
+  record_count INTEGER NOT NULL,
+  record_bytes INTEGER NOT NULL,
+  content_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY(dataset_pk, number));
+
+CREATE TABLE idempotency(
+  tenant_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  headers_json TEXT NOT NULL,
+  body BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY(tenant_id, key));
+CREATE INDEX idempotency_by_created ON idempotency(created_at);
+)sql"},
+};
+
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<int> current_version(Connection& c) {
+  auto st = c.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+  if (!st) return std::unexpected(st.error());
+  auto row = st->step();
+  if (!row) return std::unexpected(row.error());
+  return static_cast<int>(st->int64(0));
+}
+
+Result<int> migrate_locked(Connection& c) {
+  if (auto s = c.exec("CREATE TABLE IF NOT EXISTS schema_migrations("
+                      "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+      !s)
+    return std::unexpected(s.error());
+  auto have = current_version(c);
+  if (!have) return have;
+  if (*have > latest_schema_version())
+    return fail(ErrorKind::Configuration,
+                "the database schema version " + std::to_string(*have) +
+                    " is newer than this binary supports (" +
+                    std::to_string(latest_schema_version()) + ")");
+  for (const Migration& m : kMigrations) {
+    if (m.version <= *have) continue;
+    if (auto s = c.exec(m.sql); !s) return std::unexpected(s.error());
+    auto ins = c.prepare("INSERT INTO schema_migrations(version, applied_at) VALUES(?, ?)");
+    if (!ins) return std::unexpected(ins.error());
+    if (auto s = ins->bind(1, m.version).bind(2, now_us()).run(); !s)
+      return std::unexpected(s.error());
+  }
+  return current_version(c);
+}
+
+}  // namespace
+
+int latest_schema_version() { return std::span(kMigrations).back().version; }
+
+Result<int> migrate(Connection& c) {
+  if (auto s = c.exec("BEGIN IMMEDIATE"); !s) return std::unexpected(s.error());
+  auto v = migrate_locked(c);
+  if (!v) {
+    (void)c.exec("ROLLBACK");
+    return v;
+  }
+  if (auto s = c.exec("COMMIT"); !s) {
+    (void)c.exec("ROLLBACK");
+    return std::unexpected(s.error());
+  }
+  return v;
+}
+
+}  // namespace vault::storage::sqlite

@@ -1,0 +1,36 @@
+#pragma once
+/// Row <-> value mapping shared by the SQLite store's translation units.
+#include "storage/sqlite_connection.hpp"
+#include "vault/storage/types.hpp"
+
+namespace vault::storage::sqlite {
+
+Timestamp now_micros();
+
+/// Tags are stored as "tag1\x1Ftag2\x1F" (each tag terminated by char 31).
+std::string encode_tags(const std::vector<std::string>& tags);
+std::vector<std::string> decode_tags(std::string_view s);
+
+/// The column list `dataset_from` expects, prefixed by `pk`.
+inline constexpr const char* kDatasetColumns =
+    "pk, id, tenant_id, name, description, tags, schema_json, status, etag, seq, "
+    "record_count, record_bytes, version_count, created_at, updated_at";
+Dataset dataset_from(const Stmt& s);
+
+struct DatasetRow {
+  std::int64_t pk = 0;
+  Dataset d;
+};
+/// DatasetNotFound when the tenant has no dataset with that id.
+Result<DatasetRow> load_dataset(Connection& c, const std::string& tenant_id, const std::string& id);
+Error dataset_not_found();
+
+inline constexpr const char* kRecordColumns =
+    "record_id, revision, seq, created_seq, payload, created_at, updated_at";
+Record record_from(const Stmt& s);
+
+inline constexpr const char* kVersionColumns =
+    "number, seq, message, author_key_id, record_count, record_bytes, content_hash, created_at";
+Version version_from(const Stmt& s, const std::string& dataset_id);
+
+}  // namespace vault::storage::sqlite

@@ -1,0 +1,908 @@
+#pragma once
+/// Conformance suite for vault::storage::MetadataStore. Every implementation
+/// (SQLite, PostgreSQL, ...) must pass it unchanged. Instantiate with
+///
+///   INSTANTIATE_TEST_SUITE_P(Sqlite, MetadataStoreConformance,
+///       ::testing::Values(MetadataStoreParam{"sqlite", [] { return ...fresh store...; }}),
+///       MetadataStoreParamName);
+///
+/// The factory must return a fresh, empty store for every call.
+#include "vault/storage/metadata_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace vault::storage::conformance {
+
+struct MetadataStoreParam {
+  std::string name;
+  std::function<std::unique_ptr<MetadataStore>()> make;
+};
+inline std::string MetadataStoreParamName(const ::testing::TestParamInfo<MetadataStoreParam>& i) {
+  return i.param.name;
+}
+
+class MetadataStoreConformance : public ::testing::TestWithParam<MetadataStoreParam> {
+ protected:
+  using Op = RecordWrite::Op;
+
+  void SetUp() override {
+    store_ = GetParam().make();
+    ASSERT_TRUE(store_);
+  }
+  void TearDown() override {
+    if (store_) store_->close();
+  }
+  MetadataStore& s() { return *store_; }
+
+  void tenant(const std::string& id) {
+    ASSERT_TRUE(s().create_tenant(Tenant{id, "name-" + id, "active", 1000}));
+  }
+  Dataset dataset(const std::string& tenant_id, const std::string& id, const std::string& name,
+                  std::vector<std::string> tags = {}) {
+    Dataset d;
+    d.id = id;
+    d.tenant_id = tenant_id;
+    d.name = name;
+    d.description = "about " + name;
+    d.tags = std::move(tags);
+    d.created_at = d.updated_at = 1700000000000000;
+    auto r = s().create_dataset(d);
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? *r : Dataset{};
+  }
+  static RecordWrite w(Op op, std::string id, std::string payload = {},
+                       std::optional<std::int64_t> expected = std::nullopt) {
+    return RecordWrite{op, std::move(id), std::move(payload), expected};
+  }
+  std::vector<RecordWriteResult> ok_write(const std::string& ds, std::vector<RecordWrite> ws,
+                                          const std::string& t = "t1") {
+    auto r = s().write_records(t, ds, std::move(ws));
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? *r : std::vector<RecordWriteResult>{};
+  }
+  /// All live records (now or as of), following next_after with `page` items per call.
+  std::vector<Record> all(const std::string& ds, std::optional<Seq> as_of = std::nullopt, int page = 1000,
+                          const std::string& t = "t1") {
+    std::vector<Record> out;
+    std::optional<Seq> after;
+    for (int guard = 0; guard < 100000; ++guard) {
+      auto p = s().list_records(t, ds, as_of, after, page);
+      EXPECT_TRUE(p) << p.error().message();
+      if (!p) break;
+      EXPECT_LE(static_cast<int>(p->items.size()), page);
+      for (auto& r : p->items) out.push_back(std::move(r));
+      if (!p->next_after) break;
+      EXPECT_EQ(*p->next_after, out.back().created_seq);
+      after = p->next_after;
+    }
+    return out;
+  }
+  static std::vector<std::string> ids(const std::vector<Record>& rs) {
+    std::vector<std::string> out;
+    for (auto& r : rs) out.push_back(r.id);
+    return out;
+  }
+  static std::vector<std::string> ids(const std::vector<Dataset>& ds) {
+    std::vector<std::string> out;
+    for (auto& d : ds) out.push_back(d.id);
+    return out;
+  }
+
+  static DatasetPatch status_patch(const std::string& status) {
+    DatasetPatch p;
+    p.status = status;
+    return p;
+  }
+  static DatasetPatch description_patch(const std::string& d) {
+    DatasetPatch p;
+    p.description = d;
+    return p;
+  }
+  static Version version(const std::string& ds, Seq seq) {
+    Version v;
+    v.dataset_id = ds;
+    v.seq = seq;
+    return v;
+  }
+  static DatasetFilter filter(std::optional<std::string> tag, std::optional<std::string> status = {},
+                              std::optional<std::string> prefix = {}, std::optional<std::string> after = {},
+                              int limit = 100) {
+    DatasetFilter f;
+    f.tag = std::move(tag);
+    f.status = std::move(status);
+    f.name_prefix = std::move(prefix);
+    f.after_id = std::move(after);
+    f.limit = limit;
+    return f;
+  }
+
+  std::unique_ptr<MetadataStore> store_;
+};
+
+#define VAULT_EXPECT_KIND(expr, k)                                        \
+  do {                                                                    \
+    auto vault_r_ = (expr);                                               \
+    ASSERT_FALSE(vault_r_) << #expr " unexpectedly succeeded";            \
+    EXPECT_EQ(vault_r_.error().kind(), (k)) << vault_r_.error().message(); \
+  } while (0)
+
+// ---------------------------------------------------------------- operations
+
+TEST_P(MetadataStoreConformance, PingAndSchemaVersion) {
+  EXPECT_TRUE(s().ping());
+  EXPECT_GE(s().schema_version(), 1);
+}
+
+TEST_P(MetadataStoreConformance, ClosedStoreFailsWithDatabase) {
+  tenant("t1");
+  s().close();
+  VAULT_EXPECT_KIND(s().get_tenant("t1"), ErrorKind::Database);
+  VAULT_EXPECT_KIND(s().create_tenant(Tenant{"t2", "n2", "active", 1}), ErrorKind::Database);
+  VAULT_EXPECT_KIND(s().ping(), ErrorKind::Database);
+}
+
+// ---------------------------------------------------------------- tenants and keys
+
+TEST_P(MetadataStoreConformance, TenantsCreateGetListAndConflicts) {
+  ASSERT_TRUE(s().create_tenant(Tenant{"t2", "beta", "active", 5}));
+  ASSERT_TRUE(s().create_tenant(Tenant{"t1", "alpha", "active", 7}));
+  auto t = s().get_tenant("t1");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->name, "alpha");
+  EXPECT_EQ(t->status, "active");
+  EXPECT_EQ(t->created_at, 7);
+  VAULT_EXPECT_KIND(s().get_tenant("nope"), ErrorKind::TenantNotFound);
+  VAULT_EXPECT_KIND(s().create_tenant(Tenant{"t1", "other", "active", 1}), ErrorKind::Conflict);
+  VAULT_EXPECT_KIND(s().create_tenant(Tenant{"t3", "alpha", "active", 1}), ErrorKind::Conflict);
+  auto all = s().list_tenants();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 2u);
+  std::set<std::string> names{(*all)[0].name, (*all)[1].name};
+  EXPECT_EQ(names, (std::set<std::string>{"alpha", "beta"}));
+}
+
+TEST_P(MetadataStoreConformance, ApiKeysFindListRevokeCount) {
+  tenant("t1");
+  tenant("t2");
+  ApiKey k{"k1", "t1", "ci", Role::Writer, std::string(64, 'a'), "vk_abc", 10, false};
+  ASSERT_TRUE(s().create_api_key(k));
+  ASSERT_TRUE(s().create_api_key(ApiKey{"k2", "t2", "ops", Role::Admin, std::string(64, 'b'), "vk_def", 11, false}));
+  auto found = s().find_api_key_by_hash(std::string(64, 'a'));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, "k1");
+  EXPECT_EQ(found->tenant_id, "t1");
+  EXPECT_EQ(found->name, "ci");
+  EXPECT_EQ(found->role, Role::Writer);
+  EXPECT_EQ(found->prefix, "vk_abc");
+  EXPECT_EQ(found->created_at, 10);
+  EXPECT_FALSE(found->revoked);
+  VAULT_EXPECT_KIND(s().find_api_key_by_hash(std::string(64, 'c')), ErrorKind::ApiKeyNotFound);
+
+  auto l1 = s().list_api_keys("t1");
+  ASSERT_TRUE(l1);
+  ASSERT_EQ(l1->size(), 1u);
+  EXPECT_EQ((*l1)[0].id, "k1");
+  auto cnt = s().count_api_keys();
+  ASSERT_TRUE(cnt);
+  EXPECT_EQ(*cnt, 2);
+
+  // Another tenant cannot revoke it.
+  VAULT_EXPECT_KIND(s().revoke_api_key("t2", "k1"), ErrorKind::ApiKeyNotFound);
+  VAULT_EXPECT_KIND(s().revoke_api_key("t1", "nope"), ErrorKind::ApiKeyNotFound);
+  ASSERT_TRUE(s().revoke_api_key("t1", "k1"));
+  found = s().find_api_key_by_hash(std::string(64, 'a'));
+  ASSERT_TRUE(found);  // revoked keys are still returned
+  EXPECT_TRUE(found->revoked);
+  auto other = s().find_api_key_by_hash(std::string(64, 'b'));
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(other->revoked);
+}
+
+TEST_P(MetadataStoreConformance, RoleNamesRoundTrip) {
+  for (Role r : {Role::Reader, Role::Writer, Role::Admin}) EXPECT_EQ(parse_role(role_name(r)), r);
+  EXPECT_FALSE(parse_role("root"));
+}
+
+// ---------------------------------------------------------------- datasets
+
+TEST_P(MetadataStoreConformance, CreateDatasetReturnsStoredRow) {
+  tenant("t1");
+  Dataset in;
+  in.id = "ds1";
+  in.tenant_id = "t1";
+  in.name = "reviews";
+  in.description = "product reviews";
+  in.tags = {"nlp", "en"};
+  in.schema_json = R"({"type":"object"})";
+  in.created_at = in.updated_at = 42;
+  auto d = s().create_dataset(in);
+  ASSERT_TRUE(d) << d.error().message();
+  EXPECT_EQ(d->id, "ds1");
+  EXPECT_EQ(d->tenant_id, "t1");
+  EXPECT_EQ(d->name, "reviews");
+  EXPECT_EQ(d->description, "product reviews");
+  EXPECT_EQ(d->tags, (std::vector<std::string>{"nlp", "en"}));
+  EXPECT_EQ(d->schema_json, R"({"type":"object"})");
+  EXPECT_EQ(d->status, "active");
+  EXPECT_EQ(d->etag, 1);
+  EXPECT_EQ(d->seq, 0);
+  EXPECT_EQ(d->record_count, 0);
+  EXPECT_EQ(d->record_bytes, 0);
+  EXPECT_EQ(d->version_count, 0);
+  EXPECT_EQ(d->created_at, 42);
+  auto g = s().get_dataset("t1", "ds1");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->name, d->name);
+  EXPECT_EQ(g->tags, d->tags);
+  EXPECT_EQ(g->schema_json, d->schema_json);
+  EXPECT_EQ(g->etag, 1);
+  VAULT_EXPECT_KIND(s().get_dataset("t1", "nope"), ErrorKind::DatasetNotFound);
+}
+
+TEST_P(MetadataStoreConformance, DatasetNameUniquePerTenant) {
+  tenant("t1");
+  tenant("t2");
+  dataset("t1", "ds1", "same");
+  Dataset dup;
+  dup.id = "ds2";
+  dup.tenant_id = "t1";
+  dup.name = "same";
+  VAULT_EXPECT_KIND(s().create_dataset(dup), ErrorKind::Conflict);
+  dup.tenant_id = "t2";
+  EXPECT_TRUE(s().create_dataset(dup));  // same name, other tenant: fine
+  dataset("t1", "ds3", "other");
+  DatasetPatch p;
+  p.name = "same";
+  VAULT_EXPECT_KIND(s().update_dataset("t1", "ds3", p, std::nullopt), ErrorKind::Conflict);
+  p.name = "other";  // renaming to its own name is not a clash
+  EXPECT_TRUE(s().update_dataset("t1", "ds3", p, std::nullopt));
+}
+
+TEST_P(MetadataStoreConformance, TenantBCannotSeeOrTouchTenantA) {
+  tenant("t1");
+  tenant("t2");
+  dataset("t1", "ds1", "secret");
+  ok_write("ds1", {w(Op::Insert, "r1", "x")});
+  Version v;
+  v.dataset_id = "ds1";
+  v.seq = 1;
+  ASSERT_TRUE(s().create_version("t1", v));
+
+  VAULT_EXPECT_KIND(s().get_dataset("t2", "ds1"), ErrorKind::DatasetNotFound);
+  VAULT_EXPECT_KIND(s().update_dataset("t2", "ds1", description_patch("pwn"), std::nullopt),
+                    ErrorKind::DatasetNotFound);
+  VAULT_EXPECT_KIND(s().delete_dataset("t2", "ds1"), ErrorKind::DatasetNotFound);
+  VAULT_EXPECT_KIND(s().write_records("t2", "ds1", {w(Op::Upsert, "r1", "y")}), ErrorKind::DatasetNotFound);
+  VAULT_EXPECT_KIND(s().get_record("t2", "ds1", "r1"), ErrorKind::DatasetNotFound);
+  VAULT_EXPECT_KIND(s().get_record("t2", "ds1", "r1", 1), ErrorKind::DatasetNotFound);
+  VAULT_EXPECT_KIND(s().list_records("t2", "ds1", std::nullopt, std::nullopt, 10), ErrorKind::DatasetNotFound);
+  VAULT_EXPECT_KIND(s().create_version("t2", v), ErrorKind::DatasetNotFound);
+  VAULT_EXPECT_KIND(s().list_versions("t2", "ds1"), ErrorKind::DatasetNotFound);
+  VAULT_EXPECT_KIND(s().get_version("t2", "ds1", 1), ErrorKind::DatasetNotFound);
+  auto l = s().list_datasets("t2", DatasetFilter{});
+  ASSERT_TRUE(l);
+  EXPECT_TRUE(l->empty());
+
+  // Nothing changed for the owner.
+  auto d = s().get_dataset("t1", "ds1");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->description, "about secret");
+  EXPECT_EQ(d->etag, 1);
+  EXPECT_EQ(d->seq, 1);
+  EXPECT_EQ(d->version_count, 1);
+  auto r = s().get_record("t1", "ds1", "r1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->payload, "x");
+}
+
+TEST_P(MetadataStoreConformance, ListDatasetsFilterAndPagination) {
+  tenant("t1");
+  tenant("t2");
+  dataset("t1", "ds_c", "web-crawl", {"en", "raw"});
+  dataset("t1", "ds_a", "web-clean", {"en"});
+  dataset("t1", "ds_e", "chat", {"raw"});
+  dataset("t1", "ds_b", "webby", {"en", "enx"});
+  dataset("t1", "ds_d", "code");
+  dataset("t2", "ds_z", "web-other", {"en"});
+  ASSERT_TRUE(s().update_dataset("t1", "ds_b", status_patch("archived"), std::nullopt));
+
+  auto q = [&](DatasetFilter f) {
+    auto r = s().list_datasets("t1", f);
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? ids(*r) : std::vector<std::string>{};
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(q(filter({})), (V{"ds_a", "ds_b", "ds_c", "ds_d", "ds_e"}));
+  EXPECT_EQ(q(filter("en")), (V{"ds_a", "ds_b", "ds_c"}));  // exact tag match: "enx" is not "en"
+  EXPECT_EQ(q(filter("e")), V{});
+  EXPECT_EQ(q(filter({}, "archived")), V{"ds_b"});
+  EXPECT_EQ(q(filter({}, "active")), (V{"ds_a", "ds_c", "ds_d", "ds_e"}));
+  EXPECT_EQ(q(filter({}, {}, "web")), (V{"ds_a", "ds_b", "ds_c"}));
+  EXPECT_EQ(q(filter({}, {}, "web-")), (V{"ds_a", "ds_c"}));
+  EXPECT_EQ(q(filter("en", "active", "web")), (V{"ds_a", "ds_c"}));
+  EXPECT_EQ(q(filter({}, {}, {}, {}, 2)), (V{"ds_a", "ds_b"}));
+  EXPECT_EQ(q(filter({}, {}, {}, "ds_b", 2)), (V{"ds_c", "ds_d"}));
+  EXPECT_EQ(q(filter({}, {}, {}, "ds_d", 2)), (V{"ds_e"}));
+  EXPECT_EQ(q(filter({}, {}, {}, "ds_e", 2)), V{});
+  EXPECT_EQ(q(filter("raw", {}, {}, "ds_c")), V{"ds_e"});
+
+  // Walking pages of 2 visits every dataset once, in id order.
+  V walked;
+  DatasetFilter f = filter({}, {}, {}, {}, 2);
+  for (int i = 0; i < 10; ++i) {
+    auto page = q(f);
+    walked.insert(walked.end(), page.begin(), page.end());
+    if (page.size() < 2) break;
+    f.after_id = page.back();
+  }
+  EXPECT_EQ(walked, (V{"ds_a", "ds_b", "ds_c", "ds_d", "ds_e"}));
+}
+
+TEST_P(MetadataStoreConformance, UpdateDatasetPatchAndEtag) {
+  tenant("t1");
+  auto d = dataset("t1", "ds1", "n1", {"a"});
+  DatasetPatch p;
+  p.description = "new";
+  auto u = s().update_dataset("t1", "ds1", p, std::optional<std::int64_t>(1));
+  ASSERT_TRUE(u) << u.error().message();
+  EXPECT_EQ(u->etag, 2);
+  EXPECT_EQ(u->description, "new");
+  EXPECT_EQ(u->name, "n1");  // untouched fields stay
+  EXPECT_EQ(u->tags, std::vector<std::string>{"a"});
+  EXPECT_GE(u->updated_at, d.updated_at);
+
+  // A stale etag is refused and changes nothing.
+  p.description = "stale";
+  VAULT_EXPECT_KIND(s().update_dataset("t1", "ds1", p, std::optional<std::int64_t>(1)),
+                    ErrorKind::ConcurrentModification);
+  auto g = s().get_dataset("t1", "ds1");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->description, "new");
+  EXPECT_EQ(g->etag, 2);
+
+  // Without an expected etag the update applies; tags, schema and name too.
+  DatasetPatch all;
+  all.name = "n2";
+  all.tags = std::vector<std::string>{};
+  all.schema_json = R"({"type":"object"})";
+  u = s().update_dataset("t1", "ds1", all, std::nullopt);
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->etag, 3);
+  EXPECT_EQ(u->name, "n2");
+  EXPECT_TRUE(u->tags.empty());
+  EXPECT_EQ(u->schema_json, R"({"type":"object"})");
+  EXPECT_EQ(u->description, "new");
+  VAULT_EXPECT_KIND(s().update_dataset("t1", "nope", p, std::nullopt), ErrorKind::DatasetNotFound);
+}
+
+TEST_P(MetadataStoreConformance, ArchivedDatasetRefusesWritesButServesReads) {
+  tenant("t1");
+  dataset("t1", "ds1", "n");
+  ok_write("ds1", {w(Op::Insert, "r1", "a")});
+  ASSERT_TRUE(s().update_dataset("t1", "ds1", status_patch("archived"), std::nullopt));
+  for (Op op : {Op::Insert, Op::Upsert, Op::Replace, Op::Delete})
+    VAULT_EXPECT_KIND(s().write_records("t1", "ds1", {w(op, op == Op::Insert ? "r2" : "r1", "b")}),
+                      ErrorKind::DatasetArchived);
+  auto r = s().get_record("t1", "ds1", "r1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->payload, "a");
+  EXPECT_EQ(all("ds1").size(), 1u);
+  auto d = s().get_dataset("t1", "ds1");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->seq, 1);
+  ASSERT_TRUE(s().update_dataset("t1", "ds1", status_patch("active"), std::nullopt));
+  ok_write("ds1", {w(Op::Insert, "r2", "b")});
+  EXPECT_EQ(all("ds1").size(), 2u);
+}
+
+TEST_P(MetadataStoreConformance, DeleteDatasetRemovesRecordsAndVersions) {
+  tenant("t1");
+  dataset("t1", "ds1", "n");
+  ok_write("ds1", {w(Op::Insert, "r1", "a"), w(Op::Insert, "r2", "b")});
+  ASSERT_TRUE(s().create_version("t1", version("ds1", 2)));
+  ASSERT_TRUE(s().delete_dataset("t1", "ds1"));
+  VAULT_EXPECT_KIND(s().get_dataset("t1", "ds1"), ErrorKind::DatasetNotFound);
+  VAULT_EXPECT_KIND(s().delete_dataset("t1", "ds1"), ErrorKind::DatasetNotFound);
+  VAULT_EXPECT_KIND(s().get_record("t1", "ds1", "r1"), ErrorKind::DatasetNotFound);
+  // The id and the name are free again, and the new dataset starts empty.
+  auto d = dataset("t1", "ds1", "n");
+  EXPECT_EQ(d.seq, 0);
+  EXPECT_EQ(d.record_count, 0);
+  EXPECT_TRUE(all("ds1").empty());
+  VAULT_EXPECT_KIND(s().get_record("t1", "ds1", "r1"), ErrorKind::RecordNotFound);
+  auto v = s().list_versions("t1", "ds1");
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->empty());
+}
+
+// ---------------------------------------------------------------- records
+
+TEST_P(MetadataStoreConformance, WriteAssignsConsecutiveSeqsInOrder) {
+  tenant("t1");
+  dataset("t1", "ds1", "n");
+  auto r1 = ok_write("ds1", {w(Op::Insert, "a", "1"), w(Op::Insert, "b", "22"), w(Op::Upsert, "c", "333")});
+  ASSERT_EQ(r1.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(r1[i].seq, static_cast<Seq>(i + 1));
+    EXPECT_EQ(r1[i].revision, 1);
+    EXPECT_TRUE(r1[i].created);
+  }
+  EXPECT_EQ(r1[0].id, "a");
+  EXPECT_EQ(r1[2].id, "c");
+  auto r2 = ok_write("ds1", {w(Op::Replace, "a", "x"), w(Op::Delete, "b")});
+  ASSERT_EQ(r2.size(), 2u);
+  EXPECT_EQ(r2[0].seq, 4);
+  EXPECT_EQ(r2[1].seq, 5);
+  auto d = s().get_dataset("t1", "ds1");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->seq, 5);
+  EXPECT_EQ(d->record_count, 2);
+  EXPECT_EQ(d->record_bytes, 1 + 3);  // "x" + "333"
+  EXPECT_EQ(d->etag, 1);              // record writes are not metadata changes
+  // An empty batch changes nothing.
+  auto e = s().write_records("t1", "ds1", {});
+  ASSERT_TRUE(e);
+  EXPECT_TRUE(e->empty());
+  d = s().get_dataset("t1", "ds1");
+  EXPECT_EQ(d->seq, 5);
+  VAULT_EXPECT_KIND(s().write_records("t1", "nope", {w(Op::Insert, "a", "1")}), ErrorKind::DatasetNotFound);
+}
+
+TEST_P(MetadataStoreConformance, WriteBatchIsAllOrNothing) {
+  tenant("t1");
+  dataset("t1", "ds1", "n");
+  ok_write("ds1", {w(Op::Insert, "live", "v1")});
+  struct Case {
+    RecordWrite bad;
+    ErrorKind kind;
+  };
+  const std::vector<Case> cases = {
+      {w(Op::Replace, "missing", "x"), ErrorKind::RecordNotFound},
+      {w(Op::Delete, "missing"), ErrorKind::RecordNotFound},
+      {w(Op::Insert, "live", "x"), ErrorKind::Conflict},
+      {w(Op::Replace, "live", "x", 7), ErrorKind::ConcurrentModification},
+      {w(Op::Delete, "live", "", 7), ErrorKind::ConcurrentModification},
+  };
+  for (const auto& c : cases) {
+    std::vector<RecordWrite> batch = {w(Op::Insert, "n1", "a"), w(Op::Replace, "live", "v2"),
+                                      w(Op::Upsert, "n2", "b"), c.bad, w(Op::Insert, "n3", "c")};
+    auto r = s().write_records("t1", "ds1", batch);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind(), c.kind) << r.error().message();
+    ASSERT_TRUE(r.error().details().contains("index"));
+    EXPECT_EQ(r.error().details().at("index").to_number<std::int64_t>(), 3);
+    // Nothing of the batch is visible.
+    auto d = s().get_dataset("t1", "ds1");
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->seq, 1);
+    EXPECT_EQ(d->record_count, 1);
+    EXPECT_EQ(d->record_bytes, 2);
+    EXPECT_EQ(ids(all("ds1")), std::vector<std::string>{"live"});
+    auto live = s().get_record("t1", "ds1", "live");
+    ASSERT_TRUE(live);
+    EXPECT_EQ(live->payload, "v1");
+    EXPECT_EQ(live->revision, 1);
+  }
+  // The next successful write continues right after the last committed seq.
+  auto ok = ok_write("ds1", {w(Op::Insert, "n1", "a")});
+  ASSERT_EQ(ok.size(), 1u);
+  EXPECT_EQ(ok[0].seq, 2);
+}
+
+TEST_P(MetadataStoreConformance, RevisionsAndEtags) {
+  tenant("t1");
+  dataset("t1", "ds1", "n");
+  const std::string binary("a\0b\xff\x01z", 6);
+  auto r = ok_write("ds1", {w(Op::Insert, "r", binary)});
+  ASSERT_EQ(r.size(), 1u);
+  auto g = s().get_record("t1", "ds1", "r");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->id, "r");
+  EXPECT_EQ(g->payload, binary);  // exact bytes
+  EXPECT_EQ(g->revision, 1);
+  EXPECT_EQ(g->seq, 1);
+  EXPECT_EQ(g->created_seq, 1);
+  EXPECT_GT(g->created_at, 0);
+  const Timestamp created_at = g->created_at;
+
+  r = ok_write("ds1", {w(Op::Replace, "r", "two")});
+  EXPECT_EQ(r[0].revision, 2);
+  EXPECT_FALSE(r[0].created);
+  VAULT_EXPECT_KIND(s().write_records("t1", "ds1", {w(Op::Replace, "r", "x", 1)}), ErrorKind::ConcurrentModification);
+  r = ok_write("ds1", {w(Op::Replace, "r", "three", 2)});
+  EXPECT_EQ(r[0].revision, 3);
+  r = ok_write("ds1", {w(Op::Upsert, "r", "four")});
+  EXPECT_EQ(r[0].revision, 4);
+  EXPECT_FALSE(r[0].created);
+  r = ok_write("ds1", {w(Op::Upsert, "other", "")});  // an empty payload is a payload
+  EXPECT_EQ(r[0].revision, 1);
+  EXPECT_TRUE(r[0].created);
+
+  g = s().get_record("t1", "ds1", "r");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->payload, "four");
+  EXPECT_EQ(g->revision, 4);
+  EXPECT_EQ(g->seq, 4);
+  EXPECT_EQ(g->created_seq, 1);          // replacing keeps the creation seq
+  EXPECT_EQ(g->created_at, created_at);  // and the creation time
+  EXPECT_GE(g->updated_at, created_at);
+  auto e = s().get_record("t1", "ds1", "other");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->payload, "");
+
+  VAULT_EXPECT_KIND(s().write_records("t1", "ds1", {w(Op::Delete, "r", "", 3)}), ErrorKind::ConcurrentModification);
+  r = ok_write("ds1", {w(Op::Delete, "r", "", 4)});
+  EXPECT_EQ(r[0].revision, 4);  // the revision that was removed
+  EXPECT_EQ(r[0].seq, 6);
+  EXPECT_FALSE(r[0].created);
+  VAULT_EXPECT_KIND(s().get_record("t1", "ds1", "r"), ErrorKind::RecordNotFound);
+  VAULT_EXPECT_KIND(s().get_record("t1", "ds1", "never"), ErrorKind::RecordNotFound);
+}
+
+TEST_P(MetadataStoreConformance, SameIdSeveralTimesInOneBatch) {
+  tenant("t1");
+  dataset("t1", "ds1", "n");
+  auto r = ok_write("ds1", {w(Op::Insert, "x", "1"), w(Op::Replace, "x", "2", 1), w(Op::Delete, "x"),
+                            w(Op::Insert, "x", "3")});
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(r[1].revision, 2);
+  EXPECT_EQ(r[2].revision, 2);
+  EXPECT_TRUE(r[3].created);
+  auto g = s().get_record("t1", "ds1", "x");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->payload, "3");
+  EXPECT_EQ(g->seq, 4);
+  EXPECT_EQ(g->created_seq, 4);
+  auto d = s().get_dataset("t1", "ds1");
+  EXPECT_EQ(d->record_count, 1);
+  EXPECT_EQ(d->record_bytes, 1);
+}
+
+TEST_P(MetadataStoreConformance, DeleteAndRecreateAnId) {
+  tenant("t1");
+  dataset("t1", "ds1", "n");
+  ok_write("ds1", {w(Op::Insert, "a", "a1"), w(Op::Insert, "b", "b1"), w(Op::Insert, "c", "c1")});
+  ok_write("ds1", {w(Op::Delete, "a")});                          // seq 4
+  VAULT_EXPECT_KIND(s().write_records("t1", "ds1", {w(Op::Delete, "a")}), ErrorKind::RecordNotFound);
+  VAULT_EXPECT_KIND(s().write_records("t1", "ds1", {w(Op::Replace, "a", "x")}), ErrorKind::RecordNotFound);
+  auto r = ok_write("ds1", {w(Op::Insert, "a", "a2")});           // seq 5: no Conflict, a new incarnation
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].created);
+  // Revisions continue across the delete, so an old ETag never matches the new record.
+  EXPECT_EQ(r[0].revision, 2);
+  VAULT_EXPECT_KIND(s().write_records("t1", "ds1", {w(Op::Replace, "a", "x", 1)}), ErrorKind::ConcurrentModification);
+  VAULT_EXPECT_KIND(s().write_records("t1", "ds1", {w(Op::Insert, "a", "x")}), ErrorKind::Conflict);
+  auto g = s().get_record("t1", "ds1", "a");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->payload, "a2");
+  EXPECT_EQ(g->created_seq, 5);
+  // The recreated record lists after the others (created_seq order).
+  EXPECT_EQ(ids(all("ds1")), (std::vector<std::string>{"b", "c", "a"}));
+  // As of seq 3 the first incarnation is what existed, in its original place.
+  auto old = all("ds1", 3);
+  EXPECT_EQ(ids(old), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(old[0].payload, "a1");
+  VAULT_EXPECT_KIND(s().get_record("t1", "ds1", "a", 4), ErrorKind::RecordNotFound);
+  auto d = s().get_dataset("t1", "ds1");
+  EXPECT_EQ(d->record_count, 3);
+}
+
+TEST_P(MetadataStoreConformance, ListRecordsOrderAndPagination) {
+  tenant("t1");
+  dataset("t1", "ds1", "n");
+  std::vector<RecordWrite> batch;
+  // Ids deliberately not in creation order.
+  for (int i = 0; i < 25; ++i) batch.push_back(w(Op::Insert, "id" + std::to_string((i * 7) % 25), "p" + std::to_string(i)));
+  ok_write("ds1", batch);
+  auto full = all("ds1", std::nullopt, 1000);
+  ASSERT_EQ(full.size(), 25u);
+  for (std::size_t i = 0; i < full.size(); ++i) {
+    EXPECT_EQ(full[i].created_seq, static_cast<Seq>(i + 1));
+    EXPECT_EQ(full[i].payload, "p" + std::to_string(i));
+  }
+  EXPECT_EQ(ids(all("ds1", std::nullopt, 10)), ids(full));
+  EXPECT_EQ(ids(all("ds1", std::nullopt, 1)), ids(full));
+  EXPECT_EQ(ids(all("ds1", std::nullopt, 25)), ids(full));
+  auto p = s().list_records("t1", "ds1", std::nullopt, std::nullopt, 10);
+  ASSERT_TRUE(p);
+  ASSERT_EQ(p->items.size(), 10u);
+  ASSERT_TRUE(p->next_after);
+  auto q = s().list_records("t1", "ds1", std::nullopt, Seq{20}, 10);
+  ASSERT_TRUE(q);
+  ASSERT_EQ(q->items.size(), 5u);
+  EXPECT_EQ(q->items[0].created_seq, 21);
+  EXPECT_FALSE(q->next_after);  // a short page is the last one
+  // Replacing a record keeps its place.
+  ok_write("ds1", {w(Op::Replace, full[3].id, "new")});
+  auto again = all("ds1", std::nullopt, 7);
+  EXPECT_EQ(ids(again), ids(full));
+  EXPECT_EQ(again[3].payload, "new");
+}
+
+TEST_P(MetadataStoreConformance, AsOfReadsAreStableWhileLaterWritesHappen) {
+  tenant("t1");
+  dataset("t1", "ds1", "n");
+  ok_write("ds1", {w(Op::Insert, "a", "a1"), w(Op::Insert, "b", "b1")});  // 1, 2
+  const Seq s2 = 2;
+  ok_write("ds1", {w(Op::Replace, "a", "a2"), w(Op::Insert, "c", "c1")});   // 3, 4
+  const Seq s4 = 4;
+  ok_write("ds1", {w(Op::Delete, "b"), w(Op::Upsert, "a", "a3")});         // 5, 6
+  const Seq s6 = 6;
+
+  using V = std::vector<std::pair<std::string, std::string>>;
+  auto snapshot = [&](std::optional<Seq> as_of, int page) {
+    V out;
+    for (auto& r : all("ds1", as_of, page)) out.emplace_back(r.id, r.payload);
+    return out;
+  };
+  const V at2{{"a", "a1"}, {"b", "b1"}};
+  const V at4{{"a", "a2"}, {"b", "b1"}, {"c", "c1"}};
+  const V at6{{"a", "a3"}, {"c", "c1"}};
+  auto check_history = [&] {
+    EXPECT_EQ(snapshot(s2, 1), at2);
+    EXPECT_EQ(snapshot(s4, 2), at4);
+    EXPECT_EQ(snapshot(s6, 100), at6);
+    EXPECT_TRUE(snapshot(0, 10).empty());
+    auto a = s().get_record("t1", "ds1", "a", s2);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->payload, "a1");
+    EXPECT_EQ(a->revision, 1);
+    a = s().get_record("t1", "ds1", "a", 3);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->payload, "a2");
+    EXPECT_EQ(a->seq, 3);
+    a = s().get_record("t1", "ds1", "a", 5);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->payload, "a2");
+    auto b = s().get_record("t1", "ds1", "b", s4);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->payload, "b1");
+    VAULT_EXPECT_KIND(s().get_record("t1", "ds1", "b", 5), ErrorKind::RecordNotFound);
+    VAULT_EXPECT_KIND(s().get_record("t1", "ds1", "c", 3), ErrorKind::RecordNotFound);
+  };
+  check_history();
+  EXPECT_EQ(snapshot(std::nullopt, 10), at6);
+  // Later writes (including to the same ids) do not change what older seqs see.
+  ok_write("ds1", {w(Op::Delete, "a"), w(Op::Insert, "b", "b2"), w(Op::Replace, "c", "c2"), w(Op::Insert, "d", "d1")});
+  check_history();
+  EXPECT_EQ(snapshot(std::nullopt, 10), (V{{"c", "c2"}, {"b", "b2"}, {"d", "d1"}}));
+  EXPECT_EQ(snapshot(s6 + 4, 3), snapshot(std::nullopt, 3));
+}
+
+// ---------------------------------------------------------------- versions
+
+TEST_P(MetadataStoreConformance, VersionsAreNumberedPerDataset) {
+  tenant("t1");
+  dataset("t1", "ds1", "n1");
+  dataset("t1", "ds2", "n2");
+  ok_write("ds1", {w(Op::Insert, "a", "1"), w(Op::Insert, "b", "2")});
+  Version v;
+  v.dataset_id = "ds1";
+  v.seq = 1;
+  v.message = "first";
+  v.author_key_id = "k1";
+  v.record_count = 1;
+  v.record_bytes = 1;
+  v.content_hash = std::string(64, 'f');
+  v.created_at = 99;
+  auto v1 = s().create_version("t1", v);
+  ASSERT_TRUE(v1) << v1.error().message();
+  EXPECT_EQ(v1->number, 1);
+  v.seq = 2;
+  v.message = "second";
+  auto v2 = s().create_version("t1", v);
+  ASSERT_TRUE(v2);
+  EXPECT_EQ(v2->number, 2);
+  auto other = s().create_version("t1", version("ds2", 0));
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->number, 1);  // numbering is per dataset
+
+  auto g = s().get_version("t1", "ds1", 1);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->dataset_id, "ds1");
+  EXPECT_EQ(g->seq, 1);
+  EXPECT_EQ(g->message, "first");
+  EXPECT_EQ(g->author_key_id, "k1");
+  EXPECT_EQ(g->record_count, 1);
+  EXPECT_EQ(g->record_bytes, 1);
+  EXPECT_EQ(g->content_hash, std::string(64, 'f'));
+  EXPECT_EQ(g->created_at, 99);
+  VAULT_EXPECT_KIND(s().get_version("t1", "ds1", 3), ErrorKind::VersionNotFound);
+  VAULT_EXPECT_KIND(s().get_version("t1", "nope", 1), ErrorKind::DatasetNotFound);
+  VAULT_EXPECT_KIND(s().create_version("t1", version("nope", 0)), ErrorKind::DatasetNotFound);
+  auto l = s().list_versions("t1", "ds1");
+  ASSERT_TRUE(l);
+  ASSERT_EQ(l->size(), 2u);
+  EXPECT_EQ((*l)[0].number, 1);
+  EXPECT_EQ((*l)[1].number, 2);
+  EXPECT_EQ((*l)[1].message, "second");
+  auto d = s().get_dataset("t1", "ds1");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->version_count, 2);
+  // A version's snapshot stays readable after later changes.
+  ok_write("ds1", {w(Op::Delete, "a")});
+  auto snap = all("ds1", g->seq);
+  EXPECT_EQ(ids(snap), std::vector<std::string>{"a"});
+}
+
+// ---------------------------------------------------------------- idempotency
+
+TEST_P(MetadataStoreConformance, IdempotencyPutOnceGetPurge) {
+  IdempotencyEntry e{"t1", "key-1", "h1", 201, R"({"ETag":"1"})", std::string("body\0bin", 8), 1000};
+  auto p = s().put_idempotency(e);
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ(p->request_hash, "h1");
+  EXPECT_EQ(p->body, e.body);
+  // A second put for the same (tenant, key) keeps and returns the first entry.
+  IdempotencyEntry e2 = e;
+  e2.request_hash = "h2";
+  e2.status = 500;
+  e2.body = "other";
+  e2.created_at = 2000;
+  p = s().put_idempotency(e2);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->request_hash, "h1");
+  EXPECT_EQ(p->status, 201);
+  EXPECT_EQ(p->body, e.body);
+  EXPECT_EQ(p->headers_json, R"({"ETag":"1"})");
+  EXPECT_EQ(p->created_at, 1000);
+  // Another tenant's same key is a different entry.
+  IdempotencyEntry e3 = e2;
+  e3.tenant_id = "t2";
+  p = s().put_idempotency(e3);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->request_hash, "h2");
+
+  auto g = s().get_idempotency("t1", "key-1");
+  ASSERT_TRUE(g);
+  ASSERT_TRUE(g->has_value());
+  EXPECT_EQ((*g)->status, 201);
+  EXPECT_EQ((*g)->body, e.body);
+  auto none = s().get_idempotency("t1", "key-2");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+
+  auto purged = s().purge_idempotency(1500);  // removes t1's entry (created 1000), keeps t2's (2000)
+  ASSERT_TRUE(purged);
+  EXPECT_EQ(*purged, 1);
+  g = s().get_idempotency("t1", "key-1");
+  ASSERT_TRUE(g);
+  EXPECT_FALSE(g->has_value());
+  g = s().get_idempotency("t2", "key-1");
+  ASSERT_TRUE(g);
+  EXPECT_TRUE(g->has_value());
+  // After the purge the key can be stored again.
+  p = s().put_idempotency(e2);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->request_hash, "h2");
+  purged = s().purge_idempotency(1000);
+  ASSERT_TRUE(purged);
+  EXPECT_EQ(*purged, 0);
+}
+
+// ---------------------------------------------------------------- concurrency
+
+TEST_P(MetadataStoreConformance, ConcurrentWritersAllCommitWithUniqueSeqs) {
+  tenant("t1");
+  dataset("t1", "ds1", "n");
+  constexpr int kThreads = 16, kPerThread = 200;
+  std::vector<std::vector<Seq>> seqs(kThreads);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto r = s().write_records("t1", "ds1",
+                                   {w(Op::Insert, "t" + std::to_string(t) + "-" + std::to_string(i), "p")});
+        if (!r || r->size() != 1) {
+          ++failures;
+          continue;
+        }
+        seqs[t].push_back((*r)[0].seq);
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::set<Seq> unique;
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_TRUE(std::is_sorted(seqs[t].begin(), seqs[t].end()));  // one thread's writes stay in order
+    unique.insert(seqs[t].begin(), seqs[t].end());
+  }
+  EXPECT_EQ(unique.size(), static_cast<std::size_t>(kThreads * kPerThread));
+  EXPECT_EQ(*unique.begin(), 1);
+  EXPECT_EQ(*unique.rbegin(), kThreads * kPerThread);
+  auto d = s().get_dataset("t1", "ds1");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->seq, kThreads * kPerThread);
+  EXPECT_EQ(d->record_count, kThreads * kPerThread);
+  auto listed = all("ds1", std::nullopt, 500);
+  ASSERT_EQ(listed.size(), static_cast<std::size_t>(kThreads * kPerThread));
+  for (std::size_t i = 0; i < listed.size(); ++i) EXPECT_EQ(listed[i].created_seq, static_cast<Seq>(i + 1));
+}
+
+TEST_P(MetadataStoreConformance, ConcurrentConflictingInsertsFailAlone) {
+  tenant("t1");
+  dataset("t1", "ds1", "n");
+  constexpr int kThreads = 8, kIds = 60;
+  std::atomic<int> created{0}, conflicts{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kIds; ++i) {
+        // Each call: one contested id plus one id only this thread writes.
+        auto r = s().write_records("t1", "ds1", {w(Op::Insert, "own-" + std::to_string(t) + "-" + std::to_string(i), "o"),
+                                                 w(Op::Insert, "shared-" + std::to_string(i), std::to_string(t))});
+        if (r) ++created;
+        else if (r.error().kind() == ErrorKind::Conflict) ++conflicts;
+        else ++other;
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(created.load(), kIds);  // exactly one winner per contested id
+  EXPECT_EQ(conflicts.load(), kThreads * kIds - kIds);
+  auto listed = all("ds1");
+  EXPECT_EQ(listed.size(), static_cast<std::size_t>(2 * kIds));  // losers left nothing behind
+  auto d = s().get_dataset("t1", "ds1");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->seq, 2 * kIds);
+  EXPECT_EQ(d->record_count, 2 * kIds);
+}
+
+TEST_P(MetadataStoreConformance, ReadsDoNotBlockDuringALongWriteBatch) {
+  tenant("t1");
+  dataset("t1", "ds1", "n");
+  ok_write("ds1", {w(Op::Insert, "seed", "s")});
+  ASSERT_TRUE(s().create_version("t1", version("ds1", 1)));
+  int overlapped = 0;
+  std::int64_t expected_count = 1;
+  // A reader blocked by the writer could only finish after the commit; reads that
+  // return the pre-batch state while write_records is still outstanding prove they
+  // were not blocked. Bigger batches are tried if the writer was too quick to overlap.
+  for (int n = 4000, attempt = 0; attempt < 5 && overlapped < 10; ++attempt, n *= 2) {
+    std::vector<RecordWrite> batch;
+    for (int i = 0; i < n; ++i)
+      batch.push_back(w(Op::Insert, "b" + std::to_string(attempt) + "-" + std::to_string(i), std::string(200, 'x')));
+    std::atomic<bool> done{false};
+    std::thread writer([&] {
+      auto r = s().write_records("t1", "ds1", std::move(batch));
+      EXPECT_TRUE(r);
+      done = true;
+    });
+    const std::int64_t before = expected_count;
+    while (!done.load()) {
+      auto d = s().get_dataset("t1", "ds1");
+      auto snap = s().list_records("t1", "ds1", 1, std::nullopt, 10);
+      auto seed = s().get_record("t1", "ds1", "seed");
+      const bool still_pending = !done.load();
+      if (!(d && snap && seed)) {
+        ADD_FAILURE() << "a read failed during the write batch";
+        break;
+      }
+      // Never a partial batch.
+      EXPECT_TRUE(d->record_count == before || d->record_count == before + n) << d->record_count;
+      EXPECT_EQ(snap->items.size(), 1u);
+      if (still_pending && d->record_count == before) ++overlapped;
+    }
+    writer.join();
+    expected_count += n;
+  }
+  EXPECT_GE(overlapped, 10);
+  auto d = s().get_dataset("t1", "ds1");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->record_count, expected_count);
+}
+
+#undef VAULT_EXPECT_KIND
+
+}  // namespace vault::storage::conformance
