@@ -24,6 +24,7 @@ struct WriteOpts {
   std::string id, name, description, schema, if_match;
   std::vector<std::string> tags;
   bool clear_schema = false;
+  bool clear_tags = false;
 };
 
 void add_simple(CLI::App* parent, Context& ctx, const char* name, const char* help,
@@ -107,16 +108,16 @@ void add_dataset_commands(CLI::App& root, Context& ctx) {
     auto* name = c->add_option("--name", o->name, "new name");
     auto* desc = c->add_option("-d,--description", o->description, "new description");
     auto* tags = c->add_option("-t,--tag", o->tags, "tags (repeatable; replaces all tags)");
-    auto* no_tags = c->add_flag("--no-tags", std::string("remove every tag"));
+    c->add_flag("--no-tags", o->clear_tags, "remove every tag");
     auto* schema = c->add_option("--schema", o->schema, "new JSON schema: inline JSON, @FILE or @-");
     c->add_flag("--no-schema", o->clear_schema, "remove the schema");
     c->add_option("--if-match", o->if_match, "only if the dataset still has this ETag");
-    c->callback([&ctx, o, name, desc, tags, no_tags, schema] {
-      ctx.action = [&ctx, o, name, desc, tags, no_tags, schema] {
+    c->callback([&ctx, o, name, desc, tags, schema] {
+      ctx.action = [&ctx, o, name, desc, tags, schema] {
         boost::json::object body;
         if (name->count()) body["name"] = o->name;
         if (desc->count()) body["description"] = o->description;
-        if (tags->count() || no_tags->count()) {
+        if (tags->count() || o->clear_tags) {
           boost::json::array arr;
           for (const auto& t : o->tags) arr.emplace_back(t);
           body["tags"] = std::move(arr);

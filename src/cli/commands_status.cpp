@@ -70,7 +70,7 @@ int run_status(const Context& ctx) {
             if (const auto* crit = o.if_contains("critical"); crit && crit->is_bool())
               line += crit->get_bool() ? " critical" : " non-critical";
             if (const auto* l = o.if_contains("latency_ms"); l && l->is_number())
-              line += " " + boost::json::serialize(*l) + " ms";
+              line += " " + cell_text(*l) + " ms";
           }
           if (auto m = str_member(c, "message"); !m.empty()) line += " " + m;
           out["check " + std::string(kv.key())] = line;
@@ -80,7 +80,7 @@ int run_status(const Context& ctx) {
     std::string st = str_member(startup, "status");
     if (startup.is_object())
       if (const auto* d = startup.get_object().if_contains("duration_ms"); d && d->is_number())
-        st += " in " + boost::json::serialize(*d) + " ms";
+        st += " in " + cell_text(*d) + " ms";
     out["startup"] = st.empty() ? "HTTP " + std::to_string(startup_r.status) : st;
     out["server version"] = version;
     out["cli version"] = kCliVersion;

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <ostream>
 
@@ -50,6 +51,11 @@ std::string cell_text(const boost::json::value& v) {
         out += cell_text(e);
       }
       return out;
+    }
+    case boost::json::kind::double_: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%g", v.get_double());
+      return buf;
     }
     default:
       return boost::json::serialize(v);

@@ -42,17 +42,18 @@ Result<storage::Dataset> RecordService::writable_dataset(const std::string& tena
 }
 
 Result<std::string> RecordService::prepare(const storage::Dataset& d, const JsonSchema* schema,
-                                           std::string_view text, const std::string& record_id) {
+                                           std::string_view text, const std::string& record_id,
+                                           RecordParser& parser) {
   if (text.size() > limits_.max_record_bytes)
     return fail(ErrorKind::PayloadTooLarge, "record exceeds the maximum record size",
                 {{"limit_bytes", limits_.max_record_bytes}});
-  auto obj = parse_record(text);
+  auto obj = parser.parse(text);
   if (!obj) return std::unexpected(obj.error());
   if (schema)
-    if (auto s = schema->validate(*obj); !s) return std::unexpected(s.error());
+    if (auto s = schema->validate(**obj); !s) return std::unexpected(s.error());
   std::string payload(text);
   if (inspector_)
-    if (auto s = inspector_->inspect(d, *obj, payload); !s) return std::unexpected(s.error());
+    if (auto s = inspector_->inspect(d, **obj, payload); !s) return std::unexpected(s.error());
   return codec_.seal(PayloadContext{d.tenant_id, d.id, record_id}, payload);
 }
 
@@ -75,7 +76,8 @@ Result<RecordView> RecordService::create(const std::string& tenant_id, const std
   auto schema = datasets_.schema_of(*d);
   if (!schema) return std::unexpected(schema.error());
   std::string id = new_id("rec");
-  auto payload = prepare(*d, schema->get(), body, id);
+  RecordParser parser;
+  auto payload = prepare(*d, schema->get(), body, id, parser);
   if (!payload) return std::unexpected(payload.error());
   std::vector<storage::RecordWrite> w(1);
   w[0] = {storage::RecordWrite::Op::Insert, id, std::move(*payload), std::nullopt};
@@ -95,7 +97,8 @@ Result<std::pair<RecordView, bool>> RecordService::put(const std::string& tenant
   if (!d) return std::unexpected(d.error());
   auto schema = datasets_.schema_of(*d);
   if (!schema) return std::unexpected(schema.error());
-  auto payload = prepare(*d, schema->get(), body, record_id);
+  RecordParser parser;
+  auto payload = prepare(*d, schema->get(), body, record_id, parser);
   if (!payload) return std::unexpected(payload.error());
   std::vector<storage::RecordWrite> w(1);
   w[0] = {if_match ? storage::RecordWrite::Op::Replace : storage::RecordWrite::Op::Upsert, record_id,
@@ -191,9 +194,10 @@ Result<std::vector<std::string>> RecordService::batch(const std::string& tenant_
   std::vector<std::string> ids;
   writes.reserve(records.size());
   ids.reserve(records.size());
+  RecordParser parser;
   for (std::size_t i = 0; i < records.size(); ++i) {
     std::string id = new_id("rec");
-    auto payload = prepare(*d, schema->get(), boost::json::serialize(records[i]), id);
+    auto payload = prepare(*d, schema->get(), boost::json::serialize(records[i]), id, parser);
     if (!payload) {
       Error e = payload.error();
       e.details()["index"] = i;
@@ -217,6 +221,7 @@ Result<ImportReport> RecordService::import(
   const JsonSchema* schema = schema_r->get();
 
   ImportReport report;
+  RecordParser parser;
   std::vector<storage::RecordWrite> pending;
   std::size_t pending_bytes = 0;
   // One batch is committed in the background while the next one is parsed.
@@ -258,7 +263,7 @@ Result<ImportReport> RecordService::import(
         if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;  // blank line
         ++report.lines;
         std::string id = new_id("rec");
-        auto payload = prepare(*d, schema, line, id);
+        auto payload = prepare(*d, schema, line, id, parser);
         if (!payload) return note_error(number, payload.error());
         pending_bytes += payload->size();
         pending.push_back({storage::RecordWrite::Op::Insert, std::move(id), std::move(*payload), std::nullopt});

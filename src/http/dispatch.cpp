@@ -17,6 +17,14 @@ Response internal_error(const RequestContext& ctx) {
   return error_response(Error(ErrorKind::Unknown, "an unexpected error occurred"), ctx);
 }
 
+/// When even building the error failed (out of memory): a minimal 500.
+[[gnu::noinline]] Response fallback_error() noexcept {
+  Response r;
+  r.status = 500;
+  r.body = "{\"error\":{\"code\":\"VAULT_ERR_9999\",\"type\":\"UnknownError\"}}";
+  return r;
+}
+
 }  // namespace
 
 Status authorize(Request& req, const RouteOptions& opts, const Authenticator* authenticator) {
@@ -68,11 +76,7 @@ Response response_for_current_exception(const RequestContext& ctx, const Dispatc
       return internal_error(ctx);
     }
   } catch (...) {
-    // Building the error itself failed (out of memory): minimal response.
-    Response r;
-    r.status = 500;
-    r.body = R"({"error":{"code":"VAULT_ERR_9999","type":"UnknownError","message":"an unexpected error occurred"}})";
-    return r;
+    return fallback_error();
   }
 }
 

@@ -94,6 +94,7 @@ bool Exchange::gone() const {
 Exchange::Event Exchange::next_event(std::string_view& chunk) {
   std::lock_guard lock(mu_);
   if (final_) return Event::Final;
+  if (gone_) return Event::Gone;
   if (stream_abort_) return Event::StreamAbort;
   if (chunk_pending_) {
     chunk = chunk_;
@@ -158,16 +159,10 @@ void Exchange::set_waiter(std::move_only_function<void()> w) {
 }
 
 void Exchange::cancel() {
-  std::move_only_function<void()> dropped;
-  {
-    std::lock_guard lock(mu_);
-    gone_ = true;
-    dropped = std::move(waiter_);
-    waiter_ = nullptr;
-  }
+  std::unique_lock lock(mu_);
+  gone_ = true;
   cv_.notify_all();
-  // `dropped` is destroyed here, outside the lock (it may own a suspended
-  // coroutine whose destruction calls back into cancel()).
+  notify_io(lock);
 }
 
 }  // namespace vault::http

@@ -52,7 +52,7 @@ class Exchange {
   bool gone() const;
 
   // ---- io side ----------------------------------------------------------
-  enum class Event { None, BodyWanted, Final, Chunk, StreamEnd, StreamAbort };
+  enum class Event { None, BodyWanted, Final, Gone, Chunk, StreamEnd, StreamAbort };
   /// What the io side must do next (non-blocking). For Chunk, `chunk` is
   /// the data (valid until chunk_done()).
   Event next_event(std::string_view& chunk);
@@ -68,8 +68,8 @@ class Exchange {
   /// `w` is called once (from any thread) after the next change, at once
   /// if a change happened since the previous waiter was called.
   void set_waiter(std::move_only_function<void()> w);
-  /// The connection is gone: wakes the worker (its reads/writes now throw
-  /// ClientGone) and drops a pending waiter without calling it.
+  /// The connection is gone (or the server is stopping): wakes the worker
+  /// (its reads/writes now throw ClientGone) and the io side (Event::Gone).
   void cancel();
 
  private:

@@ -80,8 +80,8 @@ struct Server::Impl {
   bool draining = false;  // ioc thread only
   std::vector<std::thread> io_threads;
 
-  std::mutex wait_mu;
-  bool waited = false;
+  std::atomic<bool> stopped{false};  // io threads joined
+  std::once_flag wait_once;
 
  private:
   asio::awaitable<void> accept_loop();

@@ -48,7 +48,7 @@ std::vector<RecognizerSpec> generic_recognizers() {
 
   {
     auto r = rec("email", "EMAIL_ADDRESS",
-                 {pat(R"([A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24})", 0.5,
+                 {pat(R"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})", 0.5,
                       false, Boundary::None, Boundary::Word)},
                  "email", {"email", "mail", "e-mail", "contact"});
     out.push_back(std::move(r));
@@ -68,7 +68,7 @@ std::vector<RecognizerSpec> generic_recognizers() {
     r.longest_valid = true;
     out.push_back(std::move(r));
     auto v6 = pat(R"([0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]{1,50}(%[0-9A-Za-z]{1,15})?(/\d{1,4})?)", 0.6, false,
-                  Boundary::Alnum, Boundary::Alnum);
+                  Boundary::Alnum, Boundary::Dotted);
     v6.forbid_before = ":.";
     auto r6 = rec("ipv6", "IP_ADDRESS", {v6}, "ipv6", {"ip", "ipv6", "address", "server", "host"});
     r6.longest_valid = true;
@@ -92,20 +92,20 @@ std::vector<RecognizerSpec> generic_recognizers() {
         pat(R"((001-)?\d{2,4}[.-]\d{3,4}[.-]\d{3,4}(x\d{1,6})?)", 0.5),
         pat(R"(\d{2,3}-\d{6,8})", 0.4),
         pat(R"(\d{2}(-\d{2}){3})", 0.3),
-        pat(R"(\d{3,4}( \d{2,4}){2,3})", 0.2),
-        pat(R"(\d{2,4} \d{4,6})", 0.1),
+        pat(R"(\d{2,4}([ .-]\d{2,7}){1,4})", 0.15),
     };
     out.push_back(rec("phone", "PHONE_NUMBER", ps, "phone",
-                      {"phone", "telephone", "tel", "mobile", "cell", "call", "fax", "number", "contact", "reach"}));
+                      {"phone", "telephone", "tel", "mobile", "cell", "cellphone", "call", "fax", "number", "contact", "reach",
+                       "answering", "office", "dial", "ring", "whatsapp", "sms", "text me"}));
   }
 
   {
-    auto scheme = pat(R"(https?://[A-Za-z0-9.-]{1,253}(:\d{1,5})?(/[^\s<>"']*)?)", 0.6, true);
-    auto bare = pat(std::string(R"((www\.)?([A-Za-z0-9-]{1,63}\.){1,6})") + kTlds + R"((:\d{1,5})?(/[^\s<>"']*)?)",
+    auto scheme = pat(R"(https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s<>"']*)?)", 0.6, true);
+    auto bare = pat(std::string(R"((www\.)?([A-Za-z0-9-]+\.)+)") + kTlds + R"((:\d{1,5})?(/[^\s<>"']*)?)",
                     0.5, true);
     bare.forbid_before = "@.";
-    auto dq = pat(R"("https?://[^\s"]{1,2000}")", 0.6, true, Boundary::None, Boundary::None);
-    auto sq = pat(R"('https?://[^\s']{1,2000}')", 0.6, true, Boundary::None, Boundary::None);
+    auto dq = pat(R"("https?://[^\s"]+")", 0.6, true, Boundary::None, Boundary::None);
+    auto sq = pat(R"('https?://[^\s']+')", 0.6, true, Boundary::None, Boundary::None);
     auto r = rec("url", "URL", {scheme, bare, dq, sq}, "", {"url", "website", "link", "site", "domain"});
     r.refine = RecognizerSpec::Refine::TrimTrailingPunct;
     out.push_back(std::move(r));

@@ -133,7 +133,7 @@ void asia_pacific(std::vector<RecognizerSpec>& out) {
                     {"pan", "permanent account number"}));
   out.push_back(rec("in_passport", "IN_PASSPORT", {pat(R"([A-Z][1-9]\d ?\d{4}[1-9])", 0.1, true)}, "",
                     {"passport", "indian"}));
-  out.push_back(rec("in_vehicle", "IN_VEHICLE_REGISTRATION", {pat(R"([A-Z]{2}\d{1,2}[A-Z]{0,3}\d{4})", 0.5, true)},
+  out.push_back(rec("in_vehicle", "IN_VEHICLE_REGISTRATION", {pat(R"([A-Z]{2}(\d{1,2}[A-Z]{0,3})?\d{4})", 0.5, true)},
                     "in_vehicle", {"vehicle", "registration", "rto"}));
   out.push_back(rec("in_vehicle_old", "IN_VEHICLE_REGISTRATION", {pat(R"([A-Z]{3}\d{4})", 0.1, true)}, "",
                     {"vehicle", "registration", "rto"}));

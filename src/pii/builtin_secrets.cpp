@@ -54,19 +54,19 @@ std::vector<RecognizerSpec> secret_recognizers() {
   out.push_back(secret("gitlab_token", "GITLAB_TOKEN",
                        {pat(R"(gl(pat|dt|rt|ptt|cbt|imt|oas|ft|agent)-[A-Za-z0-9_-]{20,64})", 0.95, false, A, A)}));
   out.push_back(secret("slack_token", "SLACK_TOKEN",
-                       {pat(R"(xox[abposr]-[A-Za-z0-9-]{10,250})", 0.9, false, A, A),
+                       {pat(R"(xox[abposr]-[A-Za-z0-9-]{10,}[A-Za-z0-9])", 0.9, false, A, A),
                         pat(R"(xapp-\d-[A-Z0-9]{9,}-\d{10,}-[a-f0-9]{64})", 0.9, false, A, A),
-                        pat(R"(https://hooks\.slack\.com/(services|workflows)/[A-Za-z0-9+/]{43,56})", 0.95, false, N, A),
+                        pat(R"(https://hooks\.slack\.com/(services|workflows)/[A-Za-z0-9+/]{43,}[A-Za-z0-9])", 0.95, false, N, A),
                         pat(R"(https://hooks\.slack\.com/services/T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32})",
                             0.95, false, N, A)}));
   out.push_back(secret("stripe_key", "STRIPE_KEY", {pat(R"((sk|rk|pk)_(live|test)_[A-Za-z0-9]{16,99})", 0.9, false, A, A)}));
   out.push_back(secret("openai_key", "OPENAI_API_KEY",
-                       {pat(R"(sk-[A-Za-z0-9_-]{20,74}T3BlbkFJ[A-Za-z0-9_-]{20,74})", 0.95, false, A, A),
-                        pat(R"(sk-(proj|svcacct|admin)-[A-Za-z0-9_-]{40,200})", 0.9, false, A, A),
+                       {pat(R"(sk-[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,})", 0.95, false, A, A),
+                        pat(R"(sk-(proj|svcacct|admin)-[A-Za-z0-9_-]{40,})", 0.9, false, A, A),
                         pat(R"(sk-[A-Za-z0-9]{48})", 0.7, false, A, A)},
                        3.0));
   out.push_back(secret("anthropic_key", "ANTHROPIC_API_KEY",
-                       {pat(R"(sk-ant-(api|admin)\d{2}-[A-Za-z0-9_-]{80,120})", 0.95, false, A, A)}));
+                       {pat(R"(sk-ant-(api|admin)\d{2}-[A-Za-z0-9_-]{80,})", 0.95, false, A, A)}));
   out.push_back(secret("huggingface_token", "HUGGINGFACE_TOKEN", {pat(R"(hf_[A-Za-z]{34})", 0.9, false, A, A)}, 3.0));
   {
     auto r = secret("private_key", "PRIVATE_KEY",
@@ -85,22 +85,22 @@ std::vector<RecognizerSpec> secret_recognizers() {
   }
   {
     auto r = secret("url_password", "PASSWORD",
-                    {pat(R"([A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@"']{1,64}:[^\s:/@"']{1,128}@[A-Za-z0-9.-]{1,253})", 0.9,
+                    {pat(R"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@"']+:[^\s:/@"']+@[A-Za-z0-9.-]+)", 0.9,
                          false, A, N)});
     r.refine = RecognizerSpec::Refine::UrlPassword;
     out.push_back(std::move(r));
   }
   {
     auto r = secret("conn_password", "PASSWORD",
-                    {pat(R"((password|pwd|passwd)\s{0,3}=\s{0,3}[^;\s"']{3,128})", 0.8, true, A, N)});
+                    {pat(R"((password|pwd|passwd) ?= ?[^;\s"']{3,})", 0.8, true, A, N)});
     r.refine = RecognizerSpec::Refine::AssignedValue;
     out.push_back(std::move(r));
   }
   {
     auto r = secret("assigned_secret", "GENERIC_SECRET",
                     {pat(R"((api[_-]?key|apikey|secret|token|passwd|password|access[_-]?key|auth[_-]?key|)"
-                         R"(client[_-]?secret|credential|private[_-]?key)[A-Za-z0-9_.-]{0,20}["']?\s{0,3}[:=]\s{0,3}["']?)"
-                         R"([A-Za-z0-9_\-+/=.~]{16,128})",
+                         R"(client[_-]?secret|credential|private[_-]?key)[A-Za-z0-9_.-]*["']? ?[:=] ?["']?)"
+                         R"([A-Za-z0-9_\-+/=.~]{16,})",
                          0.7, true, A, A)},
                     3.5);
     r.refine = RecognizerSpec::Refine::AssignedValue;
@@ -110,7 +110,7 @@ std::vector<RecognizerSpec> secret_recognizers() {
     // A bare high-entropy value whose JSON field name (or the words right
     // before it) looks like a key name.
     auto r = secret("keyed_secret_value", "GENERIC_SECRET",
-                    {pat(R"([A-Za-z0-9_\-+/=.~]{20,128})", 0.5, false, A, A)}, 4.0);
+                    {pat(R"([A-Za-z0-9_\-+/=.~]{20,})", 0.5, false, A, A)}, 4.0);
     r.required_keywords = {"api_key", "apikey", "api-key", "secret", "token", "password", "passwd", "access_key",
                            "private_key", "client_secret", "credential", "auth_key"};
     out.push_back(std::move(r));

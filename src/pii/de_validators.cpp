@@ -80,6 +80,8 @@ Verdict de_social_security(std::string_view s) {
   auto a = alnum_upper(s);
   if (a.size() != 12 || a[8] < 'A' || a[8] > 'Z') return Verdict::Reject;
   int day = two(a, 2), month = two(a, 4);
+    // day + 50 marks a second number issued for the same birth date
+  if (day > 50) day -= 50;
   if (day < 1 || day > 31 || month < 1 || month > 12) return Verdict::Reject;
   int l = a[8] - 'A' + 1;
   std::string d = a.substr(0, 8);

@@ -46,10 +46,20 @@ int month_from_name(std::string_view s) {
 Verdict credit_card(std::string_view s) {
   auto d = digits_of(s);
   if (d.size() < 12 || d.size() > 19) return Verdict::Reject;
+  if (d.size() == 13 && d[0] == '1') return Verdict::Reject;  // 13 digits starting with 1: not a card range
   return verdict(luhn_valid(d));
 }
 
-Verdict iban(std::string_view s) { return verdict(iban_valid(s)); }
+Verdict iban(std::string_view s) {
+  // Mixed case inside one IBAN ("LV80 bANK") is a typo or not an IBAN at all.
+  bool lower = false, upper = false;
+  for (char c : s.substr(std::min<std::size_t>(s.size(), 4))) {
+    if (c >= 'a' && c <= 'z') lower = true;
+    if (c >= 'A' && c <= 'Z') upper = true;
+  }
+  if (lower && upper) return Verdict::Reject;
+  return verdict(iban_valid(s));
+}
 
 Verdict crypto(std::string_view s) {
   if (s.starts_with("bc1") || s.starts_with("BC1") || s.starts_with("tb1")) return verdict(bech32_address_valid(s));

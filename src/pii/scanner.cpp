@@ -27,12 +27,14 @@ struct TlsScratch {
 };
 thread_local TlsScratch tls_scratch;
 
-bool boundary_ok(Boundary b, unsigned char outside, unsigned char inside) {
+bool boundary_ok(Boundary b, unsigned char outside, unsigned char inside, unsigned char beyond = 0) {
   switch (b) {
     case Boundary::None: return true;
     case Boundary::Word: return !is_word(inside) || !is_word(outside);
     case Boundary::Alnum: return !is_alnum(outside);
     case Boundary::Digit: return !is_digit(outside);
+    case Boundary::Dotted:
+      return !is_alnum(outside) && !((outside == '.' || outside == ':') && is_alnum(beyond));
     case Boundary::Token:
       return is_space(outside) || std::string_view(",;:()[]{}\"'<>").find(static_cast<char>(outside)) != std::string_view::npos;
   }
@@ -269,12 +271,14 @@ std::vector<Finding> Scanner::Impl::scan(std::string_view text, const ScanOption
         auto inside_r = static_cast<unsigned char>(text[e - 1]);
         if (s > 0) {
           auto out = static_cast<unsigned char>(text[s - 1]);
-          if (!boundary_ok(ps.left, out, inside_l) || ps.forbid_before.find(static_cast<char>(out)) != std::string::npos)
+          auto beyond = s > 1 ? static_cast<unsigned char>(text[s - 2]) : 0;
+          if (!boundary_ok(ps.left, out, inside_l, beyond) || ps.forbid_before.find(static_cast<char>(out)) != std::string::npos)
             continue;
         }
         if (e < text.size()) {
           auto out = static_cast<unsigned char>(text[e]);
-          if (!boundary_ok(ps.right, out, inside_r) || ps.forbid_after.find(static_cast<char>(out)) != std::string::npos)
+          auto beyond = e + 1 < text.size() ? static_cast<unsigned char>(text[e + 1]) : 0;
+          if (!boundary_ok(ps.right, out, inside_r, beyond) || ps.forbid_after.find(static_cast<char>(out)) != std::string::npos)
             continue;
         }
         std::string_view m = text.substr(s, e - s);

@@ -5,6 +5,19 @@
 #include <cctype>
 #include <set>
 
+namespace vault::pii {
+
+bool aba_routing_valid(std::string_view text) {
+  auto d = digits_of(text);
+  if (d.size() != 9) return false;
+  static constexpr int w[9] = {3, 7, 1, 3, 7, 1, 3, 7, 1};
+  int sum = 0;
+  for (int i = 0; i < 9; ++i) sum += (d[static_cast<std::size_t>(i)] - '0') * w[i];
+  return sum % 10 == 0 && sum != 0;
+}
+
+}  // namespace vault::pii
+
 namespace vault::pii::ev {
 namespace {
 /// The distinct separator bytes used in s (non-alphanumerics).
@@ -34,15 +47,6 @@ Verdict us_itin(std::string_view s) {
   int g = (d[3] - '0') * 10 + (d[4] - '0');
   bool ok = (g >= 50 && g <= 65) || (g >= 70 && g <= 88) || (g >= 90 && g <= 92) || (g >= 94 && g <= 99);
   return ok ? Verdict::Neutral : Verdict::Reject;
-}
-
-bool aba_routing_valid(std::string_view text) {
-  auto d = digits_of(text);
-  if (d.size() != 9) return false;
-  static constexpr int w[9] = {3, 7, 1, 3, 7, 1, 3, 7, 1};
-  int sum = 0;
-  for (int i = 0; i < 9; ++i) sum += (d[static_cast<std::size_t>(i)] - '0') * w[i];
-  return sum % 10 == 0 && sum != 0;
 }
 
 Verdict aba_routing(std::string_view s) { return verdict(aba_routing_valid(s)); }

@@ -87,12 +87,15 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, bo
   sqlite3_extended_result_codes(db, 1);
   std::unique_ptr<Connection> c(new Connection(db));
   // synchronous=FULL: in WAL mode every commit fsyncs the WAL, so an
-  // acknowledged write survives kill -9 and power loss.
+  // acknowledged write survives kill -9 and power loss. page_size (new files
+  // only) 8 KiB packs ~1 KiB records with little slack; a 16384-page WAL
+  // between automatic checkpoints keeps checkpoint copies off most commits
+  // (together about 2x import throughput on this machine, see store_bench).
   const char* pragmas = read_only ? "PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;"
                                     "PRAGMA cache_size=-16384; PRAGMA mmap_size=268435456;"
-                                  : "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL;"
+                                  : "PRAGMA busy_timeout=10000; PRAGMA page_size=8192; PRAGMA journal_mode=WAL;"
                                     "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                                    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;";
+                                    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=16384;";
   if (auto s = c->exec(pragmas); !s) return std::unexpected(s.error());
   if (!read_only) {
     auto st = c->prepare("PRAGMA journal_mode");

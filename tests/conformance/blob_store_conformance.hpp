@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <functional>
+#include <ostream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -21,6 +22,7 @@ struct BlobStoreParam {
   std::string name;
   std::function<std::unique_ptr<BlobStore>()> make;
 };
+inline void PrintTo(const BlobStoreParam& p, std::ostream* os) { *os << p.name; }
 inline std::string BlobStoreParamName(const ::testing::TestParamInfo<BlobStoreParam>& i) {
   return i.param.name;
 }

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <ostream>
 #include <map>
 #include <memory>
 #include <set>
@@ -27,6 +28,7 @@ struct MetadataStoreParam {
   std::string name;
   std::function<std::unique_ptr<MetadataStore>()> make;
 };
+inline void PrintTo(const MetadataStoreParam& p, std::ostream* os) { *os << p.name; }
 inline std::string MetadataStoreParamName(const ::testing::TestParamInfo<MetadataStoreParam>& i) {
   return i.param.name;
 }

@@ -57,6 +57,8 @@ struct RecordLimits {
   std::size_t max_record_bytes = 16 << 20;
 };
 
+class RecordParser;
+
 class RecordService {
  public:
   RecordService(storage::MetadataStore& store, DatasetService& datasets, PayloadCodec& codec,
@@ -102,7 +104,8 @@ class RecordService {
 
  private:
   Result<std::string> prepare(const storage::Dataset& d, const JsonSchema* schema,
-                              std::string_view text, const std::string& record_id);
+                              std::string_view text, const std::string& record_id,
+                              RecordParser& parser);
   Result<RecordView> open(const storage::Dataset& d, storage::Record&& r);
   Result<storage::Dataset> writable_dataset(const std::string& tenant_id,
                                             const std::string& dataset_id);

@@ -69,6 +69,7 @@ class Server {
 
  private:
   struct Impl;
+  friend class Connection;  // internal (src/http/connection.cpp)
   std::unique_ptr<Impl> impl_;
 };
 

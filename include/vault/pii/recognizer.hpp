@@ -20,6 +20,7 @@ enum class Boundary {
   Alnum,  ///< the neighbour must not be an ASCII letter or digit
   Digit,  ///< the neighbour must not be an ASCII digit
   Token,  ///< the neighbour must be whitespace, start/end, or one of ,;:()[]{}"'<>
+  Dotted, ///< like Alnum, and a '.' or ':' neighbour must not be followed by an alphanumeric
 };
 
 struct PatternSpec {

@@ -73,7 +73,9 @@ struct DatasetPatch {
 /// One revision of a record: the payload that was live in [seq, superseded_seq).
 struct Record {
   std::string id;
-  std::int64_t revision = 1;  ///< 1 for the first write, +1 per replace (the ETag)
+  std::int64_t revision = 1;  ///< 1 for the first write, +1 per replace (the ETag); an id
+                             ///< recreated after a delete continues from the deleted
+                             ///< revision + 1, so an old ETag never matches the new record
   Seq seq = 0;                ///< sequence number of the change that wrote this revision
   Seq created_seq = 0;        ///< seq of the record's creation: export/list order
   std::string payload;        ///< the stored bytes (exactly as written)

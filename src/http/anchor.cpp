@@ -1,2 +1,0 @@
-// placeholder so the module library is never empty
-namespace vault { void http_module_anchor() {} }

@@ -1,0 +1,45 @@
+#pragma once
+/// One HTTP/1.1 connection: a coroutine on its own strand that reads
+/// requests (keep-alive), routes them, hands them to the worker pool
+/// through an Exchange and writes the responses.
+#include "http/server_impl.hpp"
+
+namespace vault::http {
+
+namespace http = beast::http;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Server::Impl& server, tcp::socket socket);
+  ~Connection();
+
+  asio::awaitable<void> run();
+  asio::any_io_executor executor() { return stream_.get_executor(); }
+  /// On the strand: closes the socket if no request is in progress.
+  void close_if_idle();
+  /// On the strand: closes the socket whatever it is doing.
+  void force_close();
+  /// Thread-safe: cancels the request being handled by a worker, if any.
+  void cancel_exchange();
+
+ private:
+  struct State;  // per-request bookkeeping (connection.cpp)
+
+  asio::awaitable<bool> serve(http::request_parser<http::empty_body>& hp);
+  asio::awaitable<bool> run_exchange(State& st, std::shared_ptr<Exchange> ex,
+                                     http::request_parser<http::buffer_body>* body, bool expect_continue);
+  asio::awaitable<bool> send(State& st, Response r);
+  asio::awaitable<bool> send_error(State& st, const Error& e);
+  asio::awaitable<void> linger_close();
+  void set_common_headers(const State& st, http::fields& f) const;
+  void record(const State& st);
+
+  Server::Impl& srv_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buf_;
+  bool idle_ = false;
+  std::mutex ex_mu_;
+  std::shared_ptr<Exchange> ex_;
+};
+
+}  // namespace vault::http

@@ -1,0 +1,285 @@
+// Dictionary + capitalisation NER for PERSON / LOCATION / ORGANIZATION.
+//
+// Tokens are runs of letters (ASCII or any UTF-8 multibyte sequence, with
+// inner apostrophes); hyphens join tokens. A text without any ASCII
+// upper-case letter is scanned in "lower-case mode" (every token is looked
+// up); otherwise only capitalised tokens start entities, which keeps the
+// pass cheap on ordinary prose.
+#include "ner.hpp"
+
+#include "ner_dictionary.hpp"
+#include "text_util.hpp"
+
+#include <array>
+
+namespace vault::pii::ner {
+
+using namespace util;
+
+namespace {
+
+constexpr std::array<std::string_view, 3> kEntities{"LOCATION", "ORGANIZATION", "PERSON"};
+
+struct Tok {
+  std::size_t b = 0, e = 0;
+  std::string f;             // folded form
+  bool cap = false;          // first letter upper case (ASCII or Latin-1)
+  bool allcap = false;       // every ASCII letter upper case, at least two letters
+  bool sent_start = false;   // first token of a sentence or line
+  bool hyphen_before = false;
+  bool dot_after = false;
+  bool comma_after = false;
+  bool break_after = false;  // sentence punctuation or newline after the token
+};
+
+bool upper_start(std::string_view t) {
+  auto c = static_cast<unsigned char>(t[0]);
+  if (c >= 'A' && c <= 'Z') return true;
+  if (c == 0xC3 && t.size() > 1) {
+    auto n = static_cast<unsigned char>(t[1]);
+    return n >= 0x80 && n <= 0x9E && n != 0x97;
+  }
+  if ((c == 0xC4 || c == 0xC5) && t.size() > 1) return (static_cast<unsigned char>(t[1]) & 1) == 0;
+  if (c == 0xCE && t.size() > 1) return static_cast<unsigned char>(t[1]) <= 0xA9;  // Greek capitals
+  if (c == 0xD0 && t.size() > 1) return static_cast<unsigned char>(t[1]) <= 0xAF;  // Cyrillic capitals
+  return false;
+}
+
+std::vector<Tok> tokenize(std::string_view text, bool& lower_mode) {
+  std::vector<Tok> toks;
+  lower_mode = true;
+  std::size_t i = 0;
+  bool sentence = true, hyphen = false;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (is_alpha(c) || c >= 0x80) {
+      std::size_t b = i;
+      while (i < text.size()) {
+        auto d = static_cast<unsigned char>(text[i]);
+        if (is_alpha(d) || d >= 0x80) ++i;
+        else if ((d == '\'') && i + 1 < text.size() && is_alpha(static_cast<unsigned char>(text[i + 1])) && i > b) ++i;
+        else break;
+      }
+      Tok t;
+      t.b = b;
+      t.e = i;
+      auto word = text.substr(b, i - b);
+      t.cap = upper_start(word);
+      int letters = 0, uppers = 0;
+      for (unsigned char x : word) {
+        if (is_alpha(x)) {
+          ++letters;
+          if (x <= 'Z') ++uppers;
+        }
+      }
+      if (uppers) lower_mode = false;
+      t.allcap = letters >= 2 && uppers == letters;
+      t.sent_start = sentence;
+      t.hyphen_before = hyphen;
+      sentence = hyphen = false;
+      if (i < text.size()) {
+        char n = text[i];
+        t.dot_after = n == '.';
+        t.comma_after = n == ',';
+        hyphen = n == '-' && i + 1 < text.size() && (is_alpha(static_cast<unsigned char>(text[i + 1])) ||
+                                                     static_cast<unsigned char>(text[i + 1]) >= 0x80);
+      }
+      toks.push_back(std::move(t));
+      continue;
+    }
+    if (c == '.' || c == '!' || c == '?' || c == '\n' || c == ':' || c == ';' || c == '>' || c == '"' ||
+        c == '(' || c == '|') {
+      // "Dr." / "St." / "Inc." are abbreviations, not sentence ends.
+      bool abbrev = c == '.' && !toks.empty() && toks.back().e == i && toks.back().e - toks.back().b <= 4 &&
+                    toks.back().cap;
+      if (!abbrev) {
+        sentence = true;
+        if (!toks.empty()) toks.back().break_after = true;
+      }
+    } else if (is_digit(c)) {
+      if (!toks.empty()) toks.back().break_after = true;  // numbers end name runs
+    }
+    if (c != '-') hyphen = false;
+    ++i;
+  }
+  return toks;
+}
+
+struct Ctx {
+  std::string_view text;
+  const Dictionaries& d;
+  std::vector<Tok>& t;
+  bool lower_mode;
+  bool want_p, want_l, want_o;
+  std::vector<Finding>& out;
+
+  bool is_first(std::size_t i) const { return d.first_names.count(t[i].f) > 0; }
+  bool is_sur(std::size_t i) const { return d.surnames.count(t[i].f) > 0; }
+  bool is_stop(std::size_t i) const { return d.stop_words.count(t[i].f) > 0; }
+  bool is_orgword(std::size_t i) const { return d.org_words.count(t[i].f) > 0; }
+  bool is_amb(std::size_t i) const { return d.ambiguous.count(t[i].f) > 0; }
+  /// Adjacent in the text: only spaces (or one hyphen) between tokens i and i+1.
+  bool adjacent(std::size_t i) const {
+    if (i + 1 >= t.size() || t[i].break_after) return false;
+    if (t[i].comma_after) return false;
+    for (std::size_t k = t[i].e; k < t[i + 1].b; ++k) {
+      char c = text[k];
+      if (c != ' ' && c != '-' && c != '.' && c != '\t') return false;
+    }
+    return t[i + 1].b - t[i].e <= 3;
+  }
+  bool name_like(std::size_t i) const {
+    if (i >= t.size()) return false;
+    if (lower_mode) return is_sur(i) || is_first(i);
+    return t[i].cap && !is_stop(i) && !is_orgword(i);
+  }
+  void emit(std::string_view entity, std::size_t from, std::size_t to, double score) {
+    out.push_back(Finding{std::string(entity), score, t[from].b, t[to].e + (t[to].dot_after && is_orgword(to) ? 1 : 0),
+                          0, 0, "dictionary"});
+  }
+  /// Longest dictionary phrase starting at token i: returns token count (0 = none).
+  int phrase(const std::unordered_map<std::string, int>& map, int max_tokens, std::size_t i) const {
+    std::string key;
+    int best = 0;
+    for (int n = 0; n < max_tokens && i + static_cast<std::size_t>(n) < t.size(); ++n) {
+      std::size_t k = i + static_cast<std::size_t>(n);
+      if (n > 0) {
+        if (!adjacent(k - 1)) break;
+        key.push_back(' ');
+      }
+      key += t[k].f;
+      if (map.count(key)) best = n + 1;
+    }
+    return best;
+  }
+};
+
+constexpr std::string_view kTitles[] = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "lady", "lord", "mx"};
+constexpr std::string_view kParticles[] = {"van", "der", "den", "de", "da", "di", "von", "la", "le", "del", "dos", "du", "bin", "al", "ter", "ten"};
+constexpr std::string_view kPlacePreps[] = {"from", "in", "at", "to", "near", "visit", "visited", "visiting", "arrived",
+                                            "leaving", "towards", "toward", "into", "outside", "around", "across"};
+constexpr std::string_view kPersonCues[] = {"by", "named", "called", "dear", "with", "meet", "met", "told", "asked",
+                                            "thanks", "thank", "hi", "hello", "hey", "cc", "and", "or", "married",
+                                            "starring", "director", "son", "daughter", "wife", "husband", "partner"};
+
+template <std::size_t N>
+bool in(const std::string_view (&list)[N], std::string_view w) {
+  for (auto x : list)
+    if (x == w) return true;
+  return false;
+}
+
+}  // namespace
+
+std::span<const std::string_view> entities() { return kEntities; }
+
+void find(std::string_view text, bool want_p, bool want_l, bool want_o, std::vector<Finding>& out) {
+  const auto& d = dictionaries();
+  bool lower_mode = false;
+  auto t = tokenize(text, lower_mode);
+  // Fold only what can matter: every token in lower-case mode, else capitalised ones and short connectors.
+  for (auto& k : t) {
+    if (lower_mode || k.cap || k.e - k.b <= 4) k.f = fold(text.substr(k.b, k.e - k.b));
+  }
+  Ctx c{text, d, t, lower_mode, want_p, want_l, want_o, out};
+  std::size_t i = 0;
+  while (i < t.size()) {
+    const Tok& tk = t[i];
+    if (!lower_mode && !tk.cap) {
+      ++i;
+      continue;
+    }
+    // 1. Title + name.
+    if (in(kTitles, tk.f) && i + 1 < t.size() && c.adjacent(i) && (c.name_like(i + 1) || lower_mode)) {
+      std::size_t j = i + 1;
+      while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && (c.name_like(j + 1) || in(kParticles, t[j + 1].f))) ++j;
+      if (want_p) c.emit("PERSON", i + 1, j, 0.85);
+      i = j + 1;
+      continue;
+    }
+    // 2. Organisations: dictionary, or capitalised run ending in an organisation word.
+    if (int n = c.phrase(d.orgs, d.max_org_tokens, i); n > 0 && (tk.cap || lower_mode) && !c.is_amb(i)) {
+      if (want_o) c.emit("ORGANIZATION", i, i + static_cast<std::size_t>(n) - 1, 0.75);
+      i += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (!lower_mode && !c.is_stop(i) && !c.is_orgword(i)) {
+      std::size_t j = i;
+      while (j + 1 < t.size() && j - i < 5 && c.adjacent(j) && (t[j + 1].cap || t[j + 1].f == "and" || t[j + 1].f == "of") &&
+             !c.is_orgword(j))
+        ++j;
+      if (j > i && c.is_orgword(j) && t[j].cap) {
+        if (want_o) c.emit("ORGANIZATION", i, j, 0.8);
+        i = j + 1;
+        continue;
+      }
+    }
+    // 3. Person starting with a first name.
+    bool first = c.is_first(i) && (!c.is_amb(i) || (tk.cap && !tk.sent_start) ||
+                                   (i + 1 < t.size() && c.adjacent(i) && c.is_sur(i + 1)));
+    if (first && !(lower_mode && c.is_stop(i))) {
+      std::size_t j = i;
+      while (j + 1 < t.size() && j - i < 3 && c.adjacent(j)) {
+        std::size_t n = j + 1;
+        bool ok = lower_mode ? (c.is_sur(n) || (c.is_first(n) && !c.is_stop(n)))
+                             : (t[n].cap && !c.is_stop(n) && !c.is_orgword(n));
+        if (!ok && in(kParticles, t[n].f) && n + 1 < t.size() && c.adjacent(n) && c.name_like(n + 1)) {
+          ++j;  // particle, the name follows
+          continue;
+        }
+        if (!ok) break;
+        j = n;
+      }
+      // A location phrase right after a lone first name ("Paris Hilton" aside) stays a location.
+      if (j == i && c.phrase(d.locations, d.max_location_tokens, i) > 0 && (tk.sent_start || c.is_amb(i))) {
+        // fall through to the location rule
+      } else {
+        if (want_p) c.emit("PERSON", i, j, j > i ? 0.85 : 0.65);
+        i = j + 1;
+        continue;
+      }
+    }
+    // 4. Locations from the dictionary.
+    if (int n = c.phrase(d.locations, d.max_location_tokens, i); n > 0) {
+      bool ok = !c.is_amb(i) || (tk.cap && !tk.sent_start) || tk.allcap;
+      if (ok) {
+        if (want_l) c.emit("LOCATION", i, i + static_cast<std::size_t>(n) - 1, tk.cap || lower_mode ? 0.8 : 0.6);
+        i += static_cast<std::size_t>(n);
+        continue;
+      }
+    }
+    // 5. Surnames.
+    if (c.is_sur(i) && !c.is_stop(i) && (tk.cap || lower_mode) && (!c.is_amb(i) || (!tk.sent_start && tk.cap))) {
+      std::size_t j = i;
+      while (j + 1 < t.size() && j - i < 2 && c.adjacent(j) && (lower_mode ? c.is_sur(j + 1) : c.name_like(j + 1))) ++j;
+      if (want_p) c.emit("PERSON", i, j, lower_mode ? 0.4 : 0.55);
+      i = j + 1;
+      continue;
+    }
+    // 6. Unknown capitalised words: decide by the previous word.
+    if (!lower_mode && tk.cap && !c.is_stop(i) && tk.e - tk.b >= 3) {
+      std::string_view prev = i > 0 ? std::string_view(t[i - 1].f) : std::string_view();
+      bool prev_adjacent = i > 0 && !t[i - 1].break_after;
+      std::size_t j = i;
+      while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && c.name_like(j + 1)) ++j;
+      if (prev_adjacent && in(kPlacePreps, prev)) {
+        if (want_l) c.emit("LOCATION", i, j, 0.45);
+      } else if (tk.sent_start && j == i) {
+        // A capitalised word at a sentence start tells us nothing.
+      } else if (prev_adjacent && in(kPersonCues, prev)) {
+        if (want_p) c.emit("PERSON", i, j, 0.45);
+      } else if (tk.allcap && j == i && tk.e - tk.b <= 4) {
+        // acronyms
+      } else if (tk.allcap) {
+        if (want_l) c.emit("LOCATION", i, j, 0.35);
+      } else {
+        if (want_p) c.emit("PERSON", i, j, 0.35);
+      }
+      i = j + 1;
+      continue;
+    }
+    ++i;
+  }
+}
+
+}  // namespace vault::pii::ner

@@ -1,0 +1,24 @@
+#pragma once
+// Compact built-in dictionaries for the dictionary NER (internal).
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace vault::pii::ner {
+
+struct Dictionaries {
+  std::unordered_set<std::string> first_names, surnames, org_words, stop_words, ambiguous;
+  /// phrase (folded, space-joined) -> number of tokens; for locations and organisations
+  std::unordered_map<std::string, int> locations, orgs;
+  int max_location_tokens = 1, max_org_tokens = 1;
+};
+
+/// Built once, on first use (thread-safe static initialisation).
+const Dictionaries& dictionaries();
+
+/// Lower-cases ASCII and folds common Latin-1 letters with diacritics
+/// (UTF-8 C3 xx) to their base letter: "Sandström" -> "sandstrom".
+std::string fold(std::string_view word);
+
+}  // namespace vault::pii::ner

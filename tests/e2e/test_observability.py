@@ -1,0 +1,113 @@
+"""Trace context, request ids, health endpoints and /metrics."""
+import json
+import re
+import secrets
+
+from vaultlib import NO_KEY, assert_error, new_dataset
+
+TP_RE = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
+
+
+def test_traceparent_round_trip(tenant, server):
+    trace = secrets.token_hex(16)
+    tp = f"00-{trace}-{secrets.token_hex(8)}-01"
+    r = tenant.reader.request("GET", "/api/v1/datasets", headers={"traceparent": tp})
+    assert r.status == 200
+    m = TP_RE.match(r.header("traceparent") or "")
+    assert m and m.group(1) == trace, r.header("traceparent")
+    # errors carry the same trace id
+    e = tenant.reader.request("GET", "/api/v1/datasets/ds_01ARZ3NDEKTSV4RRFFQ69G5FAV", headers={"traceparent": tp})
+    assert assert_error(e, 404)["trace_id"] == trace
+    assert TP_RE.match(e.header("traceparent")).group(1) == trace
+    # and the log lines of the request carry it too
+    assert trace in server.stdout_text()
+
+
+def test_trace_generated_when_absent_or_invalid(tenant):
+    for headers in ({}, {"traceparent": "garbage"}, {"traceparent": "00-" + "0" * 32 + "-" + "1" * 16 + "-01"}):
+        r = tenant.reader.request("GET", "/api/v1/datasets/ds_01ARZ3NDEKTSV4RRFFQ69G5FAV", headers=headers)
+        e = assert_error(r, 404)
+        m = TP_RE.match(r.header("traceparent") or "")
+        assert m and m.group(1) == e["trace_id"] and m.group(1) != "0" * 32
+
+
+def test_request_id(tenant):
+    r = tenant.reader.request("GET", "/api/v1/datasets", headers={"X-Request-ID": "my-req-42"})
+    assert r.header("X-Request-ID") == "my-req-42"
+    r2 = tenant.reader.request("GET", "/api/v1/datasets")
+    assert r2.header("X-Request-ID")
+    r3 = tenant.reader.request("GET", "/api/v1/datasets")
+    assert r3.header("X-Request-ID") != r2.header("X-Request-ID")
+
+
+def test_health_shapes(server):
+    c = server.client()
+    live = c.request("GET", "/health/live", key=NO_KEY)
+    assert live.status == 200 and live.body == {"status": "ok"}
+
+    ready = c.request("GET", "/health/ready", key=NO_KEY)
+    assert ready.status == 200 and ready.body["status"] in ("ok", "degraded")
+    assert isinstance(ready.body["checks"], dict) and ready.body["checks"]
+    for name, check in ready.body["checks"].items():
+        assert {"status", "critical", "latency_ms", "message"} <= set(check), (name, check)
+        assert isinstance(check["critical"], bool)
+        assert isinstance(check["latency_ms"], (int, float)) and check["latency_ms"] >= 0
+        assert isinstance(check["message"], str)
+    assert isinstance(ready.body["timestamp"], str)
+
+    st = c.request("GET", "/health/startup", key=NO_KEY)
+    assert st.status == 200 and st.body["status"] == "started"
+    assert st.body["steps"] and isinstance(st.body["duration_ms"], (int, float))
+    for step in st.body["steps"]:
+        assert {"name", "status", "duration_ms"} <= set(step)
+
+
+def metrics_text(server):
+    r = server.client().request("GET", "/metrics", key=NO_KEY)
+    assert r.status == 200
+    assert (r.header("Content-Type") or "").startswith("text/plain")
+    return r.body.decode()
+
+
+def test_metrics_use_route_templates(server, tenant):
+    ds = new_dataset(tenant.writer)
+    rec = tenant.writer.request("POST", f"/api/v1/datasets/{ds['id']}/records", json={"m": 1}).body
+    tenant.reader.request("GET", f"/api/v1/datasets/{ds['id']}")
+    tenant.reader.request("GET", f"/api/v1/datasets/{ds['id']}/records/{rec['id']}")
+    junk = "zzjunk" + secrets.token_hex(4)
+    tenant.reader.request("GET", f"/api/v1/{junk}")
+    text = metrics_text(server)
+
+    samples = [ln for ln in text.splitlines() if ln.startswith("vault_requests_total{")]
+    assert samples, text[:2000]
+    labels = [dict(re.findall(r'(\w+)="([^"]*)"', ln)) for ln in samples]
+    for lb in labels:
+        assert {"method", "endpoint", "status"} <= set(lb), lb
+    assert any(lb["endpoint"] == "/api/v1/datasets/{id}" and lb["method"] == "GET" and lb["status"] == "200"
+               for lb in labels), samples
+    assert any(lb["endpoint"] == "/api/v1/datasets/{id}/records/{rid}" for lb in labels), samples
+    # never a raw id or an unknown path in a label
+    assert ds["id"] not in text and rec["id"] not in text and junk not in text
+    for name in ("vault_request_duration_seconds_bucket", "vault_active_requests", "vault_request_size_bytes"):
+        assert name in text, name
+    assert "# TYPE vault_requests_total counter" in text
+    assert "# TYPE vault_request_duration_seconds histogram" in text
+
+
+def test_logs_are_json_and_never_hold_record_data(server, tenant):
+    marker = "plaintext-secret-" + secrets.token_hex(8)
+    ds = new_dataset(tenant.writer)
+    tenant.writer.request("POST", f"/api/v1/datasets/{ds['id']}/records", json={"secret": marker})
+    tenant.writer.request("POST", f"/api/v1/datasets/{ds['id']}/records", body=b'{"secret": "' + marker.encode(),
+                          headers={"Content-Type": "application/json"})
+    tenant.writer.request("POST", f"/api/v1/datasets/{ds['id']}/records:import",
+                          body=b'{"bad": ' + marker.encode() + b'\n', headers={"Content-Type": "application/x-ndjson"})
+    out = server.stdout_text()
+    assert marker not in out
+    assert tenant.keys["writer"] not in out and server.admin_key not in out
+    assert marker not in server.err_path.read_text("utf-8", "replace")
+    lines = [ln for ln in out.splitlines() if ln.strip() and not ln.startswith("--- start")]
+    assert lines
+    for ln in lines:
+        ev = json.loads(ln)
+        assert {"timestamp", "level", "logger", "message"} <= set(ev), ev
