@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 dir=${1:-build}; shift || true
 extra=()
 [ "${VAULT_SANITIZE:-0}" = 1 ] && extra+=(-DVAULT_SANITIZE=ON)
-[ "${VAULT_FUZZ:-0}" = 1 ] && extra+=(-DVAULT_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++)
+# clang >= 16: older clang cannot use libstdc++ 12's std::expected.
+fuzz_cxx=$(command -v clang++-16 || echo clang++)
+[ "${VAULT_FUZZ:-0}" = 1 ] && extra+=(-DVAULT_FUZZ=ON -DCMAKE_CXX_COMPILER="$fuzz_cxx")
 exec 9>/tmp/vault-build.lock
 flock 9
 if [ ! -f "$dir/build.ninja" ]; then

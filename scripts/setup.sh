@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # toolchain
-  build-essential g++ cmake ninja-build ccache pkg-config git clang libclang-rt-14-dev llvm
+  build-essential g++ cmake ninja-build ccache pkg-config git clang libclang-rt-14-dev clang-16 libclang-rt-16-dev llvm
   # libraries
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libcli11-dev
   libargon2-dev libvectorscan-dev libpq-dev libhiredis-dev libcurl4-openssl-dev libp11-kit-dev

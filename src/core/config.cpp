@@ -221,7 +221,9 @@ Result<Config> load_config(const std::vector<std::string>& args,
     }
     if (root && !root.IsNull()) {
       try {
-        if (auto s = apply_yaml(c, root, ""); !s) return std::unexpected(s.error());
+        if (auto s = apply_yaml(c, root, ""); !s)
+          return fail(ErrorKind::Configuration, s.error().message() + " (in " + *file + ")",
+                      {{"source", *file}});
       } catch (const std::exception& e) {
         return fail(ErrorKind::Configuration, "invalid config file " + *file + ": " + e.what());
       }
@@ -230,7 +232,11 @@ Result<Config> load_config(const std::vector<std::string>& args,
   // 2. environment
   for (const auto& s : settings()) {
     if (auto it = env.find(s.meta.env); it != env.end())
-      if (auto r = s.apply(c, it->second); !r) return std::unexpected(r.error());
+      if (auto r = s.apply(c, it->second); !r) {
+        Error e = r.error();
+        return fail(ErrorKind::Configuration, e.message() + " (from environment " + s.meta.env + ")",
+                    {{"setting", s.meta.key}, {"source", s.meta.env}});
+      }
   }
   // 3. flags
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -255,7 +261,9 @@ Result<Config> load_config(const std::vector<std::string>& args,
       if (i + 1 >= args.size()) return fail(config_error(a, "", "needs a value"));
       value = args[++i];
     }
-    if (auto r = found->apply(c, value); !r) return std::unexpected(r.error());
+    if (auto r = found->apply(c, value); !r)
+      return fail(ErrorKind::Configuration, r.error().message() + " (from flag " + a + ")",
+                  {{"setting", found->meta.key}, {"source", a}});
   }
   // 4. derived defaults
   std::error_code ec;

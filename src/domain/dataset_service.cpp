@@ -14,6 +14,13 @@ namespace {
 
 constexpr std::string_view kCursorKind = "ds";
 
+Status check_id(const std::string& id) {
+  if (!is_valid_id(id, "ds"))
+    return fail(ErrorKind::InvalidIdentifier, "dataset id is malformed (expected ds_ followed by 26 characters)",
+                {{"field", "dataset_id"}});
+  return {};
+}
+
 Status validate_tags(const std::vector<std::string>& tags) {
   if (tags.size() > 64) return fail(ErrorKind::Validation, "at most 64 tags", {{"field", "tags"}});
   for (const auto& t : tags)
@@ -68,6 +75,7 @@ Result<storage::Dataset> DatasetService::create(const std::string& tenant_id, co
 }
 
 Result<storage::Dataset> DatasetService::get(const std::string& tenant_id, const std::string& id) {
+  if (auto s = check_id(id); !s) return std::unexpected(s.error());
   return store_.get_dataset(tenant_id, id);
 }
 
@@ -96,6 +104,7 @@ Result<DatasetPage> DatasetService::list(const std::string& tenant_id, const Dat
 Result<storage::Dataset> DatasetService::update(const std::string& tenant_id, const std::string& id,
                                                 const DatasetUpdate& in,
                                                 std::optional<std::int64_t> if_match) {
+  if (auto s = check_id(id); !s) return std::unexpected(s.error());
   storage::DatasetPatch p;
   if (in.name) {
     if (auto s = validate_name(*in.name); !s) return std::unexpected(s.error());
@@ -120,12 +129,14 @@ Result<storage::Dataset> DatasetService::update(const std::string& tenant_id, co
 
 Result<storage::Dataset> DatasetService::set_status(const std::string& tenant_id,
                                                     const std::string& id, const std::string& status) {
+  if (auto s = check_id(id); !s) return std::unexpected(s.error());
   storage::DatasetPatch p;
   p.status = status;
   return store_.update_dataset(tenant_id, id, p, std::nullopt);
 }
 
 Status DatasetService::remove(const std::string& tenant_id, const std::string& id) {
+  if (auto s = check_id(id); !s) return s;
   if (auto s = store_.delete_dataset(tenant_id, id); !s) return s;
   std::lock_guard lk(mu_);
   schemas_.erase(id);

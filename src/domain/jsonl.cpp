@@ -102,10 +102,9 @@ void JsonlSplitter::feed(std::string_view chunk) {
 
 void JsonlSplitter::finish() {
   if (skipping_) {
-    // No line end followed, so a trailing '\r' is content; the line was
-    // longer than max_line_ + 1 anyway.
+    // Like a buffered last line, a trailing '\r' is not counted.
     skipping_ = false;
-    const std::size_t length = skipped_;
+    const std::size_t length = skipped_ - (skipped_cr_ ? 1 : 0);
     skipped_ = 0;
     skipped_cr_ = false;
     emit_overlong(length);

@@ -100,10 +100,11 @@ TEST(JsonlSplitter, OverlongLinesAreReportedAndSkipped) {
   EXPECT_EQ(split_whole("abcd\r\nabcde\r\nok", 4), (V{"1:abcd", "2!5", "3:ok"}));
   EXPECT_EQ(split_whole("0123456789012345\nx", 4), (V{"1!16", "2:x"}));
   EXPECT_EQ(split_whole("x\n0123456789", 4), (V{"1:x", "2!10"}));  // overlong last line
+  EXPECT_EQ(split_whole("x\n0123456789\r", 4), (V{"1:x", "2!10"}));  // found by the fuzzer
 }
 
 TEST(JsonlSplitter, OverlongLinesAtEveryChunkBoundary) {
-  const std::string sample = "abc\r\n0123456789\r\nabcd\nabcde\n\nxyzw\r\n0123456";
+  const std::string sample = "abc\r\n0123456789\r\nabcd\nabcde\n\nxyzw\r\n0123456\r";
   const V expected = {"1:abc", "2!10", "3:abcd", "4!5", "5:", "6:xyzw", "7!7"};
   ASSERT_EQ(split_whole(sample, 4), expected);
   for (std::size_t i = 0; i <= sample.size(); ++i) {

@@ -4,6 +4,7 @@ namespace vault::http {
 
 WorkerPool::WorkerPool(int threads, std::size_t queue_limit) : limit_(queue_limit) {
   if (threads < 1) threads = 1;
+  std::lock_guard lock(mu_);  // threads_ is complete before any thread reads its size
   threads_.reserve(static_cast<std::size_t>(threads));
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
 }
@@ -13,8 +14,9 @@ WorkerPool::~WorkerPool() { stop(); }
 bool WorkerPool::try_submit(Job& job) {
   {
     std::lock_guard lock(mu_);
-    // Idle threads take jobs at once, so they do not count against the limit.
-    if (stopping_ || queue_.size() >= limit_ + idle_) return false;
+    // Jobs that free threads will take at once do not count against the limit.
+    const std::size_t free_threads = threads_.size() - busy_;
+    if (stopping_ || queue_.size() >= limit_ + free_threads) return false;
     queue_.push_back(std::move(job));
   }
   cv_.notify_one();
@@ -38,21 +40,24 @@ std::size_t WorkerPool::queued() const {
 }
 
 void WorkerPool::loop() {
+  bool finished_one = false;
   for (;;) {
     Job job;
     {
       std::unique_lock lock(mu_);
-      ++idle_;
+      if (finished_one) --busy_;
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      --idle_;
       if (queue_.empty()) return;  // stopping and drained
       job = std::move(queue_.front());
       queue_.pop_front();
+      ++busy_;
     }
+    finished_one = true;
     try {
       job();
     } catch (...) {
     }
+    job = nullptr;  // release what the job holds before counting it done
   }
 }
 

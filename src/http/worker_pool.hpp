@@ -34,7 +34,7 @@ class WorkerPool {
   std::condition_variable cv_;
   std::deque<Job> queue_;
   std::size_t limit_;
-  std::size_t idle_ = 0;
+  std::size_t busy_ = 0;  // threads running a job
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

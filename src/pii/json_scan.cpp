@@ -36,8 +36,11 @@ struct Walker {
       field += keys[i];
       field.push_back(' ');
     }
-    for (auto& c : field)
+    // Both the raw names ("api_key") and their words ("api key") are context.
+    std::string words = field;
+    for (auto& c : words)
       if (c == '_' || c == '-' || c == '.') c = ' ';
+    field += words;
     auto found = impl.scan(text, options, field, scratch, ctx);
     for (auto& f : impl.finish(std::move(found), text, options)) out.push_back({std::move(f), path});
   }

@@ -43,7 +43,11 @@ bool boundary_ok(Boundary b, unsigned char outside, unsigned char inside, unsign
 
 int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int, void* ctx) {
   auto* c = static_cast<Scanner::Impl::MatchContext*>(ctx);
-  if (c->active && !(*c->active)[c->impl->pattern_rec[id]]) return 0;
+  if (c->active) {
+    bool any = false;
+    for (const auto& t : c->impl->targets[id]) any = any || (*c->active)[t.rec];
+    if (!any) return 0;
+  }
   c->raw.push_back({id, static_cast<std::size_t>(from), static_cast<std::size_t>(to)});
   return 0;
 }
@@ -67,14 +71,17 @@ Status Scanner::Impl::compile(const Catalogue& catalogue) {
   struct Entry {
     std::string regex;
     unsigned flags;
-    std::size_t rec, pat;
+    std::vector<Target> targets;
   };
   std::vector<Entry> entries;
+  std::map<std::pair<std::string, unsigned>, std::size_t> seen;
   for (std::size_t r = 0; r < recs.size(); ++r)
     for (std::size_t p = 0; p < recs[r].patterns.size(); ++p) {
       const auto& ps = recs[r].patterns[p];
       unsigned flags = HS_FLAG_SOM_LEFTMOST | (ps.caseless ? HS_FLAG_CASELESS : 0u);
-      entries.push_back({ps.regex, flags, r, p});
+      auto [it, fresh] = seen.emplace(std::make_pair(ps.regex, flags), entries.size());
+      if (fresh) entries.push_back({ps.regex, flags, {}});
+      entries[it->second].targets.push_back({r, p});
     }
   if (entries.empty()) return {};
 
@@ -105,7 +112,7 @@ Status Scanner::Impl::compile(const Catalogue& catalogue) {
     if (try_compile(entries, bad)) break;
     if (bad >= 0 && static_cast<std::size_t>(bad) < entries.size()) {
       const auto& e = entries[static_cast<std::size_t>(bad)];
-      skipped.push_back({recs[e.rec].patterns[e.pat].name, "vectorscan: " + last_error});
+      for (const auto& t : e.targets) skipped.push_back({recs[t.rec].patterns[t.pat].name, "vectorscan: " + last_error});
       entries.erase(entries.begin() + bad);
       continue;
     }
@@ -118,8 +125,9 @@ Status Scanner::Impl::compile(const Catalogue& catalogue) {
         hs_free_database(single);
         ok.push_back(std::move(e));
       } else {
-        skipped.push_back({recs[e.rec].patterns[e.pat].name,
-                           std::string("vectorscan: ") + (err && err->message ? err->message : "compile error")});
+        for (const auto& t : e.targets)
+          skipped.push_back({recs[t.rec].patterns[t.pat].name,
+                             std::string("vectorscan: ") + (err && err->message ? err->message : "compile error")});
       }
       if (err) hs_free_compile_error(err);
     }
@@ -127,10 +135,7 @@ Status Scanner::Impl::compile(const Catalogue& catalogue) {
     entries = std::move(ok);
   }
   if (!db) return fail(ErrorKind::Configuration, "no recognizer pattern could be compiled");
-  for (const auto& e : entries) {
-    pattern_rec.push_back(e.rec);
-    pattern_idx.push_back(e.pat);
-  }
+  for (auto& e : entries) targets.push_back(std::move(e.targets));
   // Allocate one scratch now so allocation problems surface at creation.
   hs_scratch_t* s = nullptr;
   if (hs_alloc_scratch(db, &s) != HS_SUCCESS) return fail(ErrorKind::InternalServer, "vectorscan scratch allocation failed");
@@ -249,12 +254,9 @@ std::vector<Finding> Scanner::Impl::scan(std::string_view text, const ScanOption
     return a.to > b.to;
   });
   const std::string field_lower = to_lower(field);
-  for (std::size_t i = 0; i < raw.size();) {
-    std::size_t j = i;
-    while (j < raw.size() && raw[j].id == raw[i].id) ++j;
-    const std::size_t r = pattern_rec[raw[i].id];
+  auto process = [&](std::size_t r, std::size_t pidx, std::size_t i, std::size_t j) {
     const auto& spec = recs[r];
-    const auto& ps = spec.patterns[pattern_idx[raw[i].id]];
+    const auto& ps = spec.patterns[pidx];
     const Validator v = validators[r];
     std::size_t last_end = 0;
     for (std::size_t k = i; k < j;) {
@@ -318,6 +320,12 @@ std::vector<Finding> Scanner::Impl::scan(std::string_view text, const ScanOption
       }
       k = kk;
     }
+  };
+  for (std::size_t i = 0; i < raw.size();) {
+    std::size_t j = i;
+    while (j < raw.size() && raw[j].id == raw[i].id) ++j;
+    for (const auto& t : targets[raw[i].id])
+      if (mask[t.rec]) process(t.rec, t.pat, i, j);
     i = j;
   }
   if (np || nl || no) ner::find(text, np, nl, no, found);

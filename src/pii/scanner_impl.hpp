@@ -23,8 +23,12 @@ struct Scanner::Impl {
 
   std::vector<RecognizerSpec> recs;
   std::vector<Validator> validators;     // per recognizer (nullptr = none)
-  std::vector<std::size_t> pattern_rec;  // database id -> recognizer index
-  std::vector<std::size_t> pattern_idx;  // database id -> pattern index in the recognizer
+  struct Target {
+    std::size_t rec, pat;  // recognizer index, pattern index inside it
+  };
+  /// database id -> every (recognizer, pattern) using that exact regex + flags
+  /// (identical patterns such as \d{9} are compiled once)
+  std::vector<std::vector<Target>> targets;
   hs_database_t* db = nullptr;
   std::vector<SkippedRule> skipped;
   std::vector<std::string> entity_list;
