@@ -24,6 +24,7 @@ void build_cli(CLI::App& app, Context& ctx) {
       "  4  authentication or authorization failure (401, 403)\n"
       "  5  conflict (409, 412, 422: name taken, stale ETag, idempotency key reuse)\n"
       "  6  cannot connect to the server\n"
+      "  7  decryption failed (wrong key or passphrase, or the file was modified or truncated)\n"
       "Errors are printed to stderr as: error: <type> (<code>): <message>");
 
   add_status_command(app, ctx);
@@ -31,6 +32,7 @@ void build_cli(CLI::App& app, Context& ctx) {
   add_record_commands(app, ctx);
   add_version_commands(app, ctx);
   add_admin_commands(app, ctx);
+  add_crypto_commands(app, ctx);
 }
 
 }  // namespace vault::cli

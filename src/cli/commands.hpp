@@ -14,6 +14,8 @@ void add_record_commands(CLI::App& root, Context& ctx);
 void add_record_transfer_commands(CLI::App& records, Context& ctx);
 void add_version_commands(CLI::App& root, Context& ctx);
 void add_admin_commands(CLI::App& root, Context& ctx);  ///< tenants, api-keys
+/// Offline `encrypt`, `decrypt` and `keygen` (commands_crypto.cpp).
+void add_crypto_commands(CLI::App& root, Context& ctx);
 
 /// Builds the whole command tree (global options, footer, subcommands).
 void build_cli(CLI::App& app, Context& ctx);

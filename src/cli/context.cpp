@@ -11,7 +11,10 @@
 namespace vault::cli {
 
 void Context::note(const std::string& text) const {
-  if (!opts.quiet) std::cerr << text << '\n';
+  if (!opts.quiet) {
+    std::cout << std::flush;
+    std::cerr << text << '\n';
+  }
 }
 
 int exit_code_for_status(long status) {

@@ -1,16 +1,16 @@
 #include "vault/domain/json_schema.hpp"
 
-#include "json_schema_node.hpp"
-
-#include <boost/json/serialize.hpp>
-
 #include <algorithm>
 #include <array>
-#include <cstring>
+#include <boost/json/serialize.hpp>
 #include <charconv>
 #include <cmath>
+#include <compare>
+#include <cstring>
 #include <limits>
 #include <regex>
+
+#include "json_schema_node.hpp"
 
 namespace vault::domain {
 namespace schema_detail {
@@ -29,15 +29,18 @@ constexpr std::array<std::pair<std::string_view, std::uint8_t>, 7> kTypeNames{{
     {"string", kString},
 }};
 
-constexpr std::array<std::string_view, 7> kAnnotations{
-    "$schema", "$id", "$comment", "title", "description", "default", "examples"};
+constexpr std::array<std::string_view, 7> kAnnotations{"$schema",     "$id",     "$comment", "title",
+                                                       "description", "default", "examples"};
 
 void append_pointer_token(std::string& out, std::string_view token) {
   out.push_back('/');
   for (char c : token) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out.push_back(c);
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out.push_back(c);
   }
 }
 
@@ -46,7 +49,8 @@ class Compiler {
  public:
   Result<std::unique_ptr<Node>> node(const boost::json::value& s, const std::string& pointer, int depth) {
     if (depth > kMaxSchemaDepth)
-      return invalid("", pointer, "schema is nested more than " + std::to_string(kMaxSchemaDepth) + " levels deep");
+      return invalid("", pointer,
+                     "schema is nested more than " + std::to_string(kMaxSchemaDepth) + " levels deep");
     auto n = std::make_unique<Node>();
     if (s.is_bool()) {
       n->constant = s.get_bool();
@@ -57,13 +61,15 @@ class Compiler {
       const std::string_view key = kv.key();
       std::string kp = pointer;
       append_pointer_token(kp, key);
-      if (auto st = keyword(*n, key, kv.value(), kp, depth); !st) return std::unexpected(std::move(st.error()));
+      if (auto st = keyword(*n, key, kv.value(), kp, depth); !st)
+        return std::unexpected(std::move(st.error()));
     }
     return n;
   }
 
  private:
-  static std::unexpected<Error> invalid(std::string_view keyword, const std::string& pointer, std::string what) {
+  static std::unexpected<Error> invalid(std::string_view keyword, const std::string& pointer,
+                                        std::string what) {
     std::string where = pointer.empty() ? std::string("the schema root") : "'" + pointer + "'";
     return fail(ErrorKind::Validation, "invalid schema at " + where + ": " + what,
                 {{"keyword", keyword}, {"pointer", pointer}});
@@ -84,11 +90,13 @@ class Compiler {
     if (v.is_string())
       for (const auto& [name, bit] : kTypeNames)
         if (v.get_string() == name) return bit;
-    return invalid("type", kp,
-                   "type must be one of object, array, string, number, integer, boolean, null (or a list of them)");
+    return invalid(
+        "type", kp,
+        "type must be one of object, array, string, number, integer, boolean, null (or a list of them)");
   }
 
-  Status keyword(Node& n, std::string_view key, const boost::json::value& v, const std::string& kp, int depth) {
+  Status keyword(Node& n, std::string_view key, const boost::json::value& v, const std::string& kp,
+                 int depth) {
     if (key == "type") {
       if (v.is_array()) {
         if (v.get_array().empty()) return invalid(key, kp, "type must not be an empty list");
@@ -154,14 +162,18 @@ class Compiler {
     if (key == "minLength" || key == "maxLength" || key == "minItems" || key == "maxItems") {
       auto x = non_negative(key, v, kp);
       if (!x) return std::unexpected(std::move(x.error()));
-      (key == "minLength" ? n.min_length : key == "maxLength" ? n.max_length
-       : key == "minItems" ? n.min_items : n.max_items) = *x;
+      (key == "minLength"   ? n.min_length
+       : key == "maxLength" ? n.max_length
+       : key == "minItems"  ? n.min_items
+                            : n.max_items) = *x;
       return {};
     }
     if (key == "minimum" || key == "maximum" || key == "exclusiveMinimum" || key == "exclusiveMaximum") {
       if (!v.is_number()) return invalid(key, kp, std::string(key) + " must be a number");
-      (key == "minimum" ? n.minimum : key == "maximum" ? n.maximum
-       : key == "exclusiveMinimum" ? n.exclusive_minimum : n.exclusive_maximum) = v;
+      (key == "minimum"            ? n.minimum
+       : key == "maximum"          ? n.maximum
+       : key == "exclusiveMinimum" ? n.exclusive_minimum
+                                   : n.exclusive_maximum) = v;
       return {};
     }
     if (key == "pattern") return pattern(n, v, kp);
@@ -188,7 +200,8 @@ class Compiler {
       n.pattern.emplace("[\\s\\S]*(?:" + src + ")[\\s\\S]*", flags);
       n.pattern_source = src;
     } catch (const std::exception&) {
-      return invalid("pattern", kp, "pattern is not a valid regular expression (ECMAScript, no back-references)");
+      return invalid("pattern", kp,
+                     "pattern is not a valid regular expression (ECMAScript, no back-references)");
     }
     return {};
   }
@@ -205,23 +218,35 @@ bool is_integral(const boost::json::value& v) {
 
 std::uint8_t type_of(const boost::json::value& v) {
   switch (v.kind()) {
-    case boost::json::kind::null: return kNull;
-    case boost::json::kind::bool_: return kBoolean;
-    case boost::json::kind::object: return kObject;
-    case boost::json::kind::array: return kArray;
-    case boost::json::kind::string: return kString;
-    default: return is_integral(v) ? (kNumber | kInteger) : kNumber;
+    case boost::json::kind::null:
+      return kNull;
+    case boost::json::kind::bool_:
+      return kBoolean;
+    case boost::json::kind::object:
+      return kObject;
+    case boost::json::kind::array:
+      return kArray;
+    case boost::json::kind::string:
+      return kString;
+    default:
+      return is_integral(v) ? (kNumber | kInteger) : kNumber;
   }
 }
 
 std::string_view type_name(const boost::json::value& v) {
   switch (v.kind()) {
-    case boost::json::kind::null: return "null";
-    case boost::json::kind::bool_: return "boolean";
-    case boost::json::kind::object: return "object";
-    case boost::json::kind::array: return "array";
-    case boost::json::kind::string: return "string";
-    default: return is_integral(v) ? "integer" : "number";
+    case boost::json::kind::null:
+      return "null";
+    case boost::json::kind::bool_:
+      return "boolean";
+    case boost::json::kind::object:
+      return "object";
+    case boost::json::kind::array:
+      return "array";
+    case boost::json::kind::string:
+      return "string";
+    default:
+      return is_integral(v) ? "integer" : "number";
   }
 }
 
@@ -233,14 +258,15 @@ long double as_long_double(const boost::json::value& v) {
   return static_cast<long double>(v.get_double());
 }
 
-int compare_numbers(const boost::json::value& a, const boost::json::value& b) {
-  const long double x = as_long_double(a), y = as_long_double(b);
-  return x < y ? -1 : (x > y ? 1 : 0);
+/// Unordered when either side is NaN (Boost.JSON 1.81 parses e.g. 0e400 as
+/// NaN): such a value then fails every bound and equals nothing.
+std::partial_ordering compare_numbers(const boost::json::value& a, const boost::json::value& b) {
+  return as_long_double(a) <=> as_long_double(b);
 }
 
 /// JSON equality as JSON Schema defines it (1 == 1.0).
 bool json_equal(const boost::json::value& a, const boost::json::value& b) {
-  if (a.is_number() && b.is_number()) return compare_numbers(a, b) == 0;
+  if (a.is_number() && b.is_number()) return compare_numbers(a, b) == std::partial_ordering::equivalent;
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
     case boost::json::kind::array: {
@@ -259,7 +285,8 @@ bool json_equal(const boost::json::value& a, const boost::json::value& b) {
       }
       return true;
     }
-    default: return a == b;
+    default:
+      return a == b;
   }
 }
 
@@ -327,13 +354,18 @@ class Validator {
     if (n.const_value && !json_equal(*n.const_value, v))
       return failure("const", "value does not equal the required constant");
     switch (v.kind()) {
-      case boost::json::kind::string: return check_string(n, v.get_string());
-      case boost::json::kind::array: return check_array(n, v.get_array());
-      case boost::json::kind::object: return check_object(n, v.get_object());
+      case boost::json::kind::string:
+        return check_string(n, v.get_string());
+      case boost::json::kind::array:
+        return check_array(n, v.get_array());
+      case boost::json::kind::object:
+        return check_object(n, v.get_object());
       case boost::json::kind::int64:
       case boost::json::kind::uint64:
-      case boost::json::kind::double_: return check_number(n, v);
-      default: return {};
+      case boost::json::kind::double_:
+        return check_number(n, v);
+      default:
+        return {};
     }
   }
 
@@ -342,7 +374,8 @@ class Validator {
     if (n.min_length || n.max_length) {
       const std::size_t len = code_points(s);
       if (n.min_length && len < *n.min_length)
-        return failure("minLength", "string is shorter than " + std::to_string(*n.min_length) + " characters");
+        return failure("minLength",
+                       "string is shorter than " + std::to_string(*n.min_length) + " characters");
       if (n.max_length && len > *n.max_length)
         return failure("maxLength", "string is longer than " + std::to_string(*n.max_length) + " characters");
     }
@@ -359,13 +392,14 @@ class Validator {
   }
 
   Status check_number(const Node& n, const boost::json::value& v) {
-    if (n.minimum && compare_numbers(v, *n.minimum) < 0)
+    // Written as "not (allowed)" so that an unordered comparison fails.
+    if (n.minimum && !(compare_numbers(v, *n.minimum) >= 0))
       return failure("minimum", "must be >= " + number_text(*n.minimum));
-    if (n.exclusive_minimum && compare_numbers(v, *n.exclusive_minimum) <= 0)
+    if (n.exclusive_minimum && !(compare_numbers(v, *n.exclusive_minimum) > 0))
       return failure("exclusiveMinimum", "must be > " + number_text(*n.exclusive_minimum));
-    if (n.maximum && compare_numbers(v, *n.maximum) > 0)
+    if (n.maximum && !(compare_numbers(v, *n.maximum) <= 0))
       return failure("maximum", "must be <= " + number_text(*n.maximum));
-    if (n.exclusive_maximum && compare_numbers(v, *n.exclusive_maximum) >= 0)
+    if (n.exclusive_maximum && !(compare_numbers(v, *n.exclusive_maximum) < 0))
       return failure("exclusiveMaximum", "must be < " + number_text(*n.exclusive_maximum));
     return {};
   }
@@ -414,8 +448,10 @@ class Validator {
     std::string out;
     for (std::size_t i = 0; i < depth_; ++i) {
       const Segment& s = path_[i];
-      if (s.is_index) out += "/" + std::to_string(s.index);
-      else append_pointer_token(out, s.key);
+      if (s.is_index)
+        out += "/" + std::to_string(s.index);
+      else
+        append_pointer_token(out, s.key);
       if (out.size() > kMaxFieldBytes) break;
     }
     if (out.size() > kMaxFieldBytes) {

@@ -3,7 +3,6 @@
 /// its tests).
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -31,11 +30,11 @@ struct Property {
 };
 
 struct Node {
-  std::optional<bool> constant;  ///< set for the boolean schemas true/false
-  std::uint8_t types = 0;        ///< TypeBit mask; 0 = any type
-  std::vector<Property> properties;          ///< in schema order
-  std::vector<std::string> property_names;   ///< sorted, for additionalProperties
-  std::vector<std::string> required;         ///< in schema order
+  std::optional<bool> constant;             ///< set for the boolean schemas true/false
+  std::uint8_t types = 0;                   ///< TypeBit mask; 0 = any type
+  std::vector<Property> properties;         ///< in schema order
+  std::vector<std::string> property_names;  ///< sorted, for additionalProperties
+  std::vector<std::string> required;        ///< in schema order
   bool additional_allowed = true;
   std::unique_ptr<Node> items;
   std::optional<boost::json::array> enum_values;

@@ -1,15 +1,17 @@
 #include "vault/domain/json_schema.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <string>
 
 namespace vault::domain {
 namespace {
 
-boost::json::value J(std::string_view text) { return boost::json::parse(text); }
+boost::json::value J(std::string_view text) {
+  return boost::json::parse(text);
+}
 
 JsonSchema compile_ok(std::string_view schema) {
   auto s = JsonSchema::compile(J(schema));
@@ -26,7 +28,9 @@ void expect_invalid(std::string_view schema, std::string_view keyword, std::stri
   EXPECT_EQ(s.error().details().at("pointer").as_string(), pointer) << schema;
 }
 
-bool valid(const JsonSchema& s, std::string_view instance) { return s.validate(J(instance)).has_value(); }
+bool valid(const JsonSchema& s, std::string_view instance) {
+  return s.validate(J(instance)).has_value();
+}
 
 /// Expects a validation failure with this field and keyword.
 void expect_fails(const JsonSchema& s, std::string_view instance, std::string_view field,
@@ -118,8 +122,8 @@ TEST(JsonSchemaType, EachTypeName) {
   struct Case {
     std::string_view type, ok, bad;
   } cases[] = {
-      {"object", "{}", "[]"},        {"array", "[]", "{}"},      {"string", R"("s")", "1"},
-      {"number", "1.5", R"("1")"},   {"integer", "3", "3.5"},    {"boolean", "false", "0"},
+      {"object", "{}", "[]"},      {"array", "[]", "{}"},   {"string", R"("s")", "1"},
+      {"number", "1.5", R"("1")"}, {"integer", "3", "3.5"}, {"boolean", "false", "0"},
       {"null", "null", "false"},
   };
   for (const auto& c : cases) {
@@ -202,7 +206,8 @@ TEST(JsonSchemaObject, ObjectKeywordsIgnoreOtherTypes) {
 
 TEST(JsonSchemaObject, FirstFailureIsDeterministic) {
   // Required is checked before properties; properties in schema order.
-  auto s = compile_ok(R"({"required": ["z"], "properties": {"b": {"type": "string"}, "a": {"type": "string"}}})");
+  auto s =
+      compile_ok(R"({"required": ["z"], "properties": {"b": {"type": "string"}, "a": {"type": "string"}}})");
   expect_fails(s, R"({"a": 1, "b": 1})", "/z", "required");
   expect_fails(s, R"({"a": 1, "b": 1, "z": 0})", "/b", "type");
   for (int i = 0; i < 3; ++i) expect_fails(s, R"({"b": "ok", "a": 1, "z": 0})", "/a", "type");
@@ -233,7 +238,7 @@ TEST(JsonSchemaString, LengthsCountCodePoints) {
   auto s = compile_ok(R"({"minLength": 2, "maxLength": 3})");
   EXPECT_TRUE(valid(s, R"("ab")"));
   EXPECT_TRUE(valid(s, R"("héé")"));  // 3 code points, 5 bytes
-  EXPECT_TRUE(valid(s, R"("😀😀")"));  // 2 code points, 8 bytes
+  EXPECT_TRUE(valid(s, R"("😀😀")"));   // 2 code points, 8 bytes
   expect_fails(s, R"("é")", "", "minLength");
   expect_fails(s, R"("abcd")", "", "maxLength");
   expect_fails(s, R"("😀😀😀😀")", "", "maxLength");
@@ -303,6 +308,16 @@ TEST(JsonSchemaNumber, ExactComparisonOfLargeIntegers) {
   EXPECT_TRUE(valid(u, "18446744073709551615"));
   EXPECT_FALSE(valid(u, "18446744073709551614"));
   EXPECT_FALSE(valid(u, "-1"));
+}
+
+TEST(JsonSchemaNumber, NonFiniteNumbersFailBoundsAndEqualNothing) {
+  // Boost.JSON 1.81 parses 0e400 as NaN and 1e400 as infinity.
+  auto s = compile_ok(R"({"minimum": 0, "maximum": 10})");
+  expect_fails(s, "0e400", "", "minimum");
+  expect_fails(s, "1e400", "", "maximum");
+  expect_fails(compile_ok(R"({"exclusiveMaximum": 10})"), "0e400", "", "exclusiveMaximum");
+  expect_fails(compile_ok(R"({"const": 0})"), "0e400", "", "const");
+  expect_fails(compile_ok(R"({"type": "integer"})"), "1e400", "", "type");
 }
 
 TEST(JsonSchemaNumber, BoundsIgnoreNonNumbers) {

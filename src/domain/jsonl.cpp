@@ -35,8 +35,7 @@ Status check_object(const boost::json::value& v) {
 
 // ---------------------------------------------------------------- splitter
 
-JsonlSplitter::JsonlSplitter(LineHandler on_line, OverlongHandler on_overlong,
-                             std::size_t max_line_bytes)
+JsonlSplitter::JsonlSplitter(LineHandler on_line, OverlongHandler on_overlong, std::size_t max_line_bytes)
     : on_line_(std::move(on_line)), on_overlong_(std::move(on_overlong)), max_line_(max_line_bytes) {}
 
 void JsonlSplitter::emit(std::string_view line) {
@@ -51,8 +50,10 @@ void JsonlSplitter::emit_overlong(std::size_t length) {
 }
 
 void JsonlSplitter::release_buffer_if_large() {
-  if (partial_.capacity() > kKeepBufferBytes) std::string().swap(partial_);
-  else partial_.clear();
+  if (partial_.capacity() > kKeepBufferBytes)
+    std::string().swap(partial_);
+  else
+    partial_.clear();
 }
 
 void JsonlSplitter::feed(std::string_view chunk) {

@@ -1,8 +1,8 @@
 #include "vault/domain/jsonl.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/json/serialize.hpp>
 #include <string>
 #include <vector>
 
@@ -14,13 +14,18 @@ struct Collector {
   std::vector<std::string> events;
   JsonlSplitter make(std::size_t max = JsonlSplitter::kDefaultMaxLineBytes) {
     return JsonlSplitter(
-        [this](std::string_view line, std::int64_t n) { events.push_back(std::to_string(n) + ":" + std::string(line)); },
-        [this](std::int64_t n, std::size_t len) { events.push_back(std::to_string(n) + "!" + std::to_string(len)); },
+        [this](std::string_view line, std::int64_t n) {
+          events.push_back(std::to_string(n) + ":" + std::string(line));
+        },
+        [this](std::int64_t n, std::size_t len) {
+          events.push_back(std::to_string(n) + "!" + std::to_string(len));
+        },
         max);
   }
 };
 
-std::vector<std::string> split_whole(std::string_view input, std::size_t max = JsonlSplitter::kDefaultMaxLineBytes) {
+std::vector<std::string> split_whole(std::string_view input,
+                                     std::size_t max = JsonlSplitter::kDefaultMaxLineBytes) {
   Collector c;
   auto s = c.make(max);
   s.feed(input);
@@ -99,7 +104,7 @@ TEST(JsonlSplitter, OverlongLinesAreReportedAndSkipped) {
   EXPECT_EQ(split_whole("abcd\nabcde\nok\n", 4), (V{"1:abcd", "2!5", "3:ok"}));
   EXPECT_EQ(split_whole("abcd\r\nabcde\r\nok", 4), (V{"1:abcd", "2!5", "3:ok"}));
   EXPECT_EQ(split_whole("0123456789012345\nx", 4), (V{"1!16", "2:x"}));
-  EXPECT_EQ(split_whole("x\n0123456789", 4), (V{"1:x", "2!10"}));  // overlong last line
+  EXPECT_EQ(split_whole("x\n0123456789", 4), (V{"1:x", "2!10"}));    // overlong last line
   EXPECT_EQ(split_whole("x\n0123456789\r", 4), (V{"1:x", "2!10"}));  // found by the fuzzer
 }
 
@@ -122,8 +127,9 @@ TEST(JsonlSplitter, OverlongLinesAtEveryChunkBoundary) {
 
 TEST(JsonlSplitter, OverlongLinesWithoutHandlerStillTakeANumber) {
   std::vector<std::string> lines;
-  JsonlSplitter s([&](std::string_view l, std::int64_t n) { lines.push_back(std::to_string(n) + ":" + std::string(l)); },
-                  {}, 3);
+  JsonlSplitter s(
+      [&](std::string_view l, std::int64_t n) { lines.push_back(std::to_string(n) + ":" + std::string(l)); },
+      {}, 3);
   s.feed("toolong\nok\n");
   s.finish();
   EXPECT_EQ(lines, (V{"2:ok"}));
@@ -196,8 +202,10 @@ TEST(ParseRecord, InvalidJsonIsMalformedWithOffset) {
       {R"({"a": tru})", 6},
       {R"({"a": 1,})", 8},
       {"", 0},
-      {R"({"a": 1})" " x", 9},  // trailing data
-      {R"({"a": 1)", 7},        // incomplete
+      {R"({"a": 1})"
+       " x",
+       9},                       // trailing data
+      {R"({"a": 1)", 7},         // incomplete
       {"{\"a\": \"\xff\"}", 7},  // invalid UTF-8
   };
   for (const auto& c : cases) {

@@ -48,9 +48,10 @@ std::vector<RecognizerSpec> generic_recognizers() {
 
   {
     auto r = rec("email", "EMAIL_ADDRESS",
-                 {pat(R"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})", 0.5,
-                      false, Boundary::None, Boundary::Word)},
+                 {pat(R"(@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})", 0.5, false, Boundary::Word,
+                      Boundary::Word)},
                  "email", {"email", "mail", "e-mail", "contact"});
+    r.patterns[0].extend_left = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-";
     out.push_back(std::move(r));
   }
 
@@ -100,15 +101,23 @@ std::vector<RecognizerSpec> generic_recognizers() {
   }
 
   {
-    auto scheme = pat(R"(https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s<>"']*)?)", 0.6, true);
-    auto bare = pat(std::string(R"((www\.)?([A-Za-z0-9-]+\.)+)") + kTlds + R"((:\d{1,5})?(/[^\s<>"']*)?)",
-                    0.5, true);
+    auto scheme = pat(R"(https?://[A-Za-z0-9.-]+(:\d{1,5})?)", 0.6, true);
+    // Anchored at ".tld"; the labels before it are taken by extend_left.
+    auto bare = pat(std::string(R"(\.)") + kTlds + R"((:\d{1,5})?)", 0.5, true, Boundary::None);
+    bare.extend_left = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-";
     bare.forbid_before = "@.";
     auto dq = pat(R"("https?://[^\s"]+")", 0.6, true, Boundary::None, Boundary::None);
     auto sq = pat(R"('https?://[^\s']+')", 0.6, true, Boundary::None, Boundary::None);
-    auto r = rec("url", "URL", {scheme, bare, dq, sq}, "", {"url", "website", "link", "site", "domain"});
-    r.refine = RecognizerSpec::Refine::TrimTrailingPunct;
+    auto r = rec("url", "URL", {scheme, bare, dq, sq}, "url", {"url", "website", "link", "site", "domain"});
+    r.refine = RecognizerSpec::Refine::UrlTail;
     out.push_back(std::move(r));
+  }
+  for (auto& r : out) {
+    if (r.name == "credit_card" || r.name == "iban" || r.name == "ipv4" || r.name == "phone")
+      for (auto& p : r.patterns) p.digit_anchored = true;
+    if (r.name == "crypto") r.patterns[0].digit_anchored = true;  // base58 addresses start with 1 or 3
+    if (r.name == "date_time")
+      for (std::size_t i = 0; i < r.patterns.size(); ++i) r.patterns[i].digit_anchored = i != 7;  // not weekdays
   }
   return out;
 }

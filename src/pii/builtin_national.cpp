@@ -198,6 +198,10 @@ std::vector<RecognizerSpec> national_recognizers() {
   germany(out);
   asia_pacific(out);
   other(out);
+  // Every national identifier contains digits and is short: run them only
+  // around digits (see PatternSpec::digit_anchored).
+  for (auto& r : out)
+    for (auto& p : r.patterns) p.digit_anchored = true;
   return out;
 }
 

@@ -26,6 +26,7 @@ std::vector<RecognizerSpec> secret_recognizers() {
   {
     auto r = secret("aws_secret_access_key", "AWS_SECRET_ACCESS_KEY",
                     {pat(R"([A-Za-z0-9/+]{40})", 0.6, false, A, A)}, 4.0, {"aws", "secret"});
+    r.patterns[0].digit_anchored = true;  // 40 random base64 characters always contain a digit in practice
     r.patterns[0].forbid_before = r.patterns[0].forbid_after = "/+";
     r.required_keywords = {"aws_secret", "secret_access_key", "secretaccesskey", "aws secret", "secret access key"};
     out.push_back(std::move(r));
@@ -104,15 +105,6 @@ std::vector<RecognizerSpec> secret_recognizers() {
                          0.7, true, A, A)},
                     3.5);
     r.refine = RecognizerSpec::Refine::AssignedValue;
-    out.push_back(std::move(r));
-  }
-  {
-    // A bare high-entropy value whose JSON field name (or the words right
-    // before it) looks like a key name.
-    auto r = secret("keyed_secret_value", "GENERIC_SECRET",
-                    {pat(R"([A-Za-z0-9_\-+/=.~]{20,})", 0.5, false, A, A)}, 4.0);
-    r.required_keywords = {"api_key", "apikey", "api-key", "secret", "token", "password", "passwd", "access_key",
-                           "private_key", "client_secret", "credential", "auth_key"};
     out.push_back(std::move(r));
   }
   return out;

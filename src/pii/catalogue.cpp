@@ -11,7 +11,7 @@ namespace vault::pii {
 
 Catalogue Catalogue::defaults() {
   Catalogue c;
-  for (auto group : {generic_recognizers(), national_recognizers(), secret_recognizers()})
+  for (auto group : {generic_recognizers(), address_recognizers(), national_recognizers(), secret_recognizers()})
     for (auto& r : group) c.recognizers_.push_back(std::move(r));
   c.dictionary_entities_ = true;
   return c;

@@ -15,6 +15,8 @@ Verdict mac(std::string_view);
 Verdict date(std::string_view);
 Verdict phone(std::string_view);
 Verdict email(std::string_view);
+Verdict url(std::string_view);
+Verdict address(std::string_view);
 Verdict jwt(std::string_view);
 Verdict has_digit_and_letter(std::string_view);
 // United States

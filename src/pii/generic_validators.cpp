@@ -129,6 +129,35 @@ Verdict phone(std::string_view s) {
   return Verdict::Neutral;
 }
 
+Verdict url(std::string_view s) {
+  auto host = s;
+  if (!host.empty() && (host[0] == '"' || host[0] == '\'')) host.remove_prefix(1);
+  if (auto p = host.find("://"); p != std::string_view::npos) host = host.substr(p + 3);
+  if (host.empty() || host[0] == '.' || host[0] == '-') return Verdict::Reject;
+  auto end = host.find_first_of("/:?#\"'");
+  host = host.substr(0, end);
+  if (host.find("..") != std::string_view::npos || host.find('.') == std::string_view::npos) return Verdict::Reject;
+  return Verdict::Neutral;
+}
+
+Verdict address(std::string_view s) {
+  // A compound street word ("Holmevej") must be more than its street-type
+  // suffix: "tie 5" or "ring 3" alone are not addresses.
+  auto space = s.find(' ');
+  if (space != std::string_view::npos && space < 5 && !std::isdigit(static_cast<unsigned char>(s[0]))) {
+    static constexpr std::string_view kKnown[] = {"rue", "via", "ul", "ul.", "trg", "rua", "av", "av.", "al", "al.",
+                                                  "bd", "bd.", "apt", "apt.", "ste", "ste.", "box", "psc", "cmr",
+                                                  "unit", "flat", "room", "fl", "fl.", "apo", "fpo", "dpo", "zona",
+                                                  "p.o.", "po", "p.", "calle", "plaza", "place", "largo", "utca"};
+    std::string first;
+    for (char c : s.substr(0, space)) first.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    bool known = false;
+    for (auto k : kKnown) known = known || first == k;
+    if (!known) return Verdict::Reject;
+  }
+  return Verdict::Neutral;
+}
+
 Verdict email(std::string_view s) {
   auto at = s.find('@');
   if (at == std::string_view::npos || at == 0) return Verdict::Reject;

@@ -23,6 +23,7 @@ void append_pointer_token(std::string& path, std::string_view key) {
 struct Walker {
   const Scanner::Impl& impl;
   const ScanOptions& options;
+  Scanner::Impl::Active active;
   hs_scratch_t* scratch;
   Scanner::Impl::MatchContext ctx;
   std::vector<JsonFinding> out;
@@ -41,7 +42,7 @@ struct Walker {
     for (auto& c : words)
       if (c == '_' || c == '-' || c == '.') c = ' ';
     field += words;
-    auto found = impl.scan(text, options, field, scratch, ctx);
+    auto found = impl.scan(text, options, active, field, scratch, ctx);
     for (auto& f : impl.finish(std::move(found), text, options)) out.push_back({std::move(f), path});
   }
 
@@ -88,7 +89,7 @@ struct Walker {
 }  // namespace
 
 std::vector<JsonFinding> Scanner::scan_json(const boost::json::value& value, const ScanOptions& options) const {
-  Walker w{*impl_, options, impl_->scratch(), {}, {}, {}, {}};
+  Walker w{*impl_, options, impl_->active(options), impl_->scratch(), {}, {}, {}, {}};
   w.walk(value, 0);
   return std::move(w.out);
 }

@@ -108,7 +108,7 @@ std::vector<Tok> tokenize(std::string_view text, bool& lower_mode) {
 struct Ctx {
   std::string_view text;
   const Dictionaries& d;
-  std::vector<Tok>& t;
+  std::vector<Tok>& t;  // folded forms are filled lazily by phrase()
   bool lower_mode;
   bool want_p, want_l, want_o;
   std::vector<Finding>& out;
@@ -128,6 +128,37 @@ struct Ctx {
     }
     return t[i + 1].b - t[i].e <= 3;
   }
+  /// Case-insensitive comparison of token i's raw text with an ASCII word.
+  bool word_is(std::size_t i, std::string_view w) const {
+    if (t[i].e - t[i].b != w.size()) return false;
+    for (std::size_t k = 0; k < w.size(); ++k)
+      if (lower(text[t[i].b + k]) != w[k]) return false;
+    return true;
+  }
+  bool particle(std::size_t i) const;
+  /// Token i follows "<digits>, " or starts a line right below a line holding digits.
+  bool after_address(std::size_t i) const {
+    std::size_t k = t[i].b;
+    while (k > 0 && (text[k - 1] == ' ' || text[k - 1] == '\t' || text[k - 1] == '>')) --k;
+    if (k > 0 && text[k - 1] == ',') {
+      --k;
+      while (k > 0 && text[k - 1] == ' ') --k;
+      return k > 0 && is_digit(static_cast<unsigned char>(text[k - 1]));
+    }
+    if (k == 0 || text[k - 1] != '\n') return false;
+    // previous line must contain a digit; this line must be short (<= 4 tokens, no digits)
+    std::size_t line_end = text.find('\n', t[i].b);
+    if (line_end == std::string_view::npos) line_end = text.size();
+    auto line = text.substr(t[i].b, line_end - t[i].b);
+    if (line.size() > 40) return false;
+    for (char ch : line)
+      if (is_digit(static_cast<unsigned char>(ch))) return false;
+    std::size_t prev_start = text.rfind('\n', k >= 2 ? k - 2 : 0);
+    prev_start = prev_start == std::string_view::npos ? 0 : prev_start + 1;
+    for (std::size_t q = prev_start; q + 1 < k; ++q)
+      if (is_digit(static_cast<unsigned char>(text[q]))) return true;
+    return false;
+  }
   bool name_like(std::size_t i) const {
     if (i >= t.size()) return false;
     if (lower_mode) return is_sur(i) || is_first(i);
@@ -138,7 +169,9 @@ struct Ctx {
                           0, 0, "dictionary"});
   }
   /// Longest dictionary phrase starting at token i: returns token count (0 = none).
-  int phrase(const std::unordered_map<std::string, int>& map, int max_tokens, std::size_t i) const {
+  int phrase(const std::unordered_map<std::string, int>& map, const std::unordered_set<std::string>& firsts,
+             int max_tokens, std::size_t i) const {
+    if (!firsts.count(t[i].f)) return 0;
     std::string key;
     int best = 0;
     for (int n = 0; n < max_tokens && i + static_cast<std::size_t>(n) < t.size(); ++n) {
@@ -146,6 +179,7 @@ struct Ctx {
       if (n > 0) {
         if (!adjacent(k - 1)) break;
         key.push_back(' ');
+        if (t[k].f.empty()) t[k].f = fold(text.substr(t[k].b, t[k].e - t[k].b));
       }
       key += t[k].f;
       if (map.count(key)) best = n + 1;
@@ -169,6 +203,12 @@ bool in(const std::string_view (&list)[N], std::string_view w) {
   return false;
 }
 
+bool Ctx::particle(std::size_t i) const {
+  for (auto p : kParticles)
+    if (word_is(i, p)) return true;
+  return false;
+}
+
 }  // namespace
 
 std::span<const std::string_view> entities() { return kEntities; }
@@ -178,8 +218,9 @@ void find(std::string_view text, bool want_p, bool want_l, bool want_o, std::vec
   bool lower_mode = false;
   auto t = tokenize(text, lower_mode);
   // Fold only what can matter: every token in lower-case mode, else capitalised ones and short connectors.
-  for (auto& k : t) {
-    if (lower_mode || k.cap || k.e - k.b <= 4) k.f = fold(text.substr(k.b, k.e - k.b));
+  for (std::size_t k = 0; k < t.size(); ++k) {
+    if (lower_mode || t[k].cap || (k + 1 < t.size() && t[k + 1].cap && t[k].e - t[k].b <= 8))
+      t[k].f = fold(text.substr(t[k].b, t[k].e - t[k].b));
   }
   Ctx c{text, d, t, lower_mode, want_p, want_l, want_o, out};
   std::size_t i = 0;
@@ -192,20 +233,25 @@ void find(std::string_view text, bool want_p, bool want_l, bool want_o, std::vec
     // 1. Title + name.
     if (in(kTitles, tk.f) && i + 1 < t.size() && c.adjacent(i) && (c.name_like(i + 1) || lower_mode)) {
       std::size_t j = i + 1;
-      while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && (c.name_like(j + 1) || in(kParticles, t[j + 1].f))) ++j;
+      while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && (c.name_like(j + 1) || c.particle(j + 1))) ++j;
       if (want_p) c.emit("PERSON", i + 1, j, 0.85);
       i = j + 1;
       continue;
     }
+    // Fast path: a stop word that starts no dictionary phrase ("The", "Contact", ...).
+    if (c.is_stop(i) && !d.location_first.count(tk.f) && !d.org_first.count(tk.f) && !c.is_first(i)) {
+      ++i;
+      continue;
+    }
     // 2. Organisations: dictionary, or capitalised run ending in an organisation word.
-    if (int n = c.phrase(d.orgs, d.max_org_tokens, i); n > 0 && (tk.cap || lower_mode) && !c.is_amb(i)) {
+    if (int n = c.phrase(d.orgs, d.org_first, d.max_org_tokens, i); n > 0 && (tk.cap || lower_mode) && !c.is_amb(i)) {
       if (want_o) c.emit("ORGANIZATION", i, i + static_cast<std::size_t>(n) - 1, 0.75);
       i += static_cast<std::size_t>(n);
       continue;
     }
     if (!lower_mode && !c.is_stop(i) && !c.is_orgword(i)) {
       std::size_t j = i;
-      while (j + 1 < t.size() && j - i < 5 && c.adjacent(j) && (t[j + 1].cap || t[j + 1].f == "and" || t[j + 1].f == "of") &&
+      while (j + 1 < t.size() && j - i < 5 && c.adjacent(j) && (t[j + 1].cap || c.word_is(j + 1, "and") || c.word_is(j + 1, "of")) &&
              !c.is_orgword(j))
         ++j;
       if (j > i && c.is_orgword(j) && t[j].cap) {
@@ -223,7 +269,7 @@ void find(std::string_view text, bool want_p, bool want_l, bool want_o, std::vec
         std::size_t n = j + 1;
         bool ok = lower_mode ? (c.is_sur(n) || (c.is_first(n) && !c.is_stop(n)))
                              : (t[n].cap && !c.is_stop(n) && !c.is_orgword(n));
-        if (!ok && in(kParticles, t[n].f) && n + 1 < t.size() && c.adjacent(n) && c.name_like(n + 1)) {
+        if (!ok && c.particle(n) && n + 1 < t.size() && c.adjacent(n) && c.name_like(n + 1)) {
           ++j;  // particle, the name follows
           continue;
         }
@@ -231,7 +277,7 @@ void find(std::string_view text, bool want_p, bool want_l, bool want_o, std::vec
         j = n;
       }
       // A location phrase right after a lone first name ("Paris Hilton" aside) stays a location.
-      if (j == i && c.phrase(d.locations, d.max_location_tokens, i) > 0 && (tk.sent_start || c.is_amb(i))) {
+      if (j == i && c.phrase(d.locations, d.location_first, d.max_location_tokens, i) > 0 && (tk.sent_start || c.is_amb(i))) {
         // fall through to the location rule
       } else {
         if (want_p) c.emit("PERSON", i, j, j > i ? 0.85 : 0.65);
@@ -240,13 +286,20 @@ void find(std::string_view text, bool want_p, bool want_l, bool want_o, std::vec
       }
     }
     // 4. Locations from the dictionary.
-    if (int n = c.phrase(d.locations, d.max_location_tokens, i); n > 0) {
+    if (int n = c.phrase(d.locations, d.location_first, d.max_location_tokens, i); n > 0) {
       bool ok = !c.is_amb(i) || (tk.cap && !tk.sent_start) || tk.allcap;
       if (ok) {
         if (want_l) c.emit("LOCATION", i, i + static_cast<std::size_t>(n) - 1, tk.cap || lower_mode ? 0.8 : 0.6);
         i += static_cast<std::size_t>(n);
         continue;
       }
+    }
+    // 4b. "Underwood-Brown": two capitalised names joined by a hyphen, no first name before.
+    if (!lower_mode && i + 1 < t.size() && t[i + 1].hyphen_before && t[i + 1].cap && !c.is_first(i) &&
+        !c.is_stop(i) && (c.is_sur(i) || c.is_sur(i + 1)) && (i == 0 || !c.is_first(i - 1))) {
+      if (want_o) c.emit("ORGANIZATION", i, i + 1, 0.5);
+      i += 2;
+      continue;
     }
     // 5. Surnames.
     if (c.is_sur(i) && !c.is_stop(i) && (tk.cap || lower_mode) && (!c.is_amb(i) || (!tk.sent_start && tk.cap))) {
@@ -256,13 +309,26 @@ void find(std::string_view text, bool want_p, bool want_l, bool want_o, std::vec
       i = j + 1;
       continue;
     }
+    // 5b. A place name after an address: "..., 8, Måløv" / a line of its own below a street line.
+    if ((tk.cap || lower_mode) && !c.is_stop(i) && tk.e - tk.b >= 3 && c.after_address(i)) {
+      std::size_t j = i;
+      while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && (t[j + 1].cap || lower_mode) && !c.is_stop(j + 1)) ++j;
+      if (want_l) c.emit("LOCATION", i, j, 0.5);
+      i = j + 1;
+      continue;
+    }
     // 6. Unknown capitalised words: decide by the previous word.
     if (!lower_mode && tk.cap && !c.is_stop(i) && tk.e - tk.b >= 3) {
       std::string_view prev = i > 0 ? std::string_view(t[i - 1].f) : std::string_view();
       bool prev_adjacent = i > 0 && !t[i - 1].break_after;
       std::size_t j = i;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && c.name_like(j + 1)) ++j;
-      if (prev_adjacent && in(kPlacePreps, prev)) {
+      bool org_next = j + 1 < t.size() && c.adjacent(j) &&
+                      (c.word_is(j + 1, "office") || c.word_is(j + 1, "headquarters") || c.word_is(j + 1, "hq") ||
+                       c.word_is(j + 1, "employees") || c.word_is(j + 1, "staff") || c.word_is(j + 1, "team"));
+      if (org_next) {
+        if (want_o) c.emit("ORGANIZATION", i, j, 0.5);
+      } else if (prev_adjacent && in(kPlacePreps, prev)) {
         if (want_l) c.emit("LOCATION", i, j, 0.45);
       } else if (tk.sent_start && j == i) {
         // A capitalised word at a sentence start tells us nothing.

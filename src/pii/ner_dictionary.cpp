@@ -67,7 +67,8 @@ void add_words(std::unordered_set<std::string>& set, std::string_view data) {
   }
 }
 
-void add_phrases(std::unordered_map<std::string, int>& map, int& max_tokens, std::string_view data) {
+void add_phrases(std::unordered_map<std::string, int>& map, std::unordered_set<std::string>& firsts, int& max_tokens,
+                 std::string_view data) {
   std::size_t i = 0;
   while (i <= data.size()) {
     std::size_t e = data.find_first_of("|\n", i);
@@ -90,6 +91,7 @@ void add_phrases(std::unordered_map<std::string, int>& map, int& max_tokens, std
         }
       }
       map.emplace(joined, n);
+      firsts.insert(joined.substr(0, joined.find(' ')));
       max_tokens = std::max(max_tokens, n);
     }
     i = e + 1;
@@ -161,8 +163,8 @@ const Dictionaries& dictionaries() {
     add_words(x.org_words, std::string_view(kOrgWords));
     add_words(x.stop_words, kStopWords);
     add_words(x.ambiguous, kAmbiguous);
-    add_phrases(x.locations, x.max_location_tokens, std::string_view(kLocations));
-    add_phrases(x.orgs, x.max_org_tokens, std::string_view(kOrgs));
+    add_phrases(x.locations, x.location_first, x.max_location_tokens, std::string_view(kLocations));
+    add_phrases(x.orgs, x.org_first, x.max_org_tokens, std::string_view(kOrgs));
     return x;
   }();
   return d;

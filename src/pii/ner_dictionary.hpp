@@ -12,6 +12,8 @@ struct Dictionaries {
   /// phrase (folded, space-joined) -> number of tokens; for locations and organisations
   std::unordered_map<std::string, int> locations, orgs;
   int max_location_tokens = 1, max_org_tokens = 1;
+  /// first tokens of the location / organisation phrases (cheap pre-check)
+  std::unordered_set<std::string> location_first, org_first;
 };
 
 /// Built once, on first use (thread-safe static initialisation).

@@ -10,8 +10,11 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <map>
 #include <set>
+#include <tuple>
 
 namespace vault::pii {
 
@@ -19,13 +22,6 @@ using namespace util;
 
 namespace {
 
-struct TlsScratch {
-  hs_scratch_t* scratch = nullptr;
-  ~TlsScratch() {
-    if (scratch) hs_free_scratch(scratch);
-  }
-};
-thread_local TlsScratch tls_scratch;
 
 bool boundary_ok(Boundary b, unsigned char outside, unsigned char inside, unsigned char beyond = 0) {
   switch (b) {
@@ -43,123 +39,273 @@ bool boundary_ok(Boundary b, unsigned char outside, unsigned char inside, unsign
 
 int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int, void* ctx) {
   auto* c = static_cast<Scanner::Impl::MatchContext*>(ctx);
-  if (c->active) {
+  if (!c->active->all) {
     bool any = false;
-    for (const auto& t : c->impl->targets[id]) any = any || (*c->active)[t.rec];
+    for (const auto& t : c->impl->targets_of(id)) any = any || c->active->rec[t.rec];
     if (!any) return 0;
   }
-  c->raw.push_back({id, static_cast<std::size_t>(from), static_cast<std::size_t>(to)});
+  c->raw.push_back({id, static_cast<std::size_t>(from) + c->offset, static_cast<std::size_t>(to) + c->offset});
   return 0;
+}
+
+/// hs_scan over [b, e) of text, in chunks below 4 GiB (hs_scan takes an unsigned length).
+void scan_range(const hs_database_t* db, std::string_view text, std::size_t b, std::size_t e, hs_scratch_t* scr,
+                Scanner::Impl::MatchContext& ctx) {
+  constexpr std::size_t kChunk = std::size_t{1} << 30, kOverlap = 4096;
+  while (b < e) {
+    std::size_t len = std::min(kChunk, e - b);
+    ctx.offset = b;
+    hs_scan(db, text.data() + b, static_cast<unsigned>(len), 0, scr, on_match, &ctx);
+    if (b + len >= e) break;
+    b += len - kOverlap;
+  }
 }
 
 }  // namespace
 
 Scanner::Impl::~Impl() {
-  if (db) hs_free_database(db);
+  if (main.db) hs_free_database(main.db);
+  if (digit.db) hs_free_database(digit.db);
 }
 
+namespace {
+
+struct Entry {
+  std::string regex;
+  unsigned flags;
+  std::vector<Scanner::Impl::Target> targets;
+};
+
+std::string pattern_name(const std::vector<RecognizerSpec>& recs, const Scanner::Impl::Target& t) {
+  return recs[t.rec].patterns[t.pat].name;
+}
+
+/// Compiles `entries` into `out`, dropping (and reporting) patterns Vectorscan rejects.
+Status compile_db(std::vector<Entry> entries, unsigned id_base, const std::vector<RecognizerSpec>& recs,
+                  Scanner::Impl::Db& out, std::vector<SkippedRule>& skipped) {
+  out.id_base = id_base;
+  while (!entries.empty()) {
+    std::vector<const char*> exprs;
+    std::vector<unsigned> flags, ids;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      exprs.push_back(entries[i].regex.c_str());
+      flags.push_back(entries[i].flags);
+      ids.push_back(id_base + static_cast<unsigned>(i));
+    }
+    hs_compile_error_t* err = nullptr;
+    hs_database_t* db = nullptr;
+    if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(entries.size()), HS_MODE_BLOCK,
+                         nullptr, &db, &err) == HS_SUCCESS) {
+      out.db = db;
+      for (auto& e : entries) out.targets.push_back(std::move(e.targets));
+      return {};
+    }
+    int bad = err ? err->expression : -1;
+    std::string msg = err && err->message ? err->message : "compile error";
+    if (err) hs_free_compile_error(err);
+    if (bad >= 0 && static_cast<std::size_t>(bad) < entries.size()) {
+      for (const auto& t : entries[static_cast<std::size_t>(bad)].targets)
+        skipped.push_back({pattern_name(recs, t), "vectorscan: " + msg});
+      entries.erase(entries.begin() + bad);
+      continue;
+    }
+    // A failure not tied to one expression: test the patterns one by one.
+    std::vector<Entry> ok;
+    for (auto& e : entries) {
+      hs_database_t* single = nullptr;
+      hs_compile_error_t* err1 = nullptr;
+      if (hs_compile(e.regex.c_str(), e.flags, HS_MODE_BLOCK, nullptr, &single, &err1) == HS_SUCCESS) {
+        hs_free_database(single);
+        ok.push_back(std::move(e));
+      } else {
+        for (const auto& t : e.targets)
+          skipped.push_back({pattern_name(recs, t),
+                             std::string("vectorscan: ") + (err1 && err1->message ? err1->message : "compile error")});
+      }
+      if (err1) hs_free_compile_error(err1);
+    }
+    if (ok.size() == entries.size()) return fail(ErrorKind::Configuration, "vectorscan could not compile the pattern set");
+    entries = std::move(ok);
+  }
+  return {};
+}
+
+// --- word-boundary pre-filtering -------------------------------------------
+// Vectorscan reports every end offset of every match; for digit patterns
+// inside long digit runs that is many useless matches. When a pattern must
+// start (end) with a word character and its boundary is Word/Alnum, a \b
+// assertion is added at that side so the engine drops those matches early.
+// The exact boundary rule is still applied as a post-check.
+
+bool has_top_level_alternation(std::string_view re) {
+  int depth = 0;
+  bool cls = false;
+  for (std::size_t i = 0; i < re.size(); ++i) {
+    char c = re[i];
+    if (c == '\\') {
+      ++i;
+      continue;
+    }
+    if (cls) {
+      if (c == ']') cls = false;
+      continue;
+    }
+    if (c == '[') cls = true;
+    else if (c == '(') ++depth;
+    else if (c == ')') --depth;
+    else if (c == '|' && depth == 0) return true;
+  }
+  return false;
+}
+
+/// Is [lo, hi) a character class of ASCII letters/digits only, e.g. "[A-HJ-N0-9]"?
+bool word_class(std::string_view cls) {
+  if (cls.size() < 3 || cls.front() != '[' || cls.back() != ']' || cls[1] == '^') return false;
+  for (std::size_t i = 1; i + 1 < cls.size(); ++i) {
+    char c = cls[i];
+    if (c == '-' && i > 1 && i + 2 < cls.size()) continue;
+    if (!is_alnum(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+bool starts_with_word_char(std::string_view re) {
+  if (re.empty() || has_top_level_alternation(re)) return false;
+  std::size_t atom_end;  // one past the first atom
+  if (re.starts_with("\\d")) {
+    atom_end = 2;
+  } else if (re[0] == '[') {
+    auto end = re.find(']', 1);
+    if (end == std::string_view::npos || !word_class(re.substr(0, end + 1))) return false;
+    atom_end = end + 1;
+  } else if (is_alnum(static_cast<unsigned char>(re[0]))) {
+    atom_end = 1;
+  } else {
+    return false;
+  }
+  // an optional first atom (?, *, {0,...}) says nothing about the first character
+  auto rest = re.substr(atom_end);
+  return !(rest.starts_with("?") || rest.starts_with("*") || rest.starts_with("{0"));
+}
+
+bool ends_with_word_char(std::string_view re) {
+  if (re.empty() || has_top_level_alternation(re)) return false;
+  // strip one quantifier {n}, {n,m}, + (not ?, *, {0,...})
+  if (re.back() == '+') re.remove_suffix(1);
+  else if (re.back() == '}') {
+    auto open = re.rfind('{');
+    if (open == std::string_view::npos || open + 1 >= re.size() || re[open + 1] == '0' || re[open + 1] == ',')
+      return false;
+    re = re.substr(0, open);
+  } else if (re.back() == '?' || re.back() == '*' || re.back() == ')') {
+    return false;
+  }
+  if (re.ends_with("\\d") && !re.ends_with("\\\\d")) return true;
+  if (!re.empty() && re.back() == ']') {
+    auto open = re.rfind('[');
+    return open != std::string_view::npos && word_class(re.substr(open));
+  }
+  return !re.empty() && is_alnum(static_cast<unsigned char>(re.back())) &&
+         (re.size() < 2 || re[re.size() - 2] != '\\');
+}
+
+std::string compiled_regex(const PatternSpec& p) {
+  bool l = (p.left == Boundary::Word || p.left == Boundary::Alnum) && starts_with_word_char(p.regex);
+  bool r = (p.right == Boundary::Word || p.right == Boundary::Alnum) && ends_with_word_char(p.regex);
+  if (!l && !r) return p.regex;
+  return std::string(l ? "\\b" : "") + "(?:" + p.regex + ")" + (r ? "\\b" : "");
+}
+
+std::atomic<std::uint64_t> next_uid{1};
+
+/// Per-thread scratch cache: a few (scanner uid -> scratch) slots.
+struct ScratchCache {
+  struct Slot {
+    std::uint64_t uid = 0;
+    hs_scratch_t* scratch = nullptr;
+  };
+  std::array<Slot, 8> slots{};
+  std::size_t next = 0;
+  ~ScratchCache() {
+    for (auto& s : slots)
+      if (s.scratch) hs_free_scratch(s.scratch);
+  }
+};
+thread_local ScratchCache tls_cache;
+
+}  // namespace
+
 Status Scanner::Impl::compile(const Catalogue& catalogue) {
+  uid = next_uid.fetch_add(1);
   recs = catalogue.recognizers();
   ner_enabled = catalogue.dictionary_entities();
   entity_list = catalogue.entities();
+  for (const auto& r : recs) has_generic_secret = has_generic_secret || r.entity == "GENERIC_SECRET";
   validators.assign(recs.size(), nullptr);
   for (std::size_t r = 0; r < recs.size(); ++r) {
     if (recs[r].validator.empty()) continue;
     if (auto v = find_validator(recs[r].validator)) validators[r] = *v;
     else skipped.push_back({recs[r].name, "unknown validator " + recs[r].validator});
   }
-  struct Entry {
-    std::string regex;
-    unsigned flags;
-    std::vector<Target> targets;
-  };
-  std::vector<Entry> entries;
-  std::map<std::pair<std::string, unsigned>, std::size_t> seen;
+  std::vector<Entry> main_entries, digit_entries;
+  std::map<std::tuple<std::string, unsigned, bool>, std::pair<bool, std::size_t>> seen;
+  std::size_t npatterns = 0;
   for (std::size_t r = 0; r < recs.size(); ++r)
-    for (std::size_t p = 0; p < recs[r].patterns.size(); ++p) {
+    for (std::size_t p = 0; p < recs[r].patterns.size(); ++p, ++npatterns) {
       const auto& ps = recs[r].patterns[p];
       unsigned flags = HS_FLAG_SOM_LEFTMOST | (ps.caseless ? HS_FLAG_CASELESS : 0u);
-      auto [it, fresh] = seen.emplace(std::make_pair(ps.regex, flags), entries.size());
-      if (fresh) entries.push_back({ps.regex, flags, {}});
-      entries[it->second].targets.push_back({r, p});
+      // Patterns with Word/Alnum boundaries get \b pre-filters (see compiled_regex).
+      std::string re = compiled_regex(ps);
+      auto key = std::make_tuple(re, flags, ps.digit_anchored);
+      auto& list = ps.digit_anchored ? digit_entries : main_entries;
+      auto [it, fresh] = seen.emplace(key, std::make_pair(ps.digit_anchored, list.size()));
+      if (fresh) list.push_back({re, flags, {}});
+      list[it->second.second].targets.push_back({r, p});
     }
-  if (entries.empty()) return {};
-
-  auto try_compile = [&](std::vector<Entry>& es, int& bad) -> bool {
-    std::vector<const char*> exprs;
-    std::vector<unsigned> flags, ids;
-    for (std::size_t i = 0; i < es.size(); ++i) {
-      exprs.push_back(es[i].regex.c_str());
-      flags.push_back(es[i].flags);
-      ids.push_back(static_cast<unsigned>(i));
-    }
-    hs_compile_error_t* err = nullptr;
-    hs_database_t* out = nullptr;
-    auto rc = hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(es.size()), HS_MODE_BLOCK,
-                               nullptr, &out, &err);
-    if (rc == HS_SUCCESS) {
-      db = out;
-      return true;
-    }
-    bad = err ? err->expression : -1;
-    last_error = err && err->message ? err->message : "compile error";
-    if (err) hs_free_compile_error(err);
-    return false;
-  };
-
-  while (!entries.empty()) {
-    int bad = -1;
-    if (try_compile(entries, bad)) break;
-    if (bad >= 0 && static_cast<std::size_t>(bad) < entries.size()) {
-      const auto& e = entries[static_cast<std::size_t>(bad)];
-      for (const auto& t : e.targets) skipped.push_back({recs[t.rec].patterns[t.pat].name, "vectorscan: " + last_error});
-      entries.erase(entries.begin() + bad);
-      continue;
-    }
-    // A global failure: find the offending patterns one by one.
-    std::vector<Entry> ok;
-    for (auto& e : entries) {
-      hs_database_t* single = nullptr;
-      hs_compile_error_t* err = nullptr;
-      if (hs_compile(e.regex.c_str(), e.flags, HS_MODE_BLOCK, nullptr, &single, &err) == HS_SUCCESS) {
-        hs_free_database(single);
-        ok.push_back(std::move(e));
-      } else {
-        for (const auto& t : e.targets)
-          skipped.push_back({recs[t.rec].patterns[t.pat].name,
-                             std::string("vectorscan: ") + (err && err->message ? err->message : "compile error")});
-      }
-      if (err) hs_free_compile_error(err);
-    }
-    if (ok.size() == entries.size()) return fail(ErrorKind::Configuration, "vectorscan could not compile the pattern set");
-    entries = std::move(ok);
-  }
-  if (!db) return fail(ErrorKind::Configuration, "no recognizer pattern could be compiled");
-  for (auto& e : entries) targets.push_back(std::move(e.targets));
-  // Allocate one scratch now so allocation problems surface at creation.
+  if (npatterns == 0) return {};
+  if (auto st = compile_db(std::move(main_entries), 0, recs, main, skipped); !st) return st;
+  if (auto st = compile_db(std::move(digit_entries), 1u << 24, recs, digit, skipped); !st) return st;
+  if (!main.db && !digit.db) return fail(ErrorKind::Configuration, "no recognizer pattern could be compiled");
   hs_scratch_t* s = nullptr;
-  if (hs_alloc_scratch(db, &s) != HS_SUCCESS) return fail(ErrorKind::InternalServer, "vectorscan scratch allocation failed");
-  hs_free_scratch(s);
+  bool ok = (!main.db || hs_alloc_scratch(main.db, &s) == HS_SUCCESS) &&
+            (!digit.db || hs_alloc_scratch(digit.db, &s) == HS_SUCCESS);
+  if (s) hs_free_scratch(s);
+  if (!ok) return fail(ErrorKind::InternalServer, "vectorscan scratch allocation failed");
   return {};
 }
 
 hs_scratch_t* Scanner::Impl::scratch() const {
-  if (!db) return nullptr;
-  if (hs_alloc_scratch(db, &tls_scratch.scratch) != HS_SUCCESS)
+  if (!main.db && !digit.db) return nullptr;
+  auto& c = tls_cache;
+  for (auto& s : c.slots)
+    if (s.uid == uid) return s.scratch;
+  auto& slot = c.slots[c.next++ % c.slots.size()];
+  if (slot.scratch) hs_free_scratch(slot.scratch);
+  slot = {};
+  hs_scratch_t* s = nullptr;
+  if ((main.db && hs_alloc_scratch(main.db, &s) != HS_SUCCESS) ||
+      (digit.db && hs_alloc_scratch(digit.db, &s) != HS_SUCCESS)) {
+    if (s) hs_free_scratch(s);
     throw VaultException(Error(ErrorKind::InternalServer, "vectorscan scratch allocation failed"));
-  return tls_scratch.scratch;
+  }
+  slot = {uid, s};
+  return s;
 }
 
-std::vector<char> Scanner::Impl::active_mask(const ScanOptions& o, bool& ner_p, bool& ner_l, bool& ner_o) const {
-  std::vector<char> m(recs.size(), 1);
-  ner_p = ner_l = ner_o = ner_enabled;
-  if (o.entities.empty()) return m;
+Scanner::Impl::Active Scanner::Impl::active(const ScanOptions& o) const {
+  Active a;
+  a.rec.assign(recs.size(), 1);
+  a.person = a.location = a.org = ner_enabled;
+  a.field_secret = has_generic_secret;
+  if (o.entities.empty()) return a;
+  a.all = false;
   std::set<std::string_view> want(o.entities.begin(), o.entities.end());
-  for (std::size_t r = 0; r < recs.size(); ++r) m[r] = want.count(recs[r].entity) ? 1 : 0;
-  ner_p = ner_enabled && want.count("PERSON");
-  ner_l = ner_enabled && want.count("LOCATION");
-  ner_o = ner_enabled && want.count("ORGANIZATION");
-  return m;
+  for (std::size_t r = 0; r < recs.size(); ++r) a.rec[r] = want.count(recs[r].entity) ? 1 : 0;
+  a.person = ner_enabled && want.count("PERSON");
+  a.location = ner_enabled && want.count("LOCATION");
+  a.org = ner_enabled && want.count("ORGANIZATION");
+  a.field_secret = has_generic_secret && want.count("GENERIC_SECRET");
+  return a;
 }
 
 namespace {
@@ -198,6 +344,14 @@ void refine_span(RecognizerSpec::Refine r, std::string_view text, std::size_t& b
   std::string_view m = text.substr(b, e - b);
   switch (r) {
     case R::None: return;
+    case R::UrlTail:
+      if (e < text.size() && (text[e] == '/' || text[e] == '?' || text[e] == '#')) {
+        std::size_t limit = std::min(text.size(), e + 4096);
+        while (e < limit && !is_space(static_cast<unsigned char>(text[e])) &&
+               std::string_view("<>\"'").find(text[e]) == std::string_view::npos)
+          ++e;
+      }
+      [[fallthrough]];
     case R::TrimTrailingPunct:
       while (e > b && std::string_view(".,;:!?)]").find(text[e - 1]) != std::string_view::npos) --e;
       return;
@@ -224,27 +378,61 @@ void refine_span(RecognizerSpec::Refine r, std::string_view text, std::size_t& b
   }
 }
 
+/// A whole value under a key-like field name ("api_key", "client_secret",
+/// ...) that looks like a random token is a GENERIC_SECRET.
+void field_secret(std::string_view text, std::string_view field_lower, const Scanner::Impl::Active& act,
+                  std::vector<Finding>& found) {
+  if (!act.field_secret || field_lower.empty()) return;
+  static constexpr std::string_view kKeyWords[] = {"api_key", "apikey", "api key", "secret", "token", "password",
+                                                   "passwd", "access_key", "access key", "private_key",
+                                                   "private key", "credential", "auth_key", "auth key"};
+  bool keyish = false;
+  for (auto k : kKeyWords) keyish = keyish || field_lower.find(k) != std::string_view::npos;
+  if (!keyish) return;
+  std::size_t b = 0, e = text.size();
+  while (b < e && is_space(static_cast<unsigned char>(text[b]))) ++b;
+  while (e > b && is_space(static_cast<unsigned char>(text[e - 1]))) --e;
+  if (e - b < 16 || e - b > 512) return;
+  for (std::size_t i = b; i < e; ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (!is_alnum(c) && std::string_view("_-+/=.~").find(static_cast<char>(c)) == std::string_view::npos) return;
+  }
+  if (shannon_entropy(text.substr(b, e - b)) < 3.5) return;
+  found.push_back(Finding{"GENERIC_SECRET", 0.7, b, e, b, e, "field_secret"});
+}
+
 }  // namespace
 
-std::vector<Finding> Scanner::Impl::scan(std::string_view text, const ScanOptions& o, std::string_view field,
-                                         hs_scratch_t* scr, MatchContext& ctx) const {
+std::vector<Finding> Scanner::Impl::scan(std::string_view text, const ScanOptions& o, const Active& act,
+                                         std::string_view field, hs_scratch_t* scr, MatchContext& ctx) const {
   std::vector<Finding> found;
-  bool np = false, nl = false, no = false;
-  auto mask = active_mask(o, np, nl, no);
   ctx.impl = this;
-  ctx.active = o.entities.empty() ? nullptr : &mask;
+  ctx.active = &act;
   ctx.raw.clear();
-  if (db && !text.empty()) {
-    std::size_t off = 0;
-    // hs_scan takes an unsigned int length: scan huge inputs in overlapping chunks.
-    constexpr std::size_t kChunk = std::size_t{1} << 30;
-    while (off < text.size()) {
-      std::size_t len = std::min(kChunk, text.size() - off);
-      std::size_t before = ctx.raw.size();
-      hs_scan(db, text.data() + off, static_cast<unsigned>(len), 0, scr, on_match, &ctx);
-      for (std::size_t i = before; i < ctx.raw.size(); ++i) ctx.raw[i].from += off, ctx.raw[i].to += off;
-      if (off + len >= text.size()) break;
-      off += len - 4096;
+  if (!text.empty()) {
+    if (main.db) scan_range(main.db, text, 0, text.size(), scr, ctx);
+    if (digit.db) {
+      // Windows of kWin bytes around every digit, merged.
+      constexpr std::size_t kWin = 48;
+      const char* p = text.data();
+      const std::size_t n = text.size();
+      std::size_t i = 0, wb = 0, we = 0;
+      bool open = false;
+      while (i < n) {
+        if (static_cast<unsigned char>(p[i] - '0') < 10) {
+          std::size_t b = i > kWin ? i - kWin : 0;
+          if (open && b <= we) {
+            we = std::min(n, i + 1 + kWin);
+          } else {
+            if (open) scan_range(digit.db, text, wb, we, scr, ctx);
+            wb = b;
+            we = std::min(n, i + 1 + kWin);
+            open = true;
+          }
+        }
+        ++i;
+      }
+      if (open) scan_range(digit.db, text, wb, we, scr, ctx);
     }
   }
   auto& raw = ctx.raw;
@@ -253,21 +441,41 @@ std::vector<Finding> Scanner::Impl::scan(std::string_view text, const ScanOption
     if (a.from != b.from) return a.from < b.from;
     return a.to > b.to;
   });
-  const std::string field_lower = to_lower(field);
+  raw.erase(std::unique(raw.begin(), raw.end(),
+                        [](const Raw& a, const Raw& b) { return a.id == b.id && a.from == b.from && a.to == b.to; }),
+            raw.end());
+  std::string field_lower;
+  if (!field.empty()) field_lower = to_lower(field);
+
+  std::vector<std::pair<std::size_t, std::size_t>> cands;
   auto process = [&](std::size_t r, std::size_t pidx, std::size_t i, std::size_t j) {
     const auto& spec = recs[r];
     const auto& ps = spec.patterns[pidx];
     const Validator v = validators[r];
+    // Candidates sorted by start, longest first (starts moved by extend_left).
+    cands.clear();
+    for (std::size_t k = i; k < j; ++k) {
+      std::size_t s = raw[k].from;
+      if (!ps.extend_left.empty()) {
+        std::size_t limit = s > 64 ? s - 64 : 0;
+        while (s > limit && ps.extend_left.find(text[s - 1]) != std::string::npos) --s;
+      }
+      cands.push_back({s, raw[k].to});
+    }
+    if (!ps.extend_left.empty())
+      std::sort(cands.begin(), cands.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first < b.first : a.second > b.second;
+      });
     std::size_t last_end = 0;
-    for (std::size_t k = i; k < j;) {
-      std::size_t s = raw[k].from, kk = k;
-      while (kk < j && raw[kk].from == s) ++kk;
+    for (std::size_t k = 0; k < cands.size();) {
+      std::size_t s = cands[k].first, kk = k;
+      while (kk < cands.size() && cands[kk].first == s) ++kk;
       if (s < last_end) {
         k = kk;
         continue;
       }
       for (std::size_t c = k; c < kk; ++c) {
-        std::size_t e = raw[c].to;
+        std::size_t e = cands[c].second;
         if (e <= s) continue;
         auto inside_l = static_cast<unsigned char>(text[s]);
         auto inside_r = static_cast<unsigned char>(text[e - 1]);
@@ -324,11 +532,12 @@ std::vector<Finding> Scanner::Impl::scan(std::string_view text, const ScanOption
   for (std::size_t i = 0; i < raw.size();) {
     std::size_t j = i;
     while (j < raw.size() && raw[j].id == raw[i].id) ++j;
-    for (const auto& t : targets[raw[i].id])
-      if (mask[t.rec]) process(t.rec, t.pat, i, j);
+    for (const auto& t : targets_of(raw[i].id))
+      if (act.rec[t.rec]) process(t.rec, t.pat, i, j);
     i = j;
   }
-  if (np || nl || no) ner::find(text, np, nl, no, found);
+  if (act.person || act.location || act.org) ner::find(text, act.person, act.location, act.org, found);
+  field_secret(text, field_lower, act, found);
   return found;
 }
 
@@ -394,7 +603,8 @@ std::vector<Finding> Scanner::scan_text(std::string_view text, const ScanOptions
 std::vector<Finding> Scanner::scan_field(std::string_view field, std::string_view text,
                                          const ScanOptions& options) const {
   Impl::MatchContext ctx;
-  auto found = impl_->scan(text, options, field, impl_->scratch(), ctx);
+  auto act = impl_->active(options);
+  auto found = impl_->scan(text, options, act, field, impl_->scratch(), ctx);
   return impl_->finish(std::move(found), text, options);
 }
 

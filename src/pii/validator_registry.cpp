@@ -20,6 +20,7 @@ Verdict bech32_v(std::string_view s) { return verdict(bech32_address_valid(s)); 
 // Sorted by name (binary search).
 constexpr std::pair<std::string_view, Validator> kValidators[] = {
     {"aba_routing", ev::aba_routing},
+    {"address", ev::address},
     {"au_abn", ev::au_abn},
     {"au_acn", ev::au_acn},
     {"au_medicare", ev::au_medicare},
@@ -74,6 +75,7 @@ constexpr std::pair<std::string_view, Validator> kValidators[] = {
     {"uk_driving_licence", ev::uk_driving_licence},
     {"uk_nhs", ev::uk_nhs},
     {"uk_nino", ev::uk_nino},
+    {"url", ev::url},
     {"us_itin", ev::us_itin},
     {"us_mbi", ev::us_mbi},
     {"us_npi", ev::us_npi},

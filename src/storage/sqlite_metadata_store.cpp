@@ -9,17 +9,12 @@
 namespace vault::storage {
 
 using sqlite::Connection;
+using sqlite::exists;
 
 namespace {
 
 constexpr std::size_t kMaxIdleReaders = 8;
 constexpr std::size_t kMaxGroupJobs = 512;
-
-/// Steps `st` once and tells whether a row exists.
-Result<bool> exists(Result<sqlite::Stmt>& st) {
-  if (!st) return std::unexpected(st.error());
-  return st->step();
-}
 
 Tenant tenant_from(const sqlite::Stmt& s) {
   return Tenant{s.text(0), s.text(1), s.text(2), s.int64(3)};

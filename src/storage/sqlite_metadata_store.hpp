@@ -52,6 +52,11 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<Version> get_version(const std::string& tenant_id, const std::string& dataset_id,
                               std::int64_t number) override;
 
+  Status put_data_key(const DataKey& k) override;
+  Result<std::vector<DataKey>> list_data_keys(const std::string& tenant_id,
+                                              const std::string& dataset_id) override;
+  Status update_data_key(const DataKey& k) override;
+
   Result<IdempotencyEntry> put_idempotency(const IdempotencyEntry& e) override;
   Result<std::optional<IdempotencyEntry>> get_idempotency(const std::string& tenant_id,
                                                           const std::string& key) override;

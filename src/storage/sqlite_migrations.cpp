@@ -92,6 +92,18 @@ CREATE TABLE idempotency(
   PRIMARY KEY(tenant_id, key));
 CREATE INDEX idempotency_by_created ON idempotency(created_at);
 )sql"},
+    {2, R"sql(
+-- Wrapped data keys; they go with their dataset (crypto-shredding).
+CREATE TABLE data_keys(
+  dataset_pk INTEGER NOT NULL REFERENCES datasets(pk) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  kek_id TEXT NOT NULL,
+  kek_version INTEGER NOT NULL,
+  wrapped BLOB NOT NULL,
+  state TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY(dataset_pk, version));
+)sql"},
 };
 
 std::int64_t now_us() {

@@ -7,6 +7,12 @@ namespace vault::storage::sqlite {
 
 Timestamp now_micros();
 
+/// Steps `st` once and tells whether a row exists.
+inline Result<bool> exists(Result<Stmt>& st) {
+  if (!st) return std::unexpected(st.error());
+  return st->step();
+}
+
 /// Tags are stored as "tag1\x1Ftag2\x1F" (each tag terminated by char 31).
 std::string encode_tags(const std::vector<std::string>& tags);
 std::vector<std::string> decode_tags(std::string_view s);

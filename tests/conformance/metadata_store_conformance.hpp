@@ -905,6 +905,55 @@ TEST_P(MetadataStoreConformance, ReadsDoNotBlockDuringALongWriteBatch) {
   EXPECT_EQ(d->record_count, expected_count);
 }
 
+TEST_P(MetadataStoreConformance, DataKeysAreScopedVersionedAndShreddedWithTheDataset) {
+  tenant("t1");
+  tenant("t2");
+  dataset("t1", "ds1", "keys");
+  DataKey k{"t1", "ds1", 1, "kek-t1", 1, std::string("\x00\x01wrapped\xff", 10), "active", 0};
+  ASSERT_TRUE(s().put_data_key(k));
+  VAULT_EXPECT_KIND(s().put_data_key(k), ErrorKind::Conflict);
+  DataKey other_tenant = k;
+  other_tenant.tenant_id = "t2";
+  VAULT_EXPECT_KIND(s().put_data_key(other_tenant), ErrorKind::DatasetNotFound);
+  VAULT_EXPECT_KIND(s().list_data_keys("t2", "ds1"), ErrorKind::DatasetNotFound);
+  DataKey k2 = k;
+  k2.version = 2;
+  k2.wrapped = "second";
+  ASSERT_TRUE(s().put_data_key(k2));
+  auto keys = s().list_data_keys("t1", "ds1");
+  ASSERT_TRUE(keys);
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_EQ((*keys)[0].version, 1);
+  EXPECT_EQ((*keys)[0].wrapped, k.wrapped);  // binary-safe
+  EXPECT_EQ((*keys)[0].kek_id, "kek-t1");
+  EXPECT_GT((*keys)[0].created_at, 0);
+  EXPECT_EQ((*keys)[1].wrapped, "second");
+
+  // A KEK rotation rewraps in place.
+  DataKey rewrapped = k;
+  rewrapped.kek_version = 2;
+  rewrapped.wrapped = "rewrapped";
+  rewrapped.state = "decrypt_only";
+  ASSERT_TRUE(s().update_data_key(rewrapped));
+  keys = s().list_data_keys("t1", "ds1");
+  EXPECT_EQ((*keys)[0].kek_version, 2);
+  EXPECT_EQ((*keys)[0].wrapped, "rewrapped");
+  EXPECT_EQ((*keys)[0].state, "decrypt_only");
+  DataKey missing = k;
+  missing.version = 9;
+  VAULT_EXPECT_KIND(s().update_data_key(missing), ErrorKind::ResourceNotFound);
+  DataKey bad_state = k;
+  bad_state.state = "whatever";
+  EXPECT_FALSE(s().update_data_key(bad_state));
+
+  // Deleting the dataset destroys its wrapped keys (crypto-shredding).
+  ASSERT_TRUE(s().delete_dataset("t1", "ds1"));
+  dataset("t1", "ds1", "keys");  // same id again: starts without keys
+  keys = s().list_data_keys("t1", "ds1");
+  ASSERT_TRUE(keys);
+  EXPECT_TRUE(keys->empty());
+}
+
 #undef VAULT_EXPECT_KIND
 
 }  // namespace vault::storage::conformance

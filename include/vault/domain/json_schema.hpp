@@ -14,11 +14,10 @@
 ///
 /// A compiled schema is immutable: validate() may run concurrently from any
 /// number of threads. Copies share the compiled tree.
-#include "vault/core/error.hpp"
-
 #include <boost/json/value.hpp>
-
 #include <memory>
+
+#include "vault/core/error.hpp"
 
 namespace vault::domain {
 

@@ -1,12 +1,9 @@
 #pragma once
 /// Streaming JSONL: splitting a byte stream into lines, and parsing one line
 /// into a record object.
-#include "vault/core/error.hpp"
-
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parser.hpp>
-#include <boost/json/monotonic_resource.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -14,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "vault/core/error.hpp"
 
 namespace vault::domain {
 
@@ -66,10 +65,10 @@ class JsonlSplitter {
   LineHandler on_line_;
   OverlongHandler on_overlong_;
   std::size_t max_line_;
-  std::string partial_;         ///< the started line when it is buffered
-  bool skipping_ = false;       ///< inside an overlong line
-  bool skipped_cr_ = false;     ///< the last skipped byte was '\r'
-  std::size_t skipped_ = 0;     ///< bytes of the overlong line so far
+  std::string partial_;      ///< the started line when it is buffered
+  bool skipping_ = false;    ///< inside an overlong line
+  bool skipped_cr_ = false;  ///< the last skipped byte was '\r'
+  std::size_t skipped_ = 0;  ///< bytes of the overlong line so far
   std::int64_t line_number_ = 0;
 };
 

@@ -50,6 +50,7 @@ class Catalogue {
 std::vector<RecognizerSpec> generic_recognizers();
 std::vector<RecognizerSpec> national_recognizers();
 std::vector<RecognizerSpec> secret_recognizers();
+std::vector<RecognizerSpec> address_recognizers();
 
 /// Parses gitleaks-style TOML rules (`[[rules]]` tables with id, regex,
 /// keywords, entropy, description; `[allowlist]` and other tables are

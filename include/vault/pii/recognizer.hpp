@@ -34,6 +34,14 @@ struct PatternSpec {
   /// (in addition to the boundary rule), e.g. "." for IP addresses.
   std::string forbid_before;
   std::string forbid_after;
+  /// Every match contains an ASCII digit and is at most 48 bytes long. Such
+  /// patterns are compiled into a second database that only runs on the
+  /// windows around digits, which keeps prose scanning fast.
+  bool digit_anchored = false;
+  /// After a match, move its start left over these bytes (at most 64), e.g.
+  /// the local part of an e-mail matched from its '@'. Lets a pattern start
+  /// at a rare literal instead of a common character class.
+  std::string extend_left;
 };
 
 struct RecognizerSpec {
@@ -61,6 +69,7 @@ struct RecognizerSpec {
     AssignedValue,  ///< keep the value after the last '=' or ':' (quotes stripped)
     UrlPassword,    ///< keep the password of scheme://user:password@host
     TrimTrailingPunct,  ///< drop trailing .,;:!?)] (URLs at the end of a sentence)
+    UrlTail,  ///< extend over a following /path?query#fragment, then TrimTrailingPunct
   } refine = Refine::None;
   /// Minimum Shannon entropy (bits/byte) of the match; 0 = no check.
   double min_entropy = 0.0;

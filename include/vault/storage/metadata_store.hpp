@@ -86,6 +86,17 @@ class MetadataStore {
   virtual Result<Version> get_version(const std::string& tenant_id,
                                       const std::string& dataset_id, std::int64_t number) = 0;
 
+  // ---- data keys (wrapped DEKs)
+  /// Stores a wrapped data key of the tenant's dataset. DatasetNotFound for
+  /// a dataset that is not the tenant's; Conflict if the version exists.
+  virtual Status put_data_key(const DataKey& k) = 0;
+  /// The dataset's data keys, version ascending (empty when none).
+  virtual Result<std::vector<DataKey>> list_data_keys(const std::string& tenant_id,
+                                                      const std::string& dataset_id) = 0;
+  /// Replaces kek_id, kek_version, wrapped and state of an existing data key
+  /// (KEK rotation rewraps). ResourceNotFound if that version does not exist.
+  virtual Status update_data_key(const DataKey& k) = 0;
+
   // ---- idempotency
   /// Stores the entry unless one exists for (tenant_id, key); returns the stored one.
   virtual Result<IdempotencyEntry> put_idempotency(const IdempotencyEntry& e) = 0;

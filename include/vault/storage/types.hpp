@@ -121,6 +121,20 @@ struct Version {
   Timestamp created_at = 0;
 };
 
+/// A dataset's data-encryption key (DEK), stored only wrapped by a tenant
+/// key-encryption key (KEK) of the key provider. Deleting the dataset deletes
+/// its data keys (crypto-shredding of what remains anywhere else).
+struct DataKey {
+  std::string tenant_id;
+  std::string dataset_id;
+  std::int64_t version = 1;      ///< 1, 2, ... per dataset (DEK rotation)
+  std::string kek_id;            ///< the key provider's KEK id
+  std::int64_t kek_version = 0;  ///< KEK version that produced `wrapped`
+  std::string wrapped;           ///< opaque wrapped DEK bytes
+  std::string state = "active";  ///< "active" (new writes) | "decrypt_only" | "retired"
+  Timestamp created_at = 0;
+};
+
 /// A stored response for Idempotency-Key replay.
 struct IdempotencyEntry {
   std::string tenant_id;
