@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <random>
 #include <string>
 
@@ -117,6 +120,30 @@ TEST(Aead, BadKeySizesAndKeyIdsAreErrors) {
   auto o = open(short_key, "", *s);
   ASSERT_FALSE(o);
   EXPECT_EQ(o.error().kind(), ErrorKind::DecryptionOperation);
+}
+
+TEST(Aead, ForkedChildNeverReusesTheParentsNonces) {
+  const auto key = SecureBytes::random(kKeySize);
+  ASSERT_TRUE(seal(key, "k", 1, "", "warm up the per-thread nonce batch"));
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto s = seal(key, "k", 1, "", "x");
+    const std::string nonce = s ? s->substr(2 + 1 + 4, kNonceSize) : std::string(kNonceSize, '\0');
+    (void)!::write(fds[1], nonce.data(), nonce.size());
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  char child_nonce[kNonceSize] = {};
+  ASSERT_EQ(::read(fds[0], child_nonce, kNonceSize), static_cast<ssize_t>(kNonceSize));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  auto s = seal(key, "k", 1, "", "x");
+  ASSERT_TRUE(s);
+  EXPECT_NE(s->substr(2 + 1 + 4, kNonceSize), std::string(child_nonce, kNonceSize));
 }
 
 }  // namespace

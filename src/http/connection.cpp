@@ -3,6 +3,7 @@
 #include "vault/observability/trace.hpp"
 
 #include <boost/json/array.hpp>
+#include <stdexcept>
 
 #include <charconv>
 
@@ -295,6 +296,23 @@ asio::awaitable<bool> Connection::serve(http::request_parser<http::empty_body>& 
     } catch (...) {
       r = response_for_current_exception(req.ctx, srv_.deps);
     }
+    co_return co_await send(st, std::move(r));
+  }
+
+  // Short single-read routes skip the worker hand-off (RouteOptions::run_inline).
+  if (route->options.run_inline && !streaming) {
+    Response r;
+    try {
+      if (Status s = authorize(req, route->options, &srv_.authenticator); !s) {
+        r = error_response(s.error(), req.ctx);
+      } else {
+        r = route->handler(req);
+        if (r.stream) throw std::logic_error("run_inline route returned a stream");
+      }
+    } catch (...) {
+      r = response_for_current_exception(req.ctx, srv_.deps);
+    }
+    st.ctx.tenant_id = req.ctx.tenant_id;
     co_return co_await send(st, std::move(r));
   }
 

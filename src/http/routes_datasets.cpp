@@ -63,7 +63,7 @@ void register_dataset_routes(Router& r, ApiServices& s) {
   r.add("GET", "/api/v1/datasets/{id}", [&s](Request& req) {
           return dataset_response(200, must(s.datasets.get(req.ctx.tenant_id, req.path_params.at("id"))));
         },
-        RouteOptions{});
+        RouteOptions{.run_inline = true});
 
   r.add("PATCH", "/api/v1/datasets/{id}", [&s](Request& req) {
           auto body = json_object_body(req);
@@ -108,7 +108,7 @@ void register_dataset_routes(Router& r, ApiServices& s) {
                                                   {"versions", d.version_count},
                                                   {"seq", d.seq}});
         },
-        RouteOptions{});
+        RouteOptions{.run_inline = true});
 }
 
 }  // namespace vault::http

@@ -73,7 +73,7 @@ void register_record_routes(Router& r, ApiServices& s) {
           return record_response(200, must(s.records.get(req.ctx.tenant_id, req.path_params.at("id"),
                                                          req.path_params.at("rid"), int_param(req, "version"))));
         },
-        RouteOptions{});
+        RouteOptions{.run_inline = true});
 
   r.add("PUT", "/api/v1/datasets/{id}/records/{rid}", [&s](Request& req) {
           auto text = json_text_body(req);

@@ -35,7 +35,7 @@ void register_version_routes(Router& r, ApiServices& s) {
             throw VaultException(Error(ErrorKind::VersionNotFound, "version not found", {{"version", n}}));
           return Response::json(200, to_json(must(s.versions.get(req.ctx.tenant_id, req.path_params.at("id"), number))));
         },
-        RouteOptions{});
+        RouteOptions{.run_inline = true});
 }
 
 void register_api_routes(Router& router, ApiServices& services) {

@@ -38,20 +38,22 @@ std::vector<RecognizerSpec> address_recognizers() {
   const std::vector<std::string> context = {"address", "live", "lives", "living", "street", "moved", "ship",
                                             "shipping", "deliver", "delivery", "mail", "send", "located",
                                             "office", "billing", "zip", "postal", "postcode"};
+  // Street patterns score 0.9, above the dictionary NER (at most 0.85), so a
+  // street named after a person ("226 Thomas Avenue") stays one ADDRESS.
   std::vector<PatternSpec> ps;
   // 1. "(51 )1819 St. John Street (12)", "99 Balsham Road"
   ps.push_back(pat(std::string(R"((\d{1,5} )?\d{1,5}[A-Za-z]?( )") + word + "){1,3} " + kStreetTypes +
                        R"(\.?( \d{1,5})?)",
-                   0.6));
+                   0.9));
   // 2. "Rue du Centre 108", "Via Roma 41", "ul. Karpacka 69", "Avenue des Sartiaux 318"
   ps.push_back(pat(std::string(R"((\d{1,5} )?)") + kStreetPrefixes + R"(\.?( )" + any_word +
                        R"(){1,4} \d{1,5}[A-Za-z]?)",
-                   0.6, true));
+                   0.9, true));
   // 2b. "78 Camiño Ancho 91", "95 Lille Vibyvej 8": number, capitalised street name, number
   ps.push_back(pat(R"re(\d{1,5} [A-Z\x80-\xff][^\s\d,;:!?()"<>]+( [A-Za-z\x80-\xff][^\s\d,;:!?()"<>]+){0,3} \d{1,5}[A-Za-z]?)re",
-                   0.5));
+                   0.9));
   // 3. "Holmevej 34", "Duizendmonnikenstraat 189", "salontie 6", "Erzsébet tér 92"
-  auto compound = pat(std::string(kStreetSuffixWords) + R"(\.? \d{1,5}[A-Za-z]?)", 0.5, true, Boundary::None);
+  auto compound = pat(std::string(kStreetSuffixWords) + R"(\.? \d{1,5}[A-Za-z]?)", 0.9, true, Boundary::None);
   compound.extend_left = all_letters();
   ps.push_back(compound);
   // 4. "Apt. 624", "Suite 137", "Unit 1783 Box 3210", "P.O. Box 108", "PSC 7300, Box 8726"

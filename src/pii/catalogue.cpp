@@ -38,11 +38,10 @@ Status Catalogue::add(RecognizerSpec spec) {
 }
 
 std::size_t Catalogue::remove_entity(std::string_view entity) {
-  auto n = std::erase_if(recognizers_, [&](const RecognizerSpec& r) { return r.entity == entity; });
-  if (dictionary_entities_ && (entity == "PERSON" || entity == "LOCATION" || entity == "ORGANIZATION")) {
-    // Dictionary entities are all-or-nothing in this version.
-  }
-  return n;
+  // Dictionary entities (PERSON, LOCATION, ORGANIZATION) are switched as a
+  // group with enable_dictionary_entities(); filter single ones per scan
+  // with ScanOptions::entities.
+  return std::erase_if(recognizers_, [&](const RecognizerSpec& r) { return r.entity == entity; });
 }
 
 void Catalogue::set_context(std::string_view entity, std::vector<std::string> words) {

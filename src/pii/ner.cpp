@@ -47,6 +47,7 @@ bool upper_start(std::string_view t) {
 
 std::vector<Tok> tokenize(std::string_view text, bool& lower_mode) {
   std::vector<Tok> toks;
+  toks.reserve(text.size() / 5 + 4);
   lower_mode = true;
   std::size_t i = 0;
   bool sentence = true, hyphen = false;
@@ -231,7 +232,7 @@ void find(std::string_view text, bool want_p, bool want_l, bool want_o, std::vec
       continue;
     }
     // 1. Title + name.
-    if (in(kTitles, tk.f) && i + 1 < t.size() && c.adjacent(i) && (c.name_like(i + 1) || lower_mode)) {
+    if (tk.e - tk.b <= 5 && in(kTitles, tk.f) && i + 1 < t.size() && c.adjacent(i) && (c.name_like(i + 1) || lower_mode)) {
       std::size_t j = i + 1;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && (c.name_like(j + 1) || c.particle(j + 1))) ++j;
       if (want_p) c.emit("PERSON", i + 1, j, 0.85);
@@ -259,6 +260,24 @@ void find(std::string_view text, bool want_p, bool want_l, bool want_o, std::vec
         i = j + 1;
         continue;
       }
+    }
+    // 2b. "Jones, Mitchell and Williams": the usual shape of a partnership name.
+    if (i + 4 < t.size() && t[i].comma_after && (t[i + 1].cap || lower_mode) && c.word_is(i + 2, "and") &&
+        (t[i + 3].cap || lower_mode) && c.adjacent(i + 1) && c.adjacent(i + 2) && !c.is_stop(i) &&
+        (c.is_sur(i) || tk.cap) && !c.is_first(i)) {
+      if (t[i + 1].f.empty()) t[i + 1].f = fold(text.substr(t[i + 1].b, t[i + 1].e - t[i + 1].b));
+      if (t[i + 3].f.empty()) t[i + 3].f = fold(text.substr(t[i + 3].b, t[i + 3].e - t[i + 3].b));
+      if (c.is_sur(i + 1) || c.is_sur(i + 3) || c.is_sur(i)) {
+        if (want_o) c.emit("ORGANIZATION", i, i + 3, 0.55);
+        i += 4;
+        continue;
+      }
+    }
+    // A multi-word place ("Marshall Islands", "San Marino") wins over a first name.
+    if (int n = c.phrase(d.locations, d.location_first, d.max_location_tokens, i); n > 1) {
+      if (want_l) c.emit("LOCATION", i, i + static_cast<std::size_t>(n) - 1, 0.8);
+      i += static_cast<std::size_t>(n);
+      continue;
     }
     // 3. Person starting with a first name.
     bool first = c.is_first(i) && (!c.is_amb(i) || (tk.cap && !tk.sent_start) ||
@@ -305,7 +324,7 @@ void find(std::string_view text, bool want_p, bool want_l, bool want_o, std::vec
     if (c.is_sur(i) && !c.is_stop(i) && (tk.cap || lower_mode) && (!c.is_amb(i) || (!tk.sent_start && tk.cap))) {
       std::size_t j = i;
       while (j + 1 < t.size() && j - i < 2 && c.adjacent(j) && (lower_mode ? c.is_sur(j + 1) : c.name_like(j + 1))) ++j;
-      if (want_p) c.emit("PERSON", i, j, lower_mode ? 0.4 : 0.55);
+      if (want_p) c.emit("PERSON", i, j, lower_mode ? (j > i ? 0.45 : 0.3) : 0.55);
       i = j + 1;
       continue;
     }

@@ -12,7 +12,8 @@
 /// so any change to the format byte, key id or key version fails
 /// authentication just like a change to the caller's `aad`, the nonce, the
 /// ciphertext or the tag. Nonces are 96 random bits from RAND_bytes (the OS
-/// CSPRNG), fresh for every seal; two seals of the same input differ.
+/// CSPRNG, drawn per thread in batches of 64 and discarded in a fork child),
+/// fresh for every seal; two seals of the same input differ.
 ///
 /// Errors: seal → EncryptionOperation (bad key size, empty/oversized key id,
 /// OpenSSL failure); open → DecryptionOperation for any failure (truncated

@@ -101,6 +101,11 @@ struct RouteOptions {
   storage::Role min_role = storage::Role::Reader;
   bool stream_request = false;        ///< body delivered through body_stream
   bool admin_only = false;            ///< platform admin (role admin of the bootstrap tenant)
+  /// Runs authentication and the handler on the I/O thread instead of the
+  /// worker pool, saving two thread hand-offs. Only for short handlers that
+  /// do at most one indexed read and never stream (single-resource GETs):
+  /// the I/O thread is blocked while they run.
+  bool run_inline = false;
 };
 
 /// Result of authenticating a bearer token.
