@@ -116,6 +116,9 @@ HealthReport HealthRegistry::check_all() {
         } catch (...) {
           message = "check threw an unknown exception";
         }
+        // Free the check for the next check_all() before publishing the
+        // result: a caller that sees `done` must be able to start it again.
+        e->running.store(false);
         {
           std::lock_guard lock(run->mu);
           run->done = true;
@@ -124,7 +127,6 @@ HealthReport HealthRegistry::check_all() {
           run->latency_ms = ms_since(start);
         }
         run->cv.notify_all();
-        e->running.store(false);
       }).detach();
       runs[i] = std::move(run);
     } catch (const std::exception&) {
