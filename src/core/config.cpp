@@ -101,6 +101,17 @@ const std::vector<Setting>& settings() {
        string_setting("storage.database_url", &Config::database_url)},
       {{"storage.blob_url", "VAULT_BLOB_URL", "--blob-url", "blob store URL (file://...)"},
        string_setting("storage.blob_url", &Config::blob_url)},
+      {{"keys.provider_url", "VAULT_KEY_PROVIDER", "--key-provider",
+        "KEK provider: local:///keyring?master_key_file=... or pkcs11:///module.so?token=..&pin_env=.."},
+       string_setting("keys.provider_url", &Config::key_provider_url)},
+      {{"encryption.enabled", "VAULT_ENCRYPTION_ENABLED", "--encryption-enabled",
+        "envelope encryption of record payloads (true|false; false for benchmarks only)"},
+       [](Config& c, const std::string& v) -> Status {
+         if (v == "true" || v == "1" || v == "on") c.encryption_enabled = true;
+         else if (v == "false" || v == "0" || v == "off") c.encryption_enabled = false;
+         else return std::unexpected(config_error("encryption.enabled", v, "expected true or false"));
+         return {};
+       }},
       {{"timeouts.request", "VAULT_REQUEST_TIMEOUT", "--request-timeout", "request deadline"},
        duration_setting("timeouts.request", &Config::request_timeout)},
       {{"timeouts.idle", "VAULT_IDLE_TIMEOUT", "--idle-timeout", "idle keep-alive timeout"},

@@ -138,6 +138,7 @@ Result<storage::Dataset> DatasetService::set_status(const std::string& tenant_id
 Status DatasetService::remove(const std::string& tenant_id, const std::string& id) {
   if (auto s = check_id(id); !s) return s;
   if (auto s = store_.delete_dataset(tenant_id, id); !s) return s;
+  if (on_removed_) on_removed_(tenant_id, id);
   std::lock_guard lk(mu_);
   schemas_.erase(id);
   return {};

@@ -1,6 +1,8 @@
 // Domain services over the real SQLite store (a temp directory per test).
 #include "vault/domain/auth_service.hpp"
+#include "vault/crypto/key_provider.hpp"
 #include "vault/domain/dataset_service.hpp"
+#include "vault/domain/envelope_codec.hpp"
 #include "vault/domain/record_service.hpp"
 #include "vault/domain/version_service.hpp"
 #include "vault/storage/factory.hpp"
@@ -14,19 +16,30 @@
 namespace vault::domain {
 namespace {
 
-class DomainTest : public ::testing::Test {
+/// Runs every test with the plain codec and with envelope encryption.
+class DomainTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
            ("vault_domain_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+            std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+           std::to_string(reinterpret_cast<std::uintptr_t>(this)));
     std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
     auto s = storage::open_metadata_store("sqlite://" + (dir_ / "meta.db").string());
     ASSERT_TRUE(s) << s.error().message();
     store_ = std::move(*s);
     auth_ = std::make_unique<AuthService>(*store_);
     datasets_ = std::make_unique<DatasetService>(*store_);
-    records_ = std::make_unique<RecordService>(*store_, *datasets_, codec_, nullptr, RecordLimits{});
+    PayloadCodec* codec = &plain_;
+    if (GetParam()) {
+      auto kp = crypto::open_key_provider("", crypto::KeyProviderDefaults{dir_});
+      ASSERT_TRUE(kp) << kp.error().message();
+      envelope_ = std::make_unique<crypto::Envelope>(std::shared_ptr<crypto::KeyProvider>(std::move(*kp)));
+      envelope_codec_ = std::make_unique<EnvelopePayloadCodec>(*store_, *envelope_);
+      codec = envelope_codec_.get();
+    }
+    records_ = std::make_unique<RecordService>(*store_, *datasets_, *codec, nullptr, RecordLimits{});
     versions_ = std::make_unique<VersionService>(*store_, *datasets_, *records_);
     auto t = auth_->create_tenant("acme");
     ASSERT_TRUE(t);
@@ -37,6 +50,8 @@ class DomainTest : public ::testing::Test {
     records_.reset();
     datasets_.reset();
     auth_.reset();
+    envelope_codec_.reset();
+    envelope_.reset();
     if (store_) store_->close();
     store_.reset();
     std::filesystem::remove_all(dir_);
@@ -71,7 +86,9 @@ class DomainTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::unique_ptr<storage::MetadataStore> store_;
-  PlainPayloadCodec codec_;
+  PlainPayloadCodec plain_;
+  std::unique_ptr<crypto::Envelope> envelope_;
+  std::unique_ptr<EnvelopePayloadCodec> envelope_codec_;
   std::unique_ptr<AuthService> auth_;
   std::unique_ptr<DatasetService> datasets_;
   std::unique_ptr<RecordService> records_;
@@ -79,7 +96,7 @@ class DomainTest : public ::testing::Test {
   std::string tenant_;
 };
 
-TEST_F(DomainTest, ImportKeepsGoodLinesAndReportsBadOnes) {
+TEST_P(DomainTest, ImportKeepsGoodLinesAndReportsBadOnes) {
   auto ds = make_dataset("chats");
   std::string body = "{\"a\":1}\n{bad json}\n\n[1,2]\n{\"b\":\"x\"}\r\n{\"c\":3}";
   auto rep = import(ds, body);
@@ -93,7 +110,7 @@ TEST_F(DomainTest, ImportKeepsGoodLinesAndReportsBadOnes) {
   EXPECT_EQ(export_all(ds), "{\"a\":1}\n{\"b\":\"x\"}\n{\"c\":3}\n");
 }
 
-TEST_F(DomainTest, ExportIsByteIdenticalAcrossManyBatches) {
+TEST_P(DomainTest, ExportIsByteIdenticalAcrossManyBatches) {
   auto ds = make_dataset("big");
   std::string body;
   for (int i = 0; i < 5000; ++i)
@@ -105,7 +122,7 @@ TEST_F(DomainTest, ExportIsByteIdenticalAcrossManyBatches) {
   EXPECT_EQ(d->record_count, 5000);
 }
 
-TEST_F(DomainTest, SchemaViolationsNameTheField) {
+TEST_P(DomainTest, SchemaViolationsNameTheField) {
   auto ds = make_dataset("typed", R"({"type":"object","required":["age"],"properties":{"age":{"type":"integer","minimum":0}}})");
   auto bad = records_->create(tenant_, ds, R"({"age":-1})");
   ASSERT_FALSE(bad);
@@ -114,7 +131,7 @@ TEST_F(DomainTest, SchemaViolationsNameTheField) {
   EXPECT_TRUE(records_->create(tenant_, ds, R"({"age":3})"));
 }
 
-TEST_F(DomainTest, BatchIsAllOrNothing) {
+TEST_P(DomainTest, BatchIsAllOrNothing) {
   auto ds = make_dataset("batch");
   auto arr = boost::json::parse(R"([{"a":1},{"a":2},7])").as_array();
   auto r = records_->batch(tenant_, ds, arr);
@@ -125,7 +142,7 @@ TEST_F(DomainTest, BatchIsAllOrNothing) {
   EXPECT_EQ(records_->batch(tenant_, ds, arr)->size(), 2u);
 }
 
-TEST_F(DomainTest, VersionsPinASnapshotWhileWritesContinue) {
+TEST_P(DomainTest, VersionsPinASnapshotWhileWritesContinue) {
   auto ds = make_dataset("versioned");
   import(ds, "{\"n\":1}\n{\"n\":2}\n");
   auto v1 = versions_->create(tenant_, ds, "first", "key_x");
@@ -148,7 +165,7 @@ TEST_F(DomainTest, VersionsPinASnapshotWhileWritesContinue) {
   EXPECT_EQ(missing.error().kind(), ErrorKind::VersionNotFound);
 }
 
-TEST_F(DomainTest, PutGetDeleteWithRevisions) {
+TEST_P(DomainTest, PutGetDeleteWithRevisions) {
   auto ds = make_dataset("crud");
   auto c = records_->put(tenant_, ds, "user-1", R"({"v":1})", std::nullopt);
   ASSERT_TRUE(c);
@@ -166,7 +183,7 @@ TEST_F(DomainTest, PutGetDeleteWithRevisions) {
   EXPECT_EQ(records_->get(tenant_, ds, "bad id!", std::nullopt).error().kind(), ErrorKind::InvalidIdentifier);
 }
 
-TEST_F(DomainTest, TenantsCannotSeeEachOther) {
+TEST_P(DomainTest, TenantsCannotSeeEachOther) {
   auto ds = make_dataset("private");
   auto other = auth_->create_tenant("globex");
   ASSERT_TRUE(other);
@@ -175,7 +192,7 @@ TEST_F(DomainTest, TenantsCannotSeeEachOther) {
   EXPECT_EQ(records_->plan_export(other->id, ds, std::nullopt).error().kind(), ErrorKind::DatasetNotFound);
 }
 
-TEST_F(DomainTest, ApiKeysAuthenticateUntilRevoked) {
+TEST_P(DomainTest, ApiKeysAuthenticateUntilRevoked) {
   auto boot = auth_->bootstrap(std::nullopt);
   ASSERT_TRUE(boot);
   ASSERT_TRUE(boot->has_value());
@@ -194,7 +211,7 @@ TEST_F(DomainTest, ApiKeysAuthenticateUntilRevoked) {
   EXPECT_EQ(auth_->authenticate("vk_nope").error().kind(), ErrorKind::Authentication);
 }
 
-TEST_F(DomainTest, DatasetPaginationAndEtags) {
+TEST_P(DomainTest, DatasetPaginationAndEtags) {
   for (int i = 0; i < 5; ++i) make_dataset("set-" + std::to_string(i));
   DatasetListQuery q;
   q.limit = 2;
@@ -216,6 +233,34 @@ TEST_F(DomainTest, DatasetPaginationAndEtags) {
   ASSERT_TRUE(u);
   EXPECT_EQ(datasets_->update(tenant_, d->id, up, d->etag).error().kind(), ErrorKind::ConcurrentModification);
 }
+
+TEST_P(DomainTest, StoredBytesAreCiphertextBoundToTheirRecord) {
+  if (!GetParam()) GTEST_SKIP() << "plain codec stores plaintext by design";
+  auto ds = make_dataset("secret");
+  const std::string canary = "canary-7f3a9c-plaintext";
+  auto a = records_->put(tenant_, ds, "a", "{\"v\":\"" + canary + "\"}", std::nullopt);
+  auto b = records_->put(tenant_, ds, "b", "{\"v\":\"other\"}", std::nullopt);
+  ASSERT_TRUE(a && b);
+  auto raw_a = store_->get_record(tenant_, ds, "a");
+  ASSERT_TRUE(raw_a);
+  EXPECT_EQ(raw_a->payload.find(canary), std::string::npos);
+  EXPECT_EQ(records_->get(tenant_, ds, "a", std::nullopt)->payload, "{\"v\":\"" + canary + "\"}");
+  // A ciphertext moved to another record fails to open (associated data).
+  std::vector<storage::RecordWrite> w(1);
+  w[0] = {storage::RecordWrite::Op::Upsert, "b", raw_a->payload, std::nullopt};
+  ASSERT_TRUE(store_->write_records(tenant_, ds, std::move(w)));
+  EXPECT_EQ(records_->get(tenant_, ds, "b", std::nullopt).error().kind(), ErrorKind::DecryptionOperation);
+  // The DEK is stored wrapped only, and goes with the dataset.
+  auto keys = store_->list_data_keys(tenant_, ds);
+  ASSERT_TRUE(keys);
+  ASSERT_EQ(keys->size(), 1u);
+  ASSERT_TRUE(datasets_->remove(tenant_, ds));
+  envelope_codec_->forget_dataset(tenant_, ds);
+  EXPECT_TRUE(store_->list_data_keys(tenant_, make_dataset("secret")).value().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Codecs, DomainTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& i) { return i.param ? "Envelope" : "Plain"; });
 
 }  // namespace
 }  // namespace vault::domain

@@ -28,6 +28,9 @@ struct Config {
   std::string data_dir = "vault-data";
   std::string database_url;  ///< default sqlite://<data_dir>/meta.db
   std::string blob_url;      ///< default file://<abs data_dir>/blobs
+  // encryption at rest
+  std::string key_provider_url;  ///< "" = local keyring under <data_dir>/keys
+  bool encryption_enabled = true;  ///< off only for benchmarks; a data dir keeps one setting
   // timeouts
   std::chrono::milliseconds request_timeout{30000};
   std::chrono::milliseconds idle_timeout{60000};

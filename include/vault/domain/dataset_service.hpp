@@ -6,6 +6,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -62,8 +63,14 @@ class DatasetService {
 
   static Status validate_name(const std::string& name);
 
+  /// Called after a dataset was deleted (e.g. to wipe its cached keys).
+  void on_removed(std::function<void(const std::string& tenant_id, const std::string& dataset_id)> fn) {
+    on_removed_ = std::move(fn);
+  }
+
  private:
   storage::MetadataStore& store_;
+  std::function<void(const std::string&, const std::string&)> on_removed_;
   std::mutex mu_;
   std::unordered_map<std::string, std::pair<std::int64_t, std::shared_ptr<const JsonSchema>>>
       schemas_;

@@ -1,0 +1,45 @@
+#pragma once
+/// PayloadCodec with envelope encryption: every record payload is sealed
+/// with AES-256-GCM under its dataset's data key (DEK), with associated data
+/// tenant|dataset|record so a ciphertext moved to another record, dataset or
+/// tenant fails to open. DEKs are created on a dataset's first write, stored
+/// only wrapped by the tenant's KEK (MetadataStore data_keys), and cached
+/// unwrapped in the Envelope's bounded, wiping DekCache.
+#include "vault/crypto/envelope.hpp"
+#include "vault/domain/seams.hpp"
+#include "vault/storage/metadata_store.hpp"
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace vault::domain {
+
+class EnvelopePayloadCodec final : public PayloadCodec {
+ public:
+  EnvelopePayloadCodec(storage::MetadataStore& store, crypto::Envelope& envelope);
+
+  Result<std::string> seal(const PayloadContext& ctx, std::string_view plaintext) override;
+  Result<std::string> open(const PayloadContext& ctx, std::string_view stored) override;
+
+  /// Drops cached key state of a deleted dataset.
+  void forget_dataset(const std::string& tenant_id, const std::string& dataset_id);
+
+ private:
+  /// The DEK that new writes of the dataset use (created on first use).
+  Result<std::shared_ptr<const crypto::DataKey>> active_key(const std::string& tenant_id,
+                                                           const std::string& dataset_id);
+  /// DEK `version` of the dataset, from the cache or unwrapped from the store.
+  Result<std::shared_ptr<const crypto::DataKey>> key_version(const std::string& tenant_id,
+                                                            const std::string& dataset_id,
+                                                            std::uint32_t version);
+  Result<std::shared_ptr<const crypto::DataKey>> create_first_key(const std::string& tenant_id,
+                                                                  const std::string& dataset_id);
+
+  storage::MetadataStore& store_;
+  crypto::Envelope& envelope_;
+  std::mutex mu_;
+  std::unordered_map<std::string, std::uint32_t> active_version_;  ///< "tenant\0dataset" → version
+};
+
+}  // namespace vault::domain

@@ -1,0 +1,107 @@
+#include "vault/domain/envelope_codec.hpp"
+
+#include "vault/core/ids.hpp"
+#include "vault/crypto/aead.hpp"
+
+namespace vault::domain {
+namespace {
+
+std::string map_key(const std::string& tenant_id, const std::string& dataset_id) {
+  std::string k = tenant_id;
+  k += '\0';
+  k += dataset_id;
+  return k;
+}
+
+}  // namespace
+
+EnvelopePayloadCodec::EnvelopePayloadCodec(storage::MetadataStore& store, crypto::Envelope& envelope)
+    : store_(store), envelope_(envelope) {}
+
+Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::key_version(
+    const std::string& tenant_id, const std::string& dataset_id, std::uint32_t version) {
+  if (auto hit = envelope_.cache().get(tenant_id, dataset_id, version)) return hit;
+  auto keys = store_.list_data_keys(tenant_id, dataset_id);
+  if (!keys) return std::unexpected(keys.error());
+  for (const auto& k : *keys) {
+    if (k.version != static_cast<std::int64_t>(version)) continue;
+    if (k.state == "retired")
+      return fail(ErrorKind::KeyRetrieval, "the data key version of this record has been retired",
+                  {{"dek_version", version}});
+    auto wrapped = crypto::parse_wrapped_key(k.wrapped);
+    if (!wrapped) return std::unexpected(wrapped.error());
+    return envelope_.data_key(tenant_id, dataset_id, version, *wrapped);
+  }
+  return fail(ErrorKind::KeyRetrieval, "no data key of this version for the dataset",
+              {{"dek_version", version}});
+}
+
+Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::create_first_key(
+    const std::string& tenant_id, const std::string& dataset_id) {
+  auto created = envelope_.create_dek(tenant_id, dataset_id, 1);
+  if (!created) return std::unexpected(created.error());
+  storage::DataKey row;
+  row.tenant_id = tenant_id;
+  row.dataset_id = dataset_id;
+  row.version = 1;
+  row.kek_id = created->wrapped.kek_id;
+  row.kek_version = created->wrapped.kek_version;
+  row.wrapped = crypto::serialize_wrapped_key(created->wrapped);
+  row.created_at = now_micros();
+  if (auto s = store_.put_data_key(row); !s) {
+    // Another writer stored version 1 first: use theirs, drop ours.
+    envelope_.forget_dataset(tenant_id, dataset_id);
+    if (s.error().kind() != ErrorKind::Conflict) return std::unexpected(s.error());
+    return key_version(tenant_id, dataset_id, 1);
+  }
+  return created->key;
+}
+
+Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::active_key(
+    const std::string& tenant_id, const std::string& dataset_id) {
+  const std::string mk = map_key(tenant_id, dataset_id);
+  std::uint32_t version = 0;
+  {
+    std::lock_guard lk(mu_);
+    if (auto it = active_version_.find(mk); it != active_version_.end()) version = it->second;
+  }
+  if (version) {
+    if (auto hit = envelope_.cache().get(tenant_id, dataset_id, version)) return hit;
+  }
+  auto keys = store_.list_data_keys(tenant_id, dataset_id);
+  if (!keys) return std::unexpected(keys.error());
+  version = 0;
+  for (const auto& k : *keys)
+    if (k.state == "active") version = static_cast<std::uint32_t>(k.version);
+  Result<std::shared_ptr<const crypto::DataKey>> key =
+      version ? key_version(tenant_id, dataset_id, version) : create_first_key(tenant_id, dataset_id);
+  if (!key) return key;
+  std::lock_guard lk(mu_);
+  if (active_version_.size() > 100000) active_version_.clear();
+  active_version_[mk] = (*key)->version;
+  return key;
+}
+
+Result<std::string> EnvelopePayloadCodec::seal(const PayloadContext& ctx, std::string_view plaintext) {
+  auto key = active_key(ctx.tenant_id, ctx.dataset_id);
+  if (!key) return std::unexpected(key.error());
+  return crypto::seal_record(**key, {ctx.tenant_id, ctx.dataset_id, ctx.record_id}, plaintext);
+}
+
+Result<std::string> EnvelopePayloadCodec::open(const PayloadContext& ctx, std::string_view stored) {
+  auto header = crypto::parse_header(stored);
+  if (!header) return std::unexpected(header.error());
+  if (header->key_id != ctx.dataset_id)
+    return fail(ErrorKind::DecryptionOperation, "the ciphertext does not belong to this dataset");
+  auto key = key_version(ctx.tenant_id, ctx.dataset_id, header->key_version);
+  if (!key) return std::unexpected(key.error());
+  return crypto::open_record(**key, {ctx.tenant_id, ctx.dataset_id, ctx.record_id}, stored);
+}
+
+void EnvelopePayloadCodec::forget_dataset(const std::string& tenant_id, const std::string& dataset_id) {
+  envelope_.forget_dataset(tenant_id, dataset_id);
+  std::lock_guard lk(mu_);
+  active_version_.erase(map_key(tenant_id, dataset_id));
+}
+
+}  // namespace vault::domain
