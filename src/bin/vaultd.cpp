@@ -217,7 +217,7 @@ int main(int argc, char** argv) {
   domain::VersionService versions(*store, datasets, records);
 
   http::Router router;
-  http::ApiServices api{auth, datasets, records, versions, *store, cfg->idempotency_ttl};
+  http::ApiServices api{auth, datasets, records, versions, *store, cfg->idempotency_ttl, envelope.get()};
   http::register_api_routes(router, api);
 
   health.add("metadata_store", [&] { return store->ping(); }, true);

@@ -1,5 +1,6 @@
 #pragma once
 // Registration of the /api/v1 routes on a Router.
+#include "vault/crypto/envelope.hpp"
 #include "vault/domain/auth_service.hpp"
 #include "vault/domain/dataset_service.hpp"
 #include "vault/domain/record_service.hpp"
@@ -20,6 +21,9 @@ struct ApiServices {
   domain::VersionService& versions;
   storage::MetadataStore& store;  ///< idempotency entries
   std::chrono::seconds idempotency_ttl{24 * 3600};
+  /// When set, stored idempotency responses are envelope-encrypted (a fresh
+  /// DEK per entry, wrapped by the tenant's KEK).
+  crypto::Envelope* envelope = nullptr;
 };
 
 void register_api_routes(Router& router, ApiServices& services);

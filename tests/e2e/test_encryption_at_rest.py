@@ -29,9 +29,15 @@ def test_canaries_never_reach_disk_or_logs(tmp_path):
     try:
         t = make_tenant(srv, srv.client(srv.admin_key))
         ds = new_dataset(t.writer)["id"]
-        canaries = [f"canary-{kind}-{secrets.token_hex(8)}" for kind in ("post", "put", "batch", "import")]
-        c_post, c_put, c_batch, c_import = canaries
+        canaries = [f"canary-{kind}-{secrets.token_hex(8)}" for kind in ("post", "put", "batch", "import", "idem")]
+        c_post, c_put, c_batch, c_import, c_idem = canaries
         w = t.writer
+        # An idempotent POST stores its response (which holds the record) for replay.
+        idem = {"Idempotency-Key": "idem-" + secrets.token_hex(6)}
+        first = w.request("POST", f"/api/v1/datasets/{ds}/records", json={"text": c_idem}, headers=idem)
+        again = w.request("POST", f"/api/v1/datasets/{ds}/records", json={"text": c_idem}, headers=idem)
+        assert first.status == again.status == 201
+        assert again.header("Idempotency-Replayed") == "true" and again.body == first.body
         assert w.request("POST", f"/api/v1/datasets/{ds}/records", json={"text": c_post}).status == 201
         assert w.request("PUT", f"/api/v1/datasets/{ds}/records/user-1", json={"text": c_put}).status == 201
         assert w.request("POST", f"/api/v1/datasets/{ds}/records:batch",
