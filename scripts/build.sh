@@ -10,6 +10,8 @@ extra=()
 # clang >= 16: older clang cannot use libstdc++ 12's std::expected.
 fuzz_cxx=$(command -v clang++-16 || echo clang++)
 [ "${VAULT_FUZZ:-0}" = 1 ] && extra+=(-DVAULT_FUZZ=ON -DCMAKE_CXX_COMPILER="$fuzz_cxx")
+# Paths relative to the checkout in ccache keys: clones elsewhere reuse the cache.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 exec 9>/tmp/vault-build.lock
 flock 9
 if [ ! -f "$dir/build.ninja" ]; then

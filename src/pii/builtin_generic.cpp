@@ -95,6 +95,8 @@ std::vector<RecognizerSpec> generic_recognizers() {
         pat(R"(\d{2}(-\d{2}){3})", 0.3),
         pat(R"(\d{2,4}([ .-]\d{2,7}){1,4})", 0.15),
     };
+    // the loose digit-group pattern must not start inside a longer number ("is415-555-0132")
+    ps.back().forbid_before = "-./";
     out.push_back(rec("phone", "PHONE_NUMBER", ps, "phone",
                       {"phone", "telephone", "tel", "mobile", "cell", "cellphone", "call", "fax", "number", "contact", "reach",
                        "answering", "office", "dial", "ring", "whatsapp", "sms", "text me"}));

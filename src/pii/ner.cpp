@@ -30,6 +30,8 @@ struct Tok {
   bool dot_after = false;
   bool comma_after = false;
   bool break_after = false;  // sentence punctuation or newline after the token
+  bool looked_up = false;    // `flags` valid
+  unsigned flags = 0;        // Dictionaries category bits
 };
 
 bool upper_start(std::string_view t) {
@@ -55,24 +57,20 @@ std::vector<Tok> tokenize(std::string_view text, bool& lower_mode) {
     auto c = static_cast<unsigned char>(text[i]);
     if (is_alpha(c) || c >= 0x80) {
       std::size_t b = i;
+      int letters = 0, uppers = 0;
       while (i < text.size()) {
         auto d = static_cast<unsigned char>(text[i]);
-        if (is_alpha(d) || d >= 0x80) ++i;
+        if (d >= 'a' && d <= 'z') ++i, ++letters;
+        else if (d >= 'A' && d <= 'Z') ++i, ++letters, ++uppers;
+        else if (d >= 0x80) ++i;
         else if ((d == '\'') && i + 1 < text.size() && is_alpha(static_cast<unsigned char>(text[i + 1])) && i > b) ++i;
         else break;
       }
-      Tok t;
+      Tok& t = toks.emplace_back();
       t.b = b;
       t.e = i;
       auto word = text.substr(b, i - b);
       t.cap = upper_start(word);
-      int letters = 0, uppers = 0;
-      for (unsigned char x : word) {
-        if (is_alpha(x)) {
-          ++letters;
-          if (x <= 'Z') ++uppers;
-        }
-      }
       if (uppers) lower_mode = false;
       t.allcap = letters >= 2 && uppers == letters;
       t.sent_start = sentence;
@@ -85,7 +83,6 @@ std::vector<Tok> tokenize(std::string_view text, bool& lower_mode) {
         hyphen = n == '-' && i + 1 < text.size() && (is_alpha(static_cast<unsigned char>(text[i + 1])) ||
                                                      static_cast<unsigned char>(text[i + 1]) >= 0x80);
       }
-      toks.push_back(std::move(t));
       continue;
     }
     if (c == '.' || c == '!' || c == '?' || c == '\n' || c == ':' || c == ';' || c == '>' || c == '"' ||
@@ -114,11 +111,22 @@ struct Ctx {
   bool want_p, want_l, want_o;
   std::vector<Finding>& out;
 
-  bool is_first(std::size_t i) const { return d.first_names.count(t[i].f) > 0; }
-  bool is_sur(std::size_t i) const { return d.surnames.count(t[i].f) > 0; }
-  bool is_stop(std::size_t i) const { return d.stop_words.count(t[i].f) > 0; }
-  bool is_orgword(std::size_t i) const { return d.org_words.count(t[i].f) > 0; }
-  bool is_amb(std::size_t i) const { return d.ambiguous.count(t[i].f) > 0; }
+  /// Dictionary categories of token i (looked up once, folded on demand).
+  unsigned flags(std::size_t i) const {
+    Tok& k = t[i];
+    if (!k.looked_up) {
+      if (k.f.empty()) k.f = fold(text.substr(k.b, k.e - k.b));
+      auto it = d.word_flags.find(k.f);
+      k.flags = it == d.word_flags.end() ? 0 : it->second;
+      k.looked_up = true;
+    }
+    return k.flags;
+  }
+  bool is_first(std::size_t i) const { return flags(i) & Dictionaries::First; }
+  bool is_sur(std::size_t i) const { return flags(i) & Dictionaries::Sur; }
+  bool is_stop(std::size_t i) const { return flags(i) & Dictionaries::Stop; }
+  bool is_orgword(std::size_t i) const { return flags(i) & Dictionaries::OrgWord; }
+  bool is_amb(std::size_t i) const { return flags(i) & Dictionaries::Ambiguous; }
   /// Adjacent in the text: only spaces (or one hyphen) between tokens i and i+1.
   bool adjacent(std::size_t i) const {
     if (i + 1 >= t.size() || t[i].break_after) return false;
@@ -172,7 +180,8 @@ struct Ctx {
   /// Longest dictionary phrase starting at token i: returns token count (0 = none).
   int phrase(const std::unordered_map<std::string, int>& map, const std::unordered_set<std::string>& firsts,
              int max_tokens, std::size_t i) const {
-    if (!firsts.count(t[i].f)) return 0;
+    unsigned bit = &firsts == &d.location_first ? Dictionaries::LocFirst : Dictionaries::OrgFirst;
+    if (!(flags(i) & bit)) return 0;
     std::string key;
     int best = 0;
     for (int n = 0; n < max_tokens && i + static_cast<std::size_t>(n) < t.size(); ++n) {
@@ -240,7 +249,8 @@ void find(std::string_view text, bool want_p, bool want_l, bool want_o, std::vec
       continue;
     }
     // Fast path: a stop word that starts no dictionary phrase ("The", "Contact", ...).
-    if (c.is_stop(i) && !d.location_first.count(tk.f) && !d.org_first.count(tk.f) && !c.is_first(i)) {
+    if ((c.flags(i) & (Dictionaries::Stop | Dictionaries::LocFirst | Dictionaries::OrgFirst | Dictionaries::First)) ==
+        Dictionaries::Stop) {
       ++i;
       continue;
     }

@@ -165,6 +165,16 @@ const Dictionaries& dictionaries() {
     add_words(x.ambiguous, kAmbiguous);
     add_phrases(x.locations, x.location_first, x.max_location_tokens, std::string_view(kLocations));
     add_phrases(x.orgs, x.org_first, x.max_org_tokens, std::string_view(kOrgs));
+    auto mark = [&](const std::unordered_set<std::string>& set, unsigned bit) {
+      for (const auto& w : set) x.word_flags[w] |= bit;
+    };
+    mark(x.first_names, Dictionaries::First);
+    mark(x.surnames, Dictionaries::Sur);
+    mark(x.stop_words, Dictionaries::Stop);
+    mark(x.org_words, Dictionaries::OrgWord);
+    mark(x.ambiguous, Dictionaries::Ambiguous);
+    mark(x.location_first, Dictionaries::LocFirst);
+    mark(x.org_first, Dictionaries::OrgFirst);
     return x;
   }();
   return d;

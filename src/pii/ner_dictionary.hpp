@@ -14,6 +14,9 @@ struct Dictionaries {
   int max_location_tokens = 1, max_org_tokens = 1;
   /// first tokens of the location / organisation phrases (cheap pre-check)
   std::unordered_set<std::string> location_first, org_first;
+  /// folded word -> bit set of the categories below (one lookup per token)
+  std::unordered_map<std::string, unsigned> word_flags;
+  enum : unsigned { First = 1, Sur = 2, Stop = 4, OrgWord = 8, Ambiguous = 16, LocFirst = 32, OrgFirst = 64 };
 };
 
 /// Built once, on first use (thread-safe static initialisation).
