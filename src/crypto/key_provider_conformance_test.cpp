@@ -3,7 +3,7 @@
 // (one token per test process; tests use distinct tenant ids).
 #include "conformance/key_provider_conformance.hpp"
 #include "crypto/softhsm_test_token.hpp"
-#include "crypto/test_temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace vault::crypto {
 namespace {

@@ -1,7 +1,7 @@
 #include "vault/crypto/local_key_provider.hpp"
 
 #include "crypto/key_files.hpp"
-#include "crypto/test_temp_dir.hpp"
+#include "support/temp_dir.hpp"
 #include "vault/crypto/aead.hpp"
 #include "vault/crypto/envelope.hpp"
 #include "vault/crypto/observer.hpp"

@@ -2,7 +2,7 @@
 // Test helper: a SoftHSM2 token initialised by the test process in its own
 // temporary token directory (SOFTHSM2_CONF points at a config written there);
 // removed at exit. Must be created before the module is first loaded.
-#include "crypto/test_temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +10,8 @@
 #include <string>
 
 namespace vault::crypto::testing {
+
+using vault::testing::TempDir;
 
 inline constexpr const char* kSoftHsmModule = "/usr/lib/softhsm/libsofthsm2.so";
 inline constexpr const char* kSoftHsmToken = "vault-test";

@@ -1,4 +1,5 @@
 #include "http/connection.hpp"
+#include "http/ascii.hpp"
 
 #include "vault/observability/trace.hpp"
 
@@ -39,17 +40,6 @@ std::string_view method_label(std::string_view m) {
 
 bool is_http_error(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_method).category();
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 Error body_read_error(const beast::error_code& ec) {

@@ -1,5 +1,6 @@
 // The parts of the handler contract that are plain functions.
 #include "vault/http/handler.hpp"
+#include "http/ascii.hpp"
 
 #include "vault/core/ids.hpp"
 
@@ -8,17 +9,6 @@
 
 namespace vault::http {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 }  // namespace
 

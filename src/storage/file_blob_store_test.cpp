@@ -1,7 +1,7 @@
 #include "storage/file_blob_store.hpp"
 
 #include "conformance/blob_store_conformance.hpp"
-#include "storage/test_temp_dir.hpp"
+#include "support/temp_dir.hpp"
 #include "vault/storage/factory.hpp"
 
 #include <gtest/gtest.h>

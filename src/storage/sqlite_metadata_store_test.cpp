@@ -2,7 +2,7 @@
 
 #include "conformance/metadata_store_conformance.hpp"
 #include "storage/sqlite_migrations.hpp"
-#include "storage/test_temp_dir.hpp"
+#include "support/temp_dir.hpp"
 #include "vault/storage/factory.hpp"
 
 #include <gtest/gtest.h>

@@ -1,16 +1,17 @@
 #pragma once
-// Test helper: a unique directory under /tmp, removed with everything in it.
+// Test helper shared by the module test suites: a unique directory under
+// /tmp, removed with everything in it.
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
 
-namespace vault::storage::testing {
+namespace vault::testing {
 
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = "/tmp/vault-storage-test-XXXXXX";
+    std::string tmpl = "/tmp/vault-test-XXXXXX";
     if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
     path_ = tmpl;
   }
@@ -35,4 +36,4 @@ inline TempDir& process_temp_dir() {
   return dir;
 }
 
-}  // namespace vault::storage::testing
+}  // namespace vault::testing
