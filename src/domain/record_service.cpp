@@ -112,11 +112,13 @@ Result<std::pair<RecordView, bool>> RecordService::put(const std::string& tenant
   return std::make_pair(std::move(*v), res->front().created);
 }
 
-Result<storage::Seq> RecordService::version_seq(const std::string& tenant_id,
-                                                const std::string& dataset_id, std::int64_t number) {
-  auto v = store_.get_version(tenant_id, dataset_id, number);
+Result<std::optional<storage::Seq>> RecordService::snapshot_of(const std::string& tenant_id,
+                                                               const std::string& dataset_id,
+                                                               std::optional<std::int64_t> version) {
+  if (!version) return std::optional<storage::Seq>{};
+  auto v = store_.get_version(tenant_id, dataset_id, *version);
   if (!v) return std::unexpected(v.error());
-  return v->seq;
+  return std::optional<storage::Seq>{v->seq};
 }
 
 Result<RecordView> RecordService::get(const std::string& tenant_id, const std::string& dataset_id,
@@ -125,13 +127,9 @@ Result<RecordView> RecordService::get(const std::string& tenant_id, const std::s
   if (auto s = validate_record_id(record_id); !s) return std::unexpected(s.error());
   auto d = datasets_.get(tenant_id, dataset_id);
   if (!d) return std::unexpected(d.error());
-  std::optional<storage::Seq> as_of;
-  if (version) {
-    auto s = version_seq(tenant_id, dataset_id, *version);
-    if (!s) return std::unexpected(s.error());
-    as_of = *s;
-  }
-  auto r = store_.get_record(tenant_id, dataset_id, record_id, as_of);
+  auto as_of = snapshot_of(tenant_id, dataset_id, version);
+  if (!as_of) return std::unexpected(as_of.error());
+  auto r = store_.get_record(tenant_id, dataset_id, record_id, *as_of);
   if (!r) return std::unexpected(r.error());
   return open(*d, std::move(*r));
 }
@@ -160,13 +158,9 @@ Result<RecordPageView> RecordService::list(const std::string& tenant_id,
   }
   auto d = datasets_.get(tenant_id, dataset_id);
   if (!d) return std::unexpected(d.error());
-  std::optional<storage::Seq> as_of;
-  if (version) {
-    auto s = version_seq(tenant_id, dataset_id, *version);
-    if (!s) return std::unexpected(s.error());
-    as_of = *s;
-  }
-  auto page = store_.list_records(tenant_id, dataset_id, as_of, after, limit);
+  auto as_of = snapshot_of(tenant_id, dataset_id, version);
+  if (!as_of) return std::unexpected(as_of.error());
+  auto page = store_.list_records(tenant_id, dataset_id, *as_of, after, limit);
   if (!page) return std::unexpected(page.error());
   RecordPageView out;
   out.items.reserve(page->items.size());
@@ -305,13 +299,9 @@ Result<ExportPlan> RecordService::plan_export(const std::string& tenant_id,
                                               std::optional<std::int64_t> version) {
   auto d = datasets_.get(tenant_id, dataset_id);
   if (!d) return std::unexpected(d.error());
-  ExportPlan plan{*d, d->seq};
-  if (version) {
-    auto s = version_seq(tenant_id, dataset_id, *version);
-    if (!s) return std::unexpected(s.error());
-    plan.as_of = *s;
-  }
-  return plan;
+  auto as_of = snapshot_of(tenant_id, dataset_id, version);
+  if (!as_of) return std::unexpected(as_of.error());
+  return ExportPlan{*d, as_of->value_or(d->seq)};
 }
 
 Status RecordService::scan(const storage::Dataset& d, storage::Seq as_of,

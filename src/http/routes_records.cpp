@@ -105,15 +105,8 @@ void register_record_routes(Router& r, ApiServices& s) {
 
   r.add("POST", "/api/v1/datasets/{id}/records:import", [&s](Request& req) {
           require_ndjson(req);
-          // Streamed routes get body_stream; the whole body is used if a server delivers it at once.
-          bool body_given = false;
-          std::function<std::optional<std::string_view>()> pull =
-              [&req, &body_given]() -> std::optional<std::string_view> {
-            if (req.body_stream) return req.body_stream->read();
-            if (body_given) return std::nullopt;
-            body_given = true;
-            return std::string_view(req.body);
-          };
+          // stream_request routes always get body_stream (constant memory).
+          std::function<std::optional<std::string_view>()> pull = [&req] { return req.body_stream->read(); };
           auto rep = must(s.records.import(req.ctx.tenant_id, req.path_params.at("id"), pull));
           return Response::json(200, import_report_json(rep));
         },

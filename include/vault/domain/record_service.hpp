@@ -96,9 +96,11 @@ class RecordService {
   Status scan(const storage::Dataset& d, storage::Seq as_of,
               const std::function<void(const std::string& id, const std::string& payload)>& visit);
 
-  /// The snapshot sequence number of version `number` (VersionNotFound).
-  Result<storage::Seq> version_seq(const std::string& tenant_id, const std::string& dataset_id,
-                                   std::int64_t number);
+  /// The snapshot sequence number of `version` (VersionNotFound), or
+  /// nullopt (the current state) when no version is asked for.
+  Result<std::optional<storage::Seq>> snapshot_of(const std::string& tenant_id,
+                                                  const std::string& dataset_id,
+                                                  std::optional<std::int64_t> version);
 
   static Status validate_record_id(const std::string& id);
 
