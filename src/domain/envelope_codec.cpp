@@ -38,6 +38,14 @@ Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::key_version
 
 Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::create_first_key(
     const std::string& tenant_id, const std::string& dataset_id) {
+  // One creator at a time: a second concurrent creator would put its own
+  // (never stored) DEK into the shared cache, and writers picking it up
+  // would seal records nobody can open.
+  std::lock_guard create_lock(create_mu_);
+  auto existing = store_.list_data_keys(tenant_id, dataset_id);
+  if (!existing) return std::unexpected(existing.error());
+  for (const auto& k : *existing)
+    if (k.version == 1) return key_version(tenant_id, dataset_id, 1);
   auto created = envelope_.create_dek(tenant_id, dataset_id, 1);
   if (!created) return std::unexpected(created.error());
   storage::DataKey row;

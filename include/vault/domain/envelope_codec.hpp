@@ -39,6 +39,7 @@ class EnvelopePayloadCodec final : public PayloadCodec {
   storage::MetadataStore& store_;
   crypto::Envelope& envelope_;
   std::mutex mu_;
+  std::mutex create_mu_;  ///< serialises first-DEK creation in this process
   std::unordered_map<std::string, std::uint32_t> active_version_;  ///< "tenant\0dataset" → version
 };
 
