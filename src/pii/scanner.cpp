@@ -543,6 +543,24 @@ std::vector<Finding> Scanner::Impl::scan(std::string_view text, const ScanOption
 
 std::vector<Finding> Scanner::Impl::finish(std::vector<Finding> found, std::string_view text,
                                            const ScanOptions& o) const {
+  // A dictionary name inside a longer pattern match ("jane" in
+  // "jane.doe@example.com") is part of that match, whatever their scores.
+  if (found.size() > 1 && found.size() < 4096) {
+    std::vector<bool> inside(found.size(), false);
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      if (found[i].recognizer != "dictionary") continue;
+      for (std::size_t j = 0; j < found.size() && !inside[i]; ++j)
+        inside[i] = j != i && found[j].recognizer != "dictionary" && found[j].begin <= found[i].begin &&
+                    found[i].end <= found[j].end && found[j].end - found[j].begin > found[i].end - found[i].begin;
+    }
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      if (inside[i]) continue;
+      if (k != i) found[k] = std::move(found[i]);
+      ++k;
+    }
+    found.resize(k);
+  }
   std::sort(found.begin(), found.end(), [](const Finding& a, const Finding& b) {
     if (a.score != b.score) return a.score > b.score;
     if (a.end - a.begin != b.end - b.begin) return a.end - a.begin > b.end - b.begin;
