@@ -30,9 +30,11 @@ ApiKey api_key_from(const sqlite::Stmt& s) {
   k.prefix = s.text(5);
   k.created_at = s.int64(6);
   k.revoked = s.int64(7) != 0;
+  k.permissions = sqlite::decode_tags(s.text(8));
   return k;
 }
-constexpr const char* kApiKeyColumns = "id, tenant_id, name, role, key_hash, prefix, created_at, revoked";
+constexpr const char* kApiKeyColumns =
+    "id, tenant_id, name, role, key_hash, prefix, created_at, revoked, permissions";
 
 IdempotencyEntry idempotency_from(const sqlite::Stmt& s) {
   IdempotencyEntry e;
@@ -150,9 +152,10 @@ Status SqliteMetadataStore::create_api_key(const ApiKey& k) {
     if (!found) return std::unexpected(found.error());
     if (*found) return fail(ErrorKind::Conflict, "an API key with this id or hash already exists");
     auto ins = c.prepare(
-        "INSERT INTO api_keys(id, tenant_id, name, role, key_hash, prefix, created_at, revoked) "
-        "VALUES(?,?,?,?,?,?,?,?)");
+        "INSERT INTO api_keys(id, tenant_id, name, role, key_hash, prefix, created_at, revoked, "
+        "permissions) VALUES(?,?,?,?,?,?,?,?,?)");
     if (!ins) return std::unexpected(ins.error());
+    const std::string permissions = sqlite::encode_tags(k.permissions);
     return ins->bind(1, k.id)
         .bind(2, k.tenant_id)
         .bind(3, k.name)
@@ -161,6 +164,7 @@ Status SqliteMetadataStore::create_api_key(const ApiKey& k) {
         .bind(6, k.prefix)
         .bind(7, k.created_at)
         .bind(8, k.revoked ? 1 : 0)
+        .bind(9, permissions)
         .run();
   });
 }
@@ -229,8 +233,8 @@ Result<Dataset> SqliteMetadataStore::create_dataset(const Dataset& d) {
     const Timestamp now = sqlite::now_micros();
     auto ins = c.prepare(
         "INSERT INTO datasets(id, tenant_id, name, description, tags, schema_json, status, etag, seq, "
-        "record_count, record_bytes, version_count, created_at, updated_at) "
-        "VALUES(?,?,?,?,?,?,?,1,0,0,0,0,?,?)");
+        "record_count, record_bytes, version_count, created_at, updated_at, pii_policy) "
+        "VALUES(?,?,?,?,?,?,?,1,0,0,0,0,?,?,?)");
     if (!ins) return std::unexpected(ins.error());
     const std::string tags = sqlite::encode_tags(d.tags);
     auto s = ins->bind(1, d.id)
@@ -242,6 +246,7 @@ Result<Dataset> SqliteMetadataStore::create_dataset(const Dataset& d) {
                  .bind(7, d.status)
                  .bind(8, d.created_at ? d.created_at : now)
                  .bind(9, d.updated_at ? d.updated_at : now)
+                 .bind(10, d.pii_policy)
                  .run();
     if (!s) return std::unexpected(s.error());
     auto row = sqlite::load_dataset(c, d.tenant_id, d.id);
@@ -309,9 +314,10 @@ Result<Dataset> SqliteMetadataStore::update_dataset(const std::string& tenant_id
     if (patch.description) d.description = *patch.description;
     if (patch.tags) d.tags = *patch.tags;
     if (patch.schema_json) d.schema_json = *patch.schema_json;
+    if (patch.pii_policy) d.pii_policy = *patch.pii_policy;
     auto st = c.prepare(
         "UPDATE datasets SET name=?, description=?, tags=?, schema_json=?, status=?, "
-        "etag=etag+1, updated_at=? WHERE pk=?");
+        "etag=etag+1, updated_at=?, pii_policy=? WHERE pk=?");
     if (!st) return std::unexpected(st.error());
     const std::string tags = sqlite::encode_tags(d.tags);
     auto s = st->bind(1, d.name)
@@ -320,7 +326,8 @@ Result<Dataset> SqliteMetadataStore::update_dataset(const std::string& tenant_id
                  .bind(4, d.schema_json)
                  .bind(5, d.status)
                  .bind(6, std::max(sqlite::now_micros(), d.updated_at))
-                 .bind(7, row->pk)
+                 .bind(7, d.pii_policy)
+                 .bind(8, row->pk)
                  .run();
     if (!s) return std::unexpected(s.error());
     auto fresh = sqlite::load_dataset(c, tenant_id, id);

@@ -44,7 +44,7 @@ class SqliteMetadataStore final : public MetadataStore {
                             std::optional<Seq> as_of = std::nullopt) override;
   Result<RecordPage> list_records(const std::string& tenant_id, const std::string& dataset_id,
                                   std::optional<Seq> as_of, std::optional<Seq> after_created_seq,
-                                  int limit) override;
+                                  int limit, RecordFilter filter = RecordFilter::Visible) override;
 
   Result<Version> create_version(const std::string& tenant_id, const Version& v) override;
   Result<std::vector<Version>> list_versions(const std::string& tenant_id,
@@ -56,6 +56,38 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<std::vector<DataKey>> list_data_keys(const std::string& tenant_id,
                                               const std::string& dataset_id) override;
   Status update_data_key(const DataKey& k) override;
+
+  Result<RecordPage> list_record_revisions(const std::string& tenant_id, const std::string& dataset_id,
+                                           Seq after_seq, int limit) override;
+  Result<std::int64_t> count_record_revisions(const std::string& tenant_id,
+                                              const std::string& dataset_id) override;
+  Status rewrite_record_payload(const std::string& tenant_id, const std::string& dataset_id,
+                                const std::string& record_id, Seq seq, std::string_view expected,
+                                std::string_view payload) override;
+  Result<std::int64_t> rewrite_record_payloads(const std::string& tenant_id, const std::string& dataset_id,
+                                               const std::vector<PayloadRewrite>& rewrites) override;
+  Status create_key_job(const KeyJob& j) override;
+  Status update_key_job(const KeyJob& j) override;
+  Result<KeyJob> get_key_job(const std::string& tenant_id, const std::string& id) override;
+  Result<std::vector<KeyJob>> list_key_jobs(const std::string& tenant_id, int limit) override;
+  Result<std::vector<KeyJob>> list_running_key_jobs() override;
+  Status delete_tenant(const std::string& tenant_id) override;
+
+  Result<PiiToken> put_pii_token(const PiiToken& t) override;
+  Result<std::optional<PiiToken>> find_pii_token(const std::string& tenant_id,
+                                                 const std::string& value_hash) override;
+  Result<PiiToken> get_pii_token(const std::string& tenant_id, const std::string& token) override;
+
+  Status create_tenant_key(const TenantKeyConfig& config, const TenantKey& first) override;
+  Status put_tenant_key(const TenantKey& k) override;
+  Result<std::vector<TenantKey>> list_tenant_keys(const std::string& tenant_id,
+                                                  const std::string& name) override;
+  Result<std::optional<TenantKeyConfig>> get_tenant_key_config(const std::string& tenant_id,
+                                                               const std::string& name) override;
+  Result<std::vector<TenantKeyConfig>> list_tenant_key_names(const std::string& tenant_id) override;
+  Status update_tenant_key_config(const TenantKeyConfig& config) override;
+  Status update_tenant_key(const TenantKey& k) override;
+  Result<std::int64_t> delete_tenant_keys(const std::string& tenant_id, const std::string& name) override;
 
   Result<IdempotencyEntry> put_idempotency(const IdempotencyEntry& e) override;
   Result<std::optional<IdempotencyEntry>> get_idempotency(const std::string& tenant_id,

@@ -104,6 +104,67 @@ CREATE TABLE data_keys(
   created_at INTEGER NOT NULL,
   PRIMARY KEY(dataset_pk, version));
 )sql"},
+    {3, R"sql(
+-- Named tenant keys (transit keys; reserved names starting with '_' for
+-- internal keys such as anonymization): per-name settings and the versions,
+-- each 32 bytes of key material stored only wrapped by the tenant KEK.
+CREATE TABLE tenant_key_names(
+  tenant_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  min_decryption_version INTEGER NOT NULL,
+  deletion_allowed INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY(tenant_id, name));
+CREATE TABLE tenant_keys(
+  tenant_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  wrapped BLOB NOT NULL,
+  state TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY(tenant_id, name, version));
+)sql"},
+    {4, R"sql(
+-- Key rotation jobs (KEK per tenant, DEK per dataset); progress is persisted
+-- so a restart resumes a running job. At most one running job per tenant.
+CREATE TABLE key_jobs(
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  dataset_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  total INTEGER NOT NULL,
+  done INTEGER NOT NULL,
+  from_version INTEGER NOT NULL,
+  to_version INTEGER NOT NULL,
+  cursor TEXT NOT NULL,
+  error TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL);
+CREATE INDEX key_jobs_by_tenant ON key_jobs(tenant_id, created_at);
+CREATE UNIQUE INDEX key_jobs_one_running ON key_jobs(tenant_id) WHERE state='running';
+-- Every revision of a dataset in seq order (DEK rotation re-encrypts them all).
+CREATE INDEX records_by_seq ON records(dataset_pk, seq);
+)sql"},
+    {5, R"sql(
+-- PII: the dataset policy, per-revision quarantine state and findings
+-- summary, per-key extra permissions, and the token vault.
+ALTER TABLE datasets ADD COLUMN pii_policy TEXT NOT NULL DEFAULT '';
+ALTER TABLE records ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE records ADD COLUMN findings TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_keys ADD COLUMN permissions TEXT NOT NULL DEFAULT '';
+CREATE TABLE pii_tokens(
+  tenant_id TEXT NOT NULL,
+  token TEXT NOT NULL,
+  value_hash TEXT NOT NULL,
+  entity TEXT NOT NULL,
+  sealed BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY(tenant_id, token));
+CREATE UNIQUE INDEX pii_tokens_by_value ON pii_tokens(tenant_id, value_hash);
+)sql"},
 };
 
 std::int64_t now_us() {
@@ -133,7 +194,15 @@ Result<int> migrate_locked(Connection& c) {
                     " is newer than this binary supports (" +
                     std::to_string(latest_schema_version()) + ")");
   for (const Migration& m : kMigrations) {
-    if (m.version <= *have) continue;
+    // Applied by version, not by "newer than the max": steps developed in
+    // parallel may land out of order (e.g. 4 after 5 on a dev database).
+    auto applied = c.prepare("SELECT 1 FROM schema_migrations WHERE version=?");
+    if (!applied) return std::unexpected(applied.error());
+    applied->bind(1, m.version);
+    auto has = applied->step();
+    if (!has) return std::unexpected(has.error());
+    applied->reset();
+    if (*has) continue;
     if (auto s = c.exec(m.sql); !s) return std::unexpected(s.error());
     auto ins = c.prepare("INSERT INTO schema_migrations(version, applied_at) VALUES(?, ?)");
     if (!ins) return std::unexpected(ins.error());

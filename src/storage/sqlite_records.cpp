@@ -43,7 +43,8 @@ Result<std::vector<RecordWriteResult>> SqliteMetadataStore::write_records(
     if (!close) return std::unexpected(close.error());
     auto insert = c.prepare(
         "INSERT INTO records(dataset_pk, record_id, seq, superseded_seq, created_seq, revision, "
-        "payload, created_at, updated_at) VALUES(?,?,?,9223372036854775807,?,?,?,?,?)");
+        "payload, created_at, updated_at, quarantined, findings) "
+        "VALUES(?,?,?,9223372036854775807,?,?,?,?,?,?,?)");
     if (!insert) return std::unexpected(insert.error());
 
     const std::int64_t pk = ds->pk;
@@ -100,6 +101,8 @@ Result<std::vector<RecordWriteResult>> SqliteMetadataStore::write_records(
                    .bind_blob(6, w.payload)
                    .bind(7, created_at)
                    .bind(8, now)
+                   .bind(9, w.quarantined ? 1 : 0)
+                   .bind(10, w.findings)
                    .run();
       if (!s) return std::unexpected(s.error());
       ++count;
@@ -141,24 +144,27 @@ Result<Record> SqliteMetadataStore::get_record(const std::string& tenant_id, con
 
 Result<RecordPage> SqliteMetadataStore::list_records(const std::string& tenant_id,
                                                      const std::string& dataset_id, std::optional<Seq> as_of,
-                                                     std::optional<Seq> after_created_seq, int limit) {
+                                                     std::optional<Seq> after_created_seq, int limit,
+                                                     RecordFilter filter) {
   if (limit <= 0) return fail(ErrorKind::Validation, "limit must be positive", {{"field", "limit"}});
   return read<RecordPage>([&](Connection& c) -> Result<RecordPage> {
     auto ds = sqlite::load_dataset(c, tenant_id, dataset_id);
     if (!ds) return std::unexpected(ds.error());
     // created_seq identifies one incarnation of one id, and at most one of its
     // revisions is live at any S: ordering by created_seq alone is total.
+    // ?5 selects by quarantine state: 0 visible, 1 quarantined, 2 all.
     static const std::string now_sql =
         std::string("SELECT ") + sqlite::kRecordColumns +
         " FROM records WHERE dataset_pk=?1 AND created_seq>?2 AND superseded_seq=9223372036854775807"
-        " ORDER BY created_seq LIMIT ?4";
+        " AND (?5=2 OR quarantined=?5) ORDER BY created_seq LIMIT ?4";
     static const std::string as_of_sql =
         std::string("SELECT ") + sqlite::kRecordColumns +
         " FROM records WHERE dataset_pk=?1 AND created_seq>?2 AND superseded_seq>?3 AND seq<=?3"
-        " ORDER BY created_seq LIMIT ?4";
+        " AND (?5=2 OR quarantined=?5) ORDER BY created_seq LIMIT ?4";
     auto st = c.prepare(as_of ? as_of_sql : now_sql);
     if (!st) return std::unexpected(st.error());
     st->bind(1, ds->pk).bind(2, after_created_seq.value_or(0)).bind(4, static_cast<std::int64_t>(limit) + 1);
+    st->bind(5, filter == RecordFilter::Visible ? 0 : filter == RecordFilter::Quarantined ? 1 : 2);
     if (as_of) st->bind(3, *as_of);
     RecordPage page;
     page.items.reserve(static_cast<std::size_t>(std::min(limit, 10000)));

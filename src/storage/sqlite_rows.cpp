@@ -47,6 +47,7 @@ Dataset dataset_from(const Stmt& s) {
   d.version_count = s.int64(12);
   d.created_at = s.int64(13);
   d.updated_at = s.int64(14);
+  d.pii_policy = s.text(15);
   return d;
 }
 
@@ -73,6 +74,8 @@ Record record_from(const Stmt& s) {
   r.payload = s.blob(4);
   r.created_at = s.int64(5);
   r.updated_at = s.int64(6);
+  r.quarantined = s.int64(7) != 0;
+  r.findings = s.text(8);
   return r;
 }
 

@@ -20,7 +20,7 @@ std::vector<std::string> decode_tags(std::string_view s);
 /// The column list `dataset_from` expects, prefixed by `pk`.
 inline constexpr const char* kDatasetColumns =
     "pk, id, tenant_id, name, description, tags, schema_json, status, etag, seq, "
-    "record_count, record_bytes, version_count, created_at, updated_at";
+    "record_count, record_bytes, version_count, created_at, updated_at, pii_policy";
 Dataset dataset_from(const Stmt& s);
 
 struct DatasetRow {
@@ -32,7 +32,7 @@ Result<DatasetRow> load_dataset(Connection& c, const std::string& tenant_id, con
 Error dataset_not_found();
 
 inline constexpr const char* kRecordColumns =
-    "record_id, revision, seq, created_seq, payload, created_at, updated_at";
+    "record_id, revision, seq, created_seq, payload, created_at, updated_at, quarantined, findings";
 Record record_from(const Stmt& s);
 
 inline constexpr const char* kVersionColumns =

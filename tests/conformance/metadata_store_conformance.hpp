@@ -176,9 +176,9 @@ TEST_P(MetadataStoreConformance, TenantsCreateGetListAndConflicts) {
 TEST_P(MetadataStoreConformance, ApiKeysFindListRevokeCount) {
   tenant("t1");
   tenant("t2");
-  ApiKey k{"k1", "t1", "ci", Role::Writer, std::string(64, 'a'), "vk_abc", 10, false};
+  ApiKey k{"k1", "t1", "ci", Role::Writer, std::string(64, 'a'), "vk_abc", 10, false, {}};
   ASSERT_TRUE(s().create_api_key(k));
-  ASSERT_TRUE(s().create_api_key(ApiKey{"k2", "t2", "ops", Role::Admin, std::string(64, 'b'), "vk_def", 11, false}));
+  ASSERT_TRUE(s().create_api_key(ApiKey{"k2", "t2", "ops", Role::Admin, std::string(64, 'b'), "vk_def", 11, false, {}}));
   auto found = s().find_api_key_by_hash(std::string(64, 'a'));
   ASSERT_TRUE(found);
   EXPECT_EQ(found->id, "k1");
@@ -952,6 +952,418 @@ TEST_P(MetadataStoreConformance, DataKeysAreScopedVersionedAndShreddedWithTheDat
   keys = s().list_data_keys("t1", "ds1");
   ASSERT_TRUE(keys);
   EXPECT_TRUE(keys->empty());
+}
+
+TEST_P(MetadataStoreConformance, QuarantinedRevisionsAreFilteredAndCarryFindings) {
+  tenant("t1");
+  dataset("t1", "ds1", "one");
+  RecordWrite q = w(Op::Insert, "q", "secret");
+  q.quarantined = true;
+  q.findings = R"({"counts":{"EMAIL_ADDRESS":1}})";
+  ok_write("ds1", {w(Op::Insert, "a", "1"), q, w(Op::Insert, "b", "2")});
+  EXPECT_EQ(ids(all("ds1")), (std::vector<std::string>{"a", "b"}));
+  auto only = s().list_records("t1", "ds1", std::nullopt, std::nullopt, 10, RecordFilter::Quarantined);
+  ASSERT_TRUE(only);
+  ASSERT_EQ(only->items.size(), 1u);
+  EXPECT_EQ(only->items[0].id, "q");
+  EXPECT_TRUE(only->items[0].quarantined);
+  EXPECT_EQ(only->items[0].findings, q.findings);
+  auto every = s().list_records("t1", "ds1", std::nullopt, std::nullopt, 10, RecordFilter::All);
+  ASSERT_TRUE(every);
+  EXPECT_EQ(every->items.size(), 3u);
+  auto got = s().get_record("t1", "ds1", "q");
+  ASSERT_TRUE(got);
+  EXPECT_TRUE(got->quarantined);
+  // Release = a new, visible revision; the old snapshot still hides it.
+  const Seq before = s().get_dataset("t1", "ds1")->seq;
+  RecordWrite rel = w(Op::Replace, "q", "secret", 1);
+  ok_write("ds1", {rel});
+  EXPECT_EQ(ids(all("ds1")), (std::vector<std::string>{"a", "q", "b"}));
+  EXPECT_EQ(ids(all("ds1", before)), (std::vector<std::string>{"a", "b"}));
+  auto now = s().get_record("t1", "ds1", "q");
+  ASSERT_TRUE(now);
+  EXPECT_FALSE(now->quarantined);
+  EXPECT_EQ(now->revision, 2);
+}
+
+TEST_P(MetadataStoreConformance, DatasetPiiPolicyAndKeyPermissionsRoundTrip) {
+  tenant("t1");
+  Dataset d;
+  d.id = "ds1";
+  d.tenant_id = "t1";
+  d.name = "one";
+  d.pii_policy = R"({"action":"reject"})";
+  auto created = s().create_dataset(d);
+  ASSERT_TRUE(created);
+  EXPECT_EQ(created->pii_policy, d.pii_policy);
+  DatasetPatch p;
+  p.pii_policy = R"({"action":"flag"})";
+  auto upd = s().update_dataset("t1", "ds1", p, std::nullopt);
+  ASSERT_TRUE(upd);
+  EXPECT_EQ(upd->pii_policy, *p.pii_policy);
+  EXPECT_EQ(s().get_dataset("t1", "ds1")->pii_policy, *p.pii_policy);
+
+  ApiKey k{"k1", "t1", "ci", Role::Reader, std::string(64, 'a'), "vk_abc", 10, false, {"pii:detokenize"}};
+  ASSERT_TRUE(s().create_api_key(k));
+  auto found = s().find_api_key_by_hash(k.key_hash);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->permissions, (std::vector<std::string>{"pii:detokenize"}));
+}
+
+TEST_P(MetadataStoreConformance, PiiTokensOneTokenPerValueAndTenantScoped) {
+  tenant("t1");
+  tenant("t2");
+  PiiToken t{"t1", "tok_a", "hash1", "EMAIL_ADDRESS", std::string("\x00sealed", 8), 0};
+  auto put = s().put_pii_token(t);
+  ASSERT_TRUE(put) << put.error().message();
+  EXPECT_EQ(put->token, "tok_a");
+  EXPECT_GT(put->created_at, 0);
+  // The same value hash keeps its first token.
+  PiiToken again = t;
+  again.token = "tok_b";
+  auto second = s().put_pii_token(again);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->token, "tok_a");
+  auto found = s().find_pii_token("t1", "hash1");
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->sealed, t.sealed);
+  auto none = s().find_pii_token("t2", "hash1");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+  auto got = s().get_pii_token("t1", "tok_a");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->entity, "EMAIL_ADDRESS");
+  VAULT_EXPECT_KIND(s().get_pii_token("t2", "tok_a"), ErrorKind::ResourceNotFound);
+  VAULT_EXPECT_KIND(s().get_pii_token("t1", "tok_b"), ErrorKind::ResourceNotFound);
+}
+
+// ---------------------------------------------------------------- named tenant keys
+
+TEST_P(MetadataStoreConformance, TenantKeysAreVersionedPerNameAndTenantScoped) {
+  TenantKeyConfig cfg{"t1", "orders", "aes256-gcm96", 1, false, 0, 0};
+  TenantKey v1{"t1", "orders", 1, std::string("\x01\x00wrapped-1\xff", 12), "active", 0};
+  ASSERT_TRUE(s().create_tenant_key(cfg, v1));
+  VAULT_EXPECT_KIND(s().create_tenant_key(cfg, v1), ErrorKind::Conflict);
+  TenantKey v2 = v1;
+  v2.version = 2;
+  v2.wrapped = "wrapped-2";
+  ASSERT_TRUE(s().put_tenant_key(v2));
+  VAULT_EXPECT_KIND(s().put_tenant_key(v2), ErrorKind::Conflict);  // a concurrent rotation lost
+  TenantKey orphan = v2;
+  orphan.name = "missing";
+  VAULT_EXPECT_KIND(s().put_tenant_key(orphan), ErrorKind::ResourceNotFound);
+  TenantKey bad_first = v1;
+  bad_first.version = 2;
+  EXPECT_FALSE(s().create_tenant_key(TenantKeyConfig{"t1", "other", "aes256-gcm96", 1, false, 0, 0}, bad_first));
+
+  auto keys = s().list_tenant_keys("t1", "orders");
+  ASSERT_TRUE(keys) << keys.error().message();
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_EQ((*keys)[0].version, 1);
+  EXPECT_EQ((*keys)[0].wrapped, v1.wrapped);  // binary-safe
+  EXPECT_EQ((*keys)[0].state, "active");
+  EXPECT_GT((*keys)[0].created_at, 0);
+  EXPECT_EQ((*keys)[1].version, 2);
+  EXPECT_EQ((*keys)[1].wrapped, "wrapped-2");
+  auto none = s().list_tenant_keys("t1", "missing");
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+
+  // Tenant isolation: the same name in t2 is another key; t2 sees nothing of t1.
+  auto t2_keys = s().list_tenant_keys("t2", "orders");
+  ASSERT_TRUE(t2_keys);
+  EXPECT_TRUE(t2_keys->empty());
+  auto t2_cfg = s().get_tenant_key_config("t2", "orders");
+  ASSERT_TRUE(t2_cfg);
+  EXPECT_FALSE(t2_cfg->has_value());
+  VAULT_EXPECT_KIND(s().put_tenant_key(TenantKey{"t2", "orders", 3, "x", "active", 0}),
+                    ErrorKind::ResourceNotFound);
+  TenantKeyConfig cfg2{"t2", "orders", "aes256-gcm96", 1, false, 0, 0};
+  ASSERT_TRUE(s().create_tenant_key(cfg2, TenantKey{"t2", "orders", 1, "t2-wrapped", "active", 0}));
+  EXPECT_EQ(s().list_tenant_keys("t1", "orders")->size(), 2u);
+  EXPECT_EQ(s().list_tenant_keys("t2", "orders")->front().wrapped, "t2-wrapped");
+
+  // Names are listed sorted, per tenant.
+  ASSERT_TRUE(s().create_tenant_key(TenantKeyConfig{"t1", "_anonymization", "aes256-gcm96", 1, false, 0, 0},
+                                    TenantKey{"t1", "_anonymization", 1, "anon", "active", 0}));
+  auto names = s().list_tenant_key_names("t1");
+  ASSERT_TRUE(names);
+  ASSERT_EQ(names->size(), 2u);
+  EXPECT_EQ((*names)[0].name, "_anonymization");
+  EXPECT_EQ((*names)[1].name, "orders");
+  EXPECT_EQ((*names)[1].min_decryption_version, 1);
+  EXPECT_GT((*names)[1].created_at, 0);
+  EXPECT_EQ(s().list_tenant_key_names("t2")->size(), 1u);
+  EXPECT_TRUE(s().list_tenant_key_names("t3")->empty());
+}
+
+TEST_P(MetadataStoreConformance, TenantKeyConfigRewrapAndDelete) {
+  TenantKeyConfig cfg{"t1", "k", "aes256-gcm96", 1, false, 0, 0};
+  ASSERT_TRUE(s().create_tenant_key(cfg, TenantKey{"t1", "k", 1, "w1", "active", 0}));
+  ASSERT_TRUE(s().put_tenant_key(TenantKey{"t1", "k", 2, "w2", "active", 0}));
+
+  cfg.min_decryption_version = 2;
+  cfg.deletion_allowed = true;
+  ASSERT_TRUE(s().update_tenant_key_config(cfg));
+  auto got = s().get_tenant_key_config("t1", "k");
+  ASSERT_TRUE(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->min_decryption_version, 2);
+  EXPECT_TRUE((*got)->deletion_allowed);
+  EXPECT_GE((*got)->updated_at, (*got)->created_at);
+  TenantKeyConfig other_tenant = cfg;
+  other_tenant.tenant_id = "t2";
+  VAULT_EXPECT_KIND(s().update_tenant_key_config(other_tenant), ErrorKind::ResourceNotFound);
+  TenantKeyConfig bad = cfg;
+  bad.min_decryption_version = 0;
+  EXPECT_FALSE(s().update_tenant_key_config(bad));
+
+  // A KEK rotation rewraps a version in place.
+  ASSERT_TRUE(s().update_tenant_key(TenantKey{"t1", "k", 1, "rewrapped", "retired", 0}));
+  auto keys = s().list_tenant_keys("t1", "k");
+  ASSERT_TRUE(keys);
+  EXPECT_EQ((*keys)[0].wrapped, "rewrapped");
+  EXPECT_EQ((*keys)[0].state, "retired");
+  EXPECT_EQ((*keys)[1].wrapped, "w2");
+  VAULT_EXPECT_KIND(s().update_tenant_key(TenantKey{"t1", "k", 9, "x", "active", 0}),
+                    ErrorKind::ResourceNotFound);
+  VAULT_EXPECT_KIND(s().update_tenant_key(TenantKey{"t2", "k", 1, "x", "active", 0}),
+                    ErrorKind::ResourceNotFound);
+  EXPECT_FALSE(s().update_tenant_key(TenantKey{"t1", "k", 1, "x", "whatever", 0}));
+
+  // Another tenant's delete touches nothing; the owner's destroys every version.
+  auto zero = s().delete_tenant_keys("t2", "k");
+  ASSERT_TRUE(zero);
+  EXPECT_EQ(*zero, 0);
+  auto n = s().delete_tenant_keys("t1", "k");
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 2);
+  EXPECT_TRUE(s().list_tenant_keys("t1", "k")->empty());
+  EXPECT_FALSE(s().get_tenant_key_config("t1", "k")->has_value());
+  // The name can be created again, starting over at version 1.
+  ASSERT_TRUE(s().create_tenant_key(cfg, TenantKey{"t1", "k", 1, "fresh", "active", 0}));
+  EXPECT_EQ(s().list_tenant_keys("t1", "k")->size(), 1u);
+}
+
+TEST_P(MetadataStoreConformance, ConcurrentTenantKeyCreationHasOneWinner) {
+  constexpr int kThreads = 8;
+  std::atomic<int> created{0}, conflicts{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&, i] {
+      auto r = s().create_tenant_key(TenantKeyConfig{"t1", "race", "aes256-gcm96", 1, false, 0, 0},
+                                     TenantKey{"t1", "race", 1, "w" + std::to_string(i), "active", 0});
+      if (r) ++created;
+      else if (r.error().kind() == ErrorKind::Conflict) ++conflicts;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(conflicts.load(), kThreads - 1);
+  EXPECT_EQ(s().list_tenant_keys("t1", "race")->size(), 1u);
+}
+
+// ---------------------------------------------------------- key rotation support
+
+TEST_P(MetadataStoreConformance, RecordRevisionsListEveryRevisionInSeqOrder) {
+  tenant("t1");
+  tenant("t2");
+  dataset("t1", "ds1", "one");
+  ok_write("ds1", {w(Op::Insert, "a", "a1"), w(Op::Insert, "b", "b1")});
+  ok_write("ds1", {w(Op::Replace, "a", "a2"), w(Op::Delete, "b")});
+  RecordWrite q = w(Op::Insert, "q", "q1");
+  q.quarantined = true;
+  ok_write("ds1", {q, w(Op::Insert, "b", "b2")});
+  auto n = s().count_record_revisions("t1", "ds1");
+  ASSERT_TRUE(n) << n.error().message();
+  EXPECT_EQ(*n, 5);  // a1 a2 b1 q1 b2 (a delete adds no revision)
+  std::vector<std::string> payloads;
+  std::vector<Seq> seqs;
+  Seq after = 0;
+  for (int guard = 0; guard < 100; ++guard) {
+    auto p = s().list_record_revisions("t1", "ds1", after, 2);
+    ASSERT_TRUE(p) << p.error().message();
+    EXPECT_LE(p->items.size(), 2u);
+    for (const auto& r : p->items) {
+      payloads.push_back(r.payload);
+      seqs.push_back(r.seq);
+    }
+    if (!p->next_after) break;
+    EXPECT_EQ(*p->next_after, seqs.back());
+    after = *p->next_after;
+  }
+  EXPECT_EQ(payloads, (std::vector<std::string>{"a1", "b1", "a2", "q1", "b2"}));
+  EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end()));
+  EXPECT_EQ(std::set<Seq>(seqs.begin(), seqs.end()).size(), seqs.size());
+  VAULT_EXPECT_KIND(s().list_record_revisions("t2", "ds1", 0, 10), ErrorKind::DatasetNotFound);
+  VAULT_EXPECT_KIND(s().count_record_revisions("t2", "ds1"), ErrorKind::DatasetNotFound);
+}
+
+TEST_P(MetadataStoreConformance, RewritePayloadInPlaceIsCompareAndSwap) {
+  tenant("t1");
+  tenant("t2");
+  dataset("t1", "ds1", "one");
+  auto first = ok_write("ds1", {w(Op::Insert, "a", "old-1")});
+  ASSERT_EQ(first.size(), 1u);
+  const Seq s1 = first[0].seq;
+  ok_write("ds1", {w(Op::Replace, "a", "cur-2")});
+  const Seq before = s().get_dataset("t1", "ds1")->seq;
+  const auto bytes_before = s().get_dataset("t1", "ds1")->record_bytes;
+
+  // A superseded revision is rewritten in place: as-of reads see the new bytes,
+  // no revision or seq is added.
+  ASSERT_TRUE(s().rewrite_record_payload("t1", "ds1", "a", s1, "old-1", "new-1"));
+  auto old = s().get_record("t1", "ds1", "a", s1);
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->payload, "new-1");
+  EXPECT_EQ(old->revision, 1);
+  EXPECT_EQ(old->seq, s1);
+  auto d = s().get_dataset("t1", "ds1");
+  EXPECT_EQ(d->seq, before);
+  EXPECT_EQ(d->record_bytes, bytes_before);  // not live: live bytes unchanged
+  EXPECT_EQ(*s().count_record_revisions("t1", "ds1"), 2);
+
+  // Stale expectation → ConcurrentModification, nothing changes.
+  VAULT_EXPECT_KIND(s().rewrite_record_payload("t1", "ds1", "a", s1, "old-1", "other"),
+                    ErrorKind::ConcurrentModification);
+  EXPECT_EQ(s().get_record("t1", "ds1", "a", s1)->payload, "new-1");
+  // Unknown revision, other tenant.
+  VAULT_EXPECT_KIND(s().rewrite_record_payload("t1", "ds1", "a", 999, "x", "y"), ErrorKind::RecordNotFound);
+  VAULT_EXPECT_KIND(s().rewrite_record_payload("t1", "ds1", "zz", s1, "new-1", "y"), ErrorKind::RecordNotFound);
+  VAULT_EXPECT_KIND(s().rewrite_record_payload("t2", "ds1", "a", s1, "new-1", "y"), ErrorKind::DatasetNotFound);
+
+  // The live revision: its byte count follows a size change; binary-safe.
+  const Seq s2 = s().get_record("t1", "ds1", "a")->seq;
+  const std::string bin("\x00\x01\xff" "cur", 6);
+  ASSERT_TRUE(s().rewrite_record_payload("t1", "ds1", "a", s2, "cur-2", bin));
+  auto now = s().get_record("t1", "ds1", "a");
+  EXPECT_EQ(now->payload, bin);
+  EXPECT_EQ(now->revision, 2);
+  EXPECT_EQ(s().get_dataset("t1", "ds1")->record_bytes, bytes_before + 1);
+  EXPECT_EQ(all("ds1").size(), 1u);
+}
+
+TEST_P(MetadataStoreConformance, RewritePayloadsInOneBatchSkipsStaleOnes) {
+  tenant("t1");
+  dataset("t1", "ds1", "one");
+  auto w1 = ok_write("ds1", {w(Op::Insert, "a", "a1"), w(Op::Insert, "b", "b1"), w(Op::Insert, "c", "c1")});
+  ASSERT_EQ(w1.size(), 3u);
+  std::vector<PayloadRewrite> batch{{"a", w1[0].seq, "a1", "A1"},
+                                    {"b", w1[1].seq, "stale", "B1"},   // payload differs: skipped
+                                    {"c", 999, "c1", "C1"},            // no such revision: skipped
+                                    {"c", w1[2].seq, "c1", "C1-longer"}};
+  auto n = s().rewrite_record_payloads("t1", "ds1", batch);
+  ASSERT_TRUE(n) << n.error().message();
+  EXPECT_EQ(*n, 2);
+  EXPECT_EQ(s().get_record("t1", "ds1", "a")->payload, "A1");
+  EXPECT_EQ(s().get_record("t1", "ds1", "b")->payload, "b1");
+  EXPECT_EQ(s().get_record("t1", "ds1", "c")->payload, "C1-longer");
+  EXPECT_EQ(s().get_dataset("t1", "ds1")->record_bytes, 2 + 2 + 9);
+  VAULT_EXPECT_KIND(s().rewrite_record_payloads("t2", "ds1", batch), ErrorKind::DatasetNotFound);
+}
+
+TEST_P(MetadataStoreConformance, KeyJobsOneRunningPerTenantAndResumable) {
+  tenant("t1");
+  tenant("t2");
+  KeyJob j;
+  j.id = "job1";
+  j.tenant_id = "t1";
+  j.type = "kek_rotation";
+  j.from_version = 1;
+  j.to_version = 2;
+  j.total = 10;
+  ASSERT_TRUE(s().create_key_job(j));
+  KeyJob second = j;
+  second.id = "job2";
+  second.type = "dek_rotation";
+  second.dataset_id = "ds1";
+  VAULT_EXPECT_KIND(s().create_key_job(second), ErrorKind::Conflict);  // one running per tenant
+  KeyJob other = j;
+  other.id = "job3";
+  other.tenant_id = "t2";
+  ASSERT_TRUE(s().create_key_job(other));  // another tenant is independent
+
+  auto running = s().list_running_key_jobs();
+  ASSERT_TRUE(running);
+  EXPECT_EQ(running->size(), 2u);
+
+  j.done = 7;
+  j.cursor = "ds_x";
+  ASSERT_TRUE(s().update_key_job(j));
+  auto got = s().get_key_job("t1", "job1");
+  ASSERT_TRUE(got) << got.error().message();
+  EXPECT_EQ(got->done, 7);
+  EXPECT_EQ(got->cursor, "ds_x");
+  EXPECT_EQ(got->total, 10);
+  EXPECT_EQ(got->to_version, 2);
+  EXPECT_EQ(got->state, "running");
+  EXPECT_GT(got->created_at, 0);
+  VAULT_EXPECT_KIND(s().get_key_job("t2", "job1"), ErrorKind::ResourceNotFound);
+  KeyJob foreign = j;
+  foreign.tenant_id = "t2";
+  VAULT_EXPECT_KIND(s().update_key_job(foreign), ErrorKind::ResourceNotFound);
+  KeyJob bad = j;
+  bad.state = "paused";
+  EXPECT_FALSE(s().update_key_job(bad));
+
+  j.state = "succeeded";
+  j.done = 10;
+  ASSERT_TRUE(s().update_key_job(j));
+  ASSERT_TRUE(s().create_key_job(second));  // the tenant is free again
+  auto list = s().list_key_jobs("t1", 10);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, "job2");  // newest first
+  EXPECT_EQ((*list)[0].dataset_id, "ds1");
+  EXPECT_EQ((*list)[1].state, "succeeded");
+  EXPECT_EQ(s().list_key_jobs("t1", 1)->size(), 1u);
+  running = s().list_running_key_jobs();
+  ASSERT_TRUE(running);
+  EXPECT_EQ(running->size(), 2u);  // job2 and job3
+}
+
+TEST_P(MetadataStoreConformance, DeleteTenantRemovesEverythingItOwnsAndNothingElse) {
+  tenant("t1");
+  tenant("t2");
+  dataset("t1", "ds1", "one");
+  dataset("t1", "ds2", "two");
+  dataset("t2", "ds3", "three");
+  ok_write("ds1", {w(Op::Insert, "a", "1")});
+  ok_write("ds3", {w(Op::Insert, "c", "3")}, "t2");
+  ASSERT_TRUE(s().put_data_key(DataKey{"t1", "ds1", 1, "kek", 1, "w1", "active", 0}));
+  ASSERT_TRUE(s().put_data_key(DataKey{"t2", "ds3", 1, "kek", 1, "w3", "active", 0}));
+  ASSERT_TRUE(s().create_api_key(ApiKey{"k1", "t1", "a", Role::Admin, std::string(64, '1'), "p", 1, false, {}}));
+  ASSERT_TRUE(s().create_api_key(ApiKey{"k2", "t2", "a", Role::Admin, std::string(64, '2'), "p", 1, false, {}}));
+  ASSERT_TRUE(s().put_idempotency(IdempotencyEntry{"t1", "idem", "h", 201, "{}", "body", 0}));
+  ASSERT_TRUE(s().put_idempotency(IdempotencyEntry{"t2", "idem", "h", 201, "{}", "body", 0}));
+  ASSERT_TRUE(s().put_pii_token(PiiToken{"t1", "tok_1", "vh", "EMAIL_ADDRESS", "sealed", 0}));
+  KeyJob j;
+  j.id = "job1";
+  j.tenant_id = "t1";
+  j.type = "kek_rotation";
+  ASSERT_TRUE(s().create_key_job(j));
+
+  ASSERT_TRUE(s().delete_tenant("t1"));
+  VAULT_EXPECT_KIND(s().get_tenant("t1"), ErrorKind::TenantNotFound);
+  VAULT_EXPECT_KIND(s().get_dataset("t1", "ds1"), ErrorKind::DatasetNotFound);
+  VAULT_EXPECT_KIND(s().get_dataset("t1", "ds2"), ErrorKind::DatasetNotFound);
+  VAULT_EXPECT_KIND(s().find_api_key_by_hash(std::string(64, '1')), ErrorKind::ApiKeyNotFound);
+  EXPECT_FALSE(s().get_idempotency("t1", "idem")->has_value());
+  EXPECT_FALSE(s().find_pii_token("t1", "vh")->has_value());
+  VAULT_EXPECT_KIND(s().get_key_job("t1", "job1"), ErrorKind::ResourceNotFound);
+  VAULT_EXPECT_KIND(s().delete_tenant("t1"), ErrorKind::TenantNotFound);
+  // A tenant re-created under the same id starts empty (no keys of the old one).
+  tenant("t1");
+  dataset("t1", "ds1", "one");
+  EXPECT_TRUE(s().list_data_keys("t1", "ds1")->empty());
+  EXPECT_TRUE(all("ds1").empty());
+
+  // The other tenant is untouched.
+  EXPECT_TRUE(s().get_tenant("t2"));
+  EXPECT_EQ(all("ds3", std::nullopt, 1000, "t2").size(), 1u);
+  EXPECT_EQ(s().list_data_keys("t2", "ds3")->size(), 1u);
+  EXPECT_TRUE(s().find_api_key_by_hash(std::string(64, '2')));
+  EXPECT_TRUE(s().get_idempotency("t2", "idem")->has_value());
 }
 
 #undef VAULT_EXPECT_KIND

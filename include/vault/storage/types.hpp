@@ -4,6 +4,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vault::storage {
@@ -35,6 +36,8 @@ struct ApiKey {
   std::string prefix;    ///< first characters of the secret, for display
   Timestamp created_at = 0;
   bool revoked = false;
+  /// Extra permissions beyond the role, e.g. "pii:detokenize" (never implied by a role).
+  std::vector<std::string> permissions;
 };
 
 struct Dataset {
@@ -52,6 +55,7 @@ struct Dataset {
   std::int64_t version_count = 0;
   Timestamp created_at = 0;
   Timestamp updated_at = 0;
+  std::string pii_policy;  ///< JSON of the dataset's PII policy; "" = the server default
 };
 
 struct DatasetFilter {
@@ -68,6 +72,7 @@ struct DatasetPatch {
   std::optional<std::vector<std::string>> tags;
   std::optional<std::string> schema_json;
   std::optional<std::string> status;
+  std::optional<std::string> pii_policy;
 };
 
 /// One revision of a record: the payload that was live in [seq, superseded_seq).
@@ -81,6 +86,15 @@ struct Record {
   std::string payload;        ///< the stored bytes (exactly as written)
   Timestamp created_at = 0;
   Timestamp updated_at = 0;
+  bool quarantined = false;   ///< hidden from normal reads/exports until released
+  std::string findings;       ///< PII findings summary (JSON, never values); "" = none
+};
+
+/// Which revisions list_records returns.
+enum class RecordFilter {
+  Visible,      ///< not quarantined (normal reads, exports, versions)
+  Quarantined,  ///< only quarantined ones (review queue)
+  All,
 };
 
 struct RecordWrite {
@@ -90,10 +104,17 @@ struct RecordWrite {
     Replace,  ///< must exist (RecordNotFound); expected_revision checked if set
     Delete,   ///< must exist (RecordNotFound); expected_revision checked if set
   };
+  RecordWrite() = default;
+  RecordWrite(Op o, std::string record_id, std::string bytes = {},
+              std::optional<std::int64_t> expected = std::nullopt)
+      : op(o), id(std::move(record_id)), payload(std::move(bytes)), expected_revision(expected) {}
+
   Op op = Op::Insert;
   std::string id;
   std::string payload;
   std::optional<std::int64_t> expected_revision;
+  bool quarantined = false;  ///< the new revision is quarantined
+  std::string findings;      ///< PII findings summary of the new revision
 };
 
 /// What one RecordWrite produced (for Delete: the revision that was removed).
@@ -135,6 +156,34 @@ struct DataKey {
   Timestamp created_at = 0;
 };
 
+/// One in-place payload rewrite (DEK rotation): revision (record_id, seq)
+/// gets `payload` if its stored bytes still equal `expected`.
+struct PayloadRewrite {
+  std::string record_id;
+  Seq seq = 0;
+  std::string expected;
+  std::string payload;
+};
+
+/// A key rotation job, persisted so that a restart resumes it: a tenant's
+/// KEK rotation (rewrap every wrapped DEK) or a dataset's DEK rotation
+/// (re-encrypt every stored revision under a new DEK).
+struct KeyJob {
+  std::string id;
+  std::string tenant_id;
+  std::string type;               ///< "kek_rotation" | "dek_rotation"
+  std::string dataset_id;         ///< the rotated dataset (dek_rotation only)
+  std::string state = "running";  ///< "running" | "succeeded" | "failed"
+  std::int64_t total = 0;         ///< items to process (DEKs or revisions)
+  std::int64_t done = 0;          ///< items processed so far
+  std::int64_t from_version = 0;  ///< KEK or DEK version being replaced
+  std::int64_t to_version = 0;    ///< the new current version
+  std::string cursor;             ///< opaque resume position of the job
+  std::string error;              ///< error code and message when failed (never key material)
+  Timestamp created_at = 0;
+  Timestamp updated_at = 0;
+};
+
 /// A stored response for Idempotency-Key replay.
 struct IdempotencyEntry {
   std::string tenant_id;
@@ -143,6 +192,40 @@ struct IdempotencyEntry {
   int status = 0;
   std::string headers_json;  ///< JSON object of response headers to replay
   std::string body;
+  Timestamp created_at = 0;
+};
+
+/// One entry of the PII token vault: `token` stands for a value whose
+/// ciphertext is `sealed` (the store never sees the value).
+struct PiiToken {
+  std::string tenant_id;
+  std::string token;       ///< e.g. "tok_EMAIL_ADDRESS_6f1c..."
+  std::string value_hash;  ///< keyed hash of the value: the same value gets the same token
+  std::string entity;
+  std::string sealed;      ///< the value, AEAD-sealed under the tenant's anonymization key
+  Timestamp created_at = 0;
+};
+
+/// Settings of one named tenant key (a transit key, or an internal key under
+/// a reserved name starting with '_'). The versions are TenantKey rows.
+struct TenantKeyConfig {
+  std::string tenant_id;
+  std::string name;
+  std::string type = "aes256-gcm96";
+  std::int64_t min_decryption_version = 1;  ///< older versions no longer decrypt
+  bool deletion_allowed = false;
+  Timestamp created_at = 0;
+  Timestamp updated_at = 0;
+};
+
+/// One version of a named tenant key: 32 bytes of key material, stored only
+/// wrapped by the tenant KEK (crypto::serialize_wrapped_key).
+struct TenantKey {
+  std::string tenant_id;
+  std::string name;
+  std::int64_t version = 1;      ///< 1, 2, ... per (tenant, name)
+  std::string wrapped;           ///< opaque wrapped key bytes
+  std::string state = "active";  ///< "active" | "retired" (material kept, no longer used)
   Timestamp created_at = 0;
 };
 
