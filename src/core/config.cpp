@@ -49,6 +49,15 @@ Apply string_setting(const std::string& key, std::string Config::*field, bool no
   };
 }
 
+Apply bool_setting(const std::string& key, bool Config::*field) {
+  return [key, field](Config& c, const std::string& v) -> Status {
+    if (v == "true" || v == "1" || v == "on") c.*field = true;
+    else if (v == "false" || v == "0" || v == "off") c.*field = false;
+    else return std::unexpected(config_error(key, v, "expected true or false"));
+    return {};
+  };
+}
+
 Apply duration_setting(const std::string& key, std::chrono::milliseconds Config::*field) {
   return [=](Config& c, const std::string& v) -> Status {
     auto d = parse_duration(v);
@@ -106,12 +115,19 @@ const std::vector<Setting>& settings() {
        string_setting("keys.provider_url", &Config::key_provider_url)},
       {{"encryption.enabled", "VAULT_ENCRYPTION_ENABLED", "--encryption-enabled",
         "envelope encryption of record payloads (true|false; false for benchmarks only)"},
-       [](Config& c, const std::string& v) -> Status {
-         if (v == "true" || v == "1" || v == "on") c.encryption_enabled = true;
-         else if (v == "false" || v == "0" || v == "off") c.encryption_enabled = false;
-         else return std::unexpected(config_error("encryption.enabled", v, "expected true or false"));
-         return {};
-       }},
+       bool_setting("encryption.enabled", &Config::encryption_enabled)},
+      {{"pii.enabled", "VAULT_PII_ENABLED", "--pii-enabled",
+        "scan every record write for PII/secrets and apply dataset policies (true|false)"},
+       bool_setting("pii.enabled", &Config::pii_enabled)},
+      {{"pii.default_policy", "VAULT_PII_DEFAULT_POLICY", "--pii-default-policy",
+        "policy JSON for datasets without one (default {\"action\":\"flag\"})"},
+       string_setting("pii.default_policy", &Config::pii_default_policy, false)},
+      {{"pii.gitleaks_rules", "VAULT_PII_GITLEAKS_RULES", "--pii-gitleaks-rules",
+        "extra secret rules: path of a gitleaks TOML file"},
+       string_setting("pii.gitleaks_rules", &Config::pii_gitleaks_rules, false)},
+      {{"pii.recognizers", "VAULT_PII_RECOGNIZERS", "--pii-recognizers",
+        "custom recognizers: path of a YAML/JSON file (pattern, validator, context, score)"},
+       string_setting("pii.recognizers", &Config::pii_recognizers, false)},
       {{"timeouts.request", "VAULT_REQUEST_TIMEOUT", "--request-timeout", "request deadline"},
        duration_setting("timeouts.request", &Config::request_timeout)},
       {{"timeouts.idle", "VAULT_IDLE_TIMEOUT", "--idle-timeout", "idle keep-alive timeout"},

@@ -31,6 +31,11 @@ struct Config {
   // encryption at rest
   std::string key_provider_url;  ///< "" = local keyring under <data_dir>/keys
   bool encryption_enabled = true;  ///< off only for benchmarks; a data dir keeps one setting
+  // PII
+  bool pii_enabled = true;            ///< scan record writes, serve /api/v1/pii
+  std::string pii_default_policy;     ///< JSON; "" = {"action":"flag"}
+  std::string pii_gitleaks_rules;     ///< gitleaks TOML file with extra secret rules; "" = none
+  std::string pii_recognizers;        ///< YAML/JSON file of custom recognizers; "" = none
   // timeouts
   std::chrono::milliseconds request_timeout{30000};
   std::chrono::milliseconds idle_timeout{60000};
