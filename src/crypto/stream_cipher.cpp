@@ -23,7 +23,6 @@ namespace vault::crypto::stream {
 namespace {
 
 constexpr char kMagic[8] = {'V', 'A', 'U', 'L', 'T', 'E', 'N', 'C'};
-constexpr std::size_t kMacOffset = 76;
 constexpr std::size_t kNonceSize = 12;
 constexpr std::size_t kAadSize = 32 + 8 + 1;
 
@@ -136,10 +135,17 @@ Result<std::unique_ptr<FileKeys>> derive_file_keys(std::span<const std::uint8_t>
   return k;
 }
 
-/// The master key for a file: the raw key, or Argon2id of the passphrase.
+/// The master key for a file: the raw key, the transit data key (resolved
+/// from the header when decrypting), or Argon2id of the passphrase.
 Result<std::unique_ptr<SecureBuffer>> master_key(const KeyMaterial& key, const HeaderInfo& h) {
   auto m = std::make_unique<SecureBuffer>(32);
-  if (h.kdf == KdfId::RawKey) {
+  if (h.kdf == KdfId::TransitKey && key.resolver()) {
+    auto k = key.resolver()(h);
+    if (!k) return std::unexpected(std::move(k.error()));
+    std::copy(k->bytes().begin(), k->bytes().end(), m->ptr());
+    return m;
+  }
+  if (h.kdf == KdfId::RawKey || h.kdf == KdfId::TransitKey) {
     std::copy(key.key().bytes().begin(), key.key().bytes().end(), m->ptr());
     return m;
   }
@@ -150,10 +156,21 @@ Result<std::unique_ptr<SecureBuffer>> master_key(const KeyMaterial& key, const H
   return m;
 }
 
-void serialize_header_fields(const HeaderInfo& h, std::uint8_t* p) {
-  std::memset(p, 0, kHeaderSize);
+constexpr std::size_t kTransitFixed = 80;  ///< version 2: bytes before the key name
+
+void put_u16(std::uint8_t* p, std::size_t v) {
+  p[0] = static_cast<std::uint8_t>(v >> 8);
+  p[1] = static_cast<std::uint8_t>(v);
+}
+std::size_t get_u16(const std::uint8_t* p) { return (std::size_t{p[0]} << 8) | p[1]; }
+
+/// The header bytes with a zero MAC (version 1: kHeaderSize; 2: 112+N+W).
+Bytes serialize_header_fields(const HeaderInfo& h) {
+  const bool transit = h.version == kFormatVersionTransit;
+  Bytes out(transit ? kTransitFixed + h.key_name.size() + h.wrapped_key.size() + 32 : kHeaderSize, 0);
+  std::uint8_t* p = out.data();
   std::memcpy(p, kMagic, 8);
-  p[8] = kFormatVersion;
+  p[8] = h.version;
   p[9] = static_cast<std::uint8_t>(h.kdf);
   put_u32(p + 12, h.chunk_size);
   put_u32(p + 16, h.argon2.t_cost);
@@ -161,6 +178,13 @@ void serialize_header_fields(const HeaderInfo& h, std::uint8_t* p) {
   put_u32(p + 24, h.argon2.parallelism);
   std::memcpy(p + 28, h.salt.data(), h.salt.size());
   std::memcpy(p + 44, h.file_id.data(), h.file_id.size());
+  if (transit) {
+    put_u16(p + 76, h.key_name.size());
+    put_u16(p + 78, h.wrapped_key.size());
+    std::memcpy(p + kTransitFixed, h.key_name.data(), h.key_name.size());
+    std::memcpy(p + kTransitFixed + h.key_name.size(), h.wrapped_key.data(), h.wrapped_key.size());
+  }
+  return out;
 }
 
 void make_nonce(const FileKeys& k, std::uint64_t index, std::uint8_t* nonce) {
@@ -207,29 +231,63 @@ KeyMaterial KeyMaterial::from_passphrase(std::string passphrase, Argon2idParams 
                      params);
 }
 
+KeyMaterial KeyMaterial::from_transit(FileKey data_key, std::string key_name, std::string wrapped_key) {
+  KeyMaterial m(KdfId::TransitKey, std::move(data_key), {}, {});
+  m.key_name_ = std::move(key_name);
+  m.wrapped_key_ = std::move(wrapped_key);
+  return m;
+}
+
+KeyMaterial KeyMaterial::from_resolver(KeyResolver resolve) {
+  KeyMaterial m(KdfId::TransitKey, FileKey(std::array<std::uint8_t, kKeySize>{}), {}, {});
+  m.resolver_ = std::move(resolve);
+  return m;
+}
+
 KeyMaterial::~KeyMaterial() {
   if (!passphrase_.empty()) OPENSSL_cleanse(passphrase_.data(), passphrase_.size());
 }
 
 // ---- header ------------------------------------------------------------
 
-Result<HeaderInfo> parse_header(std::span<const std::uint8_t> p) {
-  if (p.size() < kHeaderSize || std::memcmp(p.data(), kMagic, 8) != 0)
+Result<std::size_t> header_size_of(std::span<const std::uint8_t> p) {
+  if (p.size() < 9 || std::memcmp(p.data(), kMagic, 8) != 0)
     return fail(ErrorKind::Validation, "not a vault-encrypted file (no VAULTENC header)");
-  if (p[8] != kFormatVersion)
+  if (p[8] == kFormatVersion) return kHeaderSize;
+  if (p[8] != kFormatVersionTransit)
     return fail(ErrorKind::Validation, "unsupported vault-encrypted file format version",
-                {{"version", p[8]}, {"supported", kFormatVersion}});
-  if (p[9] > 1)
+                {{"version", p[8]}, {"supported", "1, 2"}});
+  if (p.size() < kTransitFixed) return fail(ErrorKind::Validation, "the vault-encrypted file header is incomplete");
+  const std::size_t n = get_u16(p.data() + 76);
+  const std::size_t w = get_u16(p.data() + 78);
+  if (n < 1 || n > kMaxKeyNameSize || w < 1 || w > kMaxWrappedKeySize)
+    return fail(ErrorKind::Validation, "key name or wrapped key length out of range in the header");
+  return kTransitFixed + n + w + 32;
+}
+
+Result<HeaderInfo> parse_header(std::span<const std::uint8_t> p) {
+  auto size = header_size_of(p);
+  if (!size) return std::unexpected(std::move(size.error()));
+  if (p.size() < *size) return fail(ErrorKind::Validation, "the vault-encrypted file header is incomplete");
+  const std::uint8_t max_kdf = p[8] == kFormatVersionTransit ? 2 : 1;
+  if (p[9] > max_kdf || (p[8] == kFormatVersionTransit && p[9] != 2))
     return fail(ErrorKind::Validation, "unknown key derivation id in the header", {{"kdf", p[9]}});
   if (p[10] != 0 || p[11] != 0) return fail(ErrorKind::Validation, "reserved header bytes are not zero");
   HeaderInfo h;
+  h.version = p[8];
+  h.header_size = *size;
   h.kdf = static_cast<KdfId>(p[9]);
   h.chunk_size = get_u32(p.data() + 12);
   if (auto s = check_chunk_size(h.chunk_size); !s) return std::unexpected(s.error());
   h.argon2 = {get_u32(p.data() + 16), get_u32(p.data() + 20), get_u32(p.data() + 24)};
   std::memcpy(h.salt.data(), p.data() + 28, h.salt.size());
   std::memcpy(h.file_id.data(), p.data() + 44, h.file_id.size());
-  if (h.kdf == KdfId::RawKey) {
+  if (h.kdf == KdfId::TransitKey) {
+    const std::size_t n = get_u16(p.data() + 76);
+    h.key_name.assign(reinterpret_cast<const char*>(p.data()) + kTransitFixed, n);
+    h.wrapped_key.assign(reinterpret_cast<const char*>(p.data()) + kTransitFixed + n, get_u16(p.data() + 78));
+  }
+  if (h.kdf == KdfId::RawKey || h.kdf == KdfId::TransitKey) {
     bool zero = h.argon2 == Argon2idParams{0, 0, 0} &&
                 std::all_of(h.salt.begin(), h.salt.end(), [](std::uint8_t b) { return b == 0; });
     if (!zero) return fail(ErrorKind::Validation, "key-file header has non-zero passphrase parameters");
@@ -247,6 +305,15 @@ Result<StreamStats> encrypt_stream(std::istream& in, std::ostream& out, const Ke
   HeaderInfo h;
   h.kdf = key.kdf();
   h.chunk_size = options.chunk_size;
+  if (h.kdf == KdfId::TransitKey) {
+    if (key.resolver()) return fail(ErrorKind::Validation, "a key resolver only decrypts");
+    if (key.key_name().empty() || key.key_name().size() > kMaxKeyNameSize || key.wrapped_key().empty() ||
+        key.wrapped_key().size() > kMaxWrappedKeySize)
+      return fail(ErrorKind::Validation, "the transit key name or wrapped key is empty or too long");
+    h.version = kFormatVersionTransit;
+    h.key_name = key.key_name();
+    h.wrapped_key = key.wrapped_key();
+  }
   if (h.kdf == KdfId::Argon2id) {
     if (auto s = validate_argon2id_params(key.params()); !s) return std::unexpected(s.error());
     if (key.passphrase().empty()) return fail(ErrorKind::Validation, "the passphrase is empty");
@@ -265,10 +332,10 @@ Result<StreamStats> encrypt_stream(std::istream& in, std::ostream& out, const Ke
   if (!keys) return std::unexpected(std::move(keys.error()));
   master->reset();
 
-  std::array<std::uint8_t, kHeaderSize> header{};
-  serialize_header_fields(h, header.data());
+  Bytes header = serialize_header_fields(h);
+  const std::size_t mac_offset = header.size() - 32;
   std::array<std::uint8_t, 32> header_hash{};
-  if (!hmac_sha256((*keys)->mac.data, std::span(header.data(), kMacOffset), header.data() + kMacOffset) ||
+  if (!hmac_sha256((*keys)->mac.data, std::span(header.data(), mac_offset), header.data() + mac_offset) ||
       !sha256(header, header_hash.data()))
     return fail(ErrorKind::EncryptionOperation, "header MAC computation failed");
   if (!write_all(out, header.data(), header.size())) return io_error("cannot write the output");
@@ -321,20 +388,33 @@ Result<StreamStats> encrypt_stream(std::istream& in, std::ostream& out, const Ke
 
 Result<StreamStats> decrypt_stream(std::istream& in, std::ostream& out, const KeyMaterial& key,
                                    const DecryptOptions& options) {
-  std::array<std::uint8_t, kHeaderSize> header{};
+  Bytes header(kHeaderSize);
   auto hn = read_full(in, header.data(), header.size());
   if (hn < 0) return io_error("cannot read the input");
-  if (static_cast<std::size_t>(hn) < kHeaderSize) {
-    if (hn >= 8 && std::memcmp(header.data(), kMagic, 8) == 0)
+  auto truncated_or_foreign = [&](std::int64_t got) {
+    if (got >= 8 && std::memcmp(header.data(), kMagic, 8) == 0)
       return fail(ErrorKind::DecryptionOperation, "the encrypted file is truncated (inside its header)");
     return fail(ErrorKind::Validation, "not a vault-encrypted file (too short)");
+  };
+  if (static_cast<std::size_t>(hn) < kHeaderSize) return truncated_or_foreign(hn);
+  auto full_size = header_size_of(header);
+  if (!full_size) return std::unexpected(std::move(full_size.error()));
+  if (*full_size > kHeaderSize) {
+    header.resize(*full_size);
+    auto more = read_full(in, header.data() + kHeaderSize, *full_size - kHeaderSize);
+    if (more < 0) return io_error("cannot read the input");
+    if (static_cast<std::size_t>(more) < *full_size - kHeaderSize) return truncated_or_foreign(hn);
   }
   auto h = parse_header(header);
   if (!h) return std::unexpected(std::move(h.error()));
-  if (h->kdf != key.kdf())
-    return fail(ErrorKind::Validation, h->kdf == KdfId::Argon2id
-                                           ? "this file was encrypted with a passphrase, not a key file"
-                                           : "this file was encrypted with a key file, not a passphrase");
+  if (h->kdf != key.kdf()) {
+    auto source = [](KdfId k) {
+      return k == KdfId::Argon2id ? "a passphrase" : k == KdfId::RawKey ? "a key file" : "a server transit key";
+    };
+    return fail(ErrorKind::Validation, std::string("this file was encrypted with ") + source(h->kdf) + ", not " +
+                                           source(key.kdf()));
+  }
+  const std::size_t mac_offset = header.size() - 32;
 
   auto master = master_key(key, *h);
   if (!master) return std::unexpected(std::move(master.error()));
@@ -344,10 +424,10 @@ Result<StreamStats> decrypt_stream(std::istream& in, std::ostream& out, const Ke
 
   std::array<std::uint8_t, 32> mac{};
   std::array<std::uint8_t, 32> header_hash{};
-  if (!hmac_sha256((*keys)->mac.data, std::span(header.data(), kMacOffset), mac.data()) ||
+  if (!hmac_sha256((*keys)->mac.data, std::span(header.data(), mac_offset), mac.data()) ||
       !sha256(header, header_hash.data()))
     return fail(ErrorKind::DecryptionOperation, "header MAC computation failed");
-  if (CRYPTO_memcmp(mac.data(), header.data() + kMacOffset, mac.size()) != 0)
+  if (CRYPTO_memcmp(mac.data(), header.data() + mac_offset, mac.size()) != 0)
     return fail(ErrorKind::DecryptionOperation,
                 "header authentication failed: wrong key or passphrase, or the header was modified");
 
@@ -359,7 +439,7 @@ Result<StreamStats> decrypt_stream(std::istream& in, std::ostream& out, const Ke
   Bytes record(c + kTagSize);
   SecureBuffer plain(c);
   StreamStats stats;
-  std::uint64_t consumed = kHeaderSize;
+  std::uint64_t consumed = header.size();
   for (std::uint64_t index = 0;; ++index) {
     std::uint8_t lenbuf[4];
     auto n = read_full(in, lenbuf, 4);

@@ -66,17 +66,21 @@ Result<boost::json::value> to_json(const YAML::Node& n, int depth, std::size_t& 
 
 }  // namespace
 
-Result<Policy> parse_policy_yaml(std::string_view text) {
+Result<boost::json::value> yaml_to_json(std::string_view text, std::string_view what) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     return fail(ErrorKind::Validation,
-                "policy is not valid YAML (line " + std::to_string(e.mark.line + 1) + ")",
-                {{"field", "policy"}});
+                std::string(what) + " is not valid YAML (line " + std::to_string(e.mark.line + 1) + ")",
+                {{"field", std::string(what)}});
   }
   std::size_t budget = kMaxNodes;
-  auto v = to_json(root, 0, budget);
+  return to_json(root, 0, budget);
+}
+
+Result<Policy> parse_policy_yaml(std::string_view text) {
+  auto v = yaml_to_json(text, "policy");
   if (!v) return fail(v.error());
   return parse_policy(*v);
 }

@@ -36,6 +36,17 @@
 /// Every chunk is full (L = C) except the last, which has the final flag and
 /// L < C; it is empty when the plaintext is empty or a multiple of C.
 ///
+/// Format version 2 (`vault encrypt --key NAME`, kdf 2 = transit data key):
+/// the same layout up to the file id (Argon2id fields zero), then
+///    76  key name length N (1..128)           u16
+///    78  wrapped key length W (1..1024)       u16
+///    80  key name (the server's transit key)  N
+///  80+N  wrapped data key ("vault:vK:...")    W
+/// 80+N+W header MAC = HMAC-SHA256(K_mac, bytes 0..80+N+W-1)   32
+/// so the header is 112+N+W bytes; chunks, AAD (SHA-256 of the whole header)
+/// and key derivation are those of version 1, with M = the 32-byte data key
+/// the server returned for the wrapped key. Version 1 files stay readable.
+///
 /// Decryption checks the header MAC first (a wrong key or passphrase fails
 /// before any output), then each chunk before releasing its plaintext. A
 /// stream that ends without a final chunk, a chunk that fails
@@ -62,11 +73,14 @@ inline constexpr std::size_t kHeaderSize = 108;
 inline constexpr std::size_t kTagSize = 16;
 inline constexpr std::size_t kChunkOverhead = 4 + kTagSize;  ///< length prefix + tag
 inline constexpr std::uint8_t kFormatVersion = 1;
+inline constexpr std::uint8_t kFormatVersionTransit = 2;  ///< header carries a wrapped data key
+inline constexpr std::size_t kMaxKeyNameSize = 128;
+inline constexpr std::size_t kMaxWrappedKeySize = 1024;
 inline constexpr std::uint32_t kDefaultChunkSize = 64 * 1024;
 inline constexpr std::uint32_t kMinChunkSize = 4 * 1024;
 inline constexpr std::uint32_t kMaxChunkSize = 16 * 1024 * 1024;
 
-enum class KdfId : std::uint8_t { RawKey = 0, Argon2id = 1 };
+enum class KdfId : std::uint8_t { RawKey = 0, Argon2id = 1, TransitKey = 2 };
 
 /// 32 bytes of key material, wiped from memory on destruction.
 class FileKey {
@@ -84,6 +98,11 @@ class FileKey {
   std::array<std::uint8_t, kKeySize> bytes_;
 };
 
+struct HeaderInfo;
+/// For decrypting a TransitKey file: the data key for the header's key name
+/// and wrapped key (the CLI asks the server to decrypt the wrapped key).
+using KeyResolver = std::function<Result<FileKey>(const HeaderInfo& header)>;
+
 /// What the master key comes from: a key (file) or a passphrase with the
 /// Argon2id parameters used when encrypting (decryption takes them from the
 /// file header). The passphrase is wiped on destruction.
@@ -91,6 +110,11 @@ class KeyMaterial {
  public:
   static KeyMaterial from_key(FileKey key);
   static KeyMaterial from_passphrase(std::string passphrase, Argon2idParams params = {});
+  /// Encrypting with a transit data key: `data_key` is the plaintext key,
+  /// `key_name` and `wrapped_key` go into the (version 2) header.
+  static KeyMaterial from_transit(FileKey data_key, std::string key_name, std::string wrapped_key);
+  /// Decrypting a transit file: `resolve` turns its header into the data key.
+  static KeyMaterial from_resolver(KeyResolver resolve);
   KeyMaterial(const KeyMaterial&) = delete;
   KeyMaterial& operator=(const KeyMaterial&) = delete;
   KeyMaterial(KeyMaterial&&) = default;
@@ -100,6 +124,9 @@ class KeyMaterial {
   const FileKey& key() const { return key_; }                    ///< kdf() == RawKey
   const std::string& passphrase() const { return passphrase_; }  ///< kdf() == Argon2id
   const Argon2idParams& params() const { return params_; }
+  const std::string& key_name() const { return key_name_; }        ///< kdf() == TransitKey
+  const std::string& wrapped_key() const { return wrapped_key_; }  ///< kdf() == TransitKey
+  const KeyResolver& resolver() const { return resolver_; }        ///< set by from_resolver
 
  private:
   KeyMaterial(KdfId kdf, FileKey key, std::string passphrase, Argon2idParams params)
@@ -108,6 +135,8 @@ class KeyMaterial {
   FileKey key_;
   std::string passphrase_;
   Argon2idParams params_;
+  std::string key_name_, wrapped_key_;
+  KeyResolver resolver_;
 };
 
 /// Called after each chunk with the number of input bytes consumed so far.
@@ -146,16 +175,25 @@ Result<StreamStats> decrypt_stream(std::istream& in, std::ostream& out, const Ke
 
 /// The unauthenticated fields of a header (what a decryptor will need).
 struct HeaderInfo {
+  std::uint8_t version = kFormatVersion;
   KdfId kdf = KdfId::RawKey;
   std::uint32_t chunk_size = 0;
   Argon2idParams argon2;                             ///< zero when kdf == RawKey
   std::array<std::uint8_t, kArgon2SaltSize> salt{};  ///< zero when kdf == RawKey
   std::array<std::uint8_t, 32> file_id{};
+  std::string key_name;     ///< version 2 only
+  std::string wrapped_key;  ///< version 2 only
+  std::size_t header_size = kHeaderSize;
 };
 
-/// Parses and range-checks the first kHeaderSize bytes of a file (does not
-/// check the MAC, which needs the key). Errors: Validation.
+/// Parses and range-checks the header at the start of `header` (does not
+/// check the MAC, which needs the key): kHeaderSize bytes for version 1,
+/// header_size_of(...) bytes for version 2. Errors: Validation (also when
+/// `header` is shorter than the header).
 Result<HeaderInfo> parse_header(std::span<const std::uint8_t> header);
+/// The full header size given at least its first 80 bytes (version 1:
+/// kHeaderSize). Errors: Validation (not this format, bad lengths).
+Result<std::size_t> header_size_of(std::span<const std::uint8_t> first_bytes);
 
 /// Key file contents: exactly 32 raw bytes; or, after trimming surrounding
 /// whitespace, 64 hex digits or standard base64 (with padding) of 32 bytes.

@@ -147,6 +147,9 @@ Result<Policy> parse_policy(const boost::json::value& v);
 Result<Policy> parse_policy_json(std::string_view text);
 /// Parses policy YAML text (same structure as JSON). Validation on bad YAML.
 Result<Policy> parse_policy_yaml(std::string_view text);
+/// YAML (or JSON, a subset of it) text → JSON value, with the same limits
+/// (nesting, node count) as policies. Validation naming `what` on bad input.
+Result<boost::json::value> yaml_to_json(std::string_view text, std::string_view what);
 
 /// Parses one operator object, e.g. {"operator":"mask","keep_last":4}.
 /// `where` prefixes field names in error messages (e.g. "rules.US_SSN").
