@@ -58,7 +58,7 @@ Result<Caller> AuthService::authenticate(std::string_view secret) {
   }
   if (k->revoked) return fail(ErrorKind::Authentication, "the API key has been revoked");
   Caller c{k->tenant_id, k->id, k->role,
-           k->role == storage::Role::Admin && k->tenant_id == system_tenant_id_};
+           k->role == storage::Role::Admin && k->tenant_id == system_tenant_id_, k->permissions};
   std::lock_guard lk(mu_);
   if (cache_.size() > 10000) cache_.clear();
   cache_[h] = CacheEntry{c, now + ttl_};
@@ -79,17 +79,21 @@ Result<storage::Tenant> AuthService::get_tenant(const std::string& id) { return 
 Result<std::vector<storage::Tenant>> AuthService::list_tenants() { return store_.list_tenants(); }
 
 Result<CreatedKey> AuthService::create_key(const std::string& tenant_id, const std::string& name,
-                                           storage::Role role) {
+                                           storage::Role role, std::vector<std::string> permissions) {
+  for (const auto& p : permissions)
+    if (p != "pii:detokenize")
+      return fail(ErrorKind::Validation, "unknown permission (known: pii:detokenize)", {{"field", "permissions"}});
   if (!valid_name(name))
     return fail(ErrorKind::Validation, "key name must be 1-128 characters of [A-Za-z0-9._-]",
                 {{"field", "name"}});
   if (auto t = store_.get_tenant(tenant_id); !t) return std::unexpected(t.error());
-  return create_key_with_secret(tenant_id, name, role, "vk_" + random_token(32));
+  return create_key_with_secret(tenant_id, name, role, "vk_" + random_token(32), std::move(permissions));
 }
 
 Result<CreatedKey> AuthService::create_key_with_secret(const std::string& tenant_id,
                                                        const std::string& name,
-                                                       storage::Role role, std::string secret) {
+                                                       storage::Role role, std::string secret,
+                                                       std::vector<std::string> permissions) {
   storage::ApiKey k;
   k.id = new_id("key");
   k.tenant_id = tenant_id;
@@ -98,6 +102,7 @@ Result<CreatedKey> AuthService::create_key_with_secret(const std::string& tenant
   k.key_hash = hash_secret(secret);
   k.prefix = secret.substr(0, std::min<std::size_t>(8, secret.size()));
   k.created_at = now_micros();
+  k.permissions = std::move(permissions);
   if (auto s = store_.create_api_key(k); !s) return std::unexpected(s.error());
   return CreatedKey{k, std::move(secret)};
 }
@@ -111,6 +116,11 @@ Status AuthService::revoke_key(const std::string& tenant_id, const std::string& 
   std::lock_guard lk(mu_);
   std::erase_if(cache_, [&](const auto& kv) { return kv.second.caller.api_key_id == key_id; });
   return {};
+}
+
+void AuthService::forget_tenant(const std::string& tenant_id) {
+  std::lock_guard lk(mu_);
+  std::erase_if(cache_, [&](const auto& kv) { return kv.second.caller.tenant_id == tenant_id; });
 }
 
 }  // namespace vault::domain

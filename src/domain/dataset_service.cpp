@@ -3,6 +3,7 @@
 #include "vault/core/ids.hpp"
 #include "vault/domain/cursor.hpp"
 #include "vault/domain/json_schema.hpp"
+#include "vault/domain/pii_service.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -41,6 +42,12 @@ Result<std::string> compile_schema_text(const std::optional<boost::json::value>&
   return boost::json::serialize(*schema);
 }
 
+/// "" for none/null, else the policy's canonical JSON (Validation naming the field).
+Result<std::string> policy_text(const std::optional<boost::json::value>& policy) {
+  if (!policy || policy->is_null()) return std::string();
+  return PiiService::canonical_policy(*policy);
+}
+
 }  // namespace
 
 DatasetService::DatasetService(storage::MetadataStore& store) : store_(store) {}
@@ -70,6 +77,9 @@ Result<storage::Dataset> DatasetService::create(const std::string& tenant_id, co
   d.description = in.description;
   d.tags = in.tags;
   d.schema_json = *schema;
+  auto policy = policy_text(in.pii_policy);
+  if (!policy) return std::unexpected(policy.error());
+  d.pii_policy = std::move(*policy);
   d.created_at = d.updated_at = now_micros();
   return store_.create_dataset(d);
 }
@@ -123,6 +133,11 @@ Result<storage::Dataset> DatasetService::update(const std::string& tenant_id, co
     auto schema = compile_schema_text(*in.schema);
     if (!schema) return std::unexpected(schema.error());
     p.schema_json = *schema;
+  }
+  if (in.pii_policy) {
+    auto policy = policy_text(*in.pii_policy);
+    if (!policy) return std::unexpected(policy.error());
+    p.pii_policy = std::move(*policy);
   }
   return store_.update_dataset(tenant_id, id, p, if_match);
 }

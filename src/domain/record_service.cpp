@@ -18,8 +18,14 @@ constexpr std::string_view kCursorKind = "rec";
 }  // namespace
 
 RecordService::RecordService(storage::MetadataStore& store, DatasetService& datasets,
-                             PayloadCodec& codec, RecordInspector* inspector, RecordLimits limits)
-    : store_(store), datasets_(datasets), codec_(codec), inspector_(inspector), limits_(limits) {}
+                             PayloadCodec& codec, RecordInspector* inspector, RecordLimits limits,
+                             RecordViewer* viewer)
+    : store_(store),
+      datasets_(datasets),
+      codec_(codec),
+      inspector_(inspector),
+      limits_(limits),
+      viewer_(viewer) {}
 
 Status RecordService::validate_record_id(const std::string& id) {
   const bool ok = !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](unsigned char c) {
@@ -41,7 +47,7 @@ Result<storage::Dataset> RecordService::writable_dataset(const std::string& tena
   return d;
 }
 
-Result<std::string> RecordService::prepare(const storage::Dataset& d, const JsonSchema* schema,
+Result<RecordService::PreparedRecord> RecordService::prepare(const storage::Dataset& d, const JsonSchema* schema,
                                            std::string_view text, const std::string& record_id,
                                            RecordParser& parser) {
   if (text.size() > limits_.max_record_bytes)
@@ -51,20 +57,43 @@ Result<std::string> RecordService::prepare(const storage::Dataset& d, const Json
   if (!obj) return std::unexpected(obj.error());
   if (schema)
     if (auto s = schema->validate(**obj); !s) return std::unexpected(s.error());
-  std::string payload(text);
-  if (inspector_)
-    if (auto s = inspector_->inspect(d, **obj, payload); !s) return std::unexpected(s.error());
-  return codec_.seal(PayloadContext{d.tenant_id, d.id, record_id}, payload);
+  PreparedRecord out;
+  out.plaintext.assign(text);
+  if (inspector_) {
+    auto inspection = inspector_->inspect(d, parser.value(), out.plaintext);
+    if (!inspection) return std::unexpected(inspection.error());
+    out.quarantined = inspection->quarantine;
+    out.findings = std::move(inspection->findings);
+  }
+  auto sealed = codec_.seal(PayloadContext{d.tenant_id, d.id, record_id}, out.plaintext);
+  if (!sealed) return std::unexpected(sealed.error());
+  out.sealed = std::move(*sealed);
+  return out;
 }
 
-Result<RecordView> RecordService::open(const storage::Dataset& d, storage::Record&& r) {
-  RecordView v{std::move(r.id), r.revision, {}, r.created_at, r.updated_at};
+storage::RecordWrite RecordService::PreparedRecord::write(storage::RecordWrite::Op op, std::string id,
+                                                          std::optional<std::int64_t> expected) {
+  storage::RecordWrite w(op, std::move(id), std::move(sealed), expected);
+  w.quarantined = quarantined;
+  w.findings = findings;
+  return w;
+}
+
+Result<RecordView> RecordService::open(const storage::Dataset& d, storage::Record&& r, bool anonymized) {
+  RecordView v{std::move(r.id), r.revision, {}, r.created_at, r.updated_at, r.quarantined,
+               std::move(r.findings)};
   if (codec_.is_identity()) {
     v.payload = std::move(r.payload);
   } else {
     auto p = codec_.open(PayloadContext{d.tenant_id, d.id, v.id}, r.payload);
     if (!p) return std::unexpected(p.error());
     v.payload = std::move(*p);
+  }
+  if (anonymized) {
+    if (!viewer_) return fail(ErrorKind::NotImplemented, "anonymized views need PII scanning, which is disabled");
+    auto a = viewer_->anonymized_view(d, v.payload);
+    if (!a) return std::unexpected(a.error());
+    v.payload = std::move(*a);
   }
   return v;
 }
@@ -77,14 +106,15 @@ Result<RecordView> RecordService::create(const std::string& tenant_id, const std
   if (!schema) return std::unexpected(schema.error());
   std::string id = new_id("rec");
   RecordParser parser;
-  auto payload = prepare(*d, schema->get(), body, id, parser);
-  if (!payload) return std::unexpected(payload.error());
-  std::vector<storage::RecordWrite> w(1);
-  w[0] = {storage::RecordWrite::Op::Insert, id, std::move(*payload), std::nullopt};
+  auto prepared = prepare(*d, schema->get(), body, id, parser);
+  if (!prepared) return std::unexpected(prepared.error());
+  std::vector<storage::RecordWrite> w;
+  w.push_back(prepared->write(storage::RecordWrite::Op::Insert, id));
   auto res = store_.write_records(tenant_id, dataset_id, std::move(w));
   if (!res) return std::unexpected(res.error());
   const auto now = now_micros();
-  return RecordView{id, res->front().revision, std::string(body), now, now};
+  return RecordView{id, res->front().revision, std::move(prepared->plaintext), now, now,
+                    prepared->quarantined, std::move(prepared->findings)};
 }
 
 Result<std::pair<RecordView, bool>> RecordService::put(const std::string& tenant_id,
@@ -98,11 +128,11 @@ Result<std::pair<RecordView, bool>> RecordService::put(const std::string& tenant
   auto schema = datasets_.schema_of(*d);
   if (!schema) return std::unexpected(schema.error());
   RecordParser parser;
-  auto payload = prepare(*d, schema->get(), body, record_id, parser);
-  if (!payload) return std::unexpected(payload.error());
-  std::vector<storage::RecordWrite> w(1);
-  w[0] = {if_match ? storage::RecordWrite::Op::Replace : storage::RecordWrite::Op::Upsert, record_id,
-          std::move(*payload), if_match};
+  auto prepared = prepare(*d, schema->get(), body, record_id, parser);
+  if (!prepared) return std::unexpected(prepared.error());
+  std::vector<storage::RecordWrite> w;
+  w.push_back(prepared->write(if_match ? storage::RecordWrite::Op::Replace : storage::RecordWrite::Op::Upsert,
+                              record_id, if_match));
   auto res = store_.write_records(tenant_id, dataset_id, std::move(w));
   if (!res) return std::unexpected(res.error());
   auto r = store_.get_record(tenant_id, dataset_id, record_id, res->front().seq);
@@ -123,7 +153,7 @@ Result<std::optional<storage::Seq>> RecordService::snapshot_of(const std::string
 
 Result<RecordView> RecordService::get(const std::string& tenant_id, const std::string& dataset_id,
                                       const std::string& record_id,
-                                      std::optional<std::int64_t> version) {
+                                      std::optional<std::int64_t> version, const ReadOptions& read) {
   if (auto s = validate_record_id(record_id); !s) return std::unexpected(s.error());
   auto d = datasets_.get(tenant_id, dataset_id);
   if (!d) return std::unexpected(d.error());
@@ -131,7 +161,40 @@ Result<RecordView> RecordService::get(const std::string& tenant_id, const std::s
   if (!as_of) return std::unexpected(as_of.error());
   auto r = store_.get_record(tenant_id, dataset_id, record_id, *as_of);
   if (!r) return std::unexpected(r.error());
-  return open(*d, std::move(*r));
+  if (r->quarantined && read.filter == storage::RecordFilter::Visible)
+    return fail(ErrorKind::RecordNotFound,
+                "the record is quarantined by the dataset's PII policy; an admin can review and release it",
+                {{"quarantined", true}});
+  if (!r->quarantined && read.filter == storage::RecordFilter::Quarantined)
+    return fail(ErrorKind::RecordNotFound, "the record is not quarantined");
+  return open(*d, std::move(*r), read.anonymized);
+}
+
+Result<RecordView> RecordService::release(const std::string& tenant_id, const std::string& dataset_id,
+                                          const std::string& record_id, std::optional<std::int64_t> if_match) {
+  if (auto s = validate_record_id(record_id); !s) return std::unexpected(s.error());
+  auto d = writable_dataset(tenant_id, dataset_id);
+  if (!d) return std::unexpected(d.error());
+  auto r = store_.get_record(tenant_id, dataset_id, record_id);
+  if (!r) return std::unexpected(r.error());
+  if (!r->quarantined) return fail(ErrorKind::Conflict, "the record is not quarantined");
+  if (if_match && *if_match != r->revision)
+    return fail(ErrorKind::ConcurrentModification, "the record was modified concurrently",
+                {{"expected_revision", *if_match}, {"actual_revision", r->revision}});
+  // Re-sealed, so the new revision never shares ciphertext bytes with the old.
+  auto plain = open(*d, storage::Record(*r));
+  if (!plain) return std::unexpected(plain.error());
+  auto sealed = codec_.seal(PayloadContext{d->tenant_id, d->id, record_id}, plain->payload);
+  if (!sealed) return std::unexpected(sealed.error());
+  std::vector<storage::RecordWrite> w;
+  w.emplace_back(storage::RecordWrite::Op::Replace, record_id, std::move(*sealed), r->revision);
+  w.back().findings = r->findings;
+  auto res = store_.write_records(tenant_id, dataset_id, std::move(w));
+  if (!res) return std::unexpected(res.error());
+  plain->revision = res->front().revision;
+  plain->quarantined = false;
+  plain->updated_at = now_micros();
+  return std::move(*plain);
 }
 
 Status RecordService::remove(const std::string& tenant_id, const std::string& dataset_id,
@@ -139,8 +202,8 @@ Status RecordService::remove(const std::string& tenant_id, const std::string& da
   if (auto s = validate_record_id(record_id); !s) return s;
   auto d = writable_dataset(tenant_id, dataset_id);
   if (!d) return std::unexpected(d.error());
-  std::vector<storage::RecordWrite> w(1);
-  w[0] = {storage::RecordWrite::Op::Delete, record_id, {}, if_match};
+  std::vector<storage::RecordWrite> w;
+  w.emplace_back(storage::RecordWrite::Op::Delete, record_id, std::string(), if_match);
   auto res = store_.write_records(tenant_id, dataset_id, std::move(w));
   if (!res) return std::unexpected(res.error());
   return {};
@@ -149,7 +212,8 @@ Status RecordService::remove(const std::string& tenant_id, const std::string& da
 Result<RecordPageView> RecordService::list(const std::string& tenant_id,
                                            const std::string& dataset_id,
                                            std::optional<std::int64_t> version,
-                                           const std::optional<std::string>& cursor, int limit) {
+                                           const std::optional<std::string>& cursor, int limit,
+                                           const ReadOptions& read) {
   std::optional<storage::Seq> after;
   if (cursor) {
     auto c = decode_int_cursor(kCursorKind, *cursor);
@@ -160,12 +224,12 @@ Result<RecordPageView> RecordService::list(const std::string& tenant_id,
   if (!d) return std::unexpected(d.error());
   auto as_of = snapshot_of(tenant_id, dataset_id, version);
   if (!as_of) return std::unexpected(as_of.error());
-  auto page = store_.list_records(tenant_id, dataset_id, *as_of, after, limit);
+  auto page = store_.list_records(tenant_id, dataset_id, *as_of, after, limit, read.filter);
   if (!page) return std::unexpected(page.error());
   RecordPageView out;
   out.items.reserve(page->items.size());
   for (auto& r : page->items) {
-    auto v = open(*d, std::move(r));
+    auto v = open(*d, std::move(r), read.anonymized);
     if (!v) return std::unexpected(v.error());
     out.items.push_back(std::move(*v));
   }
@@ -191,14 +255,14 @@ Result<std::vector<std::string>> RecordService::batch(const std::string& tenant_
   RecordParser parser;
   for (std::size_t i = 0; i < records.size(); ++i) {
     std::string id = new_id("rec");
-    auto payload = prepare(*d, schema->get(), boost::json::serialize(records[i]), id, parser);
-    if (!payload) {
-      Error e = payload.error();
+    auto prepared = prepare(*d, schema->get(), boost::json::serialize(records[i]), id, parser);
+    if (!prepared) {
+      Error e = prepared.error();
       e.details()["index"] = i;
       return std::unexpected(e);
     }
     ids.push_back(id);
-    writes.push_back({storage::RecordWrite::Op::Insert, std::move(id), std::move(*payload), std::nullopt});
+    writes.push_back(prepared->write(storage::RecordWrite::Op::Insert, std::move(id)));
   }
   auto res = store_.write_records(tenant_id, dataset_id, std::move(writes));
   if (!res) return std::unexpected(res.error());
@@ -257,10 +321,10 @@ Result<ImportReport> RecordService::import(
         if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;  // blank line
         ++report.lines;
         std::string id = new_id("rec");
-        auto payload = prepare(*d, schema, line, id, parser);
-        if (!payload) return note_error(number, payload.error());
-        pending_bytes += payload->size();
-        pending.push_back({storage::RecordWrite::Op::Insert, std::move(id), std::move(*payload), std::nullopt});
+        auto prepared = prepare(*d, schema, line, id, parser);
+        if (!prepared) return note_error(number, prepared.error());
+        pending_bytes += prepared->sealed.size();
+        pending.push_back(prepared->write(storage::RecordWrite::Op::Insert, std::move(id)));
         if (pending.size() >= static_cast<std::size_t>(limits_.import_batch_records) ||
             pending_bytes >= limits_.import_batch_bytes)
           flush();
@@ -296,12 +360,14 @@ Result<ImportReport> RecordService::import(
 
 Result<ExportPlan> RecordService::plan_export(const std::string& tenant_id,
                                               const std::string& dataset_id,
-                                              std::optional<std::int64_t> version) {
+                                              std::optional<std::int64_t> version, bool anonymized) {
+  if (anonymized && !viewer_)
+    return fail(ErrorKind::NotImplemented, "anonymized views need PII scanning, which is disabled");
   auto d = datasets_.get(tenant_id, dataset_id);
   if (!d) return std::unexpected(d.error());
   auto as_of = snapshot_of(tenant_id, dataset_id, version);
   if (!as_of) return std::unexpected(as_of.error());
-  return ExportPlan{*d, as_of->value_or(d->seq)};
+  return ExportPlan{*d, as_of->value_or(d->seq), anonymized};
 }
 
 Status RecordService::scan(const storage::Dataset& d, storage::Seq as_of,
@@ -329,8 +395,19 @@ Status RecordService::run_export(const ExportPlan& plan,
   std::string buf;
   constexpr std::size_t kChunk = 256 << 10;
   buf.reserve(kChunk + (64 << 10));
+  std::optional<Error> failed;
   auto s = scan(plan.dataset, plan.as_of, [&](const std::string&, const std::string& payload) {
-    buf += payload;
+    if (failed) return;
+    if (plan.anonymized) {
+      auto a = viewer_->anonymized_view(plan.dataset, payload);
+      if (!a) {
+        failed = a.error();
+        return;
+      }
+      buf += *a;
+    } else {
+      buf += payload;
+    }
     buf += '\n';
     if (buf.size() >= kChunk) {
       write(buf);
@@ -338,6 +415,7 @@ Status RecordService::run_export(const ExportPlan& plan,
     }
   });
   if (!s) return s;
+  if (failed) return std::unexpected(*failed);
   if (!buf.empty()) write(buf);
   return {};
 }

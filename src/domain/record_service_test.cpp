@@ -57,7 +57,7 @@ class DomainTest : public ::testing::TestWithParam<bool> {
     std::filesystem::remove_all(dir_);
   }
   std::string make_dataset(const std::string& name, std::optional<std::string> schema = {}) {
-    NewDataset nd{name, "", {}, {}};
+    NewDataset nd{name, "", {}, {}, {}};
     if (schema) nd.schema = boost::json::parse(*schema);
     auto d = datasets_->create(tenant_, nd);
     EXPECT_TRUE(d) << (d ? "" : d.error().message());

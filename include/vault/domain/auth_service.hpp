@@ -24,6 +24,7 @@ struct Caller {
   std::string api_key_id;
   storage::Role role = storage::Role::Reader;
   bool platform_admin = false;  ///< admin key of the system tenant
+  std::vector<std::string> permissions;  ///< extra grants, e.g. "pii:detokenize"
 };
 
 struct CreatedKey {
@@ -48,16 +49,23 @@ class AuthService {
   Result<storage::Tenant> get_tenant(const std::string& id);
   Result<std::vector<storage::Tenant>> list_tenants();
 
+  /// `permissions`: extra grants a role never implies; known: "pii:detokenize".
   Result<CreatedKey> create_key(const std::string& tenant_id, const std::string& name,
-                                storage::Role role);
+                                storage::Role role, std::vector<std::string> permissions = {});
   Result<std::vector<storage::ApiKey>> list_keys(const std::string& tenant_id);
   Status revoke_key(const std::string& tenant_id, const std::string& key_id);
+
+  /// The platform's own tenant (holds the bootstrap key); "" before bootstrap.
+  const std::string& system_tenant_id() const { return system_tenant_id_; }
+  /// Drops cached authentications of the tenant's keys (tenant purge).
+  void forget_tenant(const std::string& tenant_id);
 
   static std::string hash_secret(std::string_view secret);
 
  private:
   Result<CreatedKey> create_key_with_secret(const std::string& tenant_id, const std::string& name,
-                                            storage::Role role, std::string secret);
+                                            storage::Role role, std::string secret,
+                                            std::vector<std::string> permissions = {});
   struct CacheEntry {
     Caller caller;
     std::chrono::steady_clock::time_point expires;

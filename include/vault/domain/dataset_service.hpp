@@ -23,6 +23,7 @@ struct NewDataset {
   std::string description;
   std::vector<std::string> tags;
   std::optional<boost::json::value> schema;
+  std::optional<boost::json::value> pii_policy;  ///< see pii/policy.hpp; unset/null = server default
 };
 
 struct DatasetUpdate {
@@ -30,6 +31,7 @@ struct DatasetUpdate {
   std::optional<std::string> description;
   std::optional<std::vector<std::string>> tags;
   std::optional<std::optional<boost::json::value>> schema;  ///< outer set, inner null = remove
+  std::optional<std::optional<boost::json::value>> pii_policy;  ///< outer set, inner null = default
 };
 
 struct DatasetPage {

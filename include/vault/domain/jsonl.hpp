@@ -89,6 +89,8 @@ class RecordParser {
   RecordParser();
   /// Same contract as parse_record().
   Result<const boost::json::object*> parse(std::string_view line);
+  /// The value the last successful parse() produced (an object).
+  const boost::json::value& value() const { return *value_; }
 
  private:
   std::unique_ptr<unsigned char[]> arena_buffer_;  ///< reused first block of the arena

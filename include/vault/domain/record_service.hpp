@@ -20,9 +20,19 @@ namespace vault::domain {
 struct RecordView {
   std::string id;
   std::int64_t revision = 0;
-  std::string payload;  ///< plaintext JSON object text, exactly as written
+  std::string payload;  ///< plaintext JSON object text, exactly as stored
   storage::Timestamp created_at = 0;
   storage::Timestamp updated_at = 0;
+  bool quarantined = false;
+  std::string findings;  ///< PII findings summary JSON ("" = none found)
+};
+
+/// How records are read.
+struct ReadOptions {
+  bool anonymized = false;  ///< apply the dataset's PII policy operators (view=anonymized)
+  /// Visible: quarantined records are hidden (a GET of one is RecordNotFound);
+  /// Quarantined: the review queue; All: both.
+  storage::RecordFilter filter = storage::RecordFilter::Visible;
 };
 
 struct RecordPageView {
@@ -48,6 +58,7 @@ struct ImportReport {
 struct ExportPlan {
   storage::Dataset dataset;
   storage::Seq as_of = 0;
+  bool anonymized = false;  ///< each record through the dataset's anonymized view
 };
 
 struct RecordLimits {
@@ -61,8 +72,10 @@ class RecordParser;
 
 class RecordService {
  public:
+  /// `inspector` sees every write (PII policy); `viewer` serves
+  /// view=anonymized reads (without one, such reads fail with NotImplemented).
   RecordService(storage::MetadataStore& store, DatasetService& datasets, PayloadCodec& codec,
-                RecordInspector* inspector, RecordLimits limits);
+                RecordInspector* inspector, RecordLimits limits, RecordViewer* viewer = nullptr);
 
   Result<RecordView> create(const std::string& tenant_id, const std::string& dataset_id,
                             std::string_view body);
@@ -72,12 +85,18 @@ class RecordService {
                                           const std::string& record_id, std::string_view body,
                                           std::optional<std::int64_t> if_match);
   Result<RecordView> get(const std::string& tenant_id, const std::string& dataset_id,
-                         const std::string& record_id, std::optional<std::int64_t> version);
+                         const std::string& record_id, std::optional<std::int64_t> version,
+                         const ReadOptions& read = {});
   Status remove(const std::string& tenant_id, const std::string& dataset_id,
                 const std::string& record_id, std::optional<std::int64_t> if_match);
   Result<RecordPageView> list(const std::string& tenant_id, const std::string& dataset_id,
                               std::optional<std::int64_t> version,
-                              const std::optional<std::string>& cursor, int limit);
+                              const std::optional<std::string>& cursor, int limit,
+                              const ReadOptions& read = {});
+  /// Makes a quarantined record visible: a new revision with the same
+  /// content. Conflict if it is not quarantined; If-Match checked when given.
+  Result<RecordView> release(const std::string& tenant_id, const std::string& dataset_id,
+                             const std::string& record_id, std::optional<std::int64_t> if_match);
   /// All or nothing; returns the new ids in order.
   Result<std::vector<std::string>> batch(const std::string& tenant_id,
                                          const std::string& dataset_id,
@@ -88,7 +107,7 @@ class RecordService {
                               const std::function<std::optional<std::string_view>()>& next_chunk);
   /// Validates dataset and version before any byte is streamed.
   Result<ExportPlan> plan_export(const std::string& tenant_id, const std::string& dataset_id,
-                                 std::optional<std::int64_t> version);
+                                 std::optional<std::int64_t> version, bool anonymized = false);
   /// Writes each record's bytes + '\n' in creation order, in chunks.
   Status run_export(const ExportPlan& plan, const std::function<void(std::string_view)>& write);
 
@@ -105,10 +124,19 @@ class RecordService {
   static Status validate_record_id(const std::string& id);
 
  private:
-  Result<std::string> prepare(const storage::Dataset& d, const JsonSchema* schema,
-                              std::string_view text, const std::string& record_id,
-                              RecordParser& parser);
-  Result<RecordView> open(const storage::Dataset& d, storage::Record&& r);
+  /// A record ready to store: what the inspector decided and the sealed bytes.
+  struct PreparedRecord {
+    std::string plaintext;  ///< as stored (anonymized when the policy says so)
+    std::string sealed;
+    bool quarantined = false;
+    std::string findings;
+    storage::RecordWrite write(storage::RecordWrite::Op op, std::string id,
+                               std::optional<std::int64_t> expected = std::nullopt);
+  };
+  Result<PreparedRecord> prepare(const storage::Dataset& d, const JsonSchema* schema,
+                                 std::string_view text, const std::string& record_id,
+                                 RecordParser& parser);
+  Result<RecordView> open(const storage::Dataset& d, storage::Record&& r, bool anonymized = false);
   Result<storage::Dataset> writable_dataset(const std::string& tenant_id,
                                             const std::string& dataset_id);
 
@@ -117,6 +145,7 @@ class RecordService {
   PayloadCodec& codec_;
   RecordInspector* inspector_;
   RecordLimits limits_;
+  RecordViewer* viewer_;
 };
 
 }  // namespace vault::domain

@@ -9,7 +9,7 @@
 #include "vault/core/error.hpp"
 #include "vault/storage/types.hpp"
 
-#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include <string>
 #include <string_view>
@@ -41,13 +41,28 @@ class PlainPayloadCodec final : public PayloadCodec {
   bool is_identity() const override { return true; }
 };
 
+/// What inspecting a record decided about it.
+struct Inspection {
+  bool quarantine = false;  ///< store hidden from normal reads until released
+  std::string findings;     ///< findings summary JSON ("" when nothing was found)
+};
+
 class RecordInspector {
  public:
   virtual ~RecordInspector() = default;
   /// Called for every record about to be written, after parsing and schema
   /// validation. May reject (returning an error) or rewrite `payload`.
-  virtual Status inspect(const storage::Dataset& dataset, const boost::json::object& record,
-                         std::string& payload) = 0;
+  /// `record` is the parsed JSON object of `payload`.
+  virtual Result<Inspection> inspect(const storage::Dataset& dataset, const boost::json::value& record,
+                                     std::string& payload) = 0;
+};
+
+/// Produces the anonymized view of stored records (view=anonymized).
+class RecordViewer {
+ public:
+  virtual ~RecordViewer() = default;
+  /// `payload` is a stored record's plaintext JSON object text.
+  virtual Result<std::string> anonymized_view(const storage::Dataset& dataset, std::string_view payload) = 0;
 };
 
 }  // namespace vault::domain

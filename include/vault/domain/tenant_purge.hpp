@@ -1,0 +1,52 @@
+#pragma once
+/// Tenant purge (crypto-shredding of a whole tenant).
+///
+/// purge() stops the tenant's key rotation job, destroys the tenant's KEK in
+/// the key provider (KeyProvider::destroy) and forgets its cached DEKs, then
+/// deletes everything the tenant owns in the store (datasets with records,
+/// versions and data keys; API keys; idempotency entries; PII tokens; named
+/// tenant keys; key jobs) and evicts cached authentications. The KEK is
+/// destroyed again afterwards in case an in-flight write re-created one.
+/// Once the KEK is gone, every wrapped key of the tenant — in the live
+/// database, its WAL, free pages, or any copy of them — is unusable.
+#include "vault/core/error.hpp"
+#include "vault/crypto/envelope.hpp"
+#include "vault/domain/auth_service.hpp"
+#include "vault/domain/key_rotation.hpp"
+#include "vault/storage/metadata_store.hpp"
+
+#include <functional>
+#include <string>
+
+namespace vault::domain {
+
+class TenantPurger {
+ public:
+  /// `envelope` and `rotation` may be null (encryption disabled).
+  TenantPurger(storage::MetadataStore& store, AuthService& auth, crypto::Envelope* envelope,
+               KeyRotationService* rotation);
+
+  /// Called for every purged dataset (e.g. to drop a codec's cached state).
+  void on_dataset_removed(std::function<void(const std::string& tenant_id, const std::string& dataset_id)> fn) {
+    on_dataset_removed_ = std::move(fn);
+  }
+
+  /// Called once after a tenant was purged (e.g. to drop other key caches).
+  void on_purged(std::function<void(const std::string& tenant_id)> fn) { on_purged_ = std::move(fn); }
+
+  /// TenantNotFound if absent; Conflict for the platform's own tenant or the
+  /// caller's own tenant (`caller_tenant_id`).
+  Status purge(const std::string& tenant_id, const std::string& caller_tenant_id);
+
+ private:
+  Status destroy_keys(const std::string& tenant_id);
+
+  storage::MetadataStore& store_;
+  AuthService& auth_;
+  crypto::Envelope* envelope_;
+  KeyRotationService* rotation_;
+  std::function<void(const std::string&, const std::string&)> on_dataset_removed_;
+  std::function<void(const std::string&)> on_purged_;
+};
+
+}  // namespace vault::domain

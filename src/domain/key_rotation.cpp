@@ -1,0 +1,198 @@
+// KeyRotationService: starts, resumes, runs and stops key rotation jobs.
+#include "vault/domain/key_rotation.hpp"
+
+#include "key_rotation_jobs.hpp"
+#include "vault/core/ids.hpp"
+
+namespace vault::domain {
+
+KeyRotationService::KeyRotationService(storage::MetadataStore& store, crypto::Envelope& envelope,
+                                       KeyRotationOptions options)
+    : store_(store), envelope_(envelope), options_(options) {
+  if (options_.page_size <= 0) options_.page_size = 200;
+}
+
+KeyRotationService::~KeyRotationService() { stop(); }
+
+void KeyRotationService::set_observer(KeyRotationObserver observer) { observer_ = std::move(observer); }
+
+void KeyRotationService::on_dek_changed(std::function<void(const std::string&, const std::string&)> fn) {
+  on_dek_changed_ = std::move(fn);
+}
+
+Result<storage::KeyJob> KeyRotationService::start_kek_rotation(const std::string& tenant_id) {
+  if (auto t = store_.get_tenant(tenant_id); !t) return std::unexpected(t.error());
+  storage::KeyJob job;
+  job.id = new_id("kjob");
+  job.tenant_id = tenant_id;
+  job.type = "kek_rotation";
+  job.created_at = job.updated_at = now_micros();
+  if (auto s = store_.create_key_job(job); !s) return std::unexpected(s.error());
+  // Rotate now, so the answer names the new version and new wraps use it.
+  std::atomic<bool> no_stop{false};
+  keyjobs::Context c{store_, envelope_, options_, no_stop,
+                     [this](const storage::KeyJob& j) { return store_.update_key_job(j); }, on_dek_changed_};
+  if (auto s = keyjobs::begin_kek(c, job); !s) {
+    job.state = "failed";
+    job.error = error_code_string(s.error().kind()) + ": " + s.error().message();
+    (void)store_.update_key_job(job);
+    if (observer_.finished) observer_.finished(job.type, "failed");
+    return std::unexpected(s.error());
+  }
+  launch(job);
+  return job;
+}
+
+Result<storage::KeyJob> KeyRotationService::start_dek_rotation(const std::string& tenant_id,
+                                                               const std::string& dataset_id) {
+  auto keys = store_.list_data_keys(tenant_id, dataset_id);
+  if (!keys) return std::unexpected(keys.error());
+  std::int64_t from = 0, max_version = 0;
+  for (const auto& k : *keys) {
+    max_version = std::max(max_version, k.version);
+    if (k.state == "active") from = k.version;
+  }
+  if (max_version == 0)
+    return fail(ErrorKind::Conflict, "the dataset has no data key yet: nothing to rotate");
+  storage::KeyJob job;
+  job.id = new_id("kjob");
+  job.tenant_id = tenant_id;
+  job.type = "dek_rotation";
+  job.dataset_id = dataset_id;
+  job.from_version = from;
+  job.to_version = max_version + 1;
+  job.created_at = job.updated_at = now_micros();
+  if (auto s = store_.create_key_job(job); !s) return std::unexpected(s.error());
+  std::atomic<bool> no_stop{false};
+  keyjobs::Context c{store_, envelope_, options_, no_stop,
+                     [this](const storage::KeyJob& j) { return store_.update_key_job(j); }, on_dek_changed_};
+  if (auto s = keyjobs::begin_dek(c, job); !s) {
+    job.state = "failed";
+    job.error = error_code_string(s.error().kind()) + ": " + s.error().message();
+    (void)store_.update_key_job(job);
+    if (observer_.finished) observer_.finished(job.type, "failed");
+    return std::unexpected(s.error());
+  }
+  launch(job);
+  return job;
+}
+
+Result<storage::KeyJob> KeyRotationService::job(const std::string& tenant_id, const std::string& id) {
+  return store_.get_key_job(tenant_id, id);
+}
+
+Result<std::vector<storage::KeyJob>> KeyRotationService::jobs(const std::string& tenant_id, int limit) {
+  return store_.list_key_jobs(tenant_id, limit);
+}
+
+Result<int> KeyRotationService::resume() {
+  auto running = store_.list_running_key_jobs();
+  if (!running) return std::unexpected(running.error());
+  int n = 0;
+  for (auto& j : *running) {
+    launch(std::move(j));
+    ++n;
+  }
+  return n;
+}
+
+void KeyRotationService::launch(storage::KeyJob job) {
+  std::lock_guard lk(mu_);
+  reap_locked();
+  if (stopped_) return;  // stays running in the store: resumed at the next start
+  if (auto it = workers_.find(job.tenant_id); it != workers_.end()) {
+    // The store let this job start, so the tenant's previous job has already
+    // recorded its end: its thread is only returning (run() never takes mu_).
+    if (it->second.thread.joinable()) it->second.thread.join();
+    workers_.erase(it);
+  }
+  auto stop = std::make_shared<std::atomic<bool>>(false);
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  const std::string tenant = job.tenant_id;
+  std::thread t([this, job = std::move(job), stop, done]() mutable {
+    run(std::move(job), stop);
+    done->store(true);
+  });
+  workers_.emplace(tenant, Worker{std::move(t), stop, done});
+}
+
+void KeyRotationService::run(storage::KeyJob job, const std::shared_ptr<std::atomic<bool>>& stop) {
+  const auto report = [this](const storage::KeyJob& j) {
+    if (observer_.progress)
+      observer_.progress(j.type, j.total > 0 ? std::min(1.0, static_cast<double>(j.done) / j.total) : 0.0);
+  };
+  keyjobs::Context c{store_, envelope_, options_, *stop,
+                     [this, report](const storage::KeyJob& j) -> Status {
+                       report(j);
+                       return store_.update_key_job(j);
+                     },
+                     on_dek_changed_};
+  Result<bool> finished = false;
+  try {
+    const bool kek = job.type == "kek_rotation";
+    if (auto s = kek ? keyjobs::begin_kek(c, job) : keyjobs::begin_dek(c, job); !s)
+      finished = std::unexpected(s.error());
+    else
+      finished = kek ? keyjobs::run_kek(c, job) : keyjobs::run_dek(c, job);
+  } catch (const std::exception&) {
+    finished = fail(ErrorKind::InternalServer, "key rotation job failed unexpectedly");
+  }
+  if (finished && !*finished) return;  // stopped: stays running, resumes later
+  if (!finished && stop->load() &&
+      (finished.error().kind() == ErrorKind::TenantNotFound || finished.error().kind() == ErrorKind::Database))
+    return;  // cancelled by a purge or shutdown
+  job.state = finished ? "succeeded" : "failed";
+  if (!finished) job.error = error_code_string(finished.error().kind()) + ": " + finished.error().message();
+  (void)store_.update_key_job(job);
+  report(job);
+  if (observer_.finished) observer_.finished(job.type, job.state);
+}
+
+void KeyRotationService::reap_locked() {
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (it->second.done->load()) {
+      it->second.thread.join();
+      it = workers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void KeyRotationService::cancel_tenant(const std::string& tenant_id) {
+  std::thread t;
+  {
+    std::lock_guard lk(mu_);
+    auto it = workers_.find(tenant_id);
+    if (it == workers_.end()) return;
+    it->second.stop->store(true);
+    t = std::move(it->second.thread);
+    workers_.erase(it);
+  }
+  if (t.joinable()) t.join();
+}
+
+void KeyRotationService::wait_idle() {
+  for (;;) {
+    {
+      std::lock_guard lk(mu_);
+      reap_locked();
+      if (workers_.empty()) return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+void KeyRotationService::stop() {
+  std::map<std::string, Worker> workers;
+  {
+    std::lock_guard lk(mu_);
+    stopped_ = true;
+    workers.swap(workers_);
+  }
+  for (auto& [_, w] : workers) w.stop->store(true);
+  for (auto& [_, w] : workers)
+    if (w.thread.joinable()) w.thread.join();
+}
+
+}  // namespace vault::domain
