@@ -9,6 +9,15 @@
 #include "vault/crypto/observer.hpp"
 #include "vault/domain/auth_service.hpp"
 #include "vault/domain/envelope_codec.hpp"
+#include "vault/domain/key_rotation.hpp"
+#include "vault/domain/tenant_purge.hpp"
+#include "vault/domain/pii_metrics.hpp"
+#include "vault/domain/pii_service.hpp"
+#include "vault/domain/tenant_keyring.hpp"
+#include "vault/domain/transit_service.hpp"
+#include "vault/pii/catalogue.hpp"
+#include "vault/pii/custom_recognizers.hpp"
+#include "vault/pii/scanner.hpp"
 #include "vault/domain/dataset_service.hpp"
 #include "vault/domain/record_service.hpp"
 #include "vault/domain/version_service.hpp"
@@ -25,7 +34,9 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <mutex>
 #include <sys/statvfs.h>
 #include <thread>
@@ -98,6 +109,33 @@ class MetricsCryptoObserver final : public crypto::CryptoObserver {
   metrics::CounterFamily& kms_;
   metrics::HistogramFamily& kms_duration_;
 };
+
+/// Adds the recognizers of a configured file (`setting` names it in errors).
+Status add_recognizer_file(pii::Catalogue& cat, const std::string& setting, const std::string& path,
+                           bool gitleaks) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorKind::Configuration, setting + ": cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto specs = gitleaks ? pii::parse_gitleaks_toml(text.str()) : pii::parse_custom_recognizers_text(text.str());
+  if (!specs) return fail(ErrorKind::Configuration, setting + ": " + specs.error().message());
+  for (auto& spec : *specs)
+    if (auto s = cat.add(std::move(spec)); !s)
+      return fail(ErrorKind::Configuration, setting + ": " + s.error().message());
+  return {};
+}
+
+/// The recognizer catalogue: built-ins plus the configured rule files.
+Result<pii::Catalogue> pii_catalogue(const Config& cfg) {
+  pii::Catalogue cat = pii::Catalogue::defaults();
+  if (!cfg.pii_gitleaks_rules.empty())
+    if (auto s = add_recognizer_file(cat, "pii.gitleaks_rules", cfg.pii_gitleaks_rules, true); !s)
+      return std::unexpected(s.error());
+  if (!cfg.pii_recognizers.empty())
+    if (auto s = add_recognizer_file(cat, "pii.recognizers", cfg.pii_recognizers, false); !s)
+      return std::unexpected(s.error());
+  return cat;
+}
 
 int fail_start(obs::Logger& log, const Error& e) {
   log.error("start-up failed", {{"code", error_code_string(e.kind())}, {"error", e.message()}});
@@ -189,14 +227,11 @@ int main(int argc, char** argv) {
   }
   domain::DatasetService datasets(*store);
 
-  // ---- encryption at rest
+  // ---- keys (always: tenant keys for PII operators and transit need them)
   MetricsCryptoObserver crypto_metrics(metrics);
   crypto::set_crypto_observer(&crypto_metrics);
   std::unique_ptr<crypto::Envelope> envelope;
-  std::unique_ptr<domain::EnvelopePayloadCodec> envelope_codec;
-  domain::PlainPayloadCodec plain_codec;
-  domain::PayloadCodec* codec = &plain_codec;
-  if (cfg->encryption_enabled) {
+  {
     auto step = health.step("key_provider");
     auto kp = crypto::open_key_provider(cfg->key_provider_url, crypto::KeyProviderDefaults{cfg->data_dir});
     if (!kp) {
@@ -204,20 +239,101 @@ int main(int argc, char** argv) {
       return fail_start(log, kp.error());
     }
     envelope = std::make_unique<crypto::Envelope>(std::shared_ptr<crypto::KeyProvider>(std::move(*kp)));
+  }
+  health.add("key_provider", [&] { return envelope->provider().ping(); }, true);
+  // Named per-tenant keys (transit keys, "_anonymization"), wrapped by the tenant KEKs.
+  domain::TenantKeyring tenant_keys(*store, envelope->provider());
+  domain::TransitService transit(tenant_keys);  // /api/v1/transit
+
+  // ---- encryption at rest
+  std::unique_ptr<domain::EnvelopePayloadCodec> envelope_codec;
+  domain::PlainPayloadCodec plain_codec;
+  domain::PayloadCodec* codec = &plain_codec;
+  if (cfg->encryption_enabled) {
     envelope_codec = std::make_unique<domain::EnvelopePayloadCodec>(*store, *envelope);
     codec = envelope_codec.get();
     datasets.on_removed([&](const std::string& t, const std::string& d) { envelope_codec->forget_dataset(t, d); });
-    health.add("key_provider", [&] { return envelope->provider().ping(); }, true);
   } else {
     log.warn("encryption at rest is disabled (encryption.enabled=false): record payloads are stored in clear");
   }
+  // ---- PII scanning and anonymization
+  std::unique_ptr<domain::PiiObserver> pii_metrics = domain::make_pii_metrics_observer(metrics);
+  std::unique_ptr<domain::PiiService> pii_service;
+  if (cfg->pii_enabled) {
+    auto step = health.step("pii_scanner");
+    auto catalogue = pii_catalogue(*cfg);
+    if (!catalogue) {
+      step.finish("failed");
+      return fail_start(log, catalogue.error());
+    }
+    auto scanner = pii::Scanner::create(*catalogue);
+    if (!scanner) {
+      step.finish("failed");
+      return fail_start(log, scanner.error());
+    }
+    domain::PiiOptions pii_options;
+    pii_options.default_policy_json = cfg->pii_default_policy;
+    // Anonymization keys: HKDF of the tenant key "_anonymization" (wrapped by
+    // the tenant's KEK in the tenant keyring), version 1 for life (pseudonyms
+    // and hashes must stay stable); PiiService caches the derived keys.
+    domain::PiiService::KeySource anonymizer_keys =
+        [&tenant_keys](const std::string& tenant) -> Result<std::shared_ptr<const pii::AnonymizerKeys>> {
+      if (auto e = tenant_keys.ensure(tenant, "_anonymization"); !e) return std::unexpected(e.error());
+      auto k = tenant_keys.key(tenant, "_anonymization", 1);
+      if (!k) return std::unexpected(k.error());
+      auto derived = pii::derive_anonymizer_keys((*k)->key.span(), tenant);
+      if (!derived) return std::unexpected(derived.error());
+      return std::make_shared<const pii::AnonymizerKeys>(std::move(*derived));
+    };
+    auto svc = domain::PiiService::create(std::move(*scanner), *store, anonymizer_keys, pii_options,
+                                          pii_metrics.get());
+    if (!svc) {
+      step.finish("failed");
+      return fail_start(log, svc.error());
+    }
+    pii_service = std::move(*svc);
+  } else {
+    log.warn("PII scanning is disabled (pii.enabled=false): records are stored without inspection");
+  }
   domain::RecordLimits limits;
   limits.max_batch_records = cfg->max_batch_records;
-  domain::RecordService records(*store, datasets, *codec, nullptr, limits);
+  domain::RecordService records(*store, datasets, *codec, pii_service.get(), limits, pii_service.get());
   domain::VersionService versions(*store, datasets, records);
 
   http::Router router;
-  http::ApiServices api{auth, datasets, records, versions, *store, cfg->idempotency_ttl, envelope.get()};
+  http::ApiServices api{auth, datasets, records, versions, *store, cfg->idempotency_ttl,
+                        cfg->encryption_enabled ? envelope.get() : nullptr};
+  api.pii = pii_service.get();
+  api.tenant_keys = &tenant_keys;
+
+  // ---- key rotation jobs (resumed from the store) and tenant purge
+  domain::KeyRotationService rotation(*store, *envelope);
+  auto& rotation_progress = metrics.gauge("vault_key_rotation_progress_ratio",
+                                          "Progress of the latest key rotation job of each type (0-1)", {"type"});
+  auto& rotation_jobs = metrics.counter("vault_key_rotation_jobs_total", "Key rotation jobs that ended",
+                                        {"type", "status"});
+  for (std::string_view type : {"kek_rotation", "dek_rotation"}) rotation_progress.labels({type}).set(0);
+  rotation.set_observer(domain::KeyRotationObserver{
+      [&rotation_progress](std::string_view type, double ratio) { rotation_progress.labels({type}).set(ratio); },
+      [&rotation_jobs](std::string_view type, std::string_view status) { rotation_jobs.labels({type, status}).inc(); }});
+  const auto forget_dataset_keys = [&](const std::string& t, const std::string& d) {
+    envelope->forget_dataset(t, d);
+    if (envelope_codec) envelope_codec->forget_dataset(t, d);
+  };
+  rotation.on_dek_changed(forget_dataset_keys);
+  domain::TenantPurger purger(*store, auth, envelope.get(), &rotation);
+  purger.on_dataset_removed(forget_dataset_keys);
+  purger.on_purged([&](const std::string& t) {
+    tenant_keys.forget_tenant(t);
+    if (pii_service) pii_service->forget_tenant(t);
+  });
+  api.rotation = &rotation;
+  api.purger = &purger;
+  if (auto resumed = rotation.resume(); !resumed)
+    log.warn("key rotation jobs could not be resumed", {{"code", error_code_string(resumed.error().kind())}});
+  else if (*resumed > 0)
+    log.info("key rotation jobs resumed", {{"jobs", *resumed}});
+  api.transit = &transit;
   http::register_api_routes(router, api);
 
   health.add("metadata_store", [&] { return store->ping(); }, true);
@@ -244,7 +360,7 @@ int main(int argc, char** argv) {
   http::Authenticator authenticator = [&auth](std::string_view bearer) -> Result<http::Principal> {
     auto c = auth.authenticate(bearer);
     if (!c) return std::unexpected(c.error());
-    return http::Principal{c->tenant_id, c->api_key_id, c->role, c->platform_admin};
+    return http::Principal{c->tenant_id, c->api_key_id, c->role, c->platform_admin, c->permissions};
   };
   http::Server server(opts, router, authenticator, health, metrics, log);
   {
@@ -275,6 +391,7 @@ int main(int argc, char** argv) {
   }
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
+  rotation.stop();  // running jobs stay "running" in the store and resume at the next start
   store->close();
   crypto::set_crypto_observer(nullptr);
   log.info("vaultd stopped");

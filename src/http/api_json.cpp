@@ -22,6 +22,7 @@ json::object to_json(const storage::ApiKey& k) {
           {"role", storage::role_name(k.role)},
           {"prefix", k.prefix},
           {"revoked", k.revoked},
+          {"permissions", json::array(k.permissions.begin(), k.permissions.end())},
           {"created_at", format_rfc3339(k.created_at)}};
 }
 
@@ -36,6 +37,7 @@ json::object to_json(const storage::Dataset& d) {
           {"description", d.description},
           {"tags", std::move(tags)},
           {"schema", std::move(schema)},
+          {"pii_policy", d.pii_policy.empty() ? json::value(nullptr) : json::parse(d.pii_policy)},
           {"status", d.status},
           {"etag", etag_of(d.etag)},
           {"record_count", d.record_count},
@@ -69,7 +71,11 @@ std::string record_json(const domain::RecordView& r) {
   out += format_rfc3339(r.created_at);
   out += "\",\"updated_at\":\"";
   out += format_rfc3339(r.updated_at);
-  out += "\"}";
+  out += "\",\"quarantined\":";
+  out += r.quarantined ? "true" : "false";
+  out += ",\"pii\":";
+  out += r.findings.empty() ? std::string("null") : r.findings;
+  out += '}';
   return out;
 }
 

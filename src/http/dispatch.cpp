@@ -45,6 +45,7 @@ Status authorize(Request& req, const RouteOptions& opts, const Authenticator* au
   req.ctx.api_key_id = std::move(p->api_key_id);
   req.ctx.role = p->role;
   req.ctx.platform_admin = p->platform_admin;
+  req.ctx.permissions = std::move(p->permissions);
   if (opts.admin_only && !req.ctx.platform_admin) {
     return fail(ErrorKind::Authorization, "this operation requires the platform admin key");
   }

@@ -39,7 +39,7 @@ Response Response::empty(int status) {
   return r;
 }
 
-Response error_response(const Error& e, const RequestContext& ctx) {
+boost::json::object error_object(const Error& e, const RequestContext& ctx) {
   const std::string code = error_code_string(e.kind());
   std::string anchor = code;
   for (char& c : anchor) {
@@ -59,7 +59,11 @@ Response error_response(const Error& e, const RequestContext& ctx) {
     err["retry_after"] = nullptr;
   }
   err["documentation_url"] = "/docs/error-codes.md#" + anchor;
-  Response r = Response::json(e.http_status(), boost::json::object{{"error", std::move(err)}});
+  return err;
+}
+
+Response error_response(const Error& e, const RequestContext& ctx) {
+  Response r = Response::json(e.http_status(), boost::json::object{{"error", error_object(e, ctx)}});
   if (e.retry_after()) r.with_header("Retry-After", std::to_string(*e.retry_after()));
   return r;
 }

@@ -77,9 +77,9 @@ TEST(ErrorResponse, RetryAfterBecomesHeader) {
 
 Authenticator test_auth() {
   return [](std::string_view token) -> Result<Principal> {
-    if (token == "reader") return Principal{"tn_a", "key_r", storage::Role::Reader, false};
-    if (token == "admin") return Principal{"tn_a", "key_a", storage::Role::Admin, false};
-    if (token == "root") return Principal{"tn_sys", "key_root", storage::Role::Admin, true};
+    if (token == "reader") return Principal{"tn_a", "key_r", storage::Role::Reader, false, {}};
+    if (token == "admin") return Principal{"tn_a", "key_a", storage::Role::Admin, false, {}};
+    if (token == "root") return Principal{"tn_sys", "key_root", storage::Role::Admin, true, {}};
     return fail(ErrorKind::Authentication, "invalid API key");
   };
 }

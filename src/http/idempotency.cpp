@@ -6,6 +6,7 @@
 #include "vault/core/ids.hpp"
 #include "vault/crypto/aead.hpp"
 #include "vault/crypto/envelope.hpp"
+#include "vault/domain/tenant_keyring.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -15,29 +16,37 @@ namespace json = boost::json;
 
 namespace {
 
-// Stored body when encrypted: "E1" | u32 BE length of the wrapped DEK |
-// wrapped DEK | sealed body. AAD = tenant | "idempotency" | key.
-constexpr std::string_view kSealedMagic = "E1";
+// Stored body when encrypted: "E2" | sealed body (aead format; its header
+// names the version of the tenant key "_idempotency", which the tenant
+// keyring keeps wrapped by the tenant KEK — so KEK rotation rewraps it and
+// replays keep working after the old KEK version is retired).
+// AAD = tenant | "idempotency" | key. "E1" (a DEK per entry wrapped directly
+// by the KEK) is still read.
+constexpr std::string_view kSealedMagic = "E2";
+constexpr std::string_view kLegacyMagic = "E1";
+constexpr const char* kIdempotencyKeyName = "_idempotency";
 
-Result<std::string> seal_body(crypto::Envelope& env, const std::string& tenant, const std::string& key,
+Result<std::string> seal_body(domain::TenantKeyring& keys, const std::string& tenant, const std::string& key,
                               std::string_view body) {
-  if (auto s = env.provider().ensure_kek(tenant); !s) return std::unexpected(s.error());
-  crypto::DataKey dek{"idempotency", 1, crypto::generate_dek()};
-  auto wrapped = env.provider().wrap(tenant, dek.key.span());
-  if (!wrapped) return std::unexpected(wrapped.error());
-  auto sealed = crypto::seal_record(dek, {tenant, "idempotency", key}, body);
+  if (auto e = keys.ensure(tenant, kIdempotencyKeyName); !e) return std::unexpected(e.error());
+  auto dek = keys.current(tenant, kIdempotencyKeyName);
+  if (!dek) return std::unexpected(dek.error());
+  auto sealed = crypto::seal_record(**dek, {tenant, "idempotency", key}, body);
   if (!sealed) return std::unexpected(sealed.error());
-  const std::string w = crypto::serialize_wrapped_key(*wrapped);
-  std::string out(kSealedMagic);
-  for (int i = 3; i >= 0; --i) out += static_cast<char>((w.size() >> (8 * i)) & 0xFF);
-  out += w;
-  out += *sealed;
-  return out;
+  return std::string(kSealedMagic) + *sealed;
 }
 
-Result<std::string> open_body(crypto::Envelope& env, const std::string& tenant, const std::string& key,
-                              std::string_view stored) {
-  if (!stored.starts_with(kSealedMagic) || stored.size() < 6)
+Result<std::string> open_body(crypto::Envelope& env, domain::TenantKeyring& keys, const std::string& tenant,
+                              const std::string& key, std::string_view stored) {
+  if (stored.starts_with(kSealedMagic)) {
+    auto sealed = stored.substr(kSealedMagic.size());
+    auto header = crypto::parse_header(sealed);
+    if (!header) return std::unexpected(header.error());
+    auto dek = keys.key(tenant, kIdempotencyKeyName, header->key_version);
+    if (!dek) return std::unexpected(dek.error());
+    return crypto::open_record(**dek, {tenant, "idempotency", key}, sealed);
+  }
+  if (!stored.starts_with(kLegacyMagic) || stored.size() < 6)
     return fail(ErrorKind::DecryptionOperation, "stored idempotency response is not sealed");
   std::size_t n = 0;
   for (int i = 0; i < 4; ++i) n = (n << 8) | static_cast<unsigned char>(stored[2 + i]);
@@ -76,8 +85,8 @@ Handler idempotent(Handler h, ApiServices& s) {
           if (kv.key() == "content-type") r.content_type = std::string(kv.value().as_string());
           else r.headers.emplace_back(std::string(kv.key()), std::string(kv.value().as_string()));
         }
-      if (s.envelope) {
-        r.body = api::must(open_body(*s.envelope, req.ctx.tenant_id, *key, existing->body));
+      if (s.envelope && s.tenant_keys) {
+        r.body = api::must(open_body(*s.envelope, *s.tenant_keys, req.ctx.tenant_id, *key, existing->body));
       } else {
         r.body = std::move(existing->body);
       }
@@ -89,7 +98,9 @@ Handler idempotent(Handler h, ApiServices& s) {
       json::object hs;
       hs["content-type"] = r.content_type;
       for (const auto& [k, v] : r.headers) hs[k] = v;
-      std::string stored = s.envelope ? api::must(seal_body(*s.envelope, req.ctx.tenant_id, *key, r.body)) : r.body;
+      std::string stored = s.envelope && s.tenant_keys
+                               ? api::must(seal_body(*s.tenant_keys, req.ctx.tenant_id, *key, r.body))
+                               : r.body;
       storage::IdempotencyEntry e{req.ctx.tenant_id, *key, request_hash, r.status,
                                   json::serialize(hs), std::move(stored), now};
       api::must(s.store.put_idempotency(e));

@@ -28,6 +28,13 @@ Response dataset_response(int status, const storage::Dataset& d) {
   return Response::json(status, to_json(d)).with_header("ETag", etag_of(d.etag));
 }
 
+/// A dataset's PII policy decides what reaches storage: only admins set it.
+void require_policy_admin(const Request& req) {
+  if (req.ctx.role != Role::Admin)
+    throw VaultException(Error(ErrorKind::Authorization, "setting pii_policy requires the admin role",
+                               {{"field", "pii_policy"}}));
+}
+
 }  // namespace
 
 void register_dataset_routes(Router& r, ApiServices& s) {
@@ -40,6 +47,10 @@ void register_dataset_routes(Router& r, ApiServices& s) {
           in.description = string_field(body, "description").value_or("");
           in.tags = tags_field(body);
           if (auto it = body.find("schema"); it != body.end() && !it->value().is_null()) in.schema = it->value();
+          if (auto it = body.find("pii_policy"); it != body.end() && !it->value().is_null()) {
+            require_policy_admin(req);
+            in.pii_policy = it->value();
+          }
           return dataset_response(201, must(s.datasets.create(req.ctx.tenant_id, in)));
         }, s),
         RouteOptions{.min_role = Role::Writer});
@@ -73,9 +84,14 @@ void register_dataset_routes(Router& r, ApiServices& s) {
           if (body.contains("tags")) in.tags = tags_field(body);
           if (auto it = body.find("schema"); it != body.end())
             in.schema = it->value().is_null() ? std::optional<json::value>() : std::optional<json::value>(it->value());
+          if (auto it = body.find("pii_policy"); it != body.end()) {
+            require_policy_admin(req);
+            in.pii_policy =
+                it->value().is_null() ? std::optional<json::value>() : std::optional<json::value>(it->value());
+          }
           for (const auto& kv : body) {
             auto k = kv.key();
-            if (k != "name" && k != "description" && k != "tags" && k != "schema")
+            if (k != "name" && k != "description" && k != "tags" && k != "schema" && k != "pii_policy")
               throw VaultException(Error(ErrorKind::Validation, "field cannot be updated: " + std::string(k),
                                          {{"field", std::string(k)}}));
           }

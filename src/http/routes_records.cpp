@@ -43,6 +43,26 @@ json::object import_report_json(const domain::ImportReport& rep) {
           {"errors_truncated", rep.errors_truncated}};
 }
 
+/// `view=raw` (default) or `view=anonymized` (the dataset's PII policy applied).
+bool anonymized_view(const Request& req) {
+  auto v = req.param("view");
+  if (!v || *v == "raw") return false;
+  if (*v == "anonymized") return true;
+  throw VaultException(Error(ErrorKind::Validation, "view must be raw or anonymized", {{"parameter", "view"}}));
+}
+
+std::string page_json(const domain::RecordPageView& page) {
+  std::string body = "{\"items\":[";
+  for (std::size_t i = 0; i < page.items.size(); ++i) {
+    if (i) body += ',';
+    body += record_json(page.items[i]);
+  }
+  body += "],\"next_cursor\":";
+  body += page.next_cursor ? "\"" + *page.next_cursor + "\"" : std::string("null");
+  body += '}';
+  return body;
+}
+
 }  // namespace
 
 void register_record_routes(Router& r, ApiServices& s) {
@@ -53,27 +73,48 @@ void register_record_routes(Router& r, ApiServices& s) {
         RouteOptions{.min_role = Role::Writer});
 
   r.add("GET", "/api/v1/datasets/{id}/records", [&s](Request& req) {
-          auto page = must(s.records.list(req.ctx.tenant_id, req.path_params.at("id"),
-                                          int_param(req, "version"), req.param("cursor"), limit_param(req)));
-          std::string body = "{\"items\":[";
-          for (std::size_t i = 0; i < page.items.size(); ++i) {
-            if (i) body += ',';
-            body += record_json(page.items[i]);
-          }
-          body += "],\"next_cursor\":";
-          body += page.next_cursor ? "\"" + *page.next_cursor + "\"" : std::string("null");
-          body += '}';
+          domain::ReadOptions read;
+          read.anonymized = anonymized_view(req);
+          auto page = must(s.records.list(req.ctx.tenant_id, req.path_params.at("id"), int_param(req, "version"),
+                                          req.param("cursor"), limit_param(req), read));
           Response resp;
-          resp.body = std::move(body);
+          resp.body = page_json(page);
           return resp;
         },
         RouteOptions{});
 
-  r.add("GET", "/api/v1/datasets/{id}/records/{rid}", [&s](Request& req) {
-          return record_response(200, must(s.records.get(req.ctx.tenant_id, req.path_params.at("id"),
-                                                         req.path_params.at("rid"), int_param(req, "version"))));
+  // The quarantine review queue: records a PII policy held back (admins only).
+  r.add("GET", "/api/v1/datasets/{id}/quarantine", [&s](Request& req) {
+          domain::ReadOptions read;
+          read.anonymized = anonymized_view(req);
+          read.filter = storage::RecordFilter::Quarantined;
+          auto page = must(s.records.list(req.ctx.tenant_id, req.path_params.at("id"), std::nullopt,
+                                          req.param("cursor"), limit_param(req), read));
+          Response resp;
+          resp.body = page_json(page);
+          return resp;
         },
-        RouteOptions{.run_inline = true});
+        RouteOptions{.min_role = Role::Admin});
+
+  r.add("POST", "/api/v1/datasets/{id}/records/{rid}:release", [&s](Request& req) {
+          return record_response(200, must(s.records.release(req.ctx.tenant_id, req.path_params.at("id"),
+                                                             req.path_params.at("rid"), if_match(req))));
+        },
+        RouteOptions{.min_role = Role::Admin});
+
+  r.add("GET", "/api/v1/datasets/{id}/records/{rid}", [&s](Request& req) {
+          domain::ReadOptions read;
+          read.anonymized = anonymized_view(req);
+          // Admins may look at a quarantined record directly (?include=quarantined).
+          if (auto inc = req.param("include"); inc && *inc == "quarantined") {
+            if (req.ctx.role != Role::Admin)
+              throw VaultException(Error(ErrorKind::Authorization, "reading quarantined records requires the admin role"));
+            read.filter = storage::RecordFilter::All;
+          }
+          return record_response(200, must(s.records.get(req.ctx.tenant_id, req.path_params.at("id"),
+                                                         req.path_params.at("rid"), int_param(req, "version"), read)));
+        },
+        RouteOptions{});
 
   r.add("PUT", "/api/v1/datasets/{id}/records/{rid}", [&s](Request& req) {
           auto text = json_text_body(req);
@@ -113,7 +154,8 @@ void register_record_routes(Router& r, ApiServices& s) {
         RouteOptions{.min_role = Role::Writer, .stream_request = true});
 
   r.add("GET", "/api/v1/datasets/{id}/records:export", [&s](Request& req) {
-          auto plan = must(s.records.plan_export(req.ctx.tenant_id, req.path_params.at("id"), int_param(req, "version")));
+          auto plan = must(s.records.plan_export(req.ctx.tenant_id, req.path_params.at("id"), int_param(req, "version"),
+                                                 anonymized_view(req)));
           Response resp;
           resp.content_type = "application/x-ndjson";
           resp.stream = [&s, plan = std::move(plan)](BodySink& sink) {

@@ -33,6 +33,13 @@ void register_tenant_routes(Router& r, ApiServices& s) {
         },
         RouteOptions{});
 
+  r.add("DELETE", "/api/v1/tenants/{id}", [&s](Request& req) {
+          if (!s.purger) throw VaultException(Error(ErrorKind::NotImplemented, "tenant purge is not available"));
+          must(s.purger->purge(req.path_params.at("id"), req.ctx.tenant_id));
+          return Response::empty(204);
+        },
+        RouteOptions{.min_role = Role::Admin, .admin_only = true});
+
   r.add("POST", "/api/v1/api-keys", idempotent([&s](Request& req) {
           auto body = json_object_body(req);
           auto name = string_field(body, "name");
@@ -48,7 +55,19 @@ void register_tenant_routes(Router& r, ApiServices& s) {
                                          "only the platform admin creates keys for other tenants"));
             tenant = *t;
           }
-          auto created = must(s.auth.create_key(tenant, *name, *role));
+          std::vector<std::string> permissions;
+          if (auto it = body.find("permissions"); it != body.end()) {
+            if (!it->value().is_array())
+              throw VaultException(Error(ErrorKind::Validation, "permissions must be an array of strings",
+                                         {{"field", "permissions"}}));
+            for (const auto& p : it->value().as_array()) {
+              if (!p.is_string())
+                throw VaultException(Error(ErrorKind::Validation, "permissions must be an array of strings",
+                                           {{"field", "permissions"}}));
+              permissions.emplace_back(p.as_string());
+            }
+          }
+          auto created = must(s.auth.create_key(tenant, *name, *role, std::move(permissions)));
           auto o = to_json(created.key);
           o["key"] = created.secret;
           return Response::json(201, o);

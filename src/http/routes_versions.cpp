@@ -43,6 +43,9 @@ void register_api_routes(Router& router, ApiServices& services) {
   register_dataset_routes(router, services);
   register_record_routes(router, services);
   register_version_routes(router, services);
+  register_pii_routes(router, services);
+  register_key_routes(router, services);
+  register_transit_routes(router, services);
 }
 
 }  // namespace vault::http

@@ -135,9 +135,9 @@ struct LogCapture {
 
 Authenticator test_auth() {
   return [](std::string_view token) -> Result<Principal> {
-    if (token == "reader-key") return Principal{"tn_a", "key_r", storage::Role::Reader, false};
-    if (token == "writer-key") return Principal{"tn_a", "key_w", storage::Role::Writer, false};
-    if (token == "root-key") return Principal{"tn_system", "key_root", storage::Role::Admin, true};
+    if (token == "reader-key") return Principal{"tn_a", "key_r", storage::Role::Reader, false, {}};
+    if (token == "writer-key") return Principal{"tn_a", "key_w", storage::Role::Writer, false, {}};
+    if (token == "root-key") return Principal{"tn_system", "key_root", storage::Role::Admin, true, {}};
     return fail(ErrorKind::Authentication, "invalid API key");
   };
 }

@@ -33,6 +33,7 @@ struct RequestContext {
   std::string api_key_id;
   storage::Role role = storage::Role::Reader;
   bool platform_admin = false;  ///< admin key of the system tenant
+  std::vector<std::string> permissions;  ///< extra grants of the API key
   std::chrono::steady_clock::time_point deadline;
 };
 
@@ -93,6 +94,9 @@ struct Response {
 /// trace_id, span_id, timestamp, retry_after, documentation_url}}, with the
 /// error's HTTP status and, for retry_after, a Retry-After header.
 Response error_response(const Error& e, const RequestContext& ctx);
+/// The spec's error object (the value of "error" in an error response), for
+/// per-item errors inside batch responses.
+boost::json::object error_object(const Error& e, const RequestContext& ctx);
 
 using Handler = std::function<Response(Request&)>;
 
@@ -114,6 +118,7 @@ struct Principal {
   std::string api_key_id;
   storage::Role role = storage::Role::Reader;
   bool platform_admin = false;  ///< admin key of the system tenant
+  std::vector<std::string> permissions;
 };
 /// Given the raw bearer secret, returns the principal or an
 /// AuthenticationError. Provided by the domain layer when wiring.
