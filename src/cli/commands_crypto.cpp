@@ -1,8 +1,10 @@
-// `vault encrypt`, `vault decrypt` and `vault keygen`: offline, streaming file
+// `vault encrypt`, `vault decrypt` and `vault keygen`: streaming file
 // encryption in the chunked AES-256-GCM format of
-// include/vault/crypto/stream_cipher.hpp (docs/file-encryption.md). No server
-// is involved. (`--key NAME` through the server's transit keys is not
-// implemented: the transit API does not exist yet.)
+// include/vault/crypto/stream_cipher.hpp (docs/file-encryption.md). Offline
+// with a key file or passphrase; with `--key NAME` the data key comes from
+// the server's transit key NAME (its wrapped form is stored in the file's
+// version 2 header and unwrapped by the server on decryption). The file's
+// content never goes to the server.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -21,6 +23,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
+#include "cli/transit_keys.hpp"
 #include "vault/crypto/stream_cipher.hpp"
 
 namespace vault::cli {
@@ -37,6 +40,7 @@ constexpr std::size_t kMaxSecretFileSize = 64 * 1024;
 
 struct CryptoOpts {
   std::string input, output, key_file, passphrase_file, passphrase_env;
+  std::string transit_key;  ///< --key NAME: a transit key of the server
   std::uint64_t chunk_size = fcs::kDefaultChunkSize;
   std::uint64_t argon2_memory = std::uint64_t{crypto::Argon2idParams{}.m_cost_kib} * 1024;
   std::uint32_t argon2_iterations = crypto::Argon2idParams{}.t_cost;
@@ -104,6 +108,31 @@ std::optional<std::string> prompt_no_echo(int tty, const char* prompt) {
   if (restore) ::tcsetattr(tty, TCSAFLUSH, &old);
   if (!got_newline && line.empty()) return std::nullopt;
   return strip_newline(line + "\n");
+}
+
+/// Key material from the server's transit key `--key NAME`: a fresh data key
+/// when encrypting; when decrypting, a resolver that asks the server to
+/// decrypt the header's wrapped key (its failure exit code lands in *server_rc).
+std::optional<fcs::KeyMaterial> transit_key_material(const Context& ctx, const CryptoOpts& o, bool encrypting,
+                                                     int& rc, int* server_rc) {
+  if (encrypting) {
+    auto dk = fetch_transit_data_key(ctx, o.transit_key, rc);
+    if (!dk) return std::nullopt;
+    return fcs::KeyMaterial::from_transit(std::move(dk->key), o.transit_key, std::move(dk->wrapped));
+  }
+  return fcs::KeyMaterial::from_resolver(
+      [&ctx, name = o.transit_key, server_rc](const fcs::HeaderInfo& h) -> Result<fcs::FileKey> {
+        if (h.key_name != name)
+          return fail(ErrorKind::Validation, "this file was encrypted with another transit key",
+                      {{"file_key", h.key_name}, {"given_key", name}});
+        int rc = exit_code::ok;
+        auto key = unwrap_transit_data_key(ctx, name, h.wrapped_key, rc);
+        if (!key) {
+          *server_rc = rc;
+          return fail(ErrorKind::KeyRetrieval, "the server did not decrypt the file's data key");
+        }
+        return std::move(*key);
+      });
 }
 
 /// The key material from the options; prints the error and returns nullopt
@@ -283,7 +312,7 @@ int run_encrypt(const Context& ctx, const CryptoOpts& o) {
   int rc = exit_code::ok;
   Input in;
   if (!open_input(o.input, in, rc)) return rc;
-  auto key = key_material(o, true, rc);
+  auto key = o.transit_key.empty() ? key_material(o, true, rc) : transit_key_material(ctx, o, true, rc, nullptr);
   if (!key) return rc;
   Output out;
   if (!out.open(o.output, o.force, rc)) return rc;
@@ -302,7 +331,9 @@ int run_decrypt(const Context& ctx, const CryptoOpts& o) {
   int rc = exit_code::ok;
   Input in;
   if (!open_input(o.input, in, rc)) return rc;
-  auto key = key_material(o, false, rc);
+  int server_rc = exit_code::ok;
+  auto key =
+      o.transit_key.empty() ? key_material(o, false, rc) : transit_key_material(ctx, o, false, rc, &server_rc);
   if (!key) return rc;
   Output out;
   if (!out.open(o.output, o.force, rc)) return rc;
@@ -312,6 +343,7 @@ int run_decrypt(const Context& ctx, const CryptoOpts& o) {
   auto r = fcs::decrypt_stream(in.stream(), out.stream(), *key, opts);
   if (!r) {
     out.abort();
+    if (server_rc != exit_code::ok) return server_rc;  // already reported
     if (o.output == "-" && r.error().kind() == ErrorKind::DecryptionOperation)
       std::cerr
           << "note: the output already holds the chunks before the failing one (each was authenticated); "
@@ -353,8 +385,12 @@ void add_key_options(CLI::App* c, CryptoOpts& o) {
                            "read the passphrase from FILE (one trailing newline is dropped)");
   auto* pe = c->add_option("--passphrase-env", o.passphrase_env,
                            "read the passphrase from environment variable VAR");
-  kf->excludes(pf, pe);
-  pf->excludes(pe);
+  auto* tk = c->add_option("--key", o.transit_key,
+                           "transit key NAME of the server (--url/--api-key): the file's data key is made and "
+                           "unwrapped by the server; the content stays local");
+  kf->excludes(pf, pe, tk);
+  pf->excludes(pe, tk);
+  pe->excludes(tk);
   c->add_flag("-f,--force", o.force, "overwrite an existing output file");
 }
 
@@ -362,7 +398,8 @@ void add_key_options(CLI::App* c, CryptoOpts& o) {
 
 void add_crypto_commands(CLI::App& root, Context& ctx) {
   const char* key_note =
-      "Key: --key-file, --passphrase-file or --passphrase-env; with none of them, on a terminal, the "
+      "Key: --key-file, --passphrase-file, --passphrase-env or --key NAME (a transit key of the server, "
+      "with --url/--api-key or VAULT_URL/VAULT_API_KEY); with none of them, on a terminal, the "
       "passphrase is prompted for (no echo). Passphrases go through Argon2id. Format: "
       "docs/file-encryption.md.";
   {
