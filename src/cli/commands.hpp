@@ -16,6 +16,10 @@ void add_version_commands(CLI::App& root, Context& ctx);
 void add_admin_commands(CLI::App& root, Context& ctx);  ///< tenants, api-keys
 /// Offline `encrypt`, `decrypt` and `keygen` (commands_crypto.cpp).
 void add_crypto_commands(CLI::App& root, Context& ctx);
+/// Offline `scan` of local files for PII and secrets (commands_scan.cpp).
+void add_scan_command(CLI::App& root, Context& ctx);
+/// Offline `anonymize` of a local file (commands_anonymize.cpp).
+void add_anonymize_command(CLI::App& root, Context& ctx);
 
 /// Builds the whole command tree (global options, footer, subcommands).
 void build_cli(CLI::App& app, Context& ctx);
