@@ -93,7 +93,14 @@ Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::active_key(
 Result<std::string> EnvelopePayloadCodec::seal(const PayloadContext& ctx, std::string_view plaintext) {
   auto key = active_key(ctx.tenant_id, ctx.dataset_id);
   if (!key) return std::unexpected(key.error());
-  return crypto::seal_record(**key, {ctx.tenant_id, ctx.dataset_id, ctx.record_id}, plaintext);
+  const std::string rev = revision_aad(ctx.revision);
+  return crypto::seal_record(**key, {ctx.tenant_id, ctx.dataset_id, ctx.record_id, rev}, plaintext);
+}
+
+Status EnvelopePayloadCodec::prepare(const std::string& tenant_id, const std::string& dataset_id) {
+  auto key = active_key(tenant_id, dataset_id);
+  if (!key) return std::unexpected(key.error());
+  return {};
 }
 
 Result<std::string> EnvelopePayloadCodec::open(const PayloadContext& ctx, std::string_view stored) {
@@ -103,7 +110,8 @@ Result<std::string> EnvelopePayloadCodec::open(const PayloadContext& ctx, std::s
     return fail(ErrorKind::DecryptionOperation, "the ciphertext does not belong to this dataset");
   auto key = key_version(ctx.tenant_id, ctx.dataset_id, header->key_version);
   if (!key) return std::unexpected(key.error());
-  return crypto::open_record(**key, {ctx.tenant_id, ctx.dataset_id, ctx.record_id}, stored);
+  const std::string rev = revision_aad(ctx.revision);
+  return crypto::open_record(**key, {ctx.tenant_id, ctx.dataset_id, ctx.record_id, rev}, stored);
 }
 
 void EnvelopePayloadCodec::forget_dataset(const std::string& tenant_id, const std::string& dataset_id) {

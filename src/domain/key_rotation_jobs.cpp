@@ -3,6 +3,7 @@
 
 #include "vault/core/ids.hpp"
 #include "vault/crypto/aead.hpp"
+#include "vault/domain/seams.hpp"
 
 #include <openssl/crypto.h>
 
@@ -195,11 +196,12 @@ Result<std::optional<storage::PayloadRewrite>> reencrypt(const storage::KeyJob& 
   if (!old_key) return std::unexpected(old_key.error());
   auto new_key = keys.get(to);
   if (!new_key) return std::unexpected(new_key.error());
-  auto plain = crypto::open_record(**old_key, {job.tenant_id, job.dataset_id, r.id}, r.payload);
+  const std::string rev = domain::revision_aad(r.revision);
+  auto plain = crypto::open_record(**old_key, {job.tenant_id, job.dataset_id, r.id, rev}, r.payload);
   if (!plain)
     return fail(plain.error().kind(), "a record revision failed to decrypt during DEK rotation",
                 {{"record_id", r.id}, {"seq", r.seq}});
-  auto sealed = crypto::seal_record(**new_key, {job.tenant_id, job.dataset_id, r.id}, *plain);
+  auto sealed = crypto::seal_record(**new_key, {job.tenant_id, job.dataset_id, r.id, rev}, *plain);
   OPENSSL_cleanse(plain->data(), plain->size());
   if (!sealed) return std::unexpected(sealed.error());
   return Out{storage::PayloadRewrite{r.id, r.seq, r.payload, std::move(*sealed)}};

@@ -49,15 +49,19 @@ class KeyRotationTest : public ::testing::Test {
   }
   /// Seals through the codec (DEK chosen as in production) and writes.
   void put(const std::string& t, const std::string& ds, Op op, const std::string& id, const std::string& text) {
-    auto sealed = codec_->seal(PayloadContext{t, ds, id}, text);
-    ASSERT_TRUE(sealed) << sealed.error().message();
-    ASSERT_TRUE(store_->write_records(t, ds, {storage::RecordWrite{op, id, *sealed}}));
+    ASSERT_TRUE(codec_->prepare(t, ds));
+    storage::RecordWrite w{op, id};
+    w.seal = [this, t, ds, id, text](std::int64_t revision) {
+      return codec_->seal(PayloadContext{t, ds, id, revision}, text);
+    };
+    auto r = store_->write_records(t, ds, {std::move(w)});
+    ASSERT_TRUE(r) << r.error().message();
   }
   /// Opens with a fresh envelope (empty DEK cache) over the same provider.
   Result<std::string> open_fresh(const std::string& t, const std::string& ds, const storage::Record& r) {
     crypto::Envelope env(provider_);
     EnvelopePayloadCodec codec(*store_, env);
-    return codec.open(PayloadContext{t, ds, r.id}, r.payload);
+    return codec.open(PayloadContext{t, ds, r.id, r.revision}, r.payload);
   }
   std::vector<storage::Record> revisions(const std::string& t, const std::string& ds) {
     auto p = store_->list_record_revisions(t, ds, 0, 100000);

@@ -48,8 +48,7 @@ Result<storage::Dataset> RecordService::writable_dataset(const std::string& tena
 }
 
 Result<RecordService::PreparedRecord> RecordService::prepare(const storage::Dataset& d, const JsonSchema* schema,
-                                           std::string_view text, const std::string& record_id,
-                                           RecordParser& parser) {
+                                           std::string_view text, RecordParser& parser) {
   if (text.size() > limits_.max_record_bytes)
     return fail(ErrorKind::PayloadTooLarge, "record exceeds the maximum record size",
                 {{"limit_bytes", limits_.max_record_bytes}});
@@ -57,25 +56,29 @@ Result<RecordService::PreparedRecord> RecordService::prepare(const storage::Data
   if (!obj) return std::unexpected(obj.error());
   if (schema)
     if (auto s = schema->validate(**obj); !s) return std::unexpected(s.error());
+  std::string plaintext(text);
   PreparedRecord out;
-  out.plaintext.assign(text);
   if (inspector_) {
-    auto inspection = inspector_->inspect(d, parser.value(), out.plaintext);
+    auto inspection = inspector_->inspect(d, parser.value(), plaintext);
     if (!inspection) return std::unexpected(inspection.error());
     out.quarantined = inspection->quarantine;
     out.findings = std::move(inspection->findings);
   }
-  auto sealed = codec_.seal(PayloadContext{d.tenant_id, d.id, record_id}, out.plaintext);
-  if (!sealed) return std::unexpected(sealed.error());
-  out.sealed = std::move(*sealed);
+  out.plaintext = std::make_shared<const std::string>(std::move(plaintext));
   return out;
 }
 
-storage::RecordWrite RecordService::PreparedRecord::write(storage::RecordWrite::Op op, std::string id,
-                                                          std::optional<std::int64_t> expected) {
-  storage::RecordWrite w(op, std::move(id), std::move(sealed), expected);
-  w.quarantined = quarantined;
-  w.findings = findings;
+storage::RecordWrite RecordService::to_write(const storage::Dataset& d, const PreparedRecord& p,
+                                             storage::RecordWrite::Op op, std::string id,
+                                             std::optional<std::int64_t> expected) {
+  storage::RecordWrite w(op, id, std::string(), expected);
+  w.quarantined = p.quarantined;
+  w.findings = p.findings;
+  // Sealed by the store once the revision is known (it is part of the AAD).
+  w.seal = [codec = &codec_, tenant = d.tenant_id, dataset = d.id, id = std::move(id),
+            plaintext = p.plaintext](std::int64_t revision) {
+    return codec->seal(PayloadContext{tenant, dataset, id, revision}, *plaintext);
+  };
   return w;
 }
 
@@ -85,7 +88,7 @@ Result<RecordView> RecordService::open(const storage::Dataset& d, storage::Recor
   if (codec_.is_identity()) {
     v.payload = std::move(r.payload);
   } else {
-    auto p = codec_.open(PayloadContext{d.tenant_id, d.id, v.id}, r.payload);
+    auto p = codec_.open(PayloadContext{d.tenant_id, d.id, v.id, v.revision}, r.payload);
     if (!p) return std::unexpected(p.error());
     v.payload = std::move(*p);
   }
@@ -106,14 +109,15 @@ Result<RecordView> RecordService::create(const std::string& tenant_id, const std
   if (!schema) return std::unexpected(schema.error());
   std::string id = new_id("rec");
   RecordParser parser;
-  auto prepared = prepare(*d, schema->get(), body, id, parser);
+  auto prepared = prepare(*d, schema->get(), body, parser);
   if (!prepared) return std::unexpected(prepared.error());
   std::vector<storage::RecordWrite> w;
-  w.push_back(prepared->write(storage::RecordWrite::Op::Insert, id));
+  w.push_back(to_write(*d, *prepared, storage::RecordWrite::Op::Insert, id));
+  if (auto s = codec_.prepare(tenant_id, dataset_id); !s) return std::unexpected(s.error());
   auto res = store_.write_records(tenant_id, dataset_id, std::move(w));
   if (!res) return std::unexpected(res.error());
   const auto now = now_micros();
-  return RecordView{id, res->front().revision, std::move(prepared->plaintext), now, now,
+  return RecordView{id, res->front().revision, *prepared->plaintext, now, now,
                     prepared->quarantined, std::move(prepared->findings)};
 }
 
@@ -128,11 +132,13 @@ Result<std::pair<RecordView, bool>> RecordService::put(const std::string& tenant
   auto schema = datasets_.schema_of(*d);
   if (!schema) return std::unexpected(schema.error());
   RecordParser parser;
-  auto prepared = prepare(*d, schema->get(), body, record_id, parser);
+  auto prepared = prepare(*d, schema->get(), body, parser);
   if (!prepared) return std::unexpected(prepared.error());
   std::vector<storage::RecordWrite> w;
-  w.push_back(prepared->write(if_match ? storage::RecordWrite::Op::Replace : storage::RecordWrite::Op::Upsert,
-                              record_id, if_match));
+  w.push_back(to_write(*d, *prepared,
+                       if_match ? storage::RecordWrite::Op::Replace : storage::RecordWrite::Op::Upsert,
+                       record_id, if_match));
+  if (auto s = codec_.prepare(tenant_id, dataset_id); !s) return std::unexpected(s.error());
   auto res = store_.write_records(tenant_id, dataset_id, std::move(w));
   if (!res) return std::unexpected(res.error());
   auto r = store_.get_record(tenant_id, dataset_id, record_id, res->front().seq);
@@ -184,11 +190,12 @@ Result<RecordView> RecordService::release(const std::string& tenant_id, const st
   // Re-sealed, so the new revision never shares ciphertext bytes with the old.
   auto plain = open(*d, storage::Record(*r));
   if (!plain) return std::unexpected(plain.error());
-  auto sealed = codec_.seal(PayloadContext{d->tenant_id, d->id, record_id}, plain->payload);
-  if (!sealed) return std::unexpected(sealed.error());
+  PreparedRecord again;
+  again.plaintext = std::make_shared<const std::string>(plain->payload);
+  again.findings = r->findings;
   std::vector<storage::RecordWrite> w;
-  w.emplace_back(storage::RecordWrite::Op::Replace, record_id, std::move(*sealed), r->revision);
-  w.back().findings = r->findings;
+  w.push_back(to_write(*d, again, storage::RecordWrite::Op::Replace, record_id, r->revision));
+  if (auto s = codec_.prepare(tenant_id, dataset_id); !s) return std::unexpected(s.error());
   auto res = store_.write_records(tenant_id, dataset_id, std::move(w));
   if (!res) return std::unexpected(res.error());
   plain->revision = res->front().revision;
@@ -255,15 +262,16 @@ Result<std::vector<std::string>> RecordService::batch(const std::string& tenant_
   RecordParser parser;
   for (std::size_t i = 0; i < records.size(); ++i) {
     std::string id = new_id("rec");
-    auto prepared = prepare(*d, schema->get(), boost::json::serialize(records[i]), id, parser);
+    auto prepared = prepare(*d, schema->get(), boost::json::serialize(records[i]), parser);
     if (!prepared) {
       Error e = prepared.error();
       e.details()["index"] = i;
       return std::unexpected(e);
     }
     ids.push_back(id);
-    writes.push_back(prepared->write(storage::RecordWrite::Op::Insert, std::move(id)));
+    writes.push_back(to_write(*d, *prepared, storage::RecordWrite::Op::Insert, std::move(id)));
   }
+  if (auto s = codec_.prepare(tenant_id, dataset_id); !s) return std::unexpected(s.error());
   auto res = store_.write_records(tenant_id, dataset_id, std::move(writes));
   if (!res) return std::unexpected(res.error());
   return ids;
@@ -278,6 +286,7 @@ Result<ImportReport> RecordService::import(
   if (!schema_r) return std::unexpected(schema_r.error());
   const JsonSchema* schema = schema_r->get();
 
+  if (auto s = codec_.prepare(tenant_id, dataset_id); !s) return std::unexpected(s.error());
   ImportReport report;
   RecordParser parser;
   std::vector<storage::RecordWrite> pending;
@@ -321,10 +330,10 @@ Result<ImportReport> RecordService::import(
         if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;  // blank line
         ++report.lines;
         std::string id = new_id("rec");
-        auto prepared = prepare(*d, schema, line, id, parser);
+        auto prepared = prepare(*d, schema, line, parser);
         if (!prepared) return note_error(number, prepared.error());
-        pending_bytes += prepared->sealed.size();
-        pending.push_back(prepared->write(storage::RecordWrite::Op::Insert, std::move(id)));
+        pending_bytes += prepared->plaintext->size();
+        pending.push_back(to_write(*d, *prepared, storage::RecordWrite::Op::Insert, std::move(id)));
         if (pending.size() >= static_cast<std::size_t>(limits_.import_batch_records) ||
             pending_bytes >= limits_.import_batch_bytes)
           flush();
@@ -380,7 +389,7 @@ Status RecordService::scan(const storage::Dataset& d, storage::Seq as_of,
       if (codec_.is_identity()) {
         visit(r.id, r.payload);
       } else {
-        auto p = codec_.open(PayloadContext{d.tenant_id, d.id, r.id}, r.payload);
+        auto p = codec_.open(PayloadContext{d.tenant_id, d.id, r.id, r.revision}, r.payload);
         if (!p) return std::unexpected(p.error());
         visit(r.id, *p);
       }

@@ -250,6 +250,13 @@ TEST_P(DomainTest, StoredBytesAreCiphertextBoundToTheirRecord) {
   w[0] = {storage::RecordWrite::Op::Upsert, "b", raw_a->payload, std::nullopt};
   ASSERT_TRUE(store_->write_records(tenant_, ds, std::move(w)));
   EXPECT_EQ(records_->get(tenant_, ds, "b", std::nullopt).error().kind(), ErrorKind::DecryptionOperation);
+  // Rolling a record back to an older revision's ciphertext fails too (the
+  // revision is part of the associated data).
+  ASSERT_TRUE(records_->put(tenant_, ds, "a", "{\"v\":\"second\"}", std::nullopt));
+  std::vector<storage::RecordWrite> rollback;
+  rollback.emplace_back(storage::RecordWrite::Op::Upsert, "a", raw_a->payload);
+  ASSERT_TRUE(store_->write_records(tenant_, ds, std::move(rollback)));
+  EXPECT_EQ(records_->get(tenant_, ds, "a", std::nullopt).error().kind(), ErrorKind::DecryptionOperation);
   // The DEK is stored wrapped only, and goes with the dataset.
   auto keys = store_->list_data_keys(tenant_, ds);
   ASSERT_TRUE(keys);

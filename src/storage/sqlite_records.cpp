@@ -93,12 +93,23 @@ Result<std::vector<RecordWriteResult>> SqliteMetadataStore::write_records(
       const std::int64_t revision = latest ? latest->revision + 1 : 1;
       const Seq created_seq = live ? latest->created_seq : seq;
       const Timestamp created_at = live ? latest->created_at : now;
+      std::string sealed;
+      if (w.seal) {
+        auto bytes = w.seal(revision);
+        if (!bytes) {
+          Error e = bytes.error();
+          e.details()["index"] = static_cast<std::int64_t>(i);
+          return std::unexpected(e);
+        }
+        sealed = std::move(*bytes);
+      }
+      const std::string& payload = w.seal ? sealed : w.payload;
       auto s = insert->bind(1, pk)
                    .bind(2, w.id)
                    .bind(3, seq)
                    .bind(4, created_seq)
                    .bind(5, revision)
-                   .bind_blob(6, w.payload)
+                   .bind_blob(6, payload)
                    .bind(7, created_at)
                    .bind(8, now)
                    .bind(9, w.quarantined ? 1 : 0)
@@ -106,7 +117,7 @@ Result<std::vector<RecordWriteResult>> SqliteMetadataStore::write_records(
                    .run();
       if (!s) return std::unexpected(s.error());
       ++count;
-      bytes += static_cast<std::int64_t>(w.payload.size());
+      bytes += static_cast<std::int64_t>(payload.size());
       out.push_back(RecordWriteResult{w.id, revision, seq, !live});
     }
     if (!writes.empty()) {

@@ -1366,6 +1366,31 @@ TEST_P(MetadataStoreConformance, DeleteTenantRemovesEverythingItOwnsAndNothingEl
   EXPECT_TRUE(s().get_idempotency("t2", "idem")->has_value());
 }
 
+TEST_P(MetadataStoreConformance, SealCallbackGetsTheAssignedRevisionInsideTheWrite) {
+  tenant("t1");
+  dataset("t1", "ds1", "one");
+  auto sealer = [](std::string tag) {
+    return [tag](std::int64_t revision) -> Result<std::string> { return tag + "@" + std::to_string(revision); };
+  };
+  RecordWrite a(Op::Upsert, "r");
+  a.seal = sealer("x");
+  ok_write("ds1", {std::move(a)});
+  RecordWrite b(Op::Upsert, "r");
+  b.seal = sealer("y");
+  ok_write("ds1", {std::move(b)});
+  EXPECT_EQ(s().get_record("t1", "ds1", "r")->payload, "y@2");
+  // A failing seal fails the whole batch (index of the failing write).
+  RecordWrite ok(Op::Insert, "s", "plain");
+  RecordWrite bad(Op::Upsert, "r");
+  bad.seal = [](std::int64_t) -> Result<std::string> { return fail(ErrorKind::EncryptionOperation, "no"); };
+  auto r = s().write_records("t1", "ds1", {std::move(ok), std::move(bad)});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::EncryptionOperation);
+  EXPECT_EQ(r.error().details().at("index").as_int64(), 1);
+  VAULT_EXPECT_KIND(s().get_record("t1", "ds1", "s"), ErrorKind::RecordNotFound);
+  EXPECT_EQ(s().get_dataset("t1", "ds1")->record_bytes, 3);
+}
+
 #undef VAULT_EXPECT_KIND
 
 }  // namespace vault::storage::conformance

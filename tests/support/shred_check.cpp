@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
         if (!page) return 1;
         for (const auto& r : page->items) {
           ++n;
-          auto plain = codec.open(domain::PayloadContext{t.id, d.id, r.id}, r.payload);
+          auto plain = codec.open(domain::PayloadContext{t.id, d.id, r.id, r.revision}, r.payload);
           if (!plain) {
             ++bad;
           } else {

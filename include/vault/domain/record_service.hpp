@@ -126,16 +126,17 @@ class RecordService {
  private:
   /// A record ready to store: what the inspector decided and the sealed bytes.
   struct PreparedRecord {
-    std::string plaintext;  ///< as stored (anonymized when the policy says so)
-    std::string sealed;
+    std::shared_ptr<const std::string> plaintext;  ///< as stored (anonymized when the policy says so)
     bool quarantined = false;
     std::string findings;
-    storage::RecordWrite write(storage::RecordWrite::Op op, std::string id,
-                               std::optional<std::int64_t> expected = std::nullopt);
   };
+  /// The store write of a prepared record; the codec seals it inside the
+  /// store's write, with the revision the store assigns.
+  storage::RecordWrite to_write(const storage::Dataset& d, const PreparedRecord& p,
+                                storage::RecordWrite::Op op, std::string id,
+                                std::optional<std::int64_t> expected = std::nullopt);
   Result<PreparedRecord> prepare(const storage::Dataset& d, const JsonSchema* schema,
-                                 std::string_view text, const std::string& record_id,
-                                 RecordParser& parser);
+                                 std::string_view text, RecordParser& parser);
   Result<RecordView> open(const storage::Dataset& d, storage::Record&& r, bool anonymized = false);
   Result<storage::Dataset> writable_dataset(const std::string& tenant_id,
                                             const std::string& dataset_id);

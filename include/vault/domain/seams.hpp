@@ -3,7 +3,7 @@
 ///
 /// - PayloadCodec: the ONE place stored record bytes pass through. The
 ///   encryption-at-rest issue replaces PlainPayloadCodec with envelope
-///   encryption (AAD = tenant|dataset|record).
+///   encryption (AAD = tenant|dataset|record|revision).
 /// - RecordInspector: the ONE place every record write passes through before
 ///   it is stored (PII/secret scanning and the dataset policy plug in here).
 #include "vault/core/error.hpp"
@@ -16,11 +16,18 @@
 
 namespace vault::domain {
 
+/// Where a payload belongs: envelope encryption binds all four into the
+/// associated data, so a ciphertext moved to another tenant, dataset,
+/// record, or to another revision of the same record (a rollback) fails.
 struct PayloadContext {
   const std::string& tenant_id;
   const std::string& dataset_id;
   const std::string& record_id;
+  std::int64_t revision;  ///< the revision the payload is stored as
 };
+
+/// The revision as it enters the associated data.
+inline std::string revision_aad(std::int64_t revision) { return "rev:" + std::to_string(revision); }
 
 class PayloadCodec {
  public:
@@ -31,6 +38,14 @@ class PayloadCodec {
   virtual Result<std::string> open(const PayloadContext& ctx, std::string_view stored) = 0;
   /// True when open() is the identity (lets readers skip a copy).
   virtual bool is_identity() const { return false; }
+  /// Called before a write of the dataset, outside the store's write: makes
+  /// sure seal() will not need to write to the store itself (seal runs inside
+  /// the store's write, where such a write would deadlock).
+  virtual Status prepare(const std::string& tenant_id, const std::string& dataset_id) {
+    (void)tenant_id;
+    (void)dataset_id;
+    return {};
+  }
 };
 
 /// Stores plaintext as is (until encryption at rest lands).

@@ -1,6 +1,9 @@
 #pragma once
 /// Value types shared by every store implementation (SQLite, PostgreSQL, ...).
+#include "vault/core/error.hpp"
+
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -115,6 +118,11 @@ struct RecordWrite {
   std::optional<std::int64_t> expected_revision;
   bool quarantined = false;  ///< the new revision is quarantined
   std::string findings;      ///< PII findings summary of the new revision
+  /// When set, the stored bytes are seal(revision) — called by the store
+  /// inside the write, once the new revision's number is known (payload is
+  /// then ignored), so encryption can bind the revision. A failure fails
+  /// the whole batch.
+  std::function<Result<std::string>(std::int64_t revision)> seal;
 };
 
 /// What one RecordWrite produced (for Delete: the revision that was removed).
