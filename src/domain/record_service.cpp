@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <future>
+#include <thread>
 
 namespace vault::domain {
 namespace {
@@ -288,7 +289,6 @@ Result<ImportReport> RecordService::import(
 
   if (auto s = codec_.prepare(tenant_id, dataset_id); !s) return std::unexpected(s.error());
   ImportReport report;
-  RecordParser parser;
   std::vector<storage::RecordWrite> pending;
   std::size_t pending_bytes = 0;
   // One batch is committed in the background while the next one is parsed.
@@ -324,24 +324,77 @@ Result<ImportReport> RecordService::import(
     pending_bytes = 0;
   };
 
+  // Lines are collected in blocks and prepared (parse, schema, PII scan) by
+  // up to `workers` threads; results are taken in line order, so ids, error
+  // order and record order are those of the input.
+  struct Line {
+    std::int64_t number = 0;
+    std::string id;
+    std::string text;
+    std::optional<Error> error;  ///< set by the splitter (line too long)
+  };
+  const std::size_t workers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  std::vector<std::unique_ptr<RecordParser>> parsers;
+  for (std::size_t i = 0; i < workers; ++i) parsers.push_back(std::make_unique<RecordParser>());
+  std::vector<Line> lines;
+  std::size_t line_bytes = 0;
+  auto prepare_lines = [&]() {
+    if (lines.empty()) return;
+    std::vector<std::optional<Result<PreparedRecord>>> results(lines.size());
+    const std::size_t parts = lines.size() >= 64 ? workers : 1;
+    auto work = [&](std::size_t part) {
+      for (std::size_t i = part; i < lines.size(); i += parts)
+        if (!lines[i].error) results[i] = prepare(*d, schema, lines[i].text, *parsers[part]);
+    };
+    std::vector<std::future<void>> helpers;
+    for (std::size_t part = 1; part < parts; ++part) helpers.push_back(std::async(std::launch::async, work, part));
+    try {
+      work(0);
+    } catch (...) {
+      for (auto& h : helpers) h.wait();
+      throw;
+    }
+    for (auto& h : helpers) h.get();
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (fatal) break;
+      Line& l = lines[i];
+      if (l.error) {
+        note_error(l.number, std::move(*l.error));
+        continue;
+      }
+      auto& prepared = *results[i];
+      if (!prepared) {
+        note_error(l.number, prepared.error());
+        continue;
+      }
+      pending_bytes += prepared->plaintext->size();
+      pending.push_back(to_write(*d, *prepared, storage::RecordWrite::Op::Insert, std::move(l.id)));
+      if (pending.size() >= static_cast<std::size_t>(limits_.import_batch_records) ||
+          pending_bytes >= limits_.import_batch_bytes)
+        flush();
+    }
+    lines.clear();
+    line_bytes = 0;
+  };
+  auto take = [&](Line l) {
+    line_bytes += l.text.size();
+    lines.push_back(std::move(l));
+    if (lines.size() >= static_cast<std::size_t>(limits_.import_batch_records) ||
+        line_bytes >= limits_.import_batch_bytes)
+      prepare_lines();
+  };
+
   JsonlSplitter splitter(
       [&](std::string_view line, std::int64_t number) {
         if (fatal) return;
         if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;  // blank line
         ++report.lines;
-        std::string id = new_id("rec");
-        auto prepared = prepare(*d, schema, line, parser);
-        if (!prepared) return note_error(number, prepared.error());
-        pending_bytes += prepared->plaintext->size();
-        pending.push_back(to_write(*d, *prepared, storage::RecordWrite::Op::Insert, std::move(id)));
-        if (pending.size() >= static_cast<std::size_t>(limits_.import_batch_records) ||
-            pending_bytes >= limits_.import_batch_bytes)
-          flush();
+        take(Line{number, new_id("rec"), std::string(line), std::nullopt});
       },
       [&](std::int64_t number, std::size_t length) {
         ++report.lines;
-        note_error(number, Error(ErrorKind::PayloadTooLarge, "line exceeds the maximum record size",
-                                 {{"length", length}}));
+        take(Line{number, {}, {},
+                  Error(ErrorKind::PayloadTooLarge, "line exceeds the maximum record size", {{"length", length}})});
       },
       limits_.max_record_bytes);
 
@@ -352,6 +405,7 @@ Result<ImportReport> RecordService::import(
       splitter.feed(*chunk);
     }
     if (!fatal) splitter.finish();
+    if (!fatal) prepare_lines();
     flush();
     settle();
   } catch (...) {
