@@ -24,6 +24,12 @@ Result<std::string> decode_field(std::string_view field, std::string_view b64) {
   return std::move(*d);
 }
 
+/// The optional base64 "context" (derivation context bound into the AAD); "" when absent.
+Result<std::string> decode_context(std::optional<std::string_view> context_b64) {
+  if (!context_b64) return std::string();
+  return decode_field("context", *context_b64);
+}
+
 struct ParsedCiphertext {
   std::int64_t version = 0;
   std::string sealed;
@@ -123,13 +129,9 @@ Result<TransitService::Encrypted> TransitService::encrypt(const std::string& ten
                 {{"field", "plaintext"}, {"limit_bytes", limits_.max_item_bytes}});
   auto plain = decode_field("plaintext", plaintext_b64);
   if (!plain) return std::unexpected(plain.error());
-  std::string context;
-  if (context_b64) {
-    auto c = decode_field("context", *context_b64);
-    if (!c) return std::unexpected(c.error());
-    context = std::move(*c);
-  }
-  auto out = seal(tenant_id, name, *plain, context);
+  auto context = decode_context(context_b64);
+  if (!context) return std::unexpected(context.error());
+  auto out = seal(tenant_id, name, *plain, *context);
   crypto::wipe_string(*plain);
   return out;
 }
@@ -137,13 +139,9 @@ Result<TransitService::Encrypted> TransitService::encrypt(const std::string& ten
 Result<std::string> TransitService::decrypt(const std::string& tenant_id, const std::string& name,
                                             std::string_view ciphertext,
                                             std::optional<std::string_view> context_b64) {
-  std::string context;
-  if (context_b64) {
-    auto c = decode_field("context", *context_b64);
-    if (!c) return std::unexpected(c.error());
-    context = std::move(*c);
-  }
-  auto plain = open(tenant_id, name, ciphertext, context);
+  auto context = decode_context(context_b64);
+  if (!context) return std::unexpected(context.error());
+  auto plain = open(tenant_id, name, ciphertext, *context);
   if (!plain) return std::unexpected(plain.error());
   std::string out = base64_encode(*plain);
   crypto::wipe_string(*plain);
@@ -153,15 +151,11 @@ Result<std::string> TransitService::decrypt(const std::string& tenant_id, const 
 Result<TransitService::Encrypted> TransitService::rewrap(const std::string& tenant_id, const std::string& name,
                                                          std::string_view ciphertext,
                                                          std::optional<std::string_view> context_b64) {
-  std::string context;
-  if (context_b64) {
-    auto c = decode_field("context", *context_b64);
-    if (!c) return std::unexpected(c.error());
-    context = std::move(*c);
-  }
-  auto plain = open(tenant_id, name, ciphertext, context);
+  auto context = decode_context(context_b64);
+  if (!context) return std::unexpected(context.error());
+  auto plain = open(tenant_id, name, ciphertext, *context);
   if (!plain) return std::unexpected(plain.error());
-  auto out = seal(tenant_id, name, *plain, context);
+  auto out = seal(tenant_id, name, *plain, *context);
   crypto::wipe_string(*plain);
   return out;
 }
@@ -169,14 +163,10 @@ Result<TransitService::Encrypted> TransitService::rewrap(const std::string& tena
 Result<TransitService::DataKeyResult> TransitService::datakey(const std::string& tenant_id, const std::string& name,
                                                               bool with_plaintext,
                                                               std::optional<std::string_view> context_b64) {
-  std::string context;
-  if (context_b64) {
-    auto c = decode_field("context", *context_b64);
-    if (!c) return std::unexpected(c.error());
-    context = std::move(*c);
-  }
+  auto context = decode_context(context_b64);
+  if (!context) return std::unexpected(context.error());
   crypto::SecureBytes dk = crypto::generate_dek();
-  auto sealed = seal(tenant_id, name, dk.view(), context);
+  auto sealed = seal(tenant_id, name, dk.view(), *context);
   if (!sealed) return std::unexpected(sealed.error());
   DataKeyResult out;
   out.ciphertext = std::move(sealed->ciphertext);
