@@ -26,9 +26,14 @@ Result<std::optional<std::string>> AuthService::bootstrap(const std::optional<st
   if (!tenants) return std::unexpected(tenants.error());
   for (const auto& t : *tenants)
     if (t.name == kSystemTenantName) system_tenant_id_ = t.id;
-  auto n = store_.count_api_keys();
-  if (!n) return std::unexpected(n.error());
-  if (*n > 0) return std::optional<std::string>{};
+  if (!system_tenant_id_.empty()) {
+    auto keys = store_.list_api_keys(system_tenant_id_);
+    if (!keys) return std::unexpected(keys.error());
+    const bool has_admin = std::any_of(keys->begin(), keys->end(), [](const storage::ApiKey& k) {
+      return !k.revoked && k.role == storage::Role::Admin;
+    });
+    if (has_admin) return std::optional<std::string>{};
+  }
   if (system_tenant_id_.empty()) {
     auto t = create_tenant(std::string(kSystemTenantName));
     if (!t) return std::unexpected(t.error());
@@ -45,12 +50,15 @@ Result<Caller> AuthService::authenticate(std::string_view secret) {
     return fail(ErrorKind::Authentication, "missing or invalid API key");
   const std::string h = hash_secret(secret);
   const auto now = std::chrono::steady_clock::now();
+  std::uint64_t generation = 0;
   {
     std::lock_guard lk(mu_);
     if (auto it = cache_.find(h); it != cache_.end() && it->second.expires > now)
       return it->second.caller;
+    generation = generation_;
   }
   auto k = store_.find_api_key_by_hash(h);
+  if (after_lookup_) after_lookup_();
   if (!k) {
     if (k.error().kind() == ErrorKind::ApiKeyNotFound)
       return fail(ErrorKind::Authentication, "missing or invalid API key");
@@ -60,6 +68,9 @@ Result<Caller> AuthService::authenticate(std::string_view secret) {
   Caller c{k->tenant_id, k->id, k->role,
            k->role == storage::Role::Admin && k->tenant_id == system_tenant_id_, k->permissions};
   std::lock_guard lk(mu_);
+  // A revocation since the lookup began may have made `k` stale: answer from
+  // the lookup (the request was already in flight) but do not cache it.
+  if (generation != generation_) return c;
   if (cache_.size() > 10000) cache_.clear();
   cache_[h] = CacheEntry{c, now + ttl_};
   return c;
@@ -112,14 +123,29 @@ Result<std::vector<storage::ApiKey>> AuthService::list_keys(const std::string& t
 }
 
 Status AuthService::revoke_key(const std::string& tenant_id, const std::string& key_id) {
+  std::lock_guard serial(revoke_mu_);
+  if (!system_tenant_id_.empty() && tenant_id == system_tenant_id_) {
+    auto keys = store_.list_api_keys(tenant_id);
+    if (!keys) return std::unexpected(keys.error());
+    auto active_admin = [](const storage::ApiKey& k) { return !k.revoked && k.role == storage::Role::Admin; };
+    auto it = std::find_if(keys->begin(), keys->end(), [&](const storage::ApiKey& k) { return k.id == key_id; });
+    if (it != keys->end() && active_admin(*it) && std::count_if(keys->begin(), keys->end(), active_admin) == 1)
+      return fail(ErrorKind::Conflict,
+                  "this is the last active platform admin key; create another admin key before revoking it",
+                  {{"api_key_id", key_id}});
+  }
+  // Store first, then evict: a lookup that read the key before the store
+  // change sees the generation move and does not cache it.
   if (auto s = store_.revoke_api_key(tenant_id, key_id); !s) return s;
   std::lock_guard lk(mu_);
+  ++generation_;
   std::erase_if(cache_, [&](const auto& kv) { return kv.second.caller.api_key_id == key_id; });
   return {};
 }
 
 void AuthService::forget_tenant(const std::string& tenant_id) {
   std::lock_guard lk(mu_);
+  ++generation_;
   std::erase_if(cache_, [&](const auto& kv) { return kv.second.caller.tenant_id == tenant_id; });
 }
 

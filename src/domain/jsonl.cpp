@@ -1,5 +1,7 @@
 #include "vault/domain/jsonl.hpp"
 
+#include "vault/core/strict_json.hpp"
+
 #include <cstring>
 
 namespace vault::domain {
@@ -12,18 +14,12 @@ constexpr std::size_t kMaxRecordDepth = 64;
 constexpr std::size_t kKeepBufferBytes = std::size_t{1} << 20;
 constexpr std::size_t kArenaInitialBytes = std::size_t{64} << 10;
 
-boost::json::parse_options record_parse_options() {
-  boost::json::parse_options opt;
-  opt.max_depth = kMaxRecordDepth;
-  return opt;
-}
-
-/// Turns a parser outcome into the record contract.
-Status check_parse(const boost::system::error_code& ec, std::size_t offset) {
-  if (ec)
-    return fail(ErrorKind::MalformedRequest, "record is not valid JSON: " + ec.message(),
-                {{"offset", offset}, {"reason", ec.message()}});
-  return {};
+/// The record contract's wording for a parser error (the details stay).
+Error record_error(Error e) {
+  if (e.kind() != ErrorKind::MalformedRequest) return e;
+  auto reason = e.details().if_contains("reason");
+  std::string why = reason && reason->is_string() ? std::string(reason->get_string()) : e.message();
+  return Error(ErrorKind::MalformedRequest, "record is not valid JSON: " + why, e.details());
 }
 
 Status check_object(const boost::json::value& v) {
@@ -119,35 +115,24 @@ void JsonlSplitter::finish() {
 // ---------------------------------------------------------------- parsing
 
 Result<boost::json::object> parse_record(std::string_view line) {
-  thread_local boost::json::parser parser(boost::json::storage_ptr(), record_parse_options());
-  parser.reset();
-  boost::system::error_code ec;
-  const std::size_t n = parser.write(line.data(), line.size(), ec);
-  if (auto s = check_parse(ec, n); !s) {
-    parser.reset();
-    return std::unexpected(std::move(s.error()));
-  }
-  boost::json::value v = parser.release();
-  if (auto s = check_object(v); !s) return std::unexpected(std::move(s.error()));
-  return std::move(v.get_object());
+  thread_local StrictJsonParser parser(kMaxRecordDepth);
+  auto v = parser.parse(line);
+  if (!v) return std::unexpected(record_error(std::move(v.error())));
+  if (auto s = check_object(*v); !s) return std::unexpected(std::move(s.error()));
+  return std::move(v->get_object());
 }
 
 RecordParser::RecordParser()
     : arena_buffer_(std::make_unique<unsigned char[]>(kArenaInitialBytes)),
       arena_(arena_buffer_.get(), kArenaInitialBytes),
-      parser_(boost::json::storage_ptr(), record_parse_options()) {}
+      parser_(kMaxRecordDepth) {}
 
 Result<const boost::json::object*> RecordParser::parse(std::string_view line) {
   value_.reset();  // the arena's deallocation is a no-op: this is cheap
   arena_.release();
-  parser_.reset(boost::json::storage_ptr(&arena_));
-  boost::system::error_code ec;
-  const std::size_t n = parser_.write(line.data(), line.size(), ec);
-  if (auto s = check_parse(ec, n); !s) {
-    parser_.reset();
-    return std::unexpected(std::move(s.error()));
-  }
-  value_.emplace(parser_.release());
+  auto v = parser_.parse(line, boost::json::storage_ptr(&arena_));
+  if (!v) return std::unexpected(record_error(std::move(v.error())));
+  value_.emplace(std::move(*v));
   if (auto s = check_object(*value_); !s) return std::unexpected(std::move(s.error()));
   return &value_->get_object();
 }

@@ -130,18 +130,40 @@ std::string PiiService::safe_path(std::string_view path, const pii::Scanner* sca
   return out;
 }
 
+std::string PiiService::finding_path(const pii::JsonFinding& f, const pii::Scanner* scanner) {
+  std::string p = safe_path(f.path, scanner);
+  if (f.in_key) {
+    // The key holds the entity: its token is never shown.
+    p.resize(p.rfind('/') + 1);
+    p += '*';
+  }
+  return p;
+}
+
 std::string PiiService::summarize(const std::vector<pii::JsonFinding>& findings, const pii::Scanner* scanner) {
-  std::map<std::string, std::pair<std::size_t, std::set<std::string>>> by_entity;
+  struct Seen {
+    std::size_t count = 0;
+    std::set<std::string> paths;      ///< values holding the entity
+    std::set<std::string> key_paths;  ///< members whose key holds it
+  };
+  std::map<std::string, Seen> by_entity;
   for (const auto& f : findings) {
     auto& e = by_entity[f.finding.entity];
-    ++e.first;
-    if (e.second.size() < kMaxPathsPerEntity) e.second.insert(safe_path(f.path, scanner));
+    ++e.count;
+    auto& set = f.in_key ? e.key_paths : e.paths;
+    if (set.size() < kMaxPathsPerEntity) set.insert(finding_path(f, scanner));
   }
   boost::json::object entities;
   for (auto& [name, e] : by_entity) {
     boost::json::array paths;
-    for (const auto& p : e.second) paths.emplace_back(p);
-    entities[name] = boost::json::object{{"count", e.first}, {"paths", std::move(paths)}};
+    for (const auto& p : e.paths) paths.emplace_back(p);
+    boost::json::object entry{{"count", e.count}, {"paths", std::move(paths)}};
+    if (!e.key_paths.empty()) {
+      boost::json::array keys;
+      for (const auto& p : e.key_paths) keys.emplace_back(p);
+      entry["key_paths"] = std::move(keys);
+    }
+    entities[name] = std::move(entry);
   }
   return boost::json::serialize(
       boost::json::object{{"total", findings.size()}, {"entities", std::move(entities)}});
@@ -172,13 +194,14 @@ Result<Inspection> PiiService::inspect(const storage::Dataset& dataset, const bo
       boost::json::array listed;
       for (const auto& f : findings) {
         if (listed.size() == 20) break;
-        listed.push_back(boost::json::object{{"entity", f.finding.entity},
-                                             {"path", safe_path(f.path, scanner_.get())}});
+        boost::json::object item{{"entity", f.finding.entity}, {"path", finding_path(f, scanner_.get())}};
+        if (f.in_key) item["in"] = "key";
+        listed.push_back(std::move(item));
       }
       const auto& first = findings.front();
-      const std::string first_path = safe_path(first.path, scanner_.get());
+      const std::string first_path = finding_path(first, scanner_.get());
       return fail(ErrorKind::BusinessRuleViolation,
-                  "the record contains " + first.finding.entity + " at " + first_path +
+                  "the record contains " + first.finding.entity + (first.in_key ? " in the key of " : " at ") + first_path +
                       "; the dataset's PII policy rejects records with PII",
                   {{"entity", first.finding.entity}, {"path", first_path}, {"findings", std::move(listed)}});
     }

@@ -1,6 +1,7 @@
 #include "api_json.hpp"
 
 #include "vault/core/ids.hpp"
+#include "vault/core/strict_json.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -98,6 +99,9 @@ std::optional<std::int64_t> if_match(const Request& req) {
   return n;
 }
 
+/// Records nest up to 64 levels; a batch wraps them in {"records": [...]}.
+constexpr std::size_t kMaxBodyDepth = StrictJsonParser::kDefaultMaxDepth + 2;
+
 static void require_json_type(const Request& req) {
   auto ct = req.header("content-type");
   if (!ct || !(ct->starts_with("application/json") || ct->starts_with("application/json;")))
@@ -113,10 +117,21 @@ std::string_view json_text_body(const Request& req) {
 
 json::object json_object_body(const Request& req) {
   require_json_type(req);
-  json::error_code ec;
-  json::value v = json::parse(req.body, ec);
-  if (ec)
-    throw VaultException(Error(ErrorKind::MalformedRequest, "request body is not valid JSON: " + ec.message()));
+  // Strict: a repeated key is refused, so what a route checks is what it stores.
+  thread_local StrictJsonParser parser(kMaxBodyDepth);
+  auto parsed = parser.parse(req.body);
+  if (!parsed) {
+    Error e = std::move(parsed.error());
+    if (e.kind() == ErrorKind::MalformedRequest) {
+      auto reason = e.details().if_contains("reason");
+      e = Error(ErrorKind::MalformedRequest,
+                "request body is not valid JSON: " +
+                    (reason && reason->is_string() ? std::string(reason->get_string()) : e.message()),
+                e.details());
+    }
+    throw VaultException(std::move(e));
+  }
+  json::value v = std::move(*parsed);
   if (!v.is_object())
     throw VaultException(Error(ErrorKind::Validation, "request body must be a JSON object"));
   return std::move(v.as_object());

@@ -110,11 +110,12 @@ void register_dataset_routes(Router& r, ApiServices& s) {
         },
         RouteOptions{.min_role = Role::Writer});
 
+  // Deleting crypto-shreds every version of the dataset: admins only.
   r.add("DELETE", "/api/v1/datasets/{id}", [&s](Request& req) {
           must(s.datasets.remove(req.ctx.tenant_id, req.path_params.at("id")));
           return Response::empty(204);
         },
-        RouteOptions{.min_role = Role::Writer});
+        RouteOptions{.min_role = Role::Admin});
 
   r.add("GET", "/api/v1/datasets/{id}/stats", [&s](Request& req) {
           auto d = must(s.datasets.get(req.ctx.tenant_id, req.path_params.at("id")));

@@ -98,6 +98,7 @@ json::array findings_json(const std::vector<pii::JsonFinding>& fs, bool code_poi
   for (const auto& f : fs) {
     auto o = finding_json(f.finding, code_points);
     o["path"] = f.path;
+    if (f.in_key) o["in"] = "key";  // the finding is in the member's key
     a.push_back(std::move(o));
   }
   return a;

@@ -67,6 +67,12 @@ void register_tenant_routes(Router& r, ApiServices& s) {
               permissions.emplace_back(p.as_string());
             }
           }
+          // Detokenizing reveals raw PII: a tenant admin cannot grant it,
+          // not even to itself; only the platform admin can.
+          if (!permissions.empty() && !req.ctx.platform_admin)
+            throw VaultException(Error(ErrorKind::Authorization,
+                                       "only the platform admin grants permissions to API keys",
+                                       {{"field", "permissions"}}));
           auto created = must(s.auth.create_key(tenant, *name, *role, std::move(permissions)));
           auto o = to_json(created.key);
           o["key"] = created.secret;

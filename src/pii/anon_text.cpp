@@ -116,6 +116,41 @@ boost::json::value number_or_string(const boost::json::value& original, const st
   return boost::json::string(s);
 }
 
+struct KeyRename {
+  std::string parent;  ///< pointer of the object holding the key
+  std::string from;
+  std::string to;
+};
+
+/// "/a/b~1c" -> {"/a", "b/c"}: the parent pointer and the unescaped last token.
+std::pair<std::string, std::string> split_pointer(std::string_view path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string_view::npos) return {std::string(), std::string(path)};
+  std::string key;
+  std::string_view token = path.substr(slash + 1);
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1')) {
+      key.push_back(token[i + 1] == '0' ? '~' : '/');
+      ++i;
+    } else {
+      key.push_back(token[i]);
+    }
+  }
+  return {std::string(path.substr(0, slash)), std::move(key)};
+}
+
+/// Renames `from` to `to` in place of the member (order kept). When `to`
+/// is already a sibling's key, a stable suffix is added: "to_2", "to_3", ...
+void rename_key(boost::json::object& obj, const std::string& from, const std::string& to) {
+  if (from == to || !obj.contains(from)) return;
+  std::string name = to;
+  for (int n = 2; obj.contains(name); ++n) name = to + "_" + std::to_string(n);
+  boost::json::object out(obj.storage());
+  out.reserve(obj.size());
+  for (auto& kv : obj) out.emplace(kv.key() == from ? boost::json::string_view(name) : kv.key(), std::move(kv.value()));
+  obj = std::move(out);
+}
+
 }  // namespace
 
 Result<std::string> anonymize_text(std::string_view text, const std::vector<Finding>& findings,
@@ -128,33 +163,60 @@ Result<std::string> anonymize_text(std::string_view text, const std::vector<Find
 
 Result<AnonymizeStats> anonymize_json(boost::json::value& doc, const std::vector<JsonFinding>& findings,
                                       const Policy& policy, const AnonymizerContext& ctx) {
-  // Group by path, keeping the first-seen order of paths.
-  std::vector<std::pair<std::string, std::vector<Finding>>> groups;
+  // Group by (path, in_key), keeping the first-seen order.
+  struct Group {
+    std::string path;
+    bool in_key;
+    std::vector<Finding> findings;
+  };
+  std::vector<Group> groups;
   for (const auto& jf : findings) {
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == jf.path; });
-    if (it == groups.end()) groups.push_back({jf.path, {jf.finding}});
-    else it->second.push_back(jf.finding);
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const Group& g) { return g.path == jf.path && g.in_key == jf.in_key; });
+    if (it == groups.end()) groups.push_back({jf.path, jf.in_key, {jf.finding}});
+    else it->findings.push_back(jf.finding);
   }
   // Compute every replacement first so a failure leaves `doc` untouched.
   AnonymizeStats stats;
   std::vector<std::pair<boost::json::value*, boost::json::value>> updates;
-  for (auto& [path, group] : groups) {
+  std::vector<KeyRename> renames;
+  for (auto& g : groups) {
+    if (g.in_key) {
+      auto [parent, key] = split_pointer(g.path);
+      boost::system::error_code ec;
+      boost::json::value* holder = doc.find_pointer(parent, ec);
+      if (!holder || ec || !holder->is_object() || !holder->get_object().contains(key)) continue;
+      auto r = rewrite(key, g.findings, policy, ctx, stats);
+      if (!r) return fail(r.error());
+      if (*r != key) renames.push_back({std::move(parent), std::move(key), std::move(*r)});
+      continue;
+    }
     boost::system::error_code ec;
-    boost::json::value* target = doc.find_pointer(path, ec);
+    boost::json::value* target = doc.find_pointer(g.path, ec);
     if (!target || ec) continue;
     if (target->is_string()) {
-      auto r = rewrite(std::string_view(target->get_string()), group, policy, ctx, stats);
+      auto r = rewrite(std::string_view(target->get_string()), g.findings, policy, ctx, stats);
       if (!r) return fail(r.error());
       updates.emplace_back(target, boost::json::string(*r));
     } else if (target->is_number()) {
       std::string text = number_text(*target);
       if (text.empty()) continue;
-      auto r = rewrite(text, group, policy, ctx, stats);
+      auto r = rewrite(text, g.findings, policy, ctx, stats);
       if (!r) return fail(r.error());
       if (*r != text) updates.emplace_back(target, number_or_string(*target, *r));
     }
   }
   for (auto& [target, value] : updates) *target = std::move(value);
+  // Keys last, deepest first: renaming rebuilds an object (moving its
+  // values), and a deeper member's pointer still names its ancestors' old keys.
+  std::stable_sort(renames.begin(), renames.end(), [](const KeyRename& a, const KeyRename& b) {
+    return std::count(a.parent.begin(), a.parent.end(), '/') > std::count(b.parent.begin(), b.parent.end(), '/');
+  });
+  for (auto& r : renames) {
+    boost::system::error_code ec;
+    boost::json::value* holder = doc.find_pointer(r.parent, ec);
+    if (holder && !ec && holder->is_object()) rename_key(holder->get_object(), r.from, r.to);
+  }
   return stats;
 }
 

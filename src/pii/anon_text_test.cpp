@@ -145,6 +145,42 @@ TEST(AnonJsonTest, RewritesStringsAndNumbersAtPointers) {
   EXPECT_EQ(doc2.at("card").as_string(), "************1111");
 }
 
+TEST(AnonJsonTest, RewritesKeysInPlaceDeepestFirstWithStableSuffixes) {
+  Fixture f;
+  Policy p = policy_with(OperatorKind::Replace);
+  auto doc = boost::json::parse(R"({"a@b.co":{"c@d.co":1,"x":2},"e@f.co":3,"keep":"a@b.co"})");
+  std::vector<JsonFinding> fs = {
+      {finding("EMAIL_ADDRESS", 0, 6), "/a@b.co", true},
+      {finding("EMAIL_ADDRESS", 0, 6), "/a@b.co/c@d.co", true},
+      {finding("EMAIL_ADDRESS", 0, 6), "/e@f.co", true},
+      {finding("EMAIL_ADDRESS", 0, 6), "/keep", false},
+  };
+  auto stats = anonymize_json(doc, fs, p, f.ctx);
+  ASSERT_TRUE(stats) << stats.error().message();
+  EXPECT_EQ(stats->applied, 4u);
+  const auto& o = doc.as_object();
+  ASSERT_EQ(o.size(), 3u);
+  auto it = o.begin();
+  EXPECT_EQ(it->key(), "<EMAIL_ADDRESS>");
+  EXPECT_EQ(it->value().as_object().begin()->key(), "<EMAIL_ADDRESS>");  // the nested key too
+  EXPECT_EQ(it->value().at("x").as_int64(), 2);
+  ++it;
+  EXPECT_EQ(it->key(), "<EMAIL_ADDRESS>_2");  // collided with the first: suffixed, order kept
+  EXPECT_EQ(it->value().as_int64(), 3);
+  ++it;
+  EXPECT_EQ(it->key(), "keep");
+  EXPECT_EQ(it->value().as_string(), "<EMAIL_ADDRESS>");
+}
+
+TEST(AnonJsonTest, KeyFindingsOnMissingMembersAreSkipped) {
+  Fixture f;
+  Policy p = policy_with(OperatorKind::Replace);
+  auto doc = boost::json::parse(R"({"a~/b":1})");
+  std::vector<JsonFinding> fs = {{finding("X", 0, 1), "/nope", true}, {finding("X", 0, 4), "/a~0~1b", true}};
+  ASSERT_TRUE(anonymize_json(doc, fs, p, f.ctx));
+  EXPECT_EQ(doc, boost::json::parse(R"({"<X>":1})"));
+}
+
 TEST(AnonJsonTest, FailureLeavesDocumentUntouched) {
   auto doc = boost::json::parse(R"({"a": "x@y.z", "b": "q@r.s"})");
   const auto before = doc;

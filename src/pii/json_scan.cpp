@@ -1,6 +1,6 @@
-// JSON-aware scanning: walks objects and arrays, scans every string value
-// (and integer numbers as their decimal text) with the field names on its
-// path as context, and reports RFC 6901 pointers.
+// JSON-aware scanning: walks objects and arrays, scans every object key and
+// every string value (and integer numbers as their decimal text) with the
+// field names on its path as context, and reports RFC 6901 pointers.
 #include "scanner_impl.hpp"
 
 #include <boost/json.hpp>
@@ -30,7 +30,9 @@ struct Walker {
   std::string path;
   std::vector<std::string_view> keys;  // enclosing field names, innermost last
 
-  void leaf(std::string_view text) {
+  /// Scans `text` with the enclosing field names as context; findings are
+  /// reported at the current path (`in_key`: the text is the member's key).
+  void leaf(std::string_view text, bool in_key = false) {
     // The two innermost field names are the context ("user.email" -> "user email").
     std::string field;
     for (std::size_t i = keys.size() > 2 ? keys.size() - 2 : 0; i < keys.size(); ++i) {
@@ -43,7 +45,7 @@ struct Walker {
       if (c == '_' || c == '-' || c == '.') c = ' ';
     field += words;
     auto found = impl.scan(text, options, active, field, scratch, ctx);
-    for (auto& f : impl.finish(std::move(found), text, options)) out.push_back({std::move(f), path});
+    for (auto& f : impl.finish(std::move(found), text, options)) out.push_back({std::move(f), path, in_key});
   }
 
   void walk(const boost::json::value& v, int depth) {
@@ -53,6 +55,9 @@ struct Walker {
         for (const auto& kv : v.get_object()) {
           auto saved = path.size();
           append_pointer_token(path, kv.key());
+          // Keys are data too ({"jane@example.com": true}): scanned with the
+          // enclosing names as context, before the key joins the context.
+          if (!kv.key().empty()) leaf(kv.key(), true);
           keys.push_back(kv.key());
           walk(kv.value(), depth + 1);
           keys.pop_back();

@@ -28,6 +28,22 @@ TEST(JsonScan, ReportsPointersAndSpansInsideValues) {
   EXPECT_NE(find(fs, "CREDIT_CARD", "/a~1b/c~0d"), nullptr);
 }
 
+TEST(JsonScan, KeysAreScannedAndMarked) {
+  auto v = boost::json::parse(R"({"jane@example.org":true,"user":{"ssn 078-05-1123":1},"email":"x"})");
+  auto fs = default_scanner().scan_json(v);
+  auto* email = find(fs, "EMAIL_ADDRESS", "/jane@example.org");
+  ASSERT_NE(email, nullptr);
+  EXPECT_TRUE(email->in_key);
+  EXPECT_EQ(email->finding.begin, 0u);
+  EXPECT_EQ(email->finding.end, 16u);
+  bool ssn_in_key = false;
+  for (const auto& f : fs)
+    if (f.finding.entity == "US_SSN" && f.path == "/user/ssn 078-05-1123" && f.in_key) ssn_in_key = true;
+  EXPECT_TRUE(ssn_in_key);
+  // Ordinary field names hold nothing; values are not marked as keys.
+  for (const auto& f : fs) EXPECT_FALSE(f.path == "/email" || f.path == "/user");
+}
+
 TEST(JsonScan, FieldNameIsContext) {
   ScanOptions o;
   o.entities = {"US_SSN"};

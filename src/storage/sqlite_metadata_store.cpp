@@ -267,7 +267,7 @@ Result<std::vector<Dataset>> SqliteMetadataStore::list_datasets(const std::strin
                                                                 const DatasetFilter& f) {
   if (f.limit <= 0) return fail(ErrorKind::Validation, "limit must be positive", {{"field", "limit"}});
   std::string sql = std::string("SELECT ") + sqlite::kDatasetColumns + " FROM datasets WHERE tenant_id=?1";
-  if (f.tag) sql += " AND instr(char(31)||tags, char(31)||?2||char(31)) > 0";
+  if (f.tag) sql += " AND EXISTS(SELECT 1 FROM json_each(datasets.tags) WHERE value=?2)";
   if (f.status) sql += " AND status=?3";
   if (f.name_prefix) sql += " AND substr(name, 1, length(?4))=?4";
   if (f.after_id) sql += " AND id>?5";

@@ -101,6 +101,46 @@ TEST(SqliteMetadataStore, MigrationsAreRecordedAndNewerSchemaIsRefused) {
   EXPECT_EQ(s.error().kind(), ErrorKind::Configuration);
 }
 
+TEST(SqliteMetadataStore, MigrationSixConvertsSeparatedTagsAndPermissions) {
+  const auto path = fresh_db_path();
+  {
+    auto s = open_at(path);
+    ASSERT_TRUE(s);
+    seed(*s);
+    ApiKey k;
+    k.id = "k1";
+    k.tenant_id = "t1";
+    k.name = "k";
+    k.key_hash = "h";
+    k.prefix = "p";
+    ASSERT_TRUE(s->create_api_key(k));
+    s->close();
+  }
+  // Rewind to schema 5 with rows in its encoding (each item ends with char(31)).
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* rewind =
+      "UPDATE datasets SET tags = 'nlp'||char(31)||'x\"y'||char(31);"
+      "UPDATE api_keys SET permissions = 'pii:detokenize'||char(31);"
+      "DELETE FROM schema_migrations WHERE version = 6;";
+  ASSERT_EQ(sqlite3_exec(db, rewind, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto s = open_at(path);
+  ASSERT_TRUE(s);
+  auto d = s->get_dataset("t1", "ds1");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tags, (std::vector<std::string>{"nlp", "x\"y"}));
+  auto keys = s->list_api_keys("t1");
+  ASSERT_TRUE(keys);
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ(keys->front().permissions, std::vector<std::string>{"pii:detokenize"});
+  DatasetFilter f;
+  f.tag = "nlp";
+  auto l = s->list_datasets("t1", f);
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->size(), 1u);
+}
+
 TEST(SqliteMetadataStore, ReopeningTwiceIsIdempotent) {
   const auto path = fresh_db_path();
   open_at(path).reset();

@@ -165,6 +165,24 @@ CREATE TABLE pii_tokens(
   PRIMARY KEY(tenant_id, token));
 CREATE UNIQUE INDEX pii_tokens_by_value ON pii_tokens(tenant_id, value_hash);
 )sql"},
+    {6, R"sql(
+-- Tags and key permissions become JSON arrays of strings: the old encoding
+-- ended each item with char(31), so a tag holding char(31) was split in two.
+UPDATE datasets SET tags = (
+  WITH RECURSIVE split(rest, item, n) AS (
+    SELECT datasets.tags, NULL, 0
+    UNION ALL
+    SELECT substr(rest, instr(rest, char(31)) + 1), substr(rest, 1, instr(rest, char(31)) - 1), n + 1
+    FROM split WHERE instr(rest, char(31)) > 0)
+  SELECT json_group_array(item) FROM (SELECT item FROM split WHERE n > 0 ORDER BY n));
+UPDATE api_keys SET permissions = (
+  WITH RECURSIVE split(rest, item, n) AS (
+    SELECT api_keys.permissions, NULL, 0
+    UNION ALL
+    SELECT substr(rest, instr(rest, char(31)) + 1), substr(rest, 1, instr(rest, char(31)) - 1), n + 1
+    FROM split WHERE instr(rest, char(31)) > 0)
+  SELECT json_group_array(item) FROM (SELECT item FROM split WHERE n > 0 ORDER BY n));
+)sql"},
 };
 
 std::int64_t now_us() {

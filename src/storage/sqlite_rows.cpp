@@ -1,5 +1,9 @@
 #include "storage/sqlite_rows.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
 #include <chrono>
 
 namespace vault::storage::sqlite {
@@ -11,23 +15,19 @@ Timestamp now_micros() {
 }
 
 std::string encode_tags(const std::vector<std::string>& tags) {
-  std::string out;
-  for (const auto& t : tags) {
-    out += t;
-    out += '\x1f';
-  }
-  return out;
+  boost::json::array a;
+  a.reserve(tags.size());
+  for (const auto& t : tags) a.emplace_back(t);
+  return boost::json::serialize(a);
 }
 
 std::vector<std::string> decode_tags(std::string_view s) {
   std::vector<std::string> out;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\x1f') {
-      out.emplace_back(s.substr(start, i - start));
-      start = i + 1;
-    }
-  }
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(s, ec);
+  if (ec || !v.is_array()) return out;  // written by encode_tags only (migration 6 converted older rows)
+  for (const auto& t : v.get_array())
+    if (t.is_string()) out.emplace_back(t.get_string());
   return out;
 }
 

@@ -251,6 +251,32 @@ TEST_P(MetadataStoreConformance, CreateDatasetReturnsStoredRow) {
   VAULT_EXPECT_KIND(s().get_dataset("t1", "nope"), ErrorKind::DatasetNotFound);
 }
 
+TEST_P(MetadataStoreConformance, TagsAreStoredWithoutAnInBandSeparator) {
+  tenant("t1");
+  Dataset in;
+  in.id = "ds1";
+  in.tenant_id = "t1";
+  in.name = "tags";
+  in.tags = {std::string("a\x1f" "b"), "c,d", "[\"e\"]", "", "f\nf"};
+  ASSERT_TRUE(s().create_dataset(in));
+  auto g = s().get_dataset("t1", "ds1");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->tags, in.tags);
+  auto listed = [&](std::string tag) {
+    DatasetFilter f;
+    f.tag = std::move(tag);
+    auto r = s().list_datasets("t1", f);
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? r->size() : 0;
+  };
+  EXPECT_EQ(listed(std::string("a\x1f" "b")), 1u);
+  EXPECT_EQ(listed("a"), 0u);
+  EXPECT_EQ(listed("b"), 0u);
+  EXPECT_EQ(listed("c,d"), 1u);
+  EXPECT_EQ(listed("c"), 0u);
+  EXPECT_EQ(listed("[\"e\"]"), 1u);
+}
+
 TEST_P(MetadataStoreConformance, DatasetNameUniquePerTenant) {
   tenant("t1");
   tenant("t2");

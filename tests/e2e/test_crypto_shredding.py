@@ -77,7 +77,7 @@ def test_purged_tenant_and_deleted_dataset_are_undecryptable(tmp_path):
 
         srv.start()
         admin = srv.client(srv.admin_key)
-        w1 = srv.client(t1.writer.key)
+        w1 = srv.client(t1.admin.key)  # deleting a dataset is admin-only
         assert w1.request("DELETE", f"/api/v1/datasets/{a}").status == 204
         # Purge: platform admin only; never the platform's own tenant.
         assert_error(srv.client(t1.admin.key).request("DELETE", f"/api/v1/tenants/{t2.id}"), 403)

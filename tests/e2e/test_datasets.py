@@ -136,11 +136,13 @@ def test_delete(tenant):
     ds = new_dataset(tenant.writer)
     path = f"/api/v1/datasets/{ds['id']}"
     tenant.writer.request("POST", path + "/records", json={"a": 1})
-    r = tenant.writer.request("DELETE", path)
+    # Deleting crypto-shreds every version: admin-only.
+    assert_error(tenant.writer.request("DELETE", path), 403, "AuthorizationError")
+    r = tenant.admin.request("DELETE", path)
     assert r.status == 204 and r.body == b"", r
     assert_error(tenant.reader.request("GET", path), 404, "DatasetNotFoundError")
     assert_error(tenant.reader.request("GET", path + "/records"), 404, "DatasetNotFoundError")
-    assert_error(tenant.writer.request("DELETE", path), 404, "DatasetNotFoundError")
+    assert_error(tenant.admin.request("DELETE", path), 404, "DatasetNotFoundError")
     # the name is free again
     assert tenant.writer.request("POST", "/api/v1/datasets", json={"name": ds["name"]}).status == 201
 

@@ -76,7 +76,7 @@ def test_canaries_never_reach_disk_or_logs(tmp_path):
         assert w.request("GET", f"/api/v1/datasets/{ds}/records/user-1").body["data"] == {"text": c_put}
 
         # Deleting the dataset destroys its wrapped data key (crypto-shredding).
-        assert w.request("DELETE", f"/api/v1/datasets/{ds}").status == 204
+        assert srv.client(t.admin.key).request("DELETE", f"/api/v1/datasets/{ds}").status == 204
         db = sqlite3.connect(data / "meta.db")
         assert db.execute("SELECT count(*) FROM data_keys").fetchone()[0] == 0
         db.close()

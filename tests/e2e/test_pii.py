@@ -237,9 +237,14 @@ def test_tokenize_and_detokenize_needs_its_own_permission(server, admin, tenant)
     assert again.body["text"] == token  # one value, one token
     # Even the tenant admin cannot detokenize without the permission.
     assert_error(tenant.admin.request("POST", "/api/v1/pii/detokenize", json={"token": token}), 403, "AuthorizationError")
-    k = tenant.admin.request("POST", "/api/v1/api-keys",
-                             json={"name": "detok", "role": "reader", "permissions": ["pii:detokenize"]})
-    assert k.status == 201 and k.body["permissions"] == ["pii:detokenize"]
+    # ... nor grant it to itself: only the platform admin grants permissions.
+    own = tenant.admin.request("POST", "/api/v1/api-keys",
+                               json={"name": "detok", "role": "admin", "permissions": ["pii:detokenize"]})
+    assert_error(own, 403, "AuthorizationError")
+    k = admin.request("POST", "/api/v1/api-keys",
+                      json={"name": "detok", "role": "reader", "permissions": ["pii:detokenize"],
+                            "tenant_id": tenant.id})
+    assert k.status == 201 and k.body["permissions"] == ["pii:detokenize"] and k.body["tenant_id"] == tenant.id
     detok = server.client(k.body["key"])
     d = detok.request("POST", "/api/v1/pii/detokenize", json={"token": token})
     assert d.status == 200 and d.body["value"] == EMAIL
@@ -249,11 +254,12 @@ def test_tokenize_and_detokenize_needs_its_own_permission(server, admin, tenant)
     # Tokens never cross tenants.
     from vaultlib import make_tenant
     other = make_tenant(server, admin)
-    ok = other.admin.request("POST", "/api/v1/api-keys",
-                             json={"name": "detok", "role": "reader", "permissions": ["pii:detokenize"]})
+    ok = admin.request("POST", "/api/v1/api-keys",
+                       json={"name": "detok", "role": "reader", "permissions": ["pii:detokenize"],
+                             "tenant_id": other.id})
     assert_error(server.client(ok.body["key"]).request("POST", "/api/v1/pii/detokenize", json={"token": token}),
                  404, "ResourceNotFoundError")
-    bad = tenant.admin.request("POST", "/api/v1/api-keys", json={"name": "x", "permissions": ["root"]})
+    bad = admin.request("POST", "/api/v1/api-keys", json={"name": "x", "permissions": ["root"]})
     assert_error(bad, 400, "ValidationError")
 
 

@@ -1,6 +1,8 @@
 // libFuzzer target for the JSONL import path: the streaming line splitter
 // fed in random chunks (checked against a simple whole-buffer reference
-// split), parse_record and RecordParser (checked to agree), and validation
+// split), parse_record and RecordParser (checked to agree, and checked
+// against Boost.JSON's own parser: the strict parser accepts exactly the
+// valid JSON without duplicate keys, and builds the same value), and validation
 // against a fixed schema that uses every supported keyword (checked to be
 // deterministic).
 //
@@ -15,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "vault/core/strict_json.hpp"
 #include "vault/domain/json_schema.hpp"
 #include "vault/domain/jsonl.hpp"
 
@@ -75,7 +78,31 @@ std::vector<Event> reference_split(std::string_view in, std::size_t max) {
   return out;
 }
 
+/// Differential check of the strict parser against boost::json::parse.
+void check_strict(std::string_view line) {
+  auto strict = vault::parse_json_strict(line);
+  boost::json::parse_options opt;
+  opt.max_depth = vault::StrictJsonParser::kDefaultMaxDepth;
+  boost::system::error_code ec;
+  boost::json::value loose = boost::json::parse(line, ec, {}, opt);
+  if (strict) {
+    if (ec) std::abort();
+    if (boost::json::serialize(*strict) != boost::json::serialize(loose)) std::abort();
+    return;
+  }
+  const bool duplicate = strict.error().details().contains("pointer");
+  if (duplicate != (strict.error().kind() == vault::ErrorKind::Validation)) std::abort();
+  if (duplicate) {
+    if (ec) std::abort();  // valid JSON, only refused for the repeated key
+    const auto& p = strict.error().details().at("pointer").as_string();
+    if (p.empty() || p[0] != '/') std::abort();
+  } else if (!ec) {
+    std::abort();  // the strict parser refused valid JSON
+  }
+}
+
 void check_record(std::string_view line, vault::domain::RecordParser& parser) {
+  check_strict(line);
   auto a = vault::domain::parse_record(line);
   auto b = parser.parse(line);
   if (a.has_value() != b.has_value()) std::abort();

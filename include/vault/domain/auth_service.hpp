@@ -4,11 +4,15 @@
 /// API keys are 32 random bytes ("vk_" + base64url); only their SHA-256 is
 /// stored (a high-entropy secret needs no slow hash). Authentication results
 /// are cached briefly in process; revoking through this service evicts at
-/// once.
+/// once, and a lookup that raced a revocation never puts the revoked key
+/// back (a generation counter: a lookup that started before the last
+/// revocation does not fill the cache).
 #include "vault/core/error.hpp"
 #include "vault/storage/metadata_store.hpp"
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -37,9 +41,11 @@ class AuthService {
   explicit AuthService(storage::MetadataStore& store,
                        std::chrono::milliseconds cache_ttl = std::chrono::seconds(5));
 
-  /// On a store with no API keys: creates the system tenant and its admin
-  /// key (the given secret, or a new random one). Returns the secret when it
-  /// was generated here (to print once), nullopt when given or not needed.
+  /// When the system tenant has no active admin key (a new store, or one
+  /// whose platform keys were revoked offline for recovery): creates the
+  /// system tenant if needed and an admin key (the given secret, or a new
+  /// random one). Returns the secret when it was generated here (to print
+  /// once), nullopt when given or not needed.
   Result<std::optional<std::string>> bootstrap(const std::optional<std::string>& given_secret);
 
   /// AuthenticationError for unknown or revoked keys.
@@ -53,6 +59,8 @@ class AuthService {
   Result<CreatedKey> create_key(const std::string& tenant_id, const std::string& name,
                                 storage::Role role, std::vector<std::string> permissions = {});
   Result<std::vector<storage::ApiKey>> list_keys(const std::string& tenant_id);
+  /// Revokes a key of the tenant. Conflict (409) when it is the last active
+  /// admin key of the system tenant: the platform would lock itself out.
   Status revoke_key(const std::string& tenant_id, const std::string& key_id);
 
   /// The platform's own tenant (holds the bootstrap key); "" before bootstrap.
@@ -61,6 +69,9 @@ class AuthService {
   void forget_tenant(const std::string& tenant_id);
 
   static std::string hash_secret(std::string_view secret);
+  /// Test seam: runs in authenticate() between the store lookup and the
+  /// cache fill (to interleave a revocation deterministically).
+  void set_after_lookup_hook(std::function<void()> hook) { after_lookup_ = std::move(hook); }
 
  private:
   Result<CreatedKey> create_key_with_secret(const std::string& tenant_id, const std::string& name,
@@ -74,6 +85,9 @@ class AuthService {
   std::chrono::milliseconds ttl_;
   std::mutex mu_;
   std::unordered_map<std::string, CacheEntry> cache_;  // key: secret hash
+  std::uint64_t generation_ = 0;  ///< bumped by every revocation/eviction (under mu_)
+  std::mutex revoke_mu_;          ///< serialises the last-platform-key check with the revocation
+  std::function<void()> after_lookup_;
   std::string system_tenant_id_;
 };
 

@@ -3,7 +3,6 @@
 /// into a record object.
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/parser.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -13,6 +12,7 @@
 #include <string_view>
 
 #include "vault/core/error.hpp"
+#include "vault/core/strict_json.hpp"
 
 namespace vault::domain {
 
@@ -75,8 +75,11 @@ class JsonlSplitter {
 /// Parses one JSONL line into a record: it must be one JSON value (strict
 /// RFC 8259, valid UTF-8, surrounding whitespace allowed) and an object.
 /// MalformedRequest for invalid JSON (details {"offset": byte offset,
-/// "reason": parser message}); Validation "record must be a JSON object"
-/// for any other JSON value. Never echoes the input. Thread-safe (uses a
+/// "reason": parser message}); Validation "duplicate object key" when an
+/// object repeats a key (details as in vault/core/strict_json.hpp: the
+/// stored bytes must be the bytes that were checked, so duplicates are
+/// refused); Validation "record must be a JSON object" for any other JSON
+/// value. Never echoes the input. Thread-safe (uses a
 /// per-thread parser whose work buffers are reused between calls).
 Result<boost::json::object> parse_record(std::string_view line);
 
@@ -95,7 +98,7 @@ class RecordParser {
  private:
   std::unique_ptr<unsigned char[]> arena_buffer_;  ///< reused first block of the arena
   boost::json::monotonic_resource arena_;
-  boost::json::parser parser_;
+  StrictJsonParser parser_;
   std::optional<boost::json::value> value_;
 };
 

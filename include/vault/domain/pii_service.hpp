@@ -110,14 +110,17 @@ class PiiService final : public RecordInspector, public RecordViewer {
   /// Entities the scanner reports, sorted.
   std::vector<std::string> entities() const { return scanner_->entities(); }
 
-  /// Builds the findings summary JSON (counts and paths, at most 20 paths
-  /// per entity, each through safe_path).
+  /// Builds the findings summary JSON: per entity a count, "paths" of the
+  /// values holding it and, when keys hold it, "key_paths" of those members
+  /// (at most 20 of each, each through finding_path).
   static std::string summarize(const std::vector<pii::JsonFinding>& findings,
                                const pii::Scanner* scanner = nullptr);
   /// A JSON pointer fit to store and report: object keys are data too, so a
   /// segment longer than 64 bytes or in which `scanner` finds PII becomes "*"
   /// (e.g. "/users/jane@example.com/ssn" → "/users/*/ssn").
   static std::string safe_path(std::string_view path, const pii::Scanner* scanner);
+  /// safe_path of a finding; for a finding in a key, that key's token is "*".
+  static std::string finding_path(const pii::JsonFinding& f, const pii::Scanner* scanner);
 
  private:
   PiiService(std::shared_ptr<const pii::Scanner> scanner, storage::MetadataStore& store, KeySource keys,

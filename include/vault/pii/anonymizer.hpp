@@ -157,7 +157,10 @@ Result<std::string> anonymize_text(std::string_view text, const std::vector<Find
 /// the same kind without a leading zero (e.g. fpe, pseudonymize, generalize
 /// to year), otherwise by a string (mask, hash, replace, tokenize, encrypt,
 /// redact → ""). Paths that do not resolve, or resolve to something other than
-/// a string/number, are skipped. Returns the counts.
+/// a string/number, are skipped. Findings with `in_key` rewrite the member's
+/// key instead (keys are data too), in place (member order kept); a new key
+/// equal to a sibling's gets a stable suffix ("<PERSON>_2", "_3", ...). Keys
+/// are renamed after the values, deepest first. Returns the counts.
 Result<AnonymizeStats> anonymize_json(boost::json::value& doc, const std::vector<JsonFinding>& findings,
                                       const Policy& policy, const AnonymizerContext& ctx);
 

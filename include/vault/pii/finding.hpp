@@ -23,9 +23,12 @@ struct Finding {
 
 /// A finding inside a JSON document: `path` is the RFC 6901 pointer of the
 /// string (or number) value, offsets are relative to that value's text.
+/// When `in_key` is set the finding is in the member's *key* (the last
+/// token of `path`), and offsets are relative to the key's text.
 struct JsonFinding {
   Finding finding;
   std::string path;  ///< e.g. "/user/email", "/items/0/card"
+  bool in_key = false;
 };
 
 /// What to scan for and what to report.

@@ -1,0 +1,112 @@
+// AuthService over the real SQLite store: the auth cache never outlives a
+// revocation, the last platform admin key stays, bootstrap after recovery.
+#include "vault/domain/auth_service.hpp"
+
+#include "support/temp_dir.hpp"
+#include "vault/storage/factory.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+
+namespace vault::domain {
+namespace {
+
+class AuthServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto dir = testing::process_temp_dir().fresh("auth");
+    std::filesystem::create_directories(dir);
+    auto s = storage::open_metadata_store("sqlite://" + (dir / "meta.db").string());
+    ASSERT_TRUE(s) << s.error().message();
+    store_ = std::move(*s);
+    // A long TTL: any stale entry would be served for the whole test.
+    auth_ = std::make_unique<AuthService>(*store_, std::chrono::hours(1));
+    auto boot = auth_->bootstrap(std::nullopt);
+    ASSERT_TRUE(boot && *boot);
+    platform_secret_ = **boot;
+  }
+  void TearDown() override {
+    auth_.reset();
+    if (store_) store_->close();
+  }
+  std::unique_ptr<storage::MetadataStore> store_;
+  std::unique_ptr<AuthService> auth_;
+  std::string platform_secret_;
+};
+
+TEST_F(AuthServiceTest, RevocationWinsOverALookupInFlight) {
+  auto t = auth_->create_tenant("acme");
+  ASSERT_TRUE(t);
+  auto k = auth_->create_key(t->id, "w", storage::Role::Writer);
+  ASSERT_TRUE(k);
+  // The revocation lands between the store lookup (key still active) and
+  // the cache fill of this authentication.
+  bool revoked = false;
+  auth_->set_after_lookup_hook([&] {
+    if (revoked) return;
+    revoked = true;
+    ASSERT_TRUE(auth_->revoke_key(t->id, k->key.id));
+  });
+  auto racing = auth_->authenticate(k->secret);
+  ASSERT_TRUE(revoked);
+  ASSERT_TRUE(racing);  // that request was already in flight
+  auth_->set_after_lookup_hook({});
+  auto after = auth_->authenticate(k->secret);
+  ASSERT_FALSE(after) << "a revoked key was served from the cache";
+  EXPECT_EQ(after.error().kind(), ErrorKind::Authentication);
+}
+
+TEST_F(AuthServiceTest, CachedKeysAreEvictedOnRevocation) {
+  auto t = auth_->create_tenant("acme");
+  auto k = auth_->create_key(t->id, "r", storage::Role::Reader);
+  ASSERT_TRUE(auth_->authenticate(k->secret));
+  ASSERT_TRUE(auth_->authenticate(k->secret));  // cached now
+  ASSERT_TRUE(auth_->revoke_key(t->id, k->key.id));
+  EXPECT_FALSE(auth_->authenticate(k->secret));
+}
+
+TEST_F(AuthServiceTest, TheLastPlatformAdminKeyCannotBeRevoked) {
+  const std::string sys = auth_->system_tenant_id();
+  auto keys = auth_->list_keys(sys);
+  ASSERT_TRUE(keys);
+  ASSERT_EQ(keys->size(), 1u);
+  const std::string first = keys->front().id;
+  auto refused = auth_->revoke_key(sys, first);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind(), ErrorKind::Conflict);
+  EXPECT_TRUE(auth_->authenticate(platform_secret_));
+  // A reader key of the system tenant does not count as a platform admin.
+  auto reader = auth_->create_key(sys, "ro", storage::Role::Reader);
+  ASSERT_TRUE(reader);
+  EXPECT_FALSE(auth_->revoke_key(sys, first));
+  auto second = auth_->create_key(sys, "admin2", storage::Role::Admin);
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(auth_->revoke_key(sys, first));
+  EXPECT_FALSE(auth_->revoke_key(sys, second->key.id));
+  // Other tenants' admin keys are not limited: a tenant may revoke them all.
+  auto t = auth_->create_tenant("acme");
+  auto only = auth_->create_key(t->id, "a", storage::Role::Admin);
+  EXPECT_TRUE(auth_->revoke_key(t->id, only->key.id));
+}
+
+TEST_F(AuthServiceTest, BootstrapRunsAgainOnlyWhenNoPlatformAdminKeyIsActive) {
+  auto again = auth_->bootstrap(std::nullopt);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again);  // an active platform key exists: nothing minted
+  // Recovery (docs/security.md): platform keys revoked offline, in the store.
+  auto keys = auth_->list_keys(auth_->system_tenant_id());
+  for (const auto& k : *keys) ASSERT_TRUE(store_->revoke_api_key(auth_->system_tenant_id(), k.id));
+  AuthService restarted(*store_);
+  auto fresh = restarted.bootstrap(std::nullopt);
+  ASSERT_TRUE(fresh);
+  ASSERT_TRUE(*fresh);
+  auto c = restarted.authenticate(**fresh);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->platform_admin);
+  EXPECT_FALSE(restarted.authenticate(platform_secret_));
+}
+
+}  // namespace
+}  // namespace vault::domain
