@@ -136,12 +136,11 @@ struct StrictHandler {
     frames.push_back({true, keys.size(), keybuf.size(), 0});
     return true;
   }
-  bool on_object_end(std::size_t n, json::error_code& ec) {
-    if (auto dup = find_duplicate()) {
-      duplicate = describe(*dup);
-      ec = json::error::syntax;  // replaced by the Validation error in parse()
-      return false;
-    }
+  bool on_object_end(std::size_t n, json::error_code&) {
+    // The first duplicate is remembered and parsing goes on: invalid JSON
+    // later in the text is reported as such (MalformedRequest first).
+    if (!duplicate)
+      if (auto dup = find_duplicate()) duplicate = describe(*dup);
     st.push_object(n);
     keys.resize(frames.back().first_key);
     keybuf.resize(frames.back().key_bytes);
@@ -236,20 +235,21 @@ Result<json::value> StrictJsonParser::parse(std::string_view text, json::storage
   json::error_code ec;
   std::size_t n = p.write_some(false, text.data(), text.size(), ec);
   if (!ec && n < text.size()) ec = json::error::extra_data;
-  if (ec) {
-    std::optional<Duplicate> dup = std::move(p.handler().duplicate);
+  std::optional<Duplicate> dup = std::move(p.handler().duplicate);
+  if (ec || dup) {
     p.reset();
     p.handler().st.reset();
     p.handler().clear();
-    if (dup) {
-      boost::json::object details{{"pointer", dup->pointer}, {"offset", n}};
-      if (!dup->key.empty()) details["key"] = dup->key;
-      std::string message = dup->key.empty() ? "duplicate object key at " + dup->pointer
-                                             : "duplicate object key \"" + dup->key + "\" at " + dup->pointer;
-      return fail(ErrorKind::Validation, message + "; every key of an object must be unique", std::move(details));
-    }
+  }
+  if (ec)
     return fail(ErrorKind::MalformedRequest, "invalid JSON: " + ec.message(),
                 {{"offset", n}, {"reason", ec.message()}});
+  if (dup) {
+    boost::json::object details{{"pointer", dup->pointer}};
+    if (!dup->key.empty()) details["key"] = dup->key;
+    std::string message = dup->key.empty() ? "duplicate object key at " + dup->pointer
+                                           : "duplicate object key \"" + dup->key + "\" at " + dup->pointer;
+    return fail(ErrorKind::Validation, message + "; every key of an object must be unique", std::move(details));
   }
   return p.handler().st.release();
 }

@@ -71,7 +71,8 @@ TEST(StrictJson, KeysSplitAcrossEscapesCompareByValue) {
 }
 
 TEST(StrictJson, MalformedInputKeepsItsErrorKind) {
-  for (const char* bad : {"{", R"({"a":1,})", "[1 2]", "{} x", "\"\xff\"", "{\"a\":1} // c"}) {
+  for (const char* bad : {"{", R"({"a":1,})", "[1 2]", "{} x", "\"\xff\"", "{\"a\":1} // c", R"({"a":1,"a":2} x)",
+                          R"([{"a":1,"a":2},)"}) {
     auto v = parse_json_strict(bad);
     ASSERT_FALSE(v) << bad;
     EXPECT_EQ(v.error().kind(), ErrorKind::MalformedRequest) << bad;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
 namespace vault::pii {
@@ -135,16 +136,32 @@ TEST(Scanner, DictionaryEntities) {
 
 TEST(Scanner, SharedAcrossThreads) {
   const auto& s = default_scanner();
-  std::string text = "mail a@b.example.com and card 4111111111111111";
-  auto expected = s.scan_text(text);
+  const std::vector<std::string> texts = {
+      "mail a@b.example.com and card 4111111111111111",
+      "call +1 212-555-0123 from 10.1.2.3, ssn 078-05-1123",
+      "IBAN DE89 3704 0044 0532 0130 00 and key AKIAIOSFODNN7EXAMPLE",
+  };
+  // The reference: every text scanned once on this thread, before any other
+  // thread touches the scanner. Each must find something.
+  std::vector<std::vector<Finding>> expected;
+  for (const auto& t : texts) {
+    expected.push_back(s.scan_text(t));
+    ASSERT_FALSE(expected.back().empty()) << t;
+  }
+  EXPECT_FALSE(of(expected[0], "EMAIL_ADDRESS").empty());
+  EXPECT_FALSE(of(expected[0], "CREDIT_CARD").empty());
   std::vector<std::thread> ts;
-  std::atomic<int> mismatches{0};
+  std::atomic<int> mismatches{0}, scans{0};
   for (int t = 0; t < 4; ++t)
-    ts.emplace_back([&] {
-      for (int i = 0; i < 200; ++i)
-        if (s.scan_text(text) != expected) ++mismatches;
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        const std::size_t k = static_cast<std::size_t>(i + t) % texts.size();
+        if (s.scan_text(texts[k]) != expected[k]) ++mismatches;
+        ++scans;
+      }
     });
   for (auto& t : ts) t.join();
+  EXPECT_EQ(scans.load(), 800);
   EXPECT_EQ(mismatches.load(), 0);
 }
 

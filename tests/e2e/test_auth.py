@@ -17,33 +17,39 @@ def a_dataset(tenant):
     return ds, rec
 
 
+ROLE_RANK = {"reader": 0, "writer": 1, "admin": 2}
+
+
 def test_other_tenant_sees_404_everywhere(tenant, other, a_dataset):
     ds, rec = a_dataset
     base = f"/api/v1/datasets/{ds['id']}"
+    # (method, path, body, the least role the route admits: checked from the
+    # headers first, so a lower role is refused with 403 before any lookup)
     calls = [
-        ("GET", base, None),
-        ("PATCH", base, {"description": "pwned"}),
-        ("DELETE", base, None),
-        ("POST", base + ":archive", None),
-        ("POST", base + ":restore", None),
-        ("GET", base + "/stats", None),
-        ("GET", base + "/records", None),
-        ("POST", base + "/records", {"x": 1}),
-        ("POST", base + "/records:batch", {"records": [{"x": 1}]}),
-        ("GET", f"{base}/records/{rec['id']}", None),
-        ("PUT", f"{base}/records/{rec['id']}", {"x": 1}),
-        ("DELETE", f"{base}/records/{rec['id']}", None),
-        ("GET", base + "/versions", None),
-        ("GET", base + "/versions/1", None),
-        ("POST", base + "/versions", {"message": "x"}),
+        ("GET", base, None, "reader"),
+        ("PATCH", base, {"description": "pwned"}, "writer"),
+        ("DELETE", base, None, "admin"),
+        ("POST", base + ":archive", None, "writer"),
+        ("POST", base + ":restore", None, "writer"),
+        ("GET", base + "/stats", None, "reader"),
+        ("GET", base + "/records", None, "reader"),
+        ("POST", base + "/records", {"x": 1}, "writer"),
+        ("POST", base + "/records:batch", {"records": [{"x": 1}]}, "writer"),
+        ("GET", f"{base}/records/{rec['id']}", None, "reader"),
+        ("PUT", f"{base}/records/{rec['id']}", {"x": 1}, "writer"),
+        ("DELETE", f"{base}/records/{rec['id']}", None, "writer"),
+        ("GET", base + "/versions", None, "reader"),
+        ("GET", base + "/versions/1", None, "reader"),
+        ("POST", base + "/versions", {"message": "x"}, "writer"),
+        ("GET", base + "/quarantine", None, "admin"),
+        ("POST", f"{base}/records/{rec['id']}:release", None, "admin"),
+        ("POST", "/api/v1/pii/anonymize", {"text": "jane.doe@example.com", "dataset_id": ds["id"]}, "writer"),
     ]
-    for who in (other.admin, other.writer, other.reader):
-        for method, path, body in calls:
+    for role, who in (("admin", other.admin), ("writer", other.writer), ("reader", other.reader)):
+        for method, path, body, least in calls:
             kwargs = {"json": body} if body is not None else {}
             r = who.request(method, path, **kwargs)
-            if (who is other.reader and method not in ("GET",)) or \
-                    (who is other.writer and (method, path) == ("DELETE", base)):
-                # refused for the role (checked from the headers) before any lookup
+            if ROLE_RANK[role] < ROLE_RANK[least]:
                 assert_error(r, 403, "AuthorizationError")
             else:
                 assert_error(r, 404, "DatasetNotFoundError")
@@ -53,6 +59,7 @@ def test_other_tenant_sees_404_everywhere(tenant, other, a_dataset):
         assert_error(exp1, 404, "DatasetNotFoundError")
     imp = import_jsonl(other.writer, ds["id"], b'{"x": 1}\n')
     assert_error(imp, 404, "DatasetNotFoundError")
+    assert_error(import_jsonl(other.reader, ds["id"], b'{"x": 1}\n'), 403, "AuthorizationError")
     # same answer as for a dataset that does not exist at all
     missing = other.reader.request("GET", "/api/v1/datasets/ds_01ARZ3NDEKTSV4RRFFQ69G5FAV")
     mine = other.reader.request("GET", base)
@@ -64,6 +71,24 @@ def test_other_tenant_sees_404_everywhere(tenant, other, a_dataset):
     assert g.status == 200 and g.body["description"] == ds["description"] and g.body["status"] == "active"
     assert tenant.reader.request("GET", f"{base}/records/{rec['id']}").body["data"] == {"a": 1}
     assert tenant.reader.request("GET", base + "/stats").body["records"] == 1
+
+
+def test_quarantine_of_another_tenant_is_not_reachable(tenant, other):
+    ds = new_dataset(tenant.admin, pii_policy={"action": "quarantine"})
+    base = f"/api/v1/datasets/{ds['id']}"
+    q = tenant.writer.request("POST", base + "/records", json={"ssn": "536-22-8726"})
+    assert q.status == 201 and q.body["quarantined"] is True, q
+    assert_error(other.admin.request("GET", base + "/quarantine"), 404, "DatasetNotFoundError")
+    assert_error(other.admin.request("GET", base + "/quarantine?view=anonymized"), 404, "DatasetNotFoundError")
+    r = other.admin.request("POST", f"{base}/records/{q.body['id']}:release")
+    assert_error(r, 404, "DatasetNotFoundError")
+    an = other.writer.request("POST", "/api/v1/pii/anonymize",
+                              json={"json": {"ssn": "536-22-8726"}, "dataset_id": ds["id"]})
+    assert_error(an, 404, "DatasetNotFoundError")
+    # Still quarantined, still listed for its own admin only.
+    items = tenant.admin.request("GET", base + "/quarantine").body["items"]
+    assert [i["id"] for i in items] == [q.body["id"]]
+    assert_error(tenant.reader.request("GET", f"{base}/records/{q.body['id']}"), 404, "RecordNotFoundError")
 
 
 def test_listings_are_per_tenant(tenant, other, a_dataset):

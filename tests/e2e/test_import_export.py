@@ -134,3 +134,74 @@ def test_archived_dataset_refuses_import(tenant, dataset):
     tenant.writer.request("POST", f"/api/v1/datasets/{dataset['id']}:archive")
     r = import_jsonl(tenant.writer, dataset["id"], b'{"a": 1}\n')
     assert_error(r, 409, "DatasetArchivedError")
+
+
+def test_export_while_writing_is_a_consistent_snapshot(tenant):
+    """A current-state export read slowly while a writer keeps replacing and
+    inserting records: every line is a whole record, none appears twice,
+    every record appears exactly once (in one of the states it really had),
+    and writes did run while the export was being read."""
+    import threading
+    import time
+
+    ds = new_dataset(tenant.writer)
+    base = f"/api/v1/datasets/{ds['id']}/records"
+    n = 4000
+    body = "".join(json.dumps({"k": f"r{i}", "v": 0, "pad": "p" * 300}) + "\n" for i in range(n)).encode()
+    assert import_jsonl(tenant.writer, ds["id"], body).body["imported"] == n
+    ids = [item["id"] for item in tenant.reader.get_all(base, limit=1000)]
+    assert len(ids) == n
+    stop = threading.Event()
+    writes = [0]
+    failures = []
+
+    def writer():
+        i = 0
+        while not stop.is_set():
+            rid = ids[(i * 7919) % n]
+            r = tenant.writer.request("PUT", f"{base}/{rid}", json={"k": f"r{ids.index(rid)}", "v": i + 1,
+                                                                      "pad": "q" * 300})
+            if r.status != 200:
+                failures.append(r)
+            r = tenant.writer.request("POST", base, json={"k": f"new{i}", "v": -1, "pad": "n" * 300})
+            if r.status != 201:
+                failures.append(r)
+            writes[0] += 2
+            i += 1
+
+    th = threading.Thread(target=writer)
+    th.start()
+    try:
+        deadline = time.monotonic() + 30
+        while writes[0] < 10 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        conn = tenant.reader.connection()
+        conn.request("GET", base + ":export", headers=tenant.reader._headers(None, None))
+        resp = conn.getresponse()
+        assert resp.status == 200
+        at_start, parts = writes[0], []
+        while True:
+            chunk = resp.read(32768)  # slow reader: the export spans many writes
+            if not chunk:
+                break
+            parts.append(chunk)
+            time.sleep(0.01)
+        during = writes[0] - at_start
+        conn.close()
+    finally:
+        stop.set()
+        th.join()
+    assert not failures, failures[:3]
+    assert during > 0, "no write ran while the export was read"
+    records = [json.loads(line) for line in b"".join(parts).decode().splitlines()]
+    for rec in records:  # whole records only
+        assert set(rec) == {"k", "v", "pad"} and len(rec["pad"]) == 300, rec
+    keys = [r["k"] for r in records]
+    assert len(keys) == len(set(keys)), "a record appears twice"
+    assert {k for k in keys if k.startswith("r")} == {f"r{i}" for i in range(n)}
+    for r in records:
+        if r["k"].startswith("r"):
+            assert (r["v"] == 0 and r["pad"] == "p" * 300) or (r["v"] > 0 and r["pad"] == "q" * 300), r
+    # Inserted during the export: a prefix of the inserts at most (snapshot at the start).
+    news = sorted(int(k[3:]) for k in keys if k.startswith("new"))
+    assert news == list(range(len(news)))

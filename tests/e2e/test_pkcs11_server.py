@@ -61,6 +61,24 @@ def test_server_on_softhsm(tmp_path):
         tok = t.writer.request("POST", "/api/v1/pii/anonymize",
                                json={"text": "jane.doe@example.com", "operator": {"operator": "tokenize"}})
         assert tok.status == 200 and tok.body["text"].startswith("tok_")
+        token = tok.body["text"]
+        pseudo = t.writer.request("POST", "/api/v1/pii/anonymize",
+                                  json={"text": "jane.doe@example.com", "operator": {"operator": "pseudonymize"}})
+        assert pseudo.status == 200 and "jane.doe" not in pseudo.body["text"], pseudo
+        grant = srv.client(key).request("POST", "/api/v1/api-keys",
+                                        json={"name": "detok", "role": "reader", "tenant_id": t.id,
+                                              "permissions": ["pii:detokenize"]})
+        assert grant.status == 201, grant
+        detok = srv.client(grant.body["key"])
+
+        def token_and_pseudonym_still_work():
+            d = detok.request("POST", "/api/v1/pii/detokenize", json={"token": token})
+            assert d.status == 200 and d.body["value"] == "jane.doe@example.com", d
+            p = t.writer.request("POST", "/api/v1/pii/anonymize",
+                                 json={"text": "jane.doe@example.com", "operator": {"operator": "pseudonymize"}})
+            assert p.status == 200 and p.body["text"] == pseudo.body["text"], (p, pseudo)
+
+        token_and_pseudonym_still_work()
 
         keys = t.admin.request("GET", "/api/v1/keys")
         assert keys.status == 200 and keys.body["kek"]["provider"] == "pkcs11", keys
@@ -77,6 +95,7 @@ def test_server_on_softhsm(tmp_path):
         assert again.status == 201 and again.body["id"] == idem.body["id"]
         dec = t.writer.request("POST", "/api/v1/transit/decrypt/pipeline", json={"ciphertext": ct.body["ciphertext"]})
         assert dec.status == 200 and base64.b64decode(dec.body["plaintext"]).decode() == canary
+        token_and_pseudonym_still_work()  # across the KEK rotation
         assert srv.stop() == 0
 
         srv.start()
@@ -84,6 +103,7 @@ def test_server_on_softhsm(tmp_path):
             assert t.reader.request("GET", f"{base}/{rid}").body["data"]["secret"] == canary
         assert t.writer.request("POST", "/api/v1/transit/decrypt/pipeline",
                                 json={"ciphertext": ct.body["ciphertext"]}).status == 200
+        token_and_pseudonym_still_work()  # and across the restart
     finally:
         code = srv.stop()
     assert code == 0

@@ -9,12 +9,13 @@
 /// stored. Duplicates are refused, never silently merged.
 ///
 /// Errors (never echoing the input's values):
-/// - MalformedRequest for invalid JSON: details {"offset", "reason"}.
-/// - Validation "duplicate object key" for a repeated key: details
-///   {"pointer": RFC 6901 pointer of the repeated member, "offset": byte
-///   offset just past the object that holds it, and "key" when the key is
-///   name-like}. Keys are data too: a pointer segment that is not name-like
-///   (see is_name_like) is written as "*", and the key itself is left out.
+/// - MalformedRequest for invalid JSON: details {"offset", "reason"}. It
+///   takes precedence: a text that is invalid anywhere is reported as such.
+/// - Validation "duplicate object key" for valid JSON with a repeated key
+///   (the first one found, in document order of the objects' ends): details
+///   {"pointer": RFC 6901 pointer of the repeated member, and "key" when the
+///   key is name-like}. Keys are data too: a pointer segment that is not
+///   name-like (see is_name_like) is written as "*", and the key is left out.
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
