@@ -1,11 +1,10 @@
 #include "cli/anonymize_engine.hpp"
 
 #include "cli/scan_csv.hpp"
+#include "vault/core/strict_json.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/json/stream_parser.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -26,12 +25,8 @@ bool safe_segment(std::string_view seg, const pii::Scanner& scanner) {
   return seg.size() <= kMaxSegment && scanner.scan_text(seg).empty();
 }
 
-boost::json::parse_options parse_options() {
-  boost::json::parse_options po;
-  po.max_depth = 512;
-  po.allow_invalid_utf8 = true;
-  return po;
-}
+/// Input nesting the offline tools accept (the server allows 64).
+constexpr std::size_t kMaxInputDepth = 512;
 
 bool blank(std::string_view s) { return s.find_first_not_of(" \t") == std::string_view::npos; }
 
@@ -70,6 +65,16 @@ class Runner {
     if (c_.on_progress) c_.on_progress(in_.consumed());
   }
   std::string at_line(std::uint64_t line) const { return c_.display_name + ":" + std::to_string(line); }
+  /// Invalid JSON, or JSON with a repeated key (never echoed unless name-like).
+  static EngineFailure not_json(const std::string& where, const Error& e) {
+    if (e.kind() == ErrorKind::MalformedRequest) {
+      const auto* reason = e.details().if_contains("reason");
+      return EngineFailure{1, where + ": not valid JSON (" +
+                                  (reason && reason->is_string() ? std::string(reason->get_string()) : e.message()) +
+                                  "); nothing was written"};
+    }
+    return EngineFailure{1, where + ": " + e.message() + "; nothing was written"};
+  }
 
   template <class F>
   void keep_in_scope(std::vector<F>& found) {
@@ -100,10 +105,11 @@ class Runner {
       } else {
         ++st_.records;
         boost::json::monotonic_resource mr(buffer, sizeof buffer);
-        boost::system::error_code ec;
-        auto v = boost::json::parse(body, ec, &mr, parse_options());
-        if (ec)
-          return EngineFailure{1, at_line(line_no) + ": not valid JSON (" + ec.message() + "); nothing was written"};
+        // Strict: with a repeated key the checked value would not be the
+        // written bytes (a clean last value would pass the raw line through).
+        auto parsed = json_parser_.parse(body, boost::json::storage_ptr(&mr));
+        if (!parsed) return not_json(at_line(line_no), parsed.error());
+        auto& v = *parsed;
         auto found = scanner_.scan_json(v, opts_);
         keep_in_scope(found);
         if (found.empty()) {
@@ -143,17 +149,16 @@ class Runner {
     }
     if (in_.error()) return std::nullopt;  // reported by run()
     st_.records = 1;
-    boost::json::stream_parser p({}, parse_options());
-    boost::system::error_code ec;
-    std::size_t used = p.write(doc.data(), doc.size(), ec);
-    if (!ec) p.finish(ec);
-    if (ec) {
-      used = std::min(used, doc.size());
+    auto parsed = json_parser_.parse(doc);
+    if (!parsed) {
+      const auto* off = parsed.error().details().if_contains("offset");
+      const std::size_t used = off && off->is_uint64()   ? std::min<std::size_t>(off->get_uint64(), doc.size())
+                               : off && off->is_int64() ? std::min<std::size_t>(off->get_int64(), doc.size())
+                                                        : 0;
       auto line = 1 + std::count(doc.begin(), doc.begin() + static_cast<std::ptrdiff_t>(used), '\n');
-      return EngineFailure{1, at_line(static_cast<std::uint64_t>(line)) + ": not valid JSON (" + ec.message() +
-                                  "); nothing was written"};
+      return not_json(off ? at_line(static_cast<std::uint64_t>(line)) : c_.display_name, parsed.error());
     }
-    auto v = p.release();
+    auto v = std::move(*parsed);
     auto found = scanner_.scan_json(v, opts_);
     keep_in_scope(found);
     if (found.empty()) {
@@ -286,6 +291,7 @@ class Runner {
   const pii::Policy& policy_;
   pii::ScanOptions opts_;
   bool reject_;
+  StrictJsonParser json_parser_{kMaxInputDepth, /*allow_invalid_utf8=*/true};
 };
 
 }  // namespace

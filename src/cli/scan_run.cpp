@@ -4,6 +4,7 @@
 #include "cli/progress.hpp"
 #include "cli/scan_csv.hpp"
 #include "cli/scan_text.hpp"
+#include "vault/core/strict_json.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -165,11 +166,11 @@ struct Worker {
     return std::string_view::npos;
   }
 
-  static boost::json::parse_options parse_options() {
-    boost::json::parse_options po;
-    po.max_depth = 512;
-    po.allow_invalid_utf8 = true;
-    return po;
+  /// One strict parser per worker thread (the offline limits: deep nesting
+  /// and invalid UTF-8 accepted).
+  static StrictJsonParser& json_parser() {
+    thread_local StrictJsonParser parser(512, /*allow_invalid_utf8=*/true);
+    return parser;
   }
 
   void jsonl_batch(std::size_t file, std::string_view batch, std::uint64_t first_line, std::uint64_t abs,
@@ -187,13 +188,15 @@ struct Worker {
       std::uint64_t this_line = line_no++;
       if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
       boost::json::monotonic_resource mr(buffer, sizeof buffer);
-      boost::system::error_code ec;
-      auto v = boost::json::parse(line, ec, &mr, parse_options());
-      if (ec) {
+      // Strict: a line with a repeated key is scanned as text, so the value
+      // a last-wins parse would drop is still found.
+      auto parsed = json_parser().parse(line, boost::json::storage_ptr(&mr));
+      if (!parsed) {
         ++slot.parse_errors;
         text_hits(scanner.scan_text(line, config.options), line, TextPos{this_line, 1}, line_abs, file, slot.hits);
         continue;
       }
+      const boost::json::value& v = *parsed;
       std::size_t cursor = 0;
       for (const auto& jf : scanner.scan_json(v, config.options)) {
         auto text = leaf_text(v, jf);
@@ -240,10 +243,9 @@ struct Worker {
   }
 
   void json_document(std::size_t file, const std::string& doc, Slot& slot) const {
-    boost::system::error_code ec;
     boost::json::monotonic_resource mr;
-    auto v = boost::json::parse(doc, ec, &mr, parse_options());
-    if (ec) {
+    auto parsed = json_parser().parse(doc, boost::json::storage_ptr(&mr));
+    if (!parsed) {  // invalid, or a repeated key: scanned as text
       ++slot.parse_errors;
       std::size_t off = 0;
       TextWindower windows([&](char* p, std::size_t n) -> long {
@@ -256,6 +258,7 @@ struct Worker {
       while (windows.next(w)) text_window(file, w, slot);
       return;
     }
+    const boost::json::value& v = *parsed;
     std::vector<std::size_t> line_starts{0};
     for (std::size_t i = 0; i < doc.size(); ++i)
       if (doc[i] == '\n') line_starts.push_back(i + 1);

@@ -211,9 +211,10 @@ struct StrictHandler {
   bool on_comment(json::string_view, json::error_code&) { return true; }
 };
 
-json::parse_options options_for(std::size_t max_depth) {
+json::parse_options options_for(std::size_t max_depth, bool allow_invalid_utf8) {
   json::parse_options o;
   o.max_depth = max_depth;
+  o.allow_invalid_utf8 = allow_invalid_utf8;
   return o;
 }
 
@@ -221,10 +222,11 @@ json::parse_options options_for(std::size_t max_depth) {
 
 struct StrictJsonParser::Impl {
   json::basic_parser<StrictHandler> p;
-  explicit Impl(std::size_t max_depth) : p(options_for(max_depth)) {}
+  Impl(std::size_t max_depth, bool allow_invalid_utf8) : p(options_for(max_depth, allow_invalid_utf8)) {}
 };
 
-StrictJsonParser::StrictJsonParser(std::size_t max_depth) : impl_(std::make_unique<Impl>(max_depth)) {}
+StrictJsonParser::StrictJsonParser(std::size_t max_depth, bool allow_invalid_utf8)
+    : impl_(std::make_unique<Impl>(max_depth, allow_invalid_utf8)) {}
 StrictJsonParser::~StrictJsonParser() = default;
 
 Result<json::value> StrictJsonParser::parse(std::string_view text, json::storage_ptr sp) {

@@ -266,6 +266,21 @@ def test_invalid_jsonl_line_fails_without_output(work):
     assert not out.exists() and [n for n in os.listdir(d) if ".vault-tmp-" in n] == []
 
 
+def test_repeated_json_key_fails_without_output(work):
+    """A last-wins parse would see a clean value and pass the raw line (and the
+    SSN in the first "note") through: a repeated key is refused instead."""
+    d = work["dir"]
+    for name, body in (("dup.jsonl", '{"a": "x"}\n{"note": "ssn 536-22-8726", "note": "ok"}\n'),
+                       ("dup.json", '{"rows": [{"note": "ssn 536-22-8726", "note": "ok"}]}')):
+        src = d / name
+        src.write_text(body)
+        out = d / ("out-" + name)
+        rc, _, err, _ = run("anonymize", src, "-o", out, "--entities", ENTITIES)
+        assert rc == EXIT_REJECT_OR_INPUT, err
+        assert "duplicate object key" in err and '"note"' in err and "8726" not in err, err
+        assert not out.exists()
+
+
 def test_csv_cells_with_header_context(work):
     d = work["dir"]
     src = d / "people.csv"

@@ -245,6 +245,14 @@ def test_clean_file_and_exit_codes(tree):
     assert rc == EXIT_USAGE
 
 
+def test_repeated_json_keys_are_scanned_as_text(tmp_path):
+    f = tmp_path / "dup.jsonl"
+    f.write_text('{"note": "ssn 536-22-8726", "note": "ok"}\n')
+    rc, out, err = run("scan", f, "--format", "json", "--entities", "US_SSN")
+    assert rc == 0, err
+    assert [x["entity"] for x in json.loads(out)["findings"]] == ["US_SSN"]
+
+
 def test_entity_and_confidence_filters(tree, report_t1):
     rc, out, err = run("scan", tree, "--exclude", "vendor", "--format", "json", "--entities", "EMAIL_ADDRESS,US_SSN",
                        "--fail-on-detection")

@@ -39,7 +39,9 @@ class StrictJsonParser {
  public:
   static constexpr std::size_t kDefaultMaxDepth = 64;
 
-  explicit StrictJsonParser(std::size_t max_depth = kDefaultMaxDepth);
+  /// `allow_invalid_utf8`: accept strings that are not valid UTF-8 (the
+  /// offline CLI tools read arbitrary files; the server never sets it).
+  explicit StrictJsonParser(std::size_t max_depth = kDefaultMaxDepth, bool allow_invalid_utf8 = false);
   ~StrictJsonParser();
   StrictJsonParser(const StrictJsonParser&) = delete;
   StrictJsonParser& operator=(const StrictJsonParser&) = delete;
