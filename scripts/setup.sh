@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential g++ cmake ninja-build ccache pkg-config git clang libclang-rt-14-dev clang-16 libclang-rt-16-dev llvm
   # libraries
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libcli11-dev
-  libargon2-dev libvectorscan-dev softhsm2 libsofthsm2 libpq-dev libhiredis-dev libcurl4-openssl-dev libp11-kit-dev
+  libargon2-dev libvectorscan-dev softhsm2 libsofthsm2 libpq-dev libhiredis-dev libcurl4-openssl-dev libp11-kit-dev libre2-dev
   # tests
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev python3 python3-pytest
   # test services and benchmark tools

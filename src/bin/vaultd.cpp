@@ -4,6 +4,7 @@
 // configuration.
 #include "vault/core/config.hpp"
 #include "vault/core/ids.hpp"
+#include "vault/core/private_files.hpp"
 #include "vault/crypto/envelope.hpp"
 #include "vault/crypto/key_provider.hpp"
 #include "vault/crypto/observer.hpp"
@@ -38,6 +39,7 @@
 #include <iostream>
 #include <sstream>
 #include <mutex>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <thread>
 
@@ -163,6 +165,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   obs::Logger log("vaultd", *obs::parse_log_level(cfg->log_level));
+  // Every file vaultd creates is owner-only (directories 0700, files 0600),
+  // whatever the code path that creates it.
+  ::umask(077);
 
   // Signals are handled by one thread with sigwait; block them everywhere else
   // before any thread starts.
@@ -181,13 +186,27 @@ int main(int argc, char** argv) {
   std::unique_ptr<storage::BlobStore> blobs;
   {
     auto step = health.step("data_dir");
-    std::error_code ec;
-    std::filesystem::create_directories(cfg->data_dir, ec);
-    if (ec) {
+    auto created = make_private_dir(cfg->data_dir);
+    if (!created) {
       step.finish("failed");
       return fail_start(log, Error(ErrorKind::Configuration,
-                                   "cannot create data directory " + cfg->data_dir + ": " + ec.message()));
+                                   "cannot create data directory " + cfg->data_dir + ": " + created.error().message()));
     }
+    // Owner-only data: existing files and directories with group/other
+    // bits (an older version, a copy, a restore) are tightened before the
+    // stores open them.
+    auto tightened = tighten_tree(cfg->data_dir);
+    if (!tightened) log.warn("data directory permissions could not all be restricted", {{"error", tightened.error().message()}});
+    std::vector<TightenedPath> changed = std::move(*created);
+    if (tightened) changed.insert(changed.end(), tightened->begin(), tightened->end());
+    constexpr std::size_t kMaxReported = 50;
+    for (std::size_t i = 0; i < changed.size() && i < kMaxReported; ++i)
+      log.warn("tightened permissions in the data directory (group/other access removed)",
+               {{"path", changed[i].path}, {"old_mode", octal_mode(changed[i].old_mode)},
+                {"new_mode", octal_mode(changed[i].new_mode)}});
+    if (changed.size() > kMaxReported)
+      log.warn("tightened permissions of more paths in the data directory",
+               {{"count", changed.size() - kMaxReported}});
   }
   {
     auto step = health.step("metadata_store");
@@ -298,7 +317,7 @@ int main(int argc, char** argv) {
   domain::RecordLimits limits;
   limits.max_batch_records = cfg->max_batch_records;
   domain::RecordService records(*store, datasets, *codec, pii_service.get(), limits, pii_service.get());
-  domain::VersionService versions(*store, datasets, records);
+  domain::VersionService versions(*store, datasets, records, tenant_keys);
 
   http::Router router;
   http::ApiServices api{auth, datasets, records, versions, *store, cfg->idempotency_ttl,

@@ -1,5 +1,7 @@
 #include "crypto/key_files.hpp"
 
+#include "vault/core/private_files.hpp"
+
 #include <openssl/evp.h>
 
 #include <fcntl.h>
@@ -54,9 +56,8 @@ int hex_value(char c) {
 
 Status write_file_atomic(const fs::path& path, std::string_view bytes) {
   const fs::path dir = path.parent_path();
-  std::error_code ec;
-  if (!dir.empty()) fs::create_directories(dir, ec);
-  if (ec) return fail(ErrorKind::KeyProvider, "cannot create directory " + dir.string());
+  if (!dir.empty())
+    if (auto d = create_private_dirs(dir); !d) return fail(ErrorKind::KeyProvider, "cannot create directory " + dir.string());
   std::string tmpl = path.string() + ".tmp-XXXXXX";
   Fd f{::mkstemp(tmpl.data())};  // mode 0600
   if (f.fd < 0) return io_error("cannot create temp file for", path);
@@ -116,8 +117,7 @@ Result<SecureBytes> decode_key_text(std::string_view text) {
 Result<SecureBytes> load_or_create_master_key(const fs::path& path) {
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0 && errno == ENOENT) {
-    std::error_code ec;
-    if (!path.parent_path().empty()) fs::create_directories(path.parent_path(), ec);
+    if (!path.parent_path().empty()) (void)create_private_dirs(path.parent_path());  // open() reports failures
     Fd w{::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
     if (w.fd < 0) return io_error("cannot create master key file", path);
     auto key = SecureBytes::random(32);

@@ -1,6 +1,7 @@
 #include "vault/crypto/local_key_provider.hpp"
 
 #include "crypto/key_files.hpp"
+#include "vault/core/private_files.hpp"
 #include "vault/crypto/aead.hpp"
 #include "vault/crypto/envelope.hpp"
 
@@ -100,8 +101,7 @@ LocalKeyProvider::~LocalKeyProvider() {
 Result<std::unique_ptr<LocalKeyProvider>> LocalKeyProvider::open(const std::filesystem::path& keyring_path,
                                                                  SecureBytes master_key) {
   if (master_key.size() != kKeySize) return fail(ErrorKind::Configuration, "master key must be 32 bytes");
-  std::error_code ec;
-  if (keyring_path.has_parent_path()) std::filesystem::create_directories(keyring_path.parent_path(), ec);
+  if (keyring_path.has_parent_path()) (void)create_private_dirs(keyring_path.parent_path());  // open() reports failures
   const auto lock_path = keyring_path.string() + ".lock";
   const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return fail(ErrorKind::KeyProvider, "cannot open keyring lock file " + lock_path);

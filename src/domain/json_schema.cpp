@@ -8,8 +8,8 @@
 #include <compare>
 #include <cstring>
 #include <limits>
-#include <regex>
 
+#include "ecma_regex.hpp"
 #include "json_schema_node.hpp"
 
 namespace vault::domain {
@@ -187,22 +187,12 @@ class Compiler {
     const std::string src(v.get_string());
     if (src.size() > kMaxPatternBytes)
       return invalid("pattern", kp, "pattern is longer than " + std::to_string(kMaxPatternBytes) + " bytes");
-    // Polynomial (Thompson NFA) matching: no recursion per input character
-    // (the default backtracking executor overflows the stack on long
-    // strings) and no exponential blow-up; it refuses back-references.
-    auto flags = std::regex::ECMAScript;
-#ifdef __GLIBCXX__
-    flags |= std::regex_constants::__polynomial;
-#endif
-    try {
-      std::regex check(src, flags);  // the pattern alone must be valid...
-      // ...then an unanchored search becomes one linear full match.
-      n.pattern.emplace("[\\s\\S]*(?:" + src + ")[\\s\\S]*", flags);
-      n.pattern_source = src;
-    } catch (const std::exception&) {
-      return invalid("pattern", kp,
-                     "pattern is not a valid regular expression (ECMAScript, no back-references)");
-    }
+    // RE2: matching time is linear in the input whatever the pattern
+    // (ecma_regex.hpp lists what is translated and what is refused).
+    auto re = compile_ecma_pattern(src);
+    if (!re) return invalid("pattern", kp, re.error());
+    n.pattern = std::move(*re);
+    n.pattern_source = src;
     return {};
   }
 };
@@ -336,7 +326,10 @@ constexpr std::size_t kMaxFieldBytes = 256;
 
 class Validator {
  public:
+  explicit Validator(const Cancellation* cancel) : cancel_(cancel, kCheckEvery) {}
+
   Status check(const Node& n, const boost::json::value& v) {
+    if (auto c = cancel_.tick(); !c) return c;
     if (n.constant) {
       if (*n.constant) return {};
       return failure("false", "no value is allowed here");
@@ -380,13 +373,10 @@ class Validator {
         return failure("maxLength", "string is longer than " + std::to_string(*n.max_length) + " characters");
     }
     if (n.pattern) {
-      bool ok = false;
-      try {
-        ok = std::regex_match(s.begin(), s.end(), *n.pattern);
-      } catch (const std::exception&) {
-        ok = false;
-      }
-      if (!ok) return failure("pattern", "string does not match the pattern " + n.pattern_source);
+      // One search cannot be interrupted: check before searching a long string.
+      if (auto c = cancel_.tick(s.size() / 256); !c) return c;
+      if (!pattern_search(*n.pattern, s))
+        return failure("pattern", "string does not match the pattern " + n.pattern_source);
     }
     return {};
   }
@@ -476,8 +466,13 @@ class Validator {
   void push(Segment s) { path_[depth_++] = s; }
   void pop() { --depth_; }
 
+  /// Work units between two cancellation checks: one per value visited,
+  /// one per 256 bytes of string searched with a pattern.
+  static constexpr std::uint64_t kCheckEvery = 4096;
+
   std::array<Segment, kMaxSchemaDepth + 2> path_;
   std::size_t depth_ = 0;
+  CancellationCheck cancel_;
 };
 
 }  // namespace
@@ -490,8 +485,8 @@ Result<JsonSchema> JsonSchema::compile(const boost::json::value& schema) {
   return JsonSchema(std::shared_ptr<const schema_detail::Node>(std::move(*root)));
 }
 
-Status JsonSchema::validate(const boost::json::value& instance) const {
-  schema_detail::Validator v;
+Status JsonSchema::validate(const boost::json::value& instance, const Cancellation* cancel) const {
+  schema_detail::Validator v(cancel);
   return v.check(*root_, instance);
 }
 

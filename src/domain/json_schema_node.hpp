@@ -6,9 +6,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
+
+namespace re2 {
+class RE2;
+}
 
 namespace vault::domain::schema_detail {
 
@@ -41,8 +44,8 @@ struct Node {
   std::optional<boost::json::value> const_value;
   std::optional<std::uint64_t> min_length, max_length, min_items, max_items;
   std::optional<boost::json::value> minimum, maximum, exclusive_minimum, exclusive_maximum;
-  std::optional<std::regex> pattern;  ///< "[\s\S]*(?:src)[\s\S]*", used with regex_match
-  std::string pattern_source;
+  std::shared_ptr<const re2::RE2> pattern;  ///< ECMA source translated to RE2 (ecma_regex.hpp), searched unanchored
+  std::string pattern_source;              ///< as written in the schema
 };
 
 }  // namespace vault::domain::schema_detail

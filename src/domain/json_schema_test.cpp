@@ -4,6 +4,8 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <chrono>
+#include <cstdio>
 #include <string>
 
 namespace vault::domain {
@@ -377,6 +379,132 @@ TEST(JsonSchema, CopiesShareTheCompiledSchema) {
   JsonSchema moved = std::move(s);
   EXPECT_TRUE(copy.validate(J("{}")));
   EXPECT_FALSE(moved.validate(J("1")));
+}
+
+// ------------------------------------------------------------------ linear-time patterns (RE2)
+
+TEST(JsonSchemaPattern, RefusesBackReferencesAndLookaroundNamingThePointer) {
+  for (const char* p : {R"((a)\1)", R"((?<x>a)\k<x>)", "a(?=b)", "a(?!b)", "(?<=a)b", "(?<!a)b"}) {
+    boost::json::value schema = {{"properties", {{"name", {{"pattern", p}}}}}};
+    auto s = JsonSchema::compile(schema);
+    ASSERT_FALSE(s) << p;
+    EXPECT_EQ(s.error().kind(), ErrorKind::Validation);
+    EXPECT_EQ(s.error().details().at("pointer").as_string(), "/properties/name/pattern") << p;
+    EXPECT_EQ(s.error().details().at("keyword").as_string(), "pattern");
+    EXPECT_NE(s.error().message().find("not supported"), std::string::npos) << s.error().message();
+  }
+}
+
+TEST(JsonSchemaPattern, HugeRepetitionIsRefused) {
+  // With std::regex, (){33000} cost ~1 ms per input character.
+  expect_invalid(R"({"pattern": "(){33000}"})", "pattern", "/pattern");
+  expect_invalid(R"({"pattern": "a{1001}"})", "pattern", "/pattern");
+  // Nested repetitions multiply: refused as too large a program.
+  expect_invalid(R"({"pattern": "((a{100}){100}){100}"})", "pattern", "/pattern");
+  compile_ok(R"({"pattern": "a{1000}"})");
+}
+
+TEST(JsonSchemaPattern, CatastrophicBacktrackingPatternsRunOnMegabyteInputs) {
+  // Exponential for a backtracking engine; RE2 answers in linear time. The
+  // answers are asserted; the time is only printed.
+  struct Case {
+    const char* pattern;
+    std::string input;
+    bool match;
+  };
+  const std::string a1m(1 << 20, 'a');
+  const Case cases[] = {
+      {"(a+)+$", a1m + "!", false},
+      {"^(a+)+$", a1m, true},
+      {"^(a|aa)+$", a1m + "b", false},
+      {"^(a|a?)+b", a1m, false},
+      {"(x+x+)+y", std::string(1 << 20, 'x'), false},
+      {"(.*a){20}", std::string(1 << 20, 'a'), true},
+      {"(a|b)*a(a|b){18}c", std::string(1 << 20, 'a'), false},  // DFA state blow-up
+      {"(){1000}x", std::string(1 << 20, 'y'), false},
+  };
+  for (const auto& c : cases) {
+    boost::json::value schema = {{"pattern", c.pattern}};
+    auto s = JsonSchema::compile(schema);
+    ASSERT_TRUE(s) << c.pattern << ": " << s.error().message();
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = s->validate(boost::json::value(c.input));
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("  pattern %-22s on %zu bytes: %.1f ms\n", c.pattern, c.input.size(), ms);
+    EXPECT_EQ(r.has_value(), c.match) << c.pattern;
+    if (!r) {
+      EXPECT_EQ(r.error().details().at("keyword").as_string(), "pattern");
+    }
+  }
+}
+
+TEST(JsonSchemaPattern, EcmaSemanticsThatDifferFromRe2AreTranslated) {
+  auto dot = compile_ok(R"({"pattern": "^a.b$"})");
+  EXPECT_TRUE(valid(dot, R"("axb")"));
+  EXPECT_TRUE(valid(dot, R"("a\u00e9b")"));   // one code point, two bytes
+  EXPECT_FALSE(valid(dot, R"("a\nb")"));
+  EXPECT_FALSE(valid(dot, R"("a\rb")"));
+  EXPECT_FALSE(valid(dot, R"("a\u2028b")"));
+  auto space = compile_ok(R"({"pattern": "^a\\sb$"})");
+  EXPECT_TRUE(valid(space, R"("a\u00a0b")"));  // NBSP is ECMA whitespace
+  EXPECT_TRUE(valid(space, R"("a\u000bb")"));
+  EXPECT_FALSE(valid(space, R"("axb")"));
+  auto nonspace = compile_ok(R"({"pattern": "^\\S+$"})");
+  EXPECT_FALSE(valid(nonspace, R"("a\u3000b")"));
+  EXPECT_TRUE(valid(nonspace, R"("ab")"));
+  auto u = compile_ok(R"({"pattern": "^\\u00e9\\uD83D\\uDE00$"})");
+  EXPECT_TRUE(valid(u, R"("é😀")"));
+  auto named = compile_ok(R"({"pattern": "^(?<year>[0-9]{4})-(?:[0-9]{2})$"})");
+  EXPECT_TRUE(valid(named, R"("2026-12")"));
+  auto any = compile_ok(R"({"pattern": "^[^]$"})");
+  EXPECT_TRUE(valid(any, R"("\n")"));
+  auto none = compile_ok(R"({"pattern": "[]"})");
+  EXPECT_FALSE(valid(none, R"("anything")"));
+  auto bracket = compile_ok(R"({"pattern": "^[[a]+$"})");
+  EXPECT_TRUE(valid(bracket, R"("[a[")"));
+  auto dollar = compile_ok(R"({"pattern": "^a$"})");
+  EXPECT_FALSE(valid(dollar, R"("a\n")"));  // $ is the end of input, not before a final newline
+  auto ctl = compile_ok(R"({"pattern": "^\\cJ$"})");
+  EXPECT_TRUE(valid(ctl, R"("\n")"));
+  expect_invalid(R"({"pattern": "\\uD83D"})", "pattern", "/pattern");  // lone surrogate
+  expect_invalid(R"({"pattern": "\\u12"})", "pattern", "/pattern");
+}
+
+TEST(JsonSchemaPattern, CancelledTokenStopsValidation) {
+  auto s = compile_ok(R"({"type": "array", "items": {"type": "string", "pattern": "^a+$"}})");
+  boost::json::array big;
+  for (int i = 0; i < 100000; ++i) big.emplace_back("aaaa");
+  boost::json::value v(std::move(big));
+  Cancellation token;
+  EXPECT_TRUE(s.validate(v, &token));
+  token.cancel();
+  auto r = s.validate(v, &token);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::Transient);
+  EXPECT_TRUE(is_cancellation(r.error()));
+
+  Cancellation expired(Cancellation::Clock::now() - std::chrono::seconds(1));
+  auto d = s.validate(v, &expired);
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().kind(), ErrorKind::DeadlineExceeded);
+
+  // The thread's current token is the default.
+  {
+    CancellationScope scope(&expired);
+    auto c = s.validate(v);
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().kind(), ErrorKind::DeadlineExceeded);
+  }
+  EXPECT_TRUE(s.validate(v));
+}
+
+TEST(JsonSchemaPattern, CancellationIsCheckedBeforeSearchingALongString) {
+  auto s = compile_ok(R"({"pattern": "^a+$"})");
+  Cancellation token;
+  token.cancel();
+  auto r = s.validate(boost::json::value(std::string(1 << 20, 'a')), &token);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(is_cancellation(r.error()));
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include "vault/domain/auth_service.hpp"
 #include "vault/domain/dataset_service.hpp"
 #include "vault/domain/record_service.hpp"
+#include "vault/crypto/key_provider.hpp"
+#include "vault/domain/tenant_keyring.hpp"
 #include "vault/domain/version_service.hpp"
 #include "vault/storage/factory.hpp"
 
@@ -45,12 +47,17 @@ class PiiServiceTest : public ::testing::Test {
     auth_ = std::make_unique<AuthService>(*store_);
     datasets_ = std::make_unique<DatasetService>(*store_);
     records_ = std::make_unique<RecordService>(*store_, *datasets_, codec_, pii_.get(), RecordLimits{}, pii_.get());
-    versions_ = std::make_unique<VersionService>(*store_, *datasets_, *records_);
+    auto kp = crypto::open_key_provider("", crypto::KeyProviderDefaults{dir_.path()});
+    ASSERT_TRUE(kp) << kp.error().message();
+    provider_ = std::move(*kp);
+    keyring_ = std::make_unique<TenantKeyring>(*store_, *provider_);
+    versions_ = std::make_unique<VersionService>(*store_, *datasets_, *records_, *keyring_);
     tenant_ = auth_->create_tenant("acme")->id;
     other_ = auth_->create_tenant("other")->id;
   }
   void TearDown() override {
     versions_.reset();
+    keyring_.reset();
     records_.reset();
     if (store_) store_->close();
   }
@@ -76,6 +83,8 @@ class PiiServiceTest : public ::testing::Test {
   std::unique_ptr<DatasetService> datasets_;
   PlainPayloadCodec codec_;
   std::unique_ptr<RecordService> records_;
+  std::unique_ptr<crypto::KeyProvider> provider_;
+  std::unique_ptr<TenantKeyring> keyring_;
   std::unique_ptr<VersionService> versions_;
   std::string tenant_, other_;
   int n_ = 0;

@@ -1,5 +1,6 @@
 #include "vault/domain/record_service.hpp"
 
+#include "vault/core/cancellation.hpp"
 #include "vault/core/ids.hpp"
 #include "vault/domain/cursor.hpp"
 #include "vault/domain/json_schema.hpp"
@@ -53,6 +54,9 @@ Result<RecordService::PreparedRecord> RecordService::prepare(const storage::Data
   if (text.size() > limits_.max_record_bytes)
     return fail(ErrorKind::PayloadTooLarge, "record exceeds the maximum record size",
                 {{"limit_bytes", limits_.max_record_bytes}});
+  // The request's deadline / client-gone token (Cancellation::current()) is
+  // checked per record, inside schema validation and before the PII scan.
+  if (auto c = check_cancelled(); !c) return std::unexpected(c.error());
   auto obj = parser.parse(text);
   if (!obj) return std::unexpected(obj.error());
   if (schema)
@@ -60,6 +64,7 @@ Result<RecordService::PreparedRecord> RecordService::prepare(const storage::Data
   std::string plaintext(text);
   PreparedRecord out;
   if (inspector_) {
+    if (auto c = check_cancelled(); !c) return std::unexpected(c.error());
     auto inspection = inspector_->inspect(d, parser.value(), plaintext);
     if (!inspection) return std::unexpected(inspection.error());
     out.quarantined = inspection->quarantine;
@@ -266,7 +271,7 @@ Result<std::vector<std::string>> RecordService::batch(const std::string& tenant_
     auto prepared = prepare(*d, schema->get(), boost::json::serialize(records[i]), parser);
     if (!prepared) {
       Error e = prepared.error();
-      e.details()["index"] = i;
+      if (!is_cancellation(e)) e.details()["index"] = i;
       return std::unexpected(e);
     }
     ids.push_back(id);
@@ -342,7 +347,9 @@ Result<ImportReport> RecordService::import(
     if (lines.empty()) return;
     std::vector<std::optional<Result<PreparedRecord>>> results(lines.size());
     const std::size_t parts = lines.size() >= 64 ? workers : 1;
-    auto work = [&](std::size_t part) {
+    const Cancellation* token = Cancellation::current();  // helpers run on other threads
+    auto work = [&, token](std::size_t part) {
+      CancellationScope scope(token);
       for (std::size_t i = part; i < lines.size(); i += parts)
         if (!lines[i].error) results[i] = prepare(*d, schema, lines[i].text, *parsers[part]);
     };
@@ -364,6 +371,10 @@ Result<ImportReport> RecordService::import(
       }
       auto& prepared = *results[i];
       if (!prepared) {
+        if (is_cancellation(prepared.error())) {  // the request is over, not this line
+          fatal = prepared.error();
+          break;
+        }
         note_error(l.number, prepared.error());
         continue;
       }
@@ -400,6 +411,10 @@ Result<ImportReport> RecordService::import(
 
   try {
     while (!fatal) {
+      if (auto c = check_cancelled(); !c) {
+        fatal = c.error();
+        break;
+      }
       auto chunk = next_chunk();
       if (!chunk) break;
       splitter.feed(*chunk);

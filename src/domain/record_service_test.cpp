@@ -4,13 +4,16 @@
 #include "vault/domain/dataset_service.hpp"
 #include "vault/domain/envelope_codec.hpp"
 #include "vault/domain/record_service.hpp"
+#include "vault/domain/tenant_keyring.hpp"
 #include "vault/domain/version_service.hpp"
 #include "vault/storage/factory.hpp"
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <openssl/sha.h>
 
 #include <filesystem>
+#include "vault/core/cancellation.hpp"
 #include <thread>
 
 namespace vault::domain {
@@ -32,15 +35,17 @@ class DomainTest : public ::testing::TestWithParam<bool> {
     auth_ = std::make_unique<AuthService>(*store_);
     datasets_ = std::make_unique<DatasetService>(*store_);
     PayloadCodec* codec = &plain_;
+    auto kp = crypto::open_key_provider("", crypto::KeyProviderDefaults{dir_});
+    ASSERT_TRUE(kp) << kp.error().message();
+    provider_ = std::shared_ptr<crypto::KeyProvider>(std::move(*kp));
+    keyring_ = std::make_unique<TenantKeyring>(*store_, *provider_);
     if (GetParam()) {
-      auto kp = crypto::open_key_provider("", crypto::KeyProviderDefaults{dir_});
-      ASSERT_TRUE(kp) << kp.error().message();
-      envelope_ = std::make_unique<crypto::Envelope>(std::shared_ptr<crypto::KeyProvider>(std::move(*kp)));
+      envelope_ = std::make_unique<crypto::Envelope>(provider_);
       envelope_codec_ = std::make_unique<EnvelopePayloadCodec>(*store_, *envelope_);
       codec = envelope_codec_.get();
     }
     records_ = std::make_unique<RecordService>(*store_, *datasets_, *codec, nullptr, RecordLimits{});
-    versions_ = std::make_unique<VersionService>(*store_, *datasets_, *records_);
+    versions_ = std::make_unique<VersionService>(*store_, *datasets_, *records_, *keyring_);
     auto t = auth_->create_tenant("acme");
     ASSERT_TRUE(t);
     tenant_ = t->id;
@@ -52,6 +57,8 @@ class DomainTest : public ::testing::TestWithParam<bool> {
     auth_.reset();
     envelope_codec_.reset();
     envelope_.reset();
+    keyring_.reset();
+    provider_.reset();
     if (store_) store_->close();
     store_.reset();
     std::filesystem::remove_all(dir_);
@@ -87,6 +94,8 @@ class DomainTest : public ::testing::TestWithParam<bool> {
   std::filesystem::path dir_;
   std::unique_ptr<storage::MetadataStore> store_;
   PlainPayloadCodec plain_;
+  std::shared_ptr<crypto::KeyProvider> provider_;
+  std::unique_ptr<TenantKeyring> keyring_;
   std::unique_ptr<crypto::Envelope> envelope_;
   std::unique_ptr<EnvelopePayloadCodec> envelope_codec_;
   std::unique_ptr<AuthService> auth_;
@@ -163,6 +172,79 @@ TEST_P(DomainTest, VersionsPinASnapshotWhileWritesContinue) {
   auto missing = records_->plan_export(tenant_, ds, 9);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().kind(), ErrorKind::VersionNotFound);
+}
+
+TEST_P(DomainTest, ContentHashIsKeyedPerTenantAndStableForEqualContent) {
+  auto a = make_dataset("hash-a");
+  auto b = make_dataset("hash-b");
+  ASSERT_TRUE(records_->put(tenant_, a, "r1", R"({"ssn":"536-22-8726"})", std::nullopt));
+  ASSERT_TRUE(records_->put(tenant_, b, "r1", R"({"ssn":"536-22-8726"})", std::nullopt));
+  auto va = versions_->create(tenant_, a, "a", "k");
+  auto vb = versions_->create(tenant_, b, "b", "k");
+  ASSERT_TRUE(va) << va.error().message();
+  ASSERT_TRUE(vb) << vb.error().message();
+  EXPECT_TRUE(va->content_hash.starts_with("hmac-sha256:v1:")) << va->content_hash;
+  EXPECT_EQ(va->content_hash.size(), std::string("hmac-sha256:v1:").size() + 64);
+  EXPECT_EQ(va->content_hash, vb->content_hash);  // same content, same tenant
+  // Not the unkeyed SHA-256 of the snapshot (the brute-forceable old scheme).
+  {
+    const std::string snapshot = std::string("r1") + '\0' + R"({"ssn":"536-22-8726"})" + "\n";
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(snapshot.data()), snapshot.size(), d);
+    std::string plain_hex;
+    for (unsigned char x : d) {
+      plain_hex += "0123456789abcdef"[x >> 4];
+      plain_hex += "0123456789abcdef"[x & 15];
+    }
+    EXPECT_EQ(va->content_hash.find(plain_hex), std::string::npos);
+  }
+  auto t2 = auth_->create_tenant("other");
+  ASSERT_TRUE(t2);
+  NewDataset nd{"hash-c", "", {}, {}, {}};
+  auto c = datasets_->create(t2->id, nd);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(records_->put(t2->id, c->id, "r1", R"({"ssn":"536-22-8726"})", std::nullopt));
+  auto vc = versions_->create(t2->id, c->id, "c", "k");
+  ASSERT_TRUE(vc) << vc.error().message();
+  EXPECT_TRUE(vc->content_hash.starts_with("hmac-sha256:v1:"));
+  EXPECT_NE(vc->content_hash, va->content_hash);  // another tenant, another key
+  // The key is a reserved tenant key, stored wrapped.
+  auto rows = store_->list_tenant_keys(tenant_, VersionService::kHashKeyName);
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(rows->size(), 1u);
+}
+
+TEST_P(DomainTest, CancelledRequestStopsBatchAndImport) {
+  auto ds = make_dataset("cancel", R"({"type": "object", "properties": {"s": {"pattern": "^a+$"}}})");
+  boost::json::array arr;
+  for (int i = 0; i < 50; ++i) arr.push_back(boost::json::object{{"s", "aaa"}});
+  Cancellation gone;
+  gone.cancel();
+  {
+    CancellationScope scope(&gone);
+    auto r = records_->batch(tenant_, ds, arr);
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(is_cancellation(r.error())) << r.error().message();
+    EXPECT_FALSE(r.error().details().contains("index"));
+  }
+  Cancellation late(Cancellation::Clock::now() - std::chrono::seconds(1));
+  {
+    CancellationScope scope(&late);
+    std::string body;
+    for (int i = 0; i < 200; ++i) body += "{\"s\":\"aaa\"}\n";
+    std::size_t pos = 0;
+    auto r = records_->import(tenant_, ds, [&]() -> std::optional<std::string_view> {
+      if (pos >= body.size()) return std::nullopt;
+      auto piece = std::string_view(body).substr(pos, 100);
+      pos += 100;
+      return piece;
+    });
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind(), ErrorKind::DeadlineExceeded);
+  }
+  EXPECT_EQ(datasets_->get(tenant_, ds)->record_count, 0);
+  // Without a token the same work succeeds.
+  EXPECT_EQ(records_->batch(tenant_, ds, arr)->size(), 50u);
 }
 
 TEST_P(DomainTest, PutGetDeleteWithRevisions) {

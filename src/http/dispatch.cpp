@@ -83,6 +83,14 @@ Response response_for_current_exception(const RequestContext& ctx, const Dispatc
 
 void run_route(const Route& route, Exchange& ex, const DispatchDeps& deps) noexcept {
   Request& req = ex.request();
+  // The domain sees the deadline and the client's departure through the
+  // thread's current Cancellation. Streamed uploads (import) have no overall
+  // deadline (each body read has its own timeout); they stop when the
+  // client goes away. An unset (zero) deadline means none.
+  using TimePoint = Cancellation::Clock::time_point;
+  const bool no_deadline = route.options.stream_request || req.ctx.deadline == TimePoint{};
+  ex.cancellation().set_deadline(no_deadline ? TimePoint::max() : req.ctx.deadline);
+  CancellationScope cancellation_scope(&ex.cancellation());
   Response res;
   try {
     if (Status s = authorize(req, route.options, deps.authenticator); !s) {

@@ -142,7 +142,10 @@ void Exchange::chunk_done(bool ok) {
   {
     std::lock_guard lock(mu_);
     chunk_pending_ = false;
-    if (!ok) gone_ = true;
+    if (!ok) {
+      gone_ = true;
+      cancellation_.cancel();
+    }
   }
   cv_.notify_all();
 }
@@ -161,6 +164,7 @@ void Exchange::set_waiter(std::move_only_function<void()> w) {
 void Exchange::cancel() {
   std::unique_lock lock(mu_);
   gone_ = true;
+  cancellation_.cancel();
   cv_.notify_all();
   notify_io(lock);
 }

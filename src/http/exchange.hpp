@@ -12,6 +12,7 @@
 /// (begin_stream(head), chunks via BodySink::write(), end_stream()). The
 /// head is only published with the first chunk, so a stream that fails
 /// before writing anything still gets a proper error response.
+#include "vault/core/cancellation.hpp"
 #include "vault/http/handler.hpp"
 
 #include <condition_variable>
@@ -50,6 +51,9 @@ class Exchange {
   bool stream_started() const;
   /// True after cancel() (client gone or server stopping).
   bool gone() const;
+  /// The request's cancellation token for the domain: cancelled together
+  /// with the exchange; its deadline is set by run_route.
+  Cancellation& cancellation() { return cancellation_; }
 
   // ---- io side ----------------------------------------------------------
   enum class Event { None, BodyWanted, Final, Gone, Chunk, StreamEnd, StreamAbort };
@@ -103,6 +107,7 @@ class Exchange {
   bool stream_abort_ = false;
   // both
   bool gone_ = false;
+  Cancellation cancellation_;
   bool signalled_ = false;
   std::move_only_function<void()> waiter_;
 

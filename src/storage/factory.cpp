@@ -2,6 +2,7 @@
 
 #include "storage/file_blob_store.hpp"
 #include "storage/sqlite_metadata_store.hpp"
+#include "vault/core/private_files.hpp"
 
 #include <filesystem>
 #include <system_error>
@@ -27,10 +28,9 @@ Result<std::unique_ptr<MetadataStore>> open_metadata_store(const std::string& ur
   if (path.empty() || path.back() == '/' || path.find('?') != std::string::npos)
     return fail(ErrorKind::Configuration, "the sqlite URL must name a database file");
   const auto parent = std::filesystem::path(path).parent_path();
-  std::error_code ec;
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  if (ec)
-    return fail(ErrorKind::Database, "cannot create the database directory: " + ec.message());
+  if (!parent.empty())
+    if (auto d = create_private_dirs(parent); !d)
+      return fail(ErrorKind::Database, "cannot create the database directory: " + d.error().message());
   auto s = SqliteMetadataStore::open(path);
   if (!s) return std::unexpected(s.error());
   return std::unique_ptr<MetadataStore>(std::move(*s));

@@ -1,6 +1,7 @@
 #include "storage/file_blob_store.hpp"
 
 #include "storage/blob_key.hpp"
+#include "vault/core/private_files.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -52,9 +53,11 @@ std::uint64_t random_u64() {
 }  // namespace
 
 Result<std::unique_ptr<FileBlobStore>> FileBlobStore::open(const fs::path& root) {
+  // Owner-only: new directories 0700, objects 0600 (vaultd tightens
+  // existing ones under its data directory).
+  if (auto d = create_private_dirs(root); !d)
+    return fail(ErrorKind::BlobStorage, "blob store: cannot create the root directory: " + d.error().message());
   std::error_code ec;
-  fs::create_directories(root, ec);
-  if (ec) return fail(ErrorKind::BlobStorage, "blob store: cannot create the root directory: " + ec.message());
   if (!fs::is_directory(root, ec))
     return fail(ErrorKind::BlobStorage, "blob store: the root is not a directory");
   return std::unique_ptr<FileBlobStore>(new FileBlobStore(root));
@@ -68,7 +71,7 @@ Status FileBlobStore::make_parents(const fs::path& dir) {
     return fail(ErrorKind::BlobStorage, "blob store: a key prefix names an existing object");
   }
   if (auto s = make_parents(dir.parent_path()); !s) return s;
-  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST)
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
     return std::unexpected(io_error("mkdir", errno));
   return sync_dir(dir.parent_path());
 }
@@ -80,7 +83,7 @@ Status FileBlobStore::put(const std::string& key, std::string_view data) {
   if (auto s = make_parents(dir); !s) return s;
   const fs::path tmp = dir / (target.filename().string() + "~" + std::to_string(::getpid()) + "." +
                               std::to_string(counter_.fetch_add(1)) + "." + std::to_string(random_u64()));
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return std::unexpected(io_error("create", errno));
   Status s = write_all(fd, data);
   if (s && ::fsync(fd) != 0) s = std::unexpected(io_error("fsync", errno));

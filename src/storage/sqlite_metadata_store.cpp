@@ -2,6 +2,13 @@
 
 #include "storage/sqlite_migrations.hpp"
 #include "storage/sqlite_rows.hpp"
+#include "vault/core/private_files.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <variant>
@@ -67,9 +74,24 @@ Status check_name_free(Connection& c, const std::string& tenant_id, const std::s
   return {};
 }
 
+/// The database file is created 0600 before SQLite opens it (SQLite gives
+/// its -wal and -shm files the database file's mode), and existing files
+/// with group/other bits are tightened.
+Status make_database_files_private(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.starts_with("file:")) return {};
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return fail(ErrorKind::Database, "cannot create the database file " + path + ": " + std::strerror(errno));
+  ::close(fd);
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+    if (auto t = tighten_path(path + suffix); !t) return fail(ErrorKind::Database, t.error().message());
+  return {};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(const std::string& path) {
+  if (auto s = make_database_files_private(path); !s) return std::unexpected(s.error());
   auto conn = Connection::open(path, /*read_only=*/false);
   if (!conn) return std::unexpected(conn.error());
   auto version = sqlite::migrate(**conn);

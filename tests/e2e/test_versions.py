@@ -1,11 +1,12 @@
 """Versions: create, list, get, 404, reads and exports as of a version while writes continue."""
 import hashlib
+import json
 import re
 import threading
 
-from vaultlib import assert_error, chunked, import_jsonl, jsonl_lines, new_dataset
+from vaultlib import assert_error, chunked, import_jsonl, jsonl_lines, make_tenant, new_dataset
 
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
+KEYED_HASH = re.compile(r"^hmac-sha256:v1:[0-9a-f]{64}$")
 
 
 def test_create_list_get(tenant):
@@ -19,7 +20,7 @@ def test_create_list_get(tenant):
     assert v1["dataset_id"] == ds["id"] and v1["number"] == 1 and v1["message"] == "first"
     assert v1["record_count"] == 3 and v1["bytes"] > 0
     assert v1["author_key_id"] == tenant.key_ids["writer"]
-    assert HEX64.match(v1["content_hash"]) and isinstance(v1["seq"], int)
+    assert KEYED_HASH.match(v1["content_hash"]) and isinstance(v1["seq"], int)
     assert "created_at" in v1
 
     tenant.writer.request("POST", base + "/records", json={"i": 3})
@@ -128,3 +129,27 @@ def test_time_travel_export_while_writing(tenant):
     # the current state has the late records too
     now = tenant.reader.request("GET", base + "/stats").body
     assert now["records"] >= 20_000 + len(written)
+
+
+def test_content_hash_is_keyed_and_comparable_within_a_tenant(server, admin, tenant):
+    """Same content → same hash in one tenant; another tenant's hash of the same content
+    differs, and none is the unkeyed SHA-256 an attacker could brute-force from meta.db."""
+    record = {"ssn": "536-22-8726"}
+
+    def version_of(writer):
+        ds = new_dataset(writer)
+        r = writer.request("PUT", f"/api/v1/datasets/{ds['id']}/records/r1", json=record)
+        assert r.status in (200, 201), r
+        v = writer.request("POST", f"/api/v1/datasets/{ds['id']}/versions", json={"message": "m"})
+        assert v.status == 201, v
+        return v.body
+
+    a, b = version_of(tenant.writer), version_of(tenant.writer)
+    assert KEYED_HASH.match(a["content_hash"]) and a["content_hash"] == b["content_hash"]
+    other = make_tenant(server, admin)
+    c = version_of(other.writer)
+    assert KEYED_HASH.match(c["content_hash"]) and c["content_hash"] != a["content_hash"]
+    body = json.dumps(record).encode()  # the bytes the client sent, stored as is
+    plain = hashlib.sha256(b"r1\0" + body + b"\n").hexdigest()
+    for v in (a, b, c):
+        assert plain not in v["content_hash"]

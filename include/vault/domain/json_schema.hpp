@@ -5,8 +5,10 @@
 /// object, array, string, number, integer, boolean, null), properties,
 /// required, additionalProperties (boolean only), items (a single schema),
 /// enum, const, minLength/maxLength (Unicode code points), pattern
-/// (ECMAScript syntax via std::regex, matched against the string's UTF-8
-/// bytes, unanchored like JSON Schema; back-references are not supported),
+/// (ECMA-262 syntax translated to RE2: a linear-time, unanchored search over
+/// the string's UTF-8 code points; back-references, lookaround, repetition
+/// counts above 1000 and patterns compiling to very large programs are
+/// refused at compile time),
 /// minimum, maximum, exclusiveMinimum, exclusiveMaximum (numbers, draft
 /// 2020-12 style), minItems, maxItems. `true`/`false` are accepted as schemas.
 /// The annotations $schema, $id, $comment, title, description, default,
@@ -17,6 +19,7 @@
 #include <boost/json/value.hpp>
 #include <memory>
 
+#include "vault/core/cancellation.hpp"
 #include "vault/core/error.hpp"
 
 namespace vault::domain {
@@ -40,7 +43,12 @@ class JsonSchema {
   /// {"field": "<JSON pointer into the instance>", "reason", "keyword"}.
   /// Neither the message nor the details contain instance values (only
   /// field names, capped in length).
-  Status validate(const boost::json::value& instance) const;
+  /// `cancel` (default: the thread's current token) is checked every few
+  /// thousand values visited and before searching long strings; when it
+  /// fires, validation stops with its error (DeadlineExceeded, or Transient
+  /// {"cancelled": true}) instead of a SchemaValidation error.
+  Status validate(const boost::json::value& instance,
+                  const Cancellation* cancel = Cancellation::current()) const;
 
  private:
   explicit JsonSchema(std::shared_ptr<const schema_detail::Node> root) : root_(std::move(root)) {}

@@ -1,17 +1,31 @@
 #pragma once
 /// Versions: immutable numbered snapshots of a dataset. A version pins the
 /// dataset's sequence number at commit time; its record count, bytes and
-/// content hash (SHA-256 over id NUL payload LF in creation order) are
-/// computed from that snapshot while writers continue.
+/// content hash are computed from that snapshot while writers continue.
+///
+/// content_hash = "hmac-sha256:v<N>:" + hex HMAC-SHA256 over (id NUL payload
+/// LF) of every live record in creation order, keyed by version N of the
+/// tenant key "_version_hash" (tenant keyring, wrapped by the tenant KEK).
+/// Equal content gives equal hashes within a tenant (same key version);
+/// without the tenant's key the hash reveals nothing about the content, and
+/// it is shredded with the tenant. Versions created before this scheme keep
+/// their bare hex SHA-256 (no prefix).
 #include "vault/core/error.hpp"
 #include "vault/domain/record_service.hpp"
+#include "vault/domain/tenant_keyring.hpp"
 #include "vault/storage/metadata_store.hpp"
 
 namespace vault::domain {
 
 class VersionService {
  public:
-  VersionService(storage::MetadataStore& store, DatasetService& datasets, RecordService& records);
+  /// The tenant key that keys content hashes.
+  static constexpr const char* kHashKeyName = "_version_hash";
+  /// Prefix of the hashes this service writes (followed by "v<N>:<hex>").
+  static constexpr std::string_view kHashScheme = "hmac-sha256";
+
+  VersionService(storage::MetadataStore& store, DatasetService& datasets, RecordService& records,
+                 TenantKeyring& keyring);
 
   Result<storage::Version> create(const std::string& tenant_id, const std::string& dataset_id,
                                   const std::string& message, const std::string& author_key_id);
@@ -24,6 +38,7 @@ class VersionService {
   storage::MetadataStore& store_;
   DatasetService& datasets_;
   RecordService& records_;
+  TenantKeyring& keyring_;
 };
 
 }  // namespace vault::domain
