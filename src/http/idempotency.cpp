@@ -10,6 +10,10 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <openssl/evp.h>
+
+#include <charconv>
+#include <span>
 
 namespace vault::http {
 namespace json = boost::json;
@@ -59,6 +63,61 @@ Result<std::string> open_body(crypto::Envelope& env, domain::TenantKeyring& keys
   return crypto::open_record(dek, {tenant, "idempotency", key}, stored.substr(6 + n));
 }
 
+/// The stored fingerprint of a request. With the tenant keyring it is an
+/// HMAC-SHA256 under the tenant key "_idempotency" ("hmac-sha256:v<N>:<hex>"):
+/// a bare SHA-256 of a small record body could be brute-forced from a copy
+/// of the database, like an unkeyed content hash. Without encryption (no
+/// keyring) it stays a bare SHA-256, as it was.
+class RequestFingerprint {
+ public:
+  RequestFingerprint(domain::TenantKeyring* keys, const std::string& tenant, const Request& req)
+      : keys_(keys), tenant_(tenant), text_(req.method + "\n" + req.target + "\n" + req.body) {}
+
+  /// The fingerprint to store with a new entry.
+  Result<std::string> current() const {
+    if (!keys_) return sha256_hex(text_);
+    if (auto e = keys_->ensure(tenant_, kIdempotencyKeyName); !e) return std::unexpected(e.error());
+    auto k = keys_->current(tenant_, kIdempotencyKeyName);
+    if (!k) return std::unexpected(k.error());
+    return format((*k)->version, (*k)->key.span());
+  }
+
+  /// Whether `stored` (any format this code ever wrote) is this request's.
+  Result<bool> matches(const std::string& stored) const {
+    constexpr std::string_view prefix = "hmac-sha256:v";
+    if (!stored.starts_with(prefix)) return stored == sha256_hex(text_);
+    const auto colon = stored.find(':', prefix.size());
+    std::uint32_t version = 0;
+    auto [p, ec] = std::from_chars(stored.data() + prefix.size(), stored.data() + colon, version);
+    if (!keys_ || colon == std::string::npos || ec != std::errc{} || p != stored.data() + colon) return false;
+    auto k = keys_->key(tenant_, kIdempotencyKeyName, version);
+    if (!k) return std::unexpected(k.error());
+    auto mine = format(version, (*k)->key.span());
+    if (!mine) return std::unexpected(mine.error());
+    return *mine == stored;
+  }
+
+ private:
+  Result<std::string> format(std::uint32_t version, std::span<const std::uint8_t> key) const {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    std::size_t len = 0;
+    if (!EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
+                   reinterpret_cast<const unsigned char*>(text_.data()), text_.size(), mac, sizeof mac, &len))
+      return fail(ErrorKind::InternalServer, "HMAC-SHA256 failed");
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out = "hmac-sha256:v" + std::to_string(version) + ":";
+    for (std::size_t i = 0; i < len; ++i) {
+      out += kHex[mac[i] >> 4];
+      out += kHex[mac[i] & 15];
+    }
+    return out;
+  }
+
+  domain::TenantKeyring* keys_;
+  const std::string& tenant_;
+  std::string text_;
+};
+
 }  // namespace
 
 Handler idempotent(Handler h, ApiServices& s) {
@@ -68,12 +127,12 @@ Handler idempotent(Handler h, ApiServices& s) {
     if (key->empty() || key->size() > 255)
       throw VaultException(Error(ErrorKind::Validation, "Idempotency-Key must be 1-255 characters",
                                  {{"header", "Idempotency-Key"}}));
-    const std::string request_hash = sha256_hex(req.method + "\n" + req.target + "\n" + req.body);
+    const RequestFingerprint fingerprint(s.envelope ? s.tenant_keys : nullptr, req.ctx.tenant_id, req);
     const auto now = now_micros();
     const auto ttl_us = static_cast<std::int64_t>(s.idempotency_ttl.count()) * 1000000;
     auto existing = api::must(s.store.get_idempotency(req.ctx.tenant_id, *key));
     if (existing && existing->created_at + ttl_us > now) {
-      if (existing->request_hash != request_hash)
+      if (!api::must(fingerprint.matches(existing->request_hash)))
         throw VaultException(Error(ErrorKind::IdempotencyKeyReuse,
                                    "this Idempotency-Key was used with a different request"));
       Response r;
@@ -101,7 +160,7 @@ Handler idempotent(Handler h, ApiServices& s) {
       std::string stored = s.envelope && s.tenant_keys
                                ? api::must(seal_body(*s.tenant_keys, req.ctx.tenant_id, *key, r.body))
                                : r.body;
-      storage::IdempotencyEntry e{req.ctx.tenant_id, *key, request_hash, r.status,
+      storage::IdempotencyEntry e{req.ctx.tenant_id, *key, api::must(fingerprint.current()), r.status,
                                   json::serialize(hs), std::move(stored), now};
       api::must(s.store.put_idempotency(e));
     }

@@ -78,6 +78,30 @@ def test_duplicate_keys_nested_and_in_schema_checked_fields(tenant):
     assert d.body["error"]["details"]["key"] == "name"
 
 
+def test_idempotency_fingerprints_are_keyed(server, tenant):
+    """A bare SHA-256 of a small record body in the idempotency table could be
+    brute-forced from a copy of meta.db: it is an HMAC under a tenant key."""
+    import hashlib
+    import sqlite3
+    ds = new_dataset(tenant.writer)
+    k = "fp-" + secrets.token_hex(8)
+    body = b'{"ssn":"536-22-8726"}'
+    r = tenant.writer.request("POST", rec_path(ds), body=body, headers={"Idempotency-Key": k, **JSON})
+    assert r.status == 201, r
+    again = tenant.writer.request("POST", rec_path(ds), body=body, headers={"Idempotency-Key": k, **JSON})
+    assert again.status == 201 and again.header("Idempotency-Replayed") == "true"
+    other = tenant.writer.request("POST", rec_path(ds), body=b'{"ssn":"536-22-8727"}',
+                                  headers={"Idempotency-Key": k, **JSON})
+    assert_error(other, 422, "IdempotencyKeyReuseError")
+    db = sqlite3.connect(server.data_dir / "meta.db")
+    try:
+        (stored,) = db.execute("SELECT request_hash FROM idempotency WHERE key=?", (k,)).fetchone()
+    finally:
+        db.close()
+    bare = hashlib.sha256(b"POST\n" + rec_path(ds).encode() + b"\n" + body).hexdigest()
+    assert stored.startswith("hmac-sha256:v1:") and bare not in stored, stored
+
+
 def test_duplicate_keys_and_idempotency_replays(tenant):
     ds = new_dataset(tenant.admin, pii_policy={"action": "reject"})
     key = {"Idempotency-Key": "dup-" + secrets.token_hex(8), **JSON}
