@@ -1,4 +1,5 @@
 #include "api_json.hpp"
+#include "http/media_type.hpp"
 
 #include "vault/core/ids.hpp"
 
@@ -100,7 +101,7 @@ std::optional<std::int64_t> if_match(const Request& req) {
 
 static void require_json_type(const Request& req) {
   auto ct = req.header("content-type");
-  if (!ct || !(ct->starts_with("application/json") || ct->starts_with("application/json;")))
+  if (!ct || !media_type_is(*ct, "application/json"))
     throw VaultException(Error(ErrorKind::UnsupportedMediaType,
                                "this route accepts Content-Type: application/json",
                                {{"content_type", ct ? *ct : std::string()}}));
