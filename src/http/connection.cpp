@@ -19,7 +19,7 @@ constexpr auto kLingerTime = std::chrono::seconds(1);
 /// anonymous clients must not make the server buffer.
 constexpr std::int64_t kOpenRouteBodyBytes = 64 << 10;
 /// Chunked bodies reserve budget in steps of this size as they grow.
-constexpr std::int64_t kBudgetStep = 1 << 20;
+constexpr std::int64_t kBudgetStep = 256 << 10;
 
 /// Completes (on the caller's executor) once the exchange changed.
 template <class Token>
@@ -261,7 +261,7 @@ asio::awaitable<bool> Connection::serve(http::request_parser<http::empty_body>& 
   }
 
   const bool streaming = route->options.stream_request;
-  const std::int64_t body_limit = route->options.authenticated || route == srv_.metrics_route
+  const std::int64_t body_limit = route->options.authenticated
                                       ? srv_.opts.max_body_bytes
                                       : std::min<std::int64_t>(srv_.opts.max_body_bytes, kOpenRouteBodyBytes);
   // The share of the global buffered-body budget; released (and the gauge
@@ -279,42 +279,53 @@ asio::awaitable<bool> Connection::serve(http::request_parser<http::empty_body>& 
       co_return co_await refuse_body(st, overloaded("request bodies being buffered"));
     }
     budget_gauge.update();
-    http::request_parser<http::string_body> sp(std::move(hp));
-    sp.body_limit(static_cast<std::uint64_t>(body_limit));
-    if (!sp.is_done()) {
-      if (expect_continue) {
-        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    // Refusals found while reading are answered after the buffer is freed
+    // and the budget given back: the linger must not hold them.
+    std::optional<Error> refused;
+    {
+      http::request_parser<http::string_body> sp(std::move(hp));
+      sp.body_limit(static_cast<std::uint64_t>(body_limit));
+      if (!sp.is_done()) {
+        if (expect_continue) {
+          static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          stream_.expires_after(srv_.opts.request_timeout);
+          auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(kContinue), nothrow);
+          if (wec) co_return false;
+        }
         stream_.expires_after(srv_.opts.request_timeout);
-        auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(kContinue), nothrow);
-        if (wec) co_return false;
-      }
-      stream_.expires_after(srv_.opts.request_timeout);
-      while (!sp.is_done()) {
-        auto [ec, n] = co_await http::async_read_some(stream_, buf_, sp, nothrow);
-        if (ec) {
-          if (ec == http::error::body_limit) {
-            co_return co_await refuse_body(st, body_too_large(body_limit));
-          }
-          if (is_http_error(ec) && ec != http::error::partial_message && ec != http::error::end_of_stream) {
-            Error e(ErrorKind::MalformedRequest, "malformed request body: " + ec.message());
-            co_return co_await refuse_body(st, e);
-          }
-          co_return false;
-        }
-        if (!cl) {
-          // Chunked: the buffer's growth is charged as it happens.
-          const auto have = static_cast<std::int64_t>(sp.get().body().capacity());
-          if (have > reserved.bytes()) {
-            const std::int64_t want = (have / kBudgetStep + 1) * kBudgetStep;
-            if (!reserved.grow_to(want)) {
-              co_return co_await refuse_body(st, overloaded("request bodies being buffered"));
+        while (!sp.is_done()) {
+          auto [ec, n] = co_await http::async_read_some(stream_, buf_, sp, nothrow);
+          if (ec) {
+            if (ec == http::error::body_limit) {
+              refused = body_too_large(body_limit);
+            } else if (is_http_error(ec) && ec != http::error::partial_message && ec != http::error::end_of_stream) {
+              refused = Error(ErrorKind::MalformedRequest, "malformed request body: " + ec.message());
+            } else {
+              co_return false;  // closed or timed out: nobody to answer
             }
-            budget_gauge.update();
+            break;
+          }
+          if (!cl) {
+            // Chunked: the buffer's growth is charged as it happens.
+            const auto have = static_cast<std::int64_t>(sp.get().body().capacity());
+            if (have > reserved.bytes()) {
+              const std::int64_t want = (have / kBudgetStep + 1) * kBudgetStep;
+              if (!reserved.grow_to(want)) {
+                refused = overloaded("request bodies being buffered");
+                break;
+              }
+              budget_gauge.update();
+            }
           }
         }
       }
+      if (!refused) req.body = std::move(sp.get().body());
     }
-    req.body = std::move(sp.get().body());
+    if (refused) {
+      reserved.release();
+      budget_gauge.update();
+      co_return co_await refuse_body(st, *refused);
+    }
     st.request_bytes = req.body.size();
   } else {
     bp.emplace(std::move(hp));
