@@ -375,6 +375,11 @@ int main(int argc, char** argv) {
   opts.request_timeout = cfg->request_timeout;
   opts.idle_timeout = cfg->idle_timeout;
   opts.shutdown_timeout = cfg->shutdown_timeout;
+  opts.max_connections = cfg->max_connections;
+  opts.max_buffered_body_bytes = cfg->max_buffered_body_bytes;
+  opts.metrics_token = cfg->metrics_token.value_or("");
+  opts.admin_host = cfg->admin_listen_host;
+  opts.admin_port = cfg->admin_listen_port;
 
   http::Authenticator authenticator = [&auth](std::string_view bearer) -> Result<http::Principal> {
     auto c = auth.authenticate(bearer);
@@ -391,6 +396,9 @@ int main(int argc, char** argv) {
   }
   health.mark_started();
   Housekeeper housekeeper(*store, cfg->idempotency_ttl, log.named("housekeeper"));
+  if (server.admin_bound_port() != 0)
+    log.info("admin listener started",
+             {{"admin_listen", cfg->admin_listen_host + ":" + std::to_string(server.admin_bound_port())}});
   log.info("vaultd started", {{"listen", cfg->listen_host + ":" + std::to_string(server.bound_port())},
                               {"database", cfg->database_url.substr(0, cfg->database_url.find(':'))},
                               {"schema_version", store->schema_version()}});

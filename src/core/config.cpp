@@ -20,7 +20,7 @@ struct Setting {
 
 Error config_error(const std::string& key, const std::string& value, const std::string& why) {
   // Values of secret settings are never echoed.
-  const bool secret = key.find("key") != std::string::npos;
+  const bool secret = key.find("key") != std::string::npos || key.find("token") != std::string::npos;
   return Error(ErrorKind::Configuration,
                "invalid configuration " + key + (secret ? "" : "='" + value + "'") + ": " + why,
                {{"setting", key}});
@@ -68,20 +68,35 @@ Apply duration_setting(const std::string& key, std::chrono::milliseconds Config:
   };
 }
 
-Status apply_listen(Config& c, const std::string& v) {
+/// "host:port" (IPv6 host in brackets) of setting `key`.
+Status parse_host_port(const std::string& key, const std::string& v, std::string& host_out,
+                       std::uint16_t& port_out) {
   auto colon = v.rfind(':');
   if (colon == std::string::npos || colon == 0)
-    return std::unexpected(config_error("server.listen", v, "expected host:port"));
+    return std::unexpected(config_error(key, v, "expected host:port"));
   std::string host = v.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   unsigned port = 0;
   auto ps = v.substr(colon + 1);
   auto [p, ec] = std::from_chars(ps.data(), ps.data() + ps.size(), port);
   if (ec != std::errc{} || p != ps.data() + ps.size() || port > 65535)
-    return std::unexpected(config_error("server.listen", v, "port must be 0-65535"));
-  c.listen_host = host;
-  c.listen_port = static_cast<std::uint16_t>(port);
+    return std::unexpected(config_error(key, v, "port must be 0-65535"));
+  host_out = host;
+  port_out = static_cast<std::uint16_t>(port);
   return {};
+}
+
+Status apply_listen(Config& c, const std::string& v) {
+  return parse_host_port("server.listen", v, c.listen_host, c.listen_port);
+}
+
+Status apply_admin_listen(Config& c, const std::string& v) {
+  if (v.empty()) {  // explicitly off
+    c.admin_listen_host.clear();
+    c.admin_listen_port = 0;
+    return {};
+  }
+  return parse_host_port("server.admin_listen", v, c.admin_listen_host, c.admin_listen_port);
 }
 
 const std::vector<Setting>& settings() {
@@ -103,6 +118,24 @@ const std::vector<Setting>& settings() {
       {{"server.max_batch_records", "VAULT_MAX_BATCH_RECORDS", "--max-batch-records",
         "largest records:batch"},
        int_setting("server.max_batch_records", &Config::max_batch_records, 1, 1000000)},
+      {{"server.max_connections", "VAULT_MAX_CONNECTIONS", "--max-connections",
+        "open API connections; beyond, 503 OverloadedError and close"},
+       int_setting("server.max_connections", &Config::max_connections, 1, 1 << 20)},
+      {{"server.max_buffered_body_bytes", "VAULT_MAX_BUFFERED_BODY_BYTES", "--max-buffered-body-bytes",
+        "request bodies buffered at once, all requests together (>= max_body_bytes); beyond, 503"},
+       int_setting<std::int64_t>("server.max_buffered_body_bytes", &Config::max_buffered_body_bytes, 1024,
+                                 std::int64_t{1} << 40)},
+      {{"server.admin_listen", "VAULT_ADMIN_LISTEN", "--admin-listen",
+        "admin listener host:port serving /metrics and /health/* without auth (default: none)"},
+       apply_admin_listen},
+      {{"server.metrics_token", "VAULT_METRICS_TOKEN", "",
+        "bearer token for /metrics on the API listener (environment or YAML; >= 16 chars)"},
+       [](Config& c, const std::string& v) -> Status {
+         if (v.size() < 16)
+           return std::unexpected(config_error("server.metrics_token", v, "must be at least 16 characters"));
+         c.metrics_token = v;
+         return {};
+       }},
       {{"storage.data_dir", "VAULT_DATA_DIR", "--data-dir", "data directory (created)"},
        string_setting("storage.data_dir", &Config::data_dir)},
       {{"storage.database_url", "VAULT_DATABASE_URL", "--database-url",
@@ -298,6 +331,9 @@ Result<Config> load_config(const std::vector<std::string>& args,
   if (ec) return fail(config_error("storage.data_dir", c.data_dir, ec.message()));
   if (c.database_url.empty()) c.database_url = "sqlite://" + (abs_dir / "meta.db").string();
   if (c.blob_url.empty()) c.blob_url = "file://" + (abs_dir / "blobs").string();
+  if (c.max_buffered_body_bytes < c.max_body_bytes)
+    return fail(config_error("server.max_buffered_body_bytes", std::to_string(c.max_buffered_body_bytes),
+                             "must be at least server.max_body_bytes (" + std::to_string(c.max_body_bytes) + ")"));
   return c;
 }
 

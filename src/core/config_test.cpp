@@ -79,5 +79,37 @@ TEST(Config, Durations) {
   EXPECT_FALSE(parse_duration("5 parsecs"));
 }
 
+TEST(Config, EdgeLimitsAdminListenerAndMetricsToken) {
+  auto d = load_config({}, {});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->max_connections, 1024);
+  EXPECT_EQ(d->max_buffered_body_bytes, std::int64_t{256} << 20);
+  EXPECT_TRUE(d->admin_listen_host.empty());  // no admin listener unless configured
+  EXPECT_FALSE(d->metrics_token);
+
+  auto c = load_config({"--max-connections", "7", "--admin-listen=127.0.0.1:9464"},
+                       {{"VAULT_MAX_BUFFERED_BODY_BYTES", "67108864"},
+                        {"VAULT_METRICS_TOKEN", "metrics-token-0123456789"}});
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->max_connections, 7);
+  EXPECT_EQ(c->max_buffered_body_bytes, 64 << 20);
+  EXPECT_EQ(c->admin_listen_host, "127.0.0.1");
+  EXPECT_EQ(c->admin_listen_port, 9464);
+  EXPECT_EQ(c->metrics_token, "metrics-token-0123456789");
+  EXPECT_TRUE(load_config({}, {{"VAULT_MAX_CONNECTIONS", "2048"}}).value().max_connections == 2048);
+
+  EXPECT_FALSE(load_config({}, {{"VAULT_MAX_CONNECTIONS", "0"}}));
+  EXPECT_FALSE(load_config({}, {{"VAULT_ADMIN_LISTEN", "nonsense"}}));
+  // The budget must hold at least one largest body.
+  auto small = load_config({}, {{"VAULT_MAX_BUFFERED_BODY_BYTES", "1048576"}});
+  ASSERT_FALSE(small);
+  EXPECT_NE(small.error().message().find("max_body_bytes"), std::string::npos);
+  // The token is a secret: too short is refused without echoing it.
+  auto t = load_config({}, {{"VAULT_METRICS_TOKEN", "shorttok"}});
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().message().find("shorttok"), std::string::npos);
+  EXPECT_FALSE(load_config({"--metrics-token", "metrics-token-0123456789"}, {}));  // never a flag (ps shows flags)
+}
+
 }  // namespace
 }  // namespace vault

@@ -1,4 +1,5 @@
 #include "api_json.hpp"
+#include "http/media_type.hpp"
 
 #include "vault/core/ids.hpp"
 #include "vault/core/strict_json.hpp"
@@ -104,7 +105,7 @@ constexpr std::size_t kMaxBodyDepth = StrictJsonParser::kDefaultMaxDepth + 2;
 
 static void require_json_type(const Request& req) {
   auto ct = req.header("content-type");
-  if (!ct || !(ct->starts_with("application/json") || ct->starts_with("application/json;")))
+  if (!ct || !media_type_is(*ct, "application/json"))
     throw VaultException(Error(ErrorKind::UnsupportedMediaType,
                                "this route accepts Content-Type: application/json",
                                {{"content_type", ct ? *ct : std::string()}}));

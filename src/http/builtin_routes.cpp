@@ -25,7 +25,7 @@ void add_builtin_routes(Router& router, obs::HealthRegistry& health, metrics::Re
       },
       open);
   router.add(
-      "GET", "/metrics",
+      "GET", std::string(kMetricsPath),
       [&metrics](Request&) {
         Response r;
         r.content_type = metrics::kExpositionContentType;

@@ -1,5 +1,5 @@
 #include "http/connection.hpp"
-#include "http/ascii.hpp"
+#include "http/request_head.hpp"
 
 #include "vault/observability/trace.hpp"
 
@@ -15,6 +15,11 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kPieceBytes = 256 * 1024;  // one piece of a streamed body in flight
 constexpr std::size_t kLingerBytes = 16 << 20;
 constexpr auto kLingerTime = std::chrono::seconds(1);
+/// Routes without authentication (the built-in GETs) take no real body:
+/// anonymous clients must not make the server buffer.
+constexpr std::int64_t kOpenRouteBodyBytes = 64 << 10;
+/// Chunked bodies reserve budget in steps of this size as they grow.
+constexpr std::int64_t kBudgetStep = 256 << 10;
 
 /// Completes (on the caller's executor) once the exchange changed.
 template <class Token>
@@ -61,6 +66,12 @@ Error body_too_large(std::int64_t limit) {
                boost::json::object{{"limit_bytes", limit}});
 }
 
+Error overloaded(const char* what) {
+  Error e(ErrorKind::Overloaded, std::string("the server is overloaded (") + what + "); retry later");
+  e.with_retry_after(1);
+  return e;
+}
+
 Response method_not_allowed(const std::string& method, const std::string& allow, const RequestContext& ctx) {
   boost::json::array allowed;
   for (std::string_view a = allow; !a.empty();) {
@@ -74,6 +85,22 @@ Response method_not_allowed(const std::string& method, const std::string& allow,
   r.with_header("Allow", allow);
   return r;
 }
+
+/// Keeps vault_buffered_body_bytes in step with one request's reservation,
+/// and releases the reservation when the request is done.
+struct BudgetGauge {
+  BodyBudget& budget;
+  metrics::Gauge* gauge;
+  BodyReservation& r;
+  BudgetGauge(BodyBudget& b, metrics::Gauge* g, BodyReservation& res) : budget(b), gauge(g), r(res) {}
+  ~BudgetGauge() {
+    r.release();
+    update();
+  }
+  BudgetGauge(const BudgetGauge&) = delete;
+  BudgetGauge& operator=(const BudgetGauge&) = delete;
+  void update() { gauge->set(static_cast<double>(budget.used())); }
+};
 
 struct ActiveGuard {
   metrics::Gauge* g;
@@ -107,11 +134,27 @@ struct Connection::State {
   }
 };
 
-Connection::Connection(Server::Impl& server, tcp::socket socket) : srv_(server), stream_(std::move(socket)) {}
+Connection::Connection(Server::Impl& server, tcp::socket socket, Listener listener)
+    : srv_(server), listener_(listener), stream_(std::move(socket)) {}
 
 Connection::~Connection() {
   cancel_exchange();
-  srv_.remove_connection(this);
+  srv_.remove_connection(this, listener_);
+}
+
+asio::awaitable<void> Connection::refuse_overloaded() {
+  struct Counted {
+    std::atomic<int>& n;
+    explicit Counted(std::atomic<int>& c) : n(c) { n.fetch_add(1); }
+    ~Counted() { n.fetch_sub(1); }
+  } counted(srv_.refusing);
+  State st;
+  st.fresh_ids(srv_.opts.request_timeout);
+  st.method = "OTHER";
+  st.keep_alive = false;
+  Error e = overloaded("too many connections");
+  co_await send_error(st, e);
+  co_await linger_close();
 }
 
 void Connection::close_if_idle() {
@@ -167,59 +210,25 @@ asio::awaitable<bool> Connection::serve(http::request_parser<http::empty_body>& 
   const auto& head = hp.get();
   st.version = head.version();
   st.keep_alive = head.keep_alive();
-  st.method.assign(head.method_string());
 
-  // X-Request-ID and traceparent.
-  if (auto it = head.find("x-request-id"); it != head.end() && obs::is_acceptable_request_id(it->value())) {
-    st.ctx.request_id.assign(it->value());
-  } else {
-    st.ctx.request_id = obs::new_request_id();
-  }
-  if (auto it = head.find("traceparent"); it != head.end()) {
-    if (auto tp = obs::parse_traceparent(it->value())) {
-      st.ctx.trace_id = std::move(tp->trace_id);
-      st.ctx.parent_span_id = std::move(tp->parent_id);
-      st.trace_flags = tp->flags;
-    }
-  }
-  if (st.ctx.trace_id.empty()) st.ctx.trace_id = obs::new_trace_id();
-  st.ctx.span_id = obs::new_span_id();
-  st.ctx.deadline = st.t0 + srv_.opts.request_timeout;
-
-  // The Request (everything but the body) is built before the parser moves.
-  Request req;
-  req.method = st.method;
-  req.target.assign(head.target());
-  req.headers.reserve(16);
-  bool expect_continue = false;
-  for (const auto& f : head) {
-    std::string name(f.name_string());
-    for (char& c : name) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    if (name == "expect" && iequals(f.value(), "100-continue")) expect_continue = true;
-    req.headers.emplace_back(std::move(name), std::string(f.value()));
-  }
+  // Ids, trace context, headers and the decoded target (request_head.cpp).
+  RequestHead rh = read_request_head(head);
+  Request& req = rh.req;
+  req.ctx.deadline = st.t0 + srv_.opts.request_timeout;
+  st.ctx = req.ctx;
+  st.method = req.method;
+  st.trace_flags = rh.trace_flags;
+  const bool expect_continue = rh.expect_continue;
   const bool body_pending = !hp.is_done();
 
-  std::string_view target = req.target;
-  if (target.empty() || target[0] != '/') {
+  if (rh.error) {
     st.keep_alive = st.keep_alive && !body_pending;
-    Error e(ErrorKind::MalformedRequest, "request target must be an absolute path");
-    co_return co_await send_error(st, e);
-  }
-  auto qpos = target.find('?');
-  std::string_view raw_path = target.substr(0, qpos);
-  if (!percent_decode(raw_path, req.path) ||
-      (qpos != std::string_view::npos && !parse_query(target.substr(qpos + 1), req.query))) {
-    st.keep_alive = st.keep_alive && !body_pending;
-    Error e(ErrorKind::MalformedRequest, "invalid percent-encoding in the request target");
-    co_return co_await send_error(st, e);
+    co_return co_await send_error(st, *rh.error);
   }
 
-  // Routing: built-in endpoints first.
-  RouteMatch m = srv_.builtin.match(st.method, raw_path);
-  if (m.kind == RouteMatch::Kind::NotFound) m = srv_.router.match(st.method, raw_path);
+  // Routing: built-in endpoints first; the admin listener has only those.
+  RouteMatch m = route_request(srv_.builtin, listener_ == Listener::Api ? &srv_.router : nullptr, st.method,
+                               rh.raw_path);
   if (m.kind != RouteMatch::Kind::Found) {
     st.keep_alive = st.keep_alive && !body_pending;
     if (m.kind == RouteMatch::Kind::NotFound) {
@@ -233,76 +242,108 @@ asio::awaitable<bool> Connection::serve(http::request_parser<http::empty_body>& 
   st.route = route;
   st.endpoint = route->pattern;
   req.path_params = std::move(m.params);
-  req.ctx = st.ctx;
+
+  // Authentication and authorization from the headers, before any body byte
+  // is read or 100 Continue is sent. On failure the body stays unread: the
+  // connection closes after the answer (draining a bounded amount).
+  std::optional<Response> denied;
+  try {
+    if (Status s = srv_.authenticate(req, *route, listener_); !s) denied = error_response(s.error(), st.ctx);
+  } catch (...) {
+    denied = response_for_current_exception(st.ctx, srv_.deps);
+  }
+  st.ctx.tenant_id = req.ctx.tenant_id;  // known when authorization (not authentication) failed
+  if (denied) {
+    if (body_pending) st.keep_alive = false;
+    bool ok = co_await send(st, std::move(*denied));
+    if (body_pending) co_await linger_close();
+    co_return ok;
+  }
 
   const bool streaming = route->options.stream_request;
+  const std::int64_t body_limit = route->options.authenticated
+                                      ? srv_.opts.max_body_bytes
+                                      : std::min<std::int64_t>(srv_.opts.max_body_bytes, kOpenRouteBodyBytes);
+  // The share of the global buffered-body budget; released (and the gauge
+  // updated) when this request is done.
+  BodyReservation reserved(srv_.body_budget);
+  BudgetGauge budget_gauge(srv_.body_budget, srv_.buffered_body_bytes, reserved);
   std::optional<http::request_parser<http::buffer_body>> bp;
   if (!streaming) {
-    if (auto cl = hp.content_length(); cl && *cl > static_cast<std::uint64_t>(srv_.opts.max_body_bytes)) {
-      st.keep_alive = false;
-      Error e = body_too_large(srv_.opts.max_body_bytes);
-      bool ok = co_await send_error(st, e);
-      co_await linger_close();
-      co_return ok;
+    const auto cl = hp.content_length();
+    if (cl && *cl > static_cast<std::uint64_t>(body_limit)) {
+      co_return co_await refuse_body(st, body_too_large(body_limit));
     }
-    http::request_parser<http::string_body> sp(std::move(hp));
-    sp.body_limit(static_cast<std::uint64_t>(srv_.opts.max_body_bytes));
-    if (!sp.is_done()) {
-      if (expect_continue) {
-        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        stream_.expires_after(srv_.opts.request_timeout);
-        auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(kContinue), nothrow);
-        if (wec) co_return false;
-      }
-      stream_.expires_after(srv_.opts.request_timeout);
-      auto [ec, n] = co_await http::async_read(stream_, buf_, sp, nothrow);
-      if (ec) {
-        if (ec == http::error::body_limit) {
-          st.keep_alive = false;
-          Error e = body_too_large(srv_.opts.max_body_bytes);
-          co_await send_error(st, e);
-          co_await linger_close();
-        } else if (is_http_error(ec) && ec != http::error::partial_message && ec != http::error::end_of_stream) {
-          st.keep_alive = false;
-          Error e(ErrorKind::MalformedRequest, "malformed request body: " + ec.message());
-          co_await send_error(st, e);
-          co_await linger_close();
+    // The global budget of buffered bodies: the announced length up front.
+    if (cl && *cl > 0 && !reserved.grow_to(static_cast<std::int64_t>(*cl))) {
+      co_return co_await refuse_body(st, overloaded("request bodies being buffered"));
+    }
+    budget_gauge.update();
+    // Refusals found while reading are answered after the buffer is freed
+    // and the budget given back: the linger must not hold them.
+    std::optional<Error> refused;
+    {
+      http::request_parser<http::string_body> sp(std::move(hp));
+      sp.body_limit(static_cast<std::uint64_t>(body_limit));
+      if (!sp.is_done()) {
+        if (expect_continue) {
+          static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          stream_.expires_after(srv_.opts.request_timeout);
+          auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(kContinue), nothrow);
+          if (wec) co_return false;
         }
-        co_return false;
+        stream_.expires_after(srv_.opts.request_timeout);
+        while (!sp.is_done()) {
+          auto [ec, n] = co_await http::async_read_some(stream_, buf_, sp, nothrow);
+          if (ec) {
+            if (ec == http::error::body_limit) {
+              refused = body_too_large(body_limit);
+            } else if (is_http_error(ec) && ec != http::error::partial_message && ec != http::error::end_of_stream) {
+              refused = Error(ErrorKind::MalformedRequest, "malformed request body: " + ec.message());
+            } else {
+              co_return false;  // closed or timed out: nobody to answer
+            }
+            break;
+          }
+          if (!cl) {
+            // Chunked: the buffer's growth is charged as it happens.
+            const auto have = static_cast<std::int64_t>(sp.get().body().capacity());
+            if (have > reserved.bytes()) {
+              const std::int64_t want = (have / kBudgetStep + 1) * kBudgetStep;
+              if (!reserved.grow_to(want)) {
+                refused = overloaded("request bodies being buffered");
+                break;
+              }
+              budget_gauge.update();
+            }
+          }
+        }
       }
+      if (!refused) req.body = std::move(sp.get().body());
     }
-    req.body = std::move(sp.get().body());
+    if (refused) {
+      reserved.release();
+      budget_gauge.update();
+      co_return co_await refuse_body(st, *refused);
+    }
     st.request_bytes = req.body.size();
   } else {
     bp.emplace(std::move(hp));
     bp->body_limit(boost::none);  // streamed: unlimited, constant memory
   }
 
-  // Cheap built-ins run here; everything else on the worker pool.
-  if (srv_.is_inline(route) || (route == srv_.ready_route && srv_.shutting_down.load())) {
+  // Cheap built-ins and short single-read routes (RouteOptions::run_inline)
+  // run here; everything else on the worker pool.
+  const bool inline_route = srv_.is_inline(route) || (route == srv_.ready_route && srv_.shutting_down.load()) ||
+                            (route->options.run_inline && !streaming);
+  if (inline_route) {
     Response r;
     try {
       r = route->handler(req);
+      if (r.stream) throw std::logic_error("inline route returned a stream");
     } catch (...) {
       r = response_for_current_exception(req.ctx, srv_.deps);
     }
-    co_return co_await send(st, std::move(r));
-  }
-
-  // Short single-read routes skip the worker hand-off (RouteOptions::run_inline).
-  if (route->options.run_inline && !streaming) {
-    Response r;
-    try {
-      if (Status s = authorize(req, route->options, &srv_.authenticator); !s) {
-        r = error_response(s.error(), req.ctx);
-      } else {
-        r = route->handler(req);
-        if (r.stream) throw std::logic_error("run_inline route returned a stream");
-      }
-    } catch (...) {
-      r = response_for_current_exception(req.ctx, srv_.deps);
-    }
-    st.ctx.tenant_id = req.ctx.tenant_id;
     co_return co_await send(st, std::move(r));
   }
 
@@ -484,6 +525,13 @@ asio::awaitable<bool> Connection::send(State& st, Response r) {
 asio::awaitable<bool> Connection::send_error(State& st, const Error& e) {
   Response r = error_response(e, st.ctx);
   co_return co_await send(st, std::move(r));
+}
+
+asio::awaitable<bool> Connection::refuse_body(State& st, const Error& e) {
+  st.keep_alive = false;
+  bool ok = co_await send_error(st, e);
+  co_await linger_close();
+  co_return ok;
 }
 
 asio::awaitable<void> Connection::linger_close() {

@@ -10,10 +10,13 @@ namespace http = beast::http;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Server::Impl& server, tcp::socket socket);
+  Connection(Server::Impl& server, tcp::socket socket, Listener listener);
   ~Connection();
 
   asio::awaitable<void> run();
+  /// Answers 503 OverloadedError (Retry-After: 1) without reading a request
+  /// and closes: the connection cap is reached.
+  asio::awaitable<void> refuse_overloaded();
   asio::any_io_executor executor() { return stream_.get_executor(); }
   /// On the strand: closes the socket if no request is in progress.
   void close_if_idle();
@@ -30,11 +33,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                      http::request_parser<http::buffer_body>* body, bool expect_continue);
   asio::awaitable<bool> send(State& st, Response r);
   asio::awaitable<bool> send_error(State& st, const Error& e);
+  /// The error, then close without reading the unread body (bounded drain).
+  asio::awaitable<bool> refuse_body(State& st, const Error& e);
   asio::awaitable<void> linger_close();
   void set_common_headers(const State& st, http::fields& f) const;
   void record(const State& st);
 
   Server::Impl& srv_;
+  const Listener listener_;
   beast::tcp_stream stream_;
   beast::flat_buffer buf_;
   bool idle_ = false;

@@ -3,16 +3,6 @@
 namespace vault::http {
 namespace {
 
-bool iequals_prefix(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
-
 Response internal_error(const RequestContext& ctx) {
   return error_response(Error(ErrorKind::Unknown, "an unexpected error occurred"), ctx);
 }
@@ -26,34 +16,6 @@ Response internal_error(const RequestContext& ctx) {
 }
 
 }  // namespace
-
-Status authorize(Request& req, const RouteOptions& opts, const Authenticator* authenticator) {
-  if (!opts.authenticated) return {};
-  std::string_view token;
-  std::optional<std::string> header = req.header("authorization");
-  if (header && iequals_prefix(*header, "bearer ")) {
-    token = *header;
-    token.remove_prefix(7);
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  }
-  if (token.empty()) return fail(ErrorKind::Authentication, "missing bearer token");
-  if (!authenticator || !*authenticator) return fail(ErrorKind::Authentication, "invalid API key");
-  Result<Principal> p = (*authenticator)(token);
-  if (!p) return fail(std::move(p.error()));
-  req.ctx.tenant_id = std::move(p->tenant_id);
-  req.ctx.api_key_id = std::move(p->api_key_id);
-  req.ctx.role = p->role;
-  req.ctx.platform_admin = p->platform_admin;
-  req.ctx.permissions = std::move(p->permissions);
-  if (opts.admin_only && !req.ctx.platform_admin) {
-    return fail(ErrorKind::Authorization, "this operation requires the platform admin key");
-  }
-  if (static_cast<int>(req.ctx.role) < static_cast<int>(opts.min_role)) {
-    return fail(ErrorKind::Authorization, "the API key's role does not allow this operation");
-  }
-  return {};
-}
 
 Response response_for_current_exception(const RequestContext& ctx, const DispatchDeps& deps) noexcept {
   try {
@@ -93,10 +55,6 @@ void run_route(const Route& route, Exchange& ex, const DispatchDeps& deps) noexc
   CancellationScope cancellation_scope(&ex.cancellation());
   Response res;
   try {
-    if (Status s = authorize(req, route.options, deps.authenticator); !s) {
-      ex.complete(error_response(s.error(), req.ctx));
-      return;
-    }
     if (route.options.stream_request) req.body_stream = &ex.body_source();
     res = route.handler(req);
   } catch (...) {

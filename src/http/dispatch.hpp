@@ -1,7 +1,9 @@
 #pragma once
-/// What a worker thread does with one request: authentication,
-/// authorization, the handler, and turning every outcome — including any
-/// exception — into a response on the Exchange. Asio-free.
+/// What a worker thread does with one request: the handler, and turning
+/// every outcome — including any exception — into a response on the
+/// Exchange. Authentication and authorization happened before, on the I/O
+/// thread, from the headers (authorize.hpp). Asio-free.
+#include "http/authorize.hpp"
 #include "http/exchange.hpp"
 #include "vault/http/router.hpp"
 #include "vault/observability/logger.hpp"
@@ -12,16 +14,13 @@
 namespace vault::http {
 
 struct DispatchDeps {
-  const Authenticator* authenticator = nullptr;  ///< null or empty: every authenticated route is 401
   const obs::Logger* logger = nullptr;
   metrics::Counter* unhandled_exceptions = nullptr;
 };
 
-/// Runs `route` for the request held by `ex`. Never throws.
+/// Runs `route` for the request held by `ex`, whose principal (req.ctx) the
+/// caller has already established with authorize(). Never throws.
 void run_route(const Route& route, Exchange& ex, const DispatchDeps& deps) noexcept;
-
-/// Authenticates and authorizes `req` for `opts`, filling req.ctx.
-Status authorize(Request& req, const RouteOptions& opts, const Authenticator* authenticator);
 
 /// The response for the exception in flight (call inside a catch block):
 /// VaultException → its error; anything else → 500 UnknownError, logged

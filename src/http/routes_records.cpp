@@ -1,6 +1,7 @@
 // /api/v1/datasets/{id}/records...
 #include "api_json.hpp"
 #include "api_routes.hpp"
+#include "http/media_type.hpp"
 #include "vault/http/router.hpp"
 
 #include <boost/json/parse.hpp>
@@ -22,7 +23,7 @@ Response record_response(int status, const domain::RecordView& v) {
 
 void require_ndjson(const Request& req) {
   auto ct = req.header("content-type");
-  if (!ct || !(ct->starts_with("application/x-ndjson") || ct->starts_with("application/jsonl")))
+  if (!ct || !(media_type_is(*ct, "application/x-ndjson") || media_type_is(*ct, "application/jsonl")))
     throw VaultException(Error(ErrorKind::UnsupportedMediaType,
                                "import accepts Content-Type: application/x-ndjson",
                                {{"content_type", ct ? *ct : std::string()}}));

@@ -15,7 +15,8 @@ Server::Impl::Impl(ServerOptions o, Router& r, Authenticator a, obs::HealthRegis
       health(h),
       registry(m),
       logger(l),
-      access_log(l.named("http")) {
+      access_log(l.named("http")),
+      body_budget(opts.max_buffered_body_bytes) {
   const std::vector<std::string> me = {"method", "endpoint"};
   requests_total = &registry.counter("vault_requests_total", "HTTP requests answered, by method, route template and status.",
                                      {"method", "endpoint", "status"});
@@ -25,16 +26,28 @@ Server::Impl::Impl(ServerOptions o, Router& r, Authenticator a, obs::HealthRegis
   request_size = &registry.histogram("vault_request_size_bytes", "HTTP request body size.", me, sizes);
   response_size = &registry.histogram("vault_response_size_bytes", "HTTP response body size.", me, sizes);
   active_requests = &registry.gauge("vault_active_requests", "HTTP requests being served now.").get();
+  active_connections =
+      &registry.gauge("vault_active_connections", "HTTP connections open on the API listener.").get();
+  max_connections = &registry
+                         .gauge("vault_max_connections",
+                                "Limit of open API-listener connections (server.max_connections).")
+                         .get();
+  max_connections->set(opts.max_connections);
+  buffered_body_bytes = &registry
+                             .gauge("vault_buffered_body_bytes",
+                                    "Request-body bytes reserved in memory now (limit: server.max_buffered_body_bytes).")
+                             .get();
   unhandled_exceptions = &registry
                               .counter("vault_unhandled_exceptions_total",
                                        "Exceptions that escaped a handler (answered with VAULT_ERR_9999).")
                               .get();
-  deps = DispatchDeps{&authenticator, &access_log, unhandled_exceptions};
+  deps = DispatchDeps{&access_log, unhandled_exceptions};
   add_builtin_routes(builtin, health, registry);
   for (const Route* br : builtin.routes()) {
     if (br->pattern == kReadyPath) {
       ready_route = br;
     } else {
+      if (br->pattern == kMetricsPath) metrics_route = br;
       inline_routes.insert(br);
     }
   }
@@ -46,6 +59,7 @@ Server::Impl::~Impl() {
   // Pending handlers (and the connections they own) go with the io_context,
   // before the members they refer to.
   acceptor.reset();
+  admin_acceptor.reset();
   drain_timer.reset();
   ioc.reset();
 }
@@ -67,32 +81,26 @@ Status Server::Impl::start() {
     }
   }
   ioc = std::make_unique<asio::io_context>(std::max(1, opts.io_threads));
-  boost::system::error_code ec;
-  tcp::resolver resolver(*ioc);
-  auto endpoints = resolver.resolve(opts.host, std::to_string(opts.port),
-                                    tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-  if (ec || endpoints.empty()) {
-    return fail(ErrorKind::Configuration, "cannot resolve listen address",
-                boost::json::object{{"host", opts.host}, {"reason", ec.message()}});
-  }
-  tcp::endpoint ep = endpoints.begin()->endpoint();
   acceptor.emplace(*ioc);
-  auto bind_fail = [&](const char* what) {
+  if (Status s = listen(*acceptor, opts.host, opts.port, "listen"); !s) {
     acceptor.reset();
-    return fail(ErrorKind::Configuration, std::string("cannot ") + what + " the listen address",
-                boost::json::object{{"host", opts.host}, {"port", opts.port}, {"reason", ec.message()}});
-  };
-  acceptor->open(ep.protocol(), ec);
-  if (ec) return bind_fail("open");
-  acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-  acceptor->bind(ep, ec);
-  if (ec) return bind_fail("bind");
-  acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return bind_fail("listen on");
+    return s;
+  }
   port.store(acceptor->local_endpoint().port());
+  if (!opts.admin_host.empty()) {
+    admin_acceptor.emplace(*ioc);
+    if (Status s = listen(*admin_acceptor, opts.admin_host, opts.admin_port, "admin listen"); !s) {
+      admin_acceptor.reset();
+      acceptor.reset();
+      port.store(0);
+      return s;
+    }
+    admin_port.store(admin_acceptor->local_endpoint().port());
+  }
 
   pool = std::make_unique<WorkerPool>(opts.worker_threads, static_cast<std::size_t>(std::max(0, opts.worker_queue_limit)));
-  asio::co_spawn(*ioc, accept_loop(), asio::detached);
+  asio::co_spawn(*ioc, accept_loop(*acceptor, Listener::Api), asio::detached);
+  if (admin_acceptor) asio::co_spawn(*ioc, accept_loop(*admin_acceptor, Listener::Admin), asio::detached);
   for (int i = 0; i < std::max(1, opts.io_threads); ++i) {
     io_threads.emplace_back([this] {
       for (;;) {
@@ -108,15 +116,46 @@ Status Server::Impl::start() {
     });
   }
   access_log.info("listening", {{"host", opts.host}, {"port", port.load()}, {"io_threads", opts.io_threads},
-                                {"worker_threads", opts.worker_threads}});
+                                {"worker_threads", opts.worker_threads}, {"max_connections", opts.max_connections}});
+  if (admin_acceptor) access_log.info("admin listener", {{"host", opts.admin_host}, {"port", admin_port.load()}});
   return {};
 }
 
-asio::awaitable<void> Server::Impl::accept_loop() {
+Status Server::Impl::listen(tcp::acceptor& acc, const std::string& host, std::uint16_t p, const char* what) {
+  boost::system::error_code ec;
+  tcp::resolver resolver(*ioc);
+  auto endpoints =
+      resolver.resolve(host, std::to_string(p), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || endpoints.empty()) {
+    return fail(ErrorKind::Configuration, std::string("cannot resolve the ") + what + " address",
+                boost::json::object{{"host", host}, {"reason", ec.message()}});
+  }
+  tcp::endpoint ep = endpoints.begin()->endpoint();
+  auto bind_fail = [&](const char* step) {
+    return fail(ErrorKind::Configuration, std::string("cannot ") + step + " the " + what + " address",
+                boost::json::object{{"host", host}, {"port", p}, {"reason", ec.message()}});
+  };
+  acc.open(ep.protocol(), ec);
+  if (ec) return bind_fail("open");
+  acc.set_option(asio::socket_base::reuse_address(true), ec);
+  acc.bind(ep, ec);
+  if (ec) return bind_fail("bind");
+  acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return bind_fail("listen on");
+  return {};
+}
+
+Status Server::Impl::authenticate(Request& req, const Route& route, Listener l) const {
+  if (l == Listener::Admin) return {};
+  if (&route == metrics_route) return authorize_metrics(req, &authenticator, opts.metrics_token);
+  return authorize(req, route.options, &authenticator);
+}
+
+asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& acc, Listener l) {
   for (;;) {
-    auto [ec, sock] = co_await acceptor->async_accept(asio::make_strand(*ioc), nothrow);
+    auto [ec, sock] = co_await acc.async_accept(asio::make_strand(*ioc), nothrow);
     if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+      if (ec == asio::error::operation_aborted || !acc.is_open()) co_return;
       // e.g. EMFILE: back off briefly instead of spinning.
       access_log.warn("accept failed", {{"reason", ec.message()}});
       asio::steady_timer t(*ioc, std::chrono::milliseconds(50));
@@ -125,8 +164,25 @@ asio::awaitable<void> Server::Impl::accept_loop() {
     }
     boost::system::error_code ignored;
     sock.set_option(tcp::no_delay(true), ignored);
-    auto c = std::make_shared<Connection>(*this, std::move(sock));
-    add_connection(c);
+    bool full;
+    {
+      std::lock_guard lock(conns_mu);
+      full = l == Listener::Api ? api_conns >= static_cast<std::size_t>(std::max(1, opts.max_connections))
+                                : admin_conns >= kMaxAdminConnections;
+    }
+    if (full) {
+      // Over the cap: a 503 when few are being refused, else just a close
+      // (refusing must not cost more than the cap saves).
+      if (l == Listener::Admin || refusing.load() >= kMaxRefusing) {
+        sock.close(ignored);
+        continue;
+      }
+      auto c = std::make_shared<Connection>(*this, std::move(sock), l);
+      asio::co_spawn(c->executor(), c->refuse_overloaded(), asio::detached);
+      continue;
+    }
+    auto c = std::make_shared<Connection>(*this, std::move(sock), l);
+    add_connection(c, l);
     asio::co_spawn(c->executor(), c->run(), [this, c](std::exception_ptr e) {
       if (!e) return;
       try {
@@ -140,16 +196,27 @@ asio::awaitable<void> Server::Impl::accept_loop() {
   }
 }
 
-void Server::Impl::add_connection(const std::shared_ptr<Connection>& c) {
+void Server::Impl::add_connection(const std::shared_ptr<Connection>& c, Listener l) {
   std::lock_guard lock(conns_mu);
-  conns.emplace(c.get(), c);
+  if (!conns.emplace(c.get(), c).second) return;
+  if (l == Listener::Api) {
+    active_connections->set(static_cast<double>(++api_conns));
+  } else {
+    ++admin_conns;
+  }
 }
 
-void Server::Impl::remove_connection(Connection* c) {
+void Server::Impl::remove_connection(Connection* c, Listener l) {
   bool drained;
   {
     std::lock_guard lock(conns_mu);
-    conns.erase(c);
+    if (conns.erase(c) == 1) {
+      if (l == Listener::Api) {
+        active_connections->set(static_cast<double>(--api_conns));
+      } else {
+        --admin_conns;
+      }
+    }
     drained = conns.empty();
   }
   if (drained && shutting_down.load() && !stopped.load() && ioc) {
@@ -169,6 +236,7 @@ void Server::Impl::shutdown() {
 void Server::Impl::begin_drain() {
   boost::system::error_code ec;
   if (acceptor) acceptor->close(ec);
+  if (admin_acceptor) admin_acceptor->close(ec);
   std::vector<std::shared_ptr<Connection>> live;
   {
     std::lock_guard lock(conns_mu);
@@ -236,6 +304,7 @@ Server::~Server() = default;
 
 Status Server::start() { return impl_->start(); }
 std::uint16_t Server::bound_port() const { return impl_->port.load(); }
+std::uint16_t Server::admin_bound_port() const { return impl_->admin_port.load(); }
 void Server::wait() { impl_->wait(); }
 void Server::shutdown() { impl_->shutdown(); }
 bool Server::shutting_down() const { return impl_->shutting_down.load(); }

@@ -2,6 +2,7 @@
 /// Internals of Server shared by server.cpp and connection.cpp (the only
 /// translation units that see Asio/Beast; see beast_pch.hpp).
 #include "http/beast_pch.hpp"
+#include "http/body_budget.hpp"
 #include "http/dispatch.hpp"
 #include "http/exchange.hpp"
 #include "http/worker_pool.hpp"
@@ -24,6 +25,14 @@ using tcp = asio::ip::tcp;
 
 class Connection;
 
+/// Which socket a connection came from.
+enum class Listener { Api, Admin };
+
+/// Connections being refused (503) at once; beyond, refused ones are just closed.
+inline constexpr int kMaxRefusing = 64;
+/// Open admin-listener connections; beyond, new ones are closed.
+inline constexpr std::size_t kMaxAdminConnections = 64;
+
 /// Histogram children cached per route (method and endpoint are fixed).
 struct RouteMetrics {
   metrics::Histogram* duration = nullptr;
@@ -41,8 +50,12 @@ struct Server::Impl {
   void shutdown();
 
   // Called by connections.
-  void add_connection(const std::shared_ptr<Connection>& c);
-  void remove_connection(Connection* c);
+  void add_connection(const std::shared_ptr<Connection>& c, Listener l);
+  void remove_connection(Connection* c, Listener l);
+  /// The authentication stage (headers only): authorize() for the route's
+  /// options; /metrics on the API listener needs the metrics token or the
+  /// platform admin key; nothing on the admin listener (built-ins only).
+  Status authenticate(Request& req, const Route& route, Listener l) const;
   RouteMetrics route_metrics(const Route* route, std::string_view method, std::string_view endpoint);
   bool is_inline(const Route* r) const { return inline_routes.contains(r); }
 
@@ -51,6 +64,7 @@ struct Server::Impl {
   Router builtin;
   std::unordered_set<const Route*> inline_routes;
   const Route* ready_route = nullptr;
+  const Route* metrics_route = nullptr;
   Authenticator authenticator;
   obs::HealthRegistry& health;
   metrics::Registry& registry;
@@ -63,19 +77,28 @@ struct Server::Impl {
   metrics::HistogramFamily* request_size;
   metrics::HistogramFamily* response_size;
   metrics::Gauge* active_requests;
+  metrics::Gauge* active_connections;
+  metrics::Gauge* max_connections;
+  metrics::Gauge* buffered_body_bytes;
   metrics::Counter* unhandled_exceptions;
   std::unordered_map<const Route*, RouteMetrics> cached_route_metrics;  // filled in start(), read-only after
 
   std::atomic<bool> shutting_down{false};
   std::atomic<bool> started{false};
   std::atomic<std::uint16_t> port{0};
+  std::atomic<std::uint16_t> admin_port{0};
+  BodyBudget body_budget;
+  std::atomic<int> refusing{0};  // connections being answered 503 at accept
 
   std::mutex conns_mu;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> conns;
+  std::size_t api_conns = 0;    // under conns_mu
+  std::size_t admin_conns = 0;  // under conns_mu
 
   std::unique_ptr<WorkerPool> pool;
   std::unique_ptr<asio::io_context> ioc;
   std::optional<tcp::acceptor> acceptor;
+  std::optional<tcp::acceptor> admin_acceptor;
   std::optional<asio::steady_timer> drain_timer;
   bool draining = false;  // ioc thread only
   std::vector<std::thread> io_threads;
@@ -84,7 +107,9 @@ struct Server::Impl {
   std::once_flag wait_once;
 
  private:
-  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> accept_loop(tcp::acceptor& acc, Listener l);
+  /// Opens, binds and listens `acc` on host:port; ConfigurationError naming `what`.
+  Status listen(tcp::acceptor& acc, const std::string& host, std::uint16_t port, const char* what);
   void begin_drain();        // on the io_context
   void force_close_all();    // on the io_context
   void check_drained();      // on the io_context

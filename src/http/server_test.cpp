@@ -142,6 +142,9 @@ Authenticator test_auth() {
   };
 }
 
+constexpr const char* kMetricsToken = "metrics-token-for-tests";
+const std::vector<std::pair<std::string, std::string>> kRootAuth = {{"Authorization", "Bearer root-key"}};
+
 RouteOptions open_route() {
   RouteOptions o;
   o.authenticated = false;
@@ -242,6 +245,7 @@ class ServerTest : public ::testing::Test {
     opts.io_threads = 2;
     opts.worker_threads = 4;
     opts.max_body_bytes = 1 << 20;
+    opts.metrics_token = kMetricsToken;
     server = std::make_unique<Server>(opts, router, test_auth(), health, registry, logger);
     auto st = server->start();
     ASSERT_TRUE(st) << st.error().message();
@@ -348,7 +352,7 @@ TEST_F(ServerTest, HandlerExceptionIs9999AndServingContinues) {
   EXPECT_EQ(c.send("GET", "/echo").result_int(), 200u);
   EXPECT_TRUE(logs.contains("boom at the handler"));
   EXPECT_TRUE(logs.contains(trace_id));
-  auto m = c.send("GET", "/metrics").body();
+  auto m = c.send("GET", "/metrics", "", kRootAuth).body();
   EXPECT_NE(m.find("vault_unhandled_exceptions_total 1\n"), std::string::npos);
 
   r = c.send("GET", "/vault-error");
@@ -471,11 +475,22 @@ TEST_F(ServerTest, MetricsEndpoint) {
   c.send("GET", "/echo");
   c.send("GET", "/items/secret-id-123");
   c.send("GET", "/nope");
-  auto r = c.send("GET", "/metrics");
+  // Not public: the metrics token or the platform admin key.
+  expect_error_shape(c.send("GET", "/metrics"), 401, "VAULT_ERR_0010", "AuthenticationError");
+  expect_error_shape(c.send("GET", "/metrics", "", {{"Authorization", "Bearer wrong-token"}}), 401,
+                     "VAULT_ERR_0010", "AuthenticationError");
+  expect_error_shape(c.send("GET", "/metrics", "", {{"Authorization", "Bearer writer-key"}}), 403,
+                     "VAULT_ERR_0011", "AuthorizationError");
+  EXPECT_EQ(c.send("GET", "/metrics", "", kRootAuth).result_int(), 200u);
+  auto r = c.send("GET", "/metrics", "", {{"Authorization", std::string("Bearer ") + kMetricsToken}});
   ASSERT_EQ(r.result_int(), 200u);
   EXPECT_EQ(std::string(r[bhttp::field::content_type]).rfind("text/plain; version=0.0.4", 0), 0u);
   const std::string& m = r.body();
   EXPECT_NE(m.find(R"(vault_requests_total{method="GET",endpoint="/echo",status="200"} 1)"), std::string::npos) << m;
+  EXPECT_NE(m.find(R"(vault_requests_total{method="GET",endpoint="/metrics",status="401"} 2)"), std::string::npos);
+  EXPECT_NE(m.find("vault_active_connections 1\n"), std::string::npos);
+  EXPECT_NE(m.find("vault_max_connections 1024\n"), std::string::npos);
+  EXPECT_NE(m.find("vault_buffered_body_bytes 0\n"), std::string::npos);
   EXPECT_NE(m.find(R"(vault_requests_total{method="GET",endpoint="/items/{id}",status="200"} 1)"), std::string::npos);
   EXPECT_NE(m.find(R"(vault_requests_total{method="GET",endpoint="unmatched",status="404"} 1)"), std::string::npos);
   EXPECT_EQ(m.find("secret-id-123"), std::string::npos);  // never a raw id in a label
@@ -531,10 +546,11 @@ struct MiniServer {
   obs::Logger logger{"test", obs::LogLevel::Error, [](std::string_view) {}};
   std::unique_ptr<Server> server;
   std::uint16_t port = 0;
+  Authenticator auth = test_auth();
   void start(ServerOptions opts) {
     health.mark_started();
     opts.port = 0;
-    server = std::make_unique<Server>(opts, router, test_auth(), health, registry, logger);
+    server = std::make_unique<Server>(opts, router, auth, health, registry, logger);
     auto st = server->start();
     ASSERT_TRUE(st) << st.error().message();
     port = server->bound_port();
@@ -622,6 +638,251 @@ TEST(ServerStart, BindFailureIsConfigurationError) {
   auto st = b.start();
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().kind(), ErrorKind::Configuration);
+}
+
+
+// ---- the edge: authentication before the body, connection and body caps ---
+
+/// True when the server closed the connection (EOF or reset) — it does so
+/// after at most its 1 s linger; a server still reading would block here
+/// until its request timeout and then close without the expected answer.
+bool closed_by_server(Client& c) {
+  boost::system::error_code ec;
+  char byte;
+  for (;;) {
+    c.socket().read_some(asio::buffer(&byte, 1), ec);
+    if (ec) return true;
+  }
+}
+
+std::string head_with_body(const std::string& target, std::size_t length, const std::string& extra = {}) {
+  return "POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(length) + "\r\n" + extra +
+         "\r\n";
+}
+
+TEST(ServerEdge, AuthenticationComesBeforeTheBody) {
+  MiniServer s;
+  std::atomic<int> auth_calls{0}, handled{0};
+  s.auth = [&auth_calls, inner = test_auth()](std::string_view t) {
+    ++auth_calls;
+    return inner(t);
+  };
+  RouteOptions writer;
+  writer.min_role = storage::Role::Writer;
+  s.router.add(
+      "POST", "/ingest",
+      [&](Request& req) {
+        ++handled;
+        return Response::json(200, boost::json::object{{"size", req.body.size()}, {"tenant", req.ctx.tenant_id}});
+      },
+      writer);
+  RouteOptions stream = writer;
+  stream.stream_request = true;
+  s.router.add(
+      "POST", "/ingest-stream",
+      [&](Request& req) {
+        ++handled;
+        std::size_t n = 0;
+        while (auto piece = req.body_stream->read()) n += piece->size();
+        return Response::json(200, boost::json::object{{"size", n}});
+      },
+      stream);
+  ServerOptions o;
+  o.max_body_bytes = 64 << 20;
+  o.request_timeout = std::chrono::seconds(5);  // bounds a regression (body read) instead of hanging
+  s.start(o);
+  constexpr std::size_t kAnnounced = 30u << 20;
+
+  for (const std::string target : {"/ingest", "/ingest-stream"}) {
+    // No key, a 30 MiB body announced, none sent, 100-continue asked: 401
+    // at once, no "100 Continue" first (read() would return it), and closed.
+    {
+      Client c(s.port);
+      c.write_raw(head_with_body(target, kAnnounced, "Expect: 100-continue\r\n"));
+      auto r = c.read();
+      expect_error_shape(r, 401, "VAULT_ERR_0010", "AuthenticationError");
+      EXPECT_FALSE(r.keep_alive());
+      EXPECT_TRUE(closed_by_server(c));
+    }
+    // Same without Expect, body bytes trickling: still 401 and closed.
+    {
+      Client c(s.port);
+      c.write_raw(head_with_body(target, kAnnounced, "Authorization: Bearer wrong\r\n"));
+      c.write_raw(std::string(1000, 'x'));
+      auto r = c.read();
+      expect_error_shape(r, 401, "VAULT_ERR_0010", "AuthenticationError");
+      EXPECT_TRUE(closed_by_server(c));
+    }
+    // Authenticated but not authorized (reader on a writer route): 403 the same way.
+    {
+      Client c(s.port);
+      c.write_raw(head_with_body(target, kAnnounced, "Authorization: Bearer reader-key\r\nExpect: 100-continue\r\n"));
+      auto r = c.read();
+      expect_error_shape(r, 403, "VAULT_ERR_0011", "AuthorizationError");
+      EXPECT_TRUE(closed_by_server(c));
+    }
+  }
+  EXPECT_EQ(handled.load(), 0);
+
+  // Authorized: 100-continue, keep-alive and one authentication per request
+  // (the worker reuses the principal found from the headers).
+  Client c(s.port);
+  auth_calls = 0;
+  for (const std::string target : {"/ingest", "/ingest-stream", "/ingest"}) {
+    c.write_raw(head_with_body(target, 5000, "Authorization: Bearer writer-key\r\nExpect: 100-continue\r\n"));
+    auto cont = c.read();
+    ASSERT_EQ(cont.result_int(), 100u);
+    c.write_raw(std::string(5000, 'y'));
+    auto r = c.read();
+    ASSERT_EQ(r.result_int(), 200u) << r.body();
+    EXPECT_TRUE(r.keep_alive());
+    EXPECT_EQ(boost::json::parse(r.body()).as_object().at("size").as_int64(), 5000);
+  }
+  EXPECT_EQ(auth_calls.load(), 3);
+  EXPECT_EQ(handled.load(), 3);
+  // A request without a body keeps the connection even when refused.
+  auto r = c.send("POST", "/ingest");
+  expect_error_shape(r, 401, "VAULT_ERR_0010", "AuthenticationError");
+  EXPECT_TRUE(r.keep_alive());
+  EXPECT_EQ(c.send("POST", "/ingest", "abc", {{"Authorization", "Bearer writer-key"}}).result_int(), 200u);
+}
+
+TEST(ServerEdge, OpenRoutesTakeNoRealBody) {
+  MiniServer s;
+  s.start(ServerOptions{});
+  Client c(s.port);
+  // The built-in GETs are anonymous: a large body is refused, not buffered.
+  c.write_raw("GET /health/live HTTP/1.1\r\nHost: x\r\nContent-Length: 31457280\r\n\r\n");
+  auto r = c.read();
+  expect_error_shape(r, 413, "VAULT_ERR_0050", "PayloadTooLargeError");
+  EXPECT_TRUE(closed_by_server(c));
+}
+
+std::string metrics_of(MiniServer& s) { return s.registry.render(); }
+
+TEST(ServerEdge, ConnectionCapAnswers503AndFreesSlots) {
+  MiniServer s;
+  ServerOptions o;
+  o.max_connections = 2;
+  s.start(o);
+  auto a = std::make_unique<Client>(s.port);
+  Client b(s.port);
+  ASSERT_EQ(a->send("GET", "/health/live").result_int(), 200u);  // both accepted and counted
+  ASSERT_EQ(b.send("GET", "/health/live").result_int(), 200u);
+  EXPECT_NE(metrics_of(s).find("vault_active_connections 2\n"), std::string::npos);
+  EXPECT_NE(metrics_of(s).find("vault_max_connections 2\n"), std::string::npos);
+  for (int i = 0; i < 3; ++i) {
+    Client extra(s.port);
+    auto r = extra.send("GET", "/health/live");
+    expect_error_shape(r, 503, "VAULT_ERR_3003", "OverloadedError");
+    EXPECT_EQ(r[bhttp::field::retry_after], "1");
+    EXPECT_FALSE(r.keep_alive());
+    EXPECT_TRUE(closed_by_server(extra));
+  }
+  // The held connections still work; closing one frees its slot.
+  EXPECT_EQ(b.send("GET", "/health/live").result_int(), 200u);
+  a.reset();
+  bool served = false;
+  for (int i = 0; i < 1000 && !served; ++i) {  // the server notices the close asynchronously
+    Client c(s.port);
+    served = c.send("GET", "/health/live").result_int() == 200u;
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_TRUE(served);
+}
+
+TEST(ServerEdge, BufferedBodyBudgetAnswers503AndIsReleased) {
+  MiniServer s;
+  std::latch held(1), release(1);
+  RouteOptions writer;
+  writer.min_role = storage::Role::Writer;
+  s.router.add(
+      "POST", "/hold",
+      [&](Request& req) {
+        held.count_down();
+        release.wait();
+        return Response::json(200, boost::json::object{{"size", req.body.size()}});
+      },
+      writer);
+  s.router.add(
+      "POST", "/size", [](Request& req) { return Response::json(200, boost::json::object{{"size", req.body.size()}}); },
+      writer);
+  ServerOptions o;
+  o.worker_threads = 2;
+  o.max_body_bytes = 1 << 20;
+  o.max_buffered_body_bytes = (3 << 20) / 2;  // one largest body and a half
+  s.start(o);
+  const std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer writer-key"}};
+
+  Client a(s.port);  // holds 1 MiB of the budget while its handler waits
+  a.write_raw(head_with_body("/hold", 1 << 20, "Authorization: Bearer writer-key\r\n") + std::string(1 << 20, 'a'));
+  held.wait();
+  EXPECT_NE(metrics_of(s).find("vault_buffered_body_bytes 1048576\n"), std::string::npos) << metrics_of(s);
+
+  {  // Content-Length beyond what is left: 503 at once, body unread, closed
+    Client b(s.port);
+    b.write_raw(head_with_body("/size", 1 << 20, "Authorization: Bearer writer-key\r\nExpect: 100-continue\r\n"));
+    auto r = b.read();
+    expect_error_shape(r, 503, "VAULT_ERR_3003", "OverloadedError");
+    EXPECT_EQ(r[bhttp::field::retry_after], "1");
+    EXPECT_TRUE(closed_by_server(b));
+  }
+  {  // chunked: refused as it grows past the budget
+    Client b(s.port);
+    b.write_raw("POST /size HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer writer-key\r\nTransfer-Encoding: chunked\r\n\r\n");
+    const std::string chunk = "10000\r\n" + std::string(1 << 16, 'c') + "\r\n";
+    boost::system::error_code ec;
+    for (int i = 0; i < 16 && !ec; ++i) asio::write(b.socket(), asio::buffer(chunk), ec);
+    auto r = b.read();
+    expect_error_shape(r, 503, "VAULT_ERR_3003", "OverloadedError");
+  }
+  {  // what fits is served
+    Client b(s.port);
+    EXPECT_EQ(b.send("POST", "/size", std::string(100 << 10, 's'), auth).result_int(), 200u);
+  }
+  release.count_down();
+  auto ra = a.read();
+  ASSERT_EQ(ra.result_int(), 200u);
+  EXPECT_EQ(boost::json::parse(ra.body()).as_object().at("size").as_int64(), 1 << 20);
+  // Released when the request is done (just after its response is written;
+  // wait for it without timing assumptions): a full-size body fits again.
+  bool released = false;
+  for (int i = 0; i < 5000 && !released; ++i) {
+    released = metrics_of(s).find("vault_buffered_body_bytes 0\n") != std::string::npos;
+    if (!released) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(released) << metrics_of(s);
+  Client b(s.port);
+  auto r = b.send("POST", "/size", std::string(1 << 20, 'z'), auth);
+  EXPECT_EQ(r.result_int(), 200u) << r.body();
+}
+
+TEST(ServerEdge, AdminListenerServesMetricsAndHealthOnly) {
+  MiniServer s;
+  RouteOptions reader;
+  s.router.add("GET", "/api", [](Request&) { return Response::empty(204); }, reader);
+  ServerOptions o;
+  o.admin_host = "127.0.0.1";
+  o.admin_port = 0;
+  s.start(o);
+  ASSERT_NE(s.server->admin_bound_port(), 0);
+  ASSERT_NE(s.server->admin_bound_port(), s.port);
+  Client admin(s.server->admin_bound_port());
+  auto m = admin.send("GET", "/metrics");
+  ASSERT_EQ(m.result_int(), 200u);
+  EXPECT_NE(m.body().find("vault_requests_total"), std::string::npos);
+  EXPECT_EQ(admin.send("GET", "/health/live").result_int(), 200u);
+  EXPECT_EQ(admin.send("GET", "/health/ready").result_int(), 200u);
+  expect_error_shape(admin.send("GET", "/api", "", {{"Authorization", "Bearer reader-key"}}), 404, "VAULT_ERR_0026",
+                     "RouteNotFoundError");
+  // The API listener: the API, and /metrics only with a credential (no token
+  // configured here: the platform admin key).
+  Client api(s.port);
+  EXPECT_EQ(api.send("GET", "/api", "", {{"Authorization", "Bearer reader-key"}}).result_int(), 204u);
+  expect_error_shape(api.send("GET", "/metrics"), 401, "VAULT_ERR_0010", "AuthenticationError");
+  EXPECT_EQ(api.send("GET", "/metrics", "", kRootAuth).result_int(), 200u);
+  // Admin connections do not count against the API cap.
+  EXPECT_NE(metrics_of(s).find("vault_active_connections 1\n"), std::string::npos);
 }
 
 }  // namespace

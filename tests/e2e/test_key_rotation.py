@@ -162,7 +162,7 @@ def test_rotation_under_load_then_restart(tmp_path):
         assert other.admin.request("GET", f"/api/v1/keys/jobs/{kek_job['id']}").status == 404
         assert other.admin.request("POST", f"/api/v1/datasets/{hot}/keys:rotate").status == 404
 
-        metrics = srv.client().request("GET", "/metrics").body.decode()
+        metrics = srv.client(srv.admin_key).request("GET", "/metrics").body.decode()  # platform admin key
         assert 'vault_key_rotation_progress_ratio{type="kek_rotation"} 1' in metrics
         assert 'vault_key_rotation_jobs_total{type="kek_rotation",status="succeeded"} 1' in metrics
         assert 'vault_key_rotation_jobs_total{type="dek_rotation",status="succeeded"} 1' in metrics

@@ -63,7 +63,9 @@ def test_health_shapes(server):
 
 
 def metrics_text(server):
-    r = server.client().request("GET", "/metrics", key=NO_KEY)
+    # /metrics on the API listener needs the metrics token or the platform admin key.
+    assert_error(server.client().request("GET", "/metrics", key=NO_KEY), 401, "AuthenticationError")
+    r = server.client(server.admin_key).request("GET", "/metrics")
     assert r.status == 200
     assert (r.header("Content-Type") or "").startswith("text/plain")
     return r.body.decode()
@@ -88,6 +90,9 @@ def test_metrics_use_route_templates(server, tenant):
     assert any(lb["endpoint"] == "/api/v1/datasets/{id}/records/{rid}" for lb in labels), samples
     # never a raw id or an unknown path in a label
     assert ds["id"] not in text and rec["id"] not in text and junk not in text
+    assert tenant.id not in text and ds["name"] not in text  # no tenant data in labels
+    for name in ("vault_active_connections", "vault_max_connections", "vault_buffered_body_bytes"):
+        assert f"# TYPE {name} gauge" in text, name
     for name in ("vault_request_duration_seconds_bucket", "vault_active_requests", "vault_request_size_bytes"):
         assert name in text, name
     assert "# TYPE vault_requests_total counter" in text

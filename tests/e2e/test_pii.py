@@ -321,14 +321,15 @@ def test_tokenize_and_detokenize_needs_its_own_permission(server, admin, tenant)
 def test_metrics_and_no_pii_in_logs(server, tenant):
     ds = policy_dataset(tenant, {"action": "reject"})
     tenant.writer.request("POST", rec_path(ds), json=PII)
-    text = server.client().request("GET", "/metrics").body
+    assert server.client().request("GET", "/metrics").status == 401  # not public
+    text = server.client(server.admin_key).request("GET", "/metrics").body
     if isinstance(text, bytes):
         text = text.decode()
     assert re.search(r'vault_privacy_violations_total\{type="US_SSN",severity="high"\} \d+', text), text[:2000]
     assert re.search(r'vault_anonymization_operations_total\{strategy="[a-z]+",field_type="[A-Z_]+",status="success"\}',
                      text)
     assert "vault_anonymization_duration_seconds_bucket" in text
-    assert EMAIL not in text and SSN not in text
+    assert EMAIL not in text and SSN not in text and tenant.id not in text and ds["id"] not in text
     log = server.stdout_text(this_start_only=False)
     assert EMAIL not in log and SSN not in log and CARD not in log
 

@@ -24,6 +24,10 @@ struct Config {
   int worker_queue_limit = 4096;
   std::int64_t max_body_bytes = 32 << 20;
   int max_batch_records = 10000;
+  int max_connections = 1024;                                  ///< open API connections; beyond: 503
+  std::int64_t max_buffered_body_bytes = std::int64_t{256} << 20;  ///< all buffered bodies; >= max_body_bytes
+  std::string admin_listen_host;       ///< admin listener (/metrics, health; no auth); "" = none
+  std::uint16_t admin_listen_port = 0;
   // storage
   std::string data_dir = "vault-data";
   std::string database_url;  ///< default sqlite://<data_dir>/meta.db
@@ -46,6 +50,7 @@ struct Config {
   std::chrono::seconds idempotency_ttl{24 * 3600};
   // secrets (environment only; never logged)
   std::optional<std::string> bootstrap_admin_key;
+  std::optional<std::string> metrics_token;  ///< bearer for /metrics on the API listener (env or YAML)
 };
 
 struct ConfigSetting {

@@ -2,20 +2,32 @@
 /// The HTTP/1.1 server (Boost.Beast inside; no Beast type in this header).
 ///
 /// I/O threads parse, route and write; handlers run on a bounded worker
-/// pool (full → 503 OverloadedError at once). Built in, without auth:
-/// GET /health/live, /health/ready, /health/startup, /metrics.
+/// pool (full → 503 OverloadedError at once). Built in: GET /health/live,
+/// /health/ready, /health/startup (no auth) and /metrics (on the API
+/// listener: the metrics token or the platform admin key).
 ///
+/// Per connection: at most max_connections open on the API listener;
+/// beyond, 503 OverloadedError (Retry-After: 1) and close.
 /// Per request, in order: X-Request-ID (echoed when acceptable, else
 /// generated), traceparent (continued with a new span id and returned),
-/// routing (404 / 405 + Allow), body limits (413), authentication and
-/// authorization on the worker (401 / 403), deadline = now +
-/// request_timeout, the handler. Every error is error_response()'s shape.
+/// routing (404 / 405 + Allow), authentication and authorization from the
+/// headers on the I/O thread (401 / 403 before any body byte is read or
+/// 100 Continue sent; a pending body closes the connection), body limits
+/// (413), the buffered-body budget (503), deadline = now + request_timeout,
+/// the handler (on the worker pool unless inline). Every error is
+/// error_response()'s shape.
+///
+/// Optional admin listener (admin_host non-empty; meant for loopback or a
+/// private network): only the built-in routes, /metrics and health without
+/// authentication; API routes are 404 there.
+///
 /// Metrics: vault_requests_total{method,endpoint,status},
 /// vault_request_duration_seconds{method,endpoint},
 /// vault_request_size_bytes{method,endpoint},
 /// vault_response_size_bytes{method,endpoint}, vault_active_requests,
-/// vault_unhandled_exceptions_total; endpoint = route template or "unmatched".
-/// One access log line per request (logger "http").
+/// vault_active_connections, vault_max_connections,
+/// vault_buffered_body_bytes, vault_unhandled_exceptions_total; endpoint =
+/// route template or "unmatched". One access log line per request (logger "http").
 #include "vault/core/error.hpp"
 #include "vault/http/handler.hpp"
 #include "vault/http/router.hpp"
@@ -41,6 +53,11 @@ struct ServerOptions {
   std::chrono::milliseconds request_timeout{30000};  ///< reading a request / writing a response; the handler deadline
   std::chrono::milliseconds idle_timeout{60000};     ///< keep-alive connection without a request
   std::chrono::milliseconds shutdown_timeout{30000}; ///< drain limit for in-flight requests
+  int max_connections = 1024;  ///< open API-listener connections; beyond: 503 and close
+  std::int64_t max_buffered_body_bytes = 256 << 20;  ///< all buffered request bodies together; beyond: 503
+  std::string metrics_token;   ///< bearer secret for /metrics on the API listener; "" = platform admin key only
+  std::string admin_host;      ///< admin listener (built-in routes, no auth); "" = none
+  std::uint16_t admin_port = 0;  ///< 0: any free port (see admin_bound_port())
 };
 
 class Server {
@@ -58,6 +75,8 @@ class Server {
   Status start();
   /// The port actually bound (after a successful start()).
   std::uint16_t bound_port() const;
+  /// The admin listener's port; 0 when there is none.
+  std::uint16_t admin_bound_port() const;
   /// Blocks until the server has stopped (after shutdown()).
   void wait();
   /// Graceful stop; thread-safe and idempotent (e.g. from a signal
