@@ -7,6 +7,8 @@
 #include <stdexcept>
 
 #include <charconv>
+#include <cerrno>
+#include <sys/socket.h>
 
 namespace vault::http {
 namespace {
@@ -370,16 +372,40 @@ asio::awaitable<bool> Connection::serve(http::request_parser<http::empty_body>& 
   co_return ok;
 }
 
+void Connection::watch_for_disconnect(const std::shared_ptr<Exchange>& ex) {
+  stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(), ex](const beast::error_code& ec) {
+    if (ec) return;  // cancelled: the exchange ended first, or the socket closed
+    char c = 0;
+    const auto n = ::recv(self->stream_.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) ex->cancel();
+  });
+}
+
 asio::awaitable<bool> Connection::run_exchange(State& st, std::shared_ptr<Exchange> ex,
                                                http::request_parser<http::buffer_body>* body,
                                                bool expect_continue) {
   bool body_failed = false;
   std::optional<http::response<http::empty_body>> head;
+  // Ends the disconnect watch on every way out (no other operation on the
+  // socket is pending when this coroutine returns).
+  struct WatchGuard {
+    tcp::socket& sock;
+    bool armed = false;
+    ~WatchGuard() {
+      if (!armed) return;
+      beast::error_code ignored;
+      sock.cancel(ignored);
+    }
+  } watch{stream_.socket()};
   for (;;) {
     std::string_view chunk;
     const Exchange::Event ev = ex->next_event(chunk);
     switch (ev) {
       case Exchange::Event::None:
+        if (!watch.armed && (!body || body->is_done())) {
+          watch_for_disconnect(ex);
+          watch.armed = true;
+        }
         co_await async_wait_exchange(*ex, asio::use_awaitable);
         break;
 

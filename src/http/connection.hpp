@@ -36,6 +36,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// The error, then close without reading the unread body (bounded drain).
   asio::awaitable<bool> refuse_body(State& st, const Error& e);
   asio::awaitable<void> linger_close();
+  /// While a worker handles a request whose body has been read, a client that
+  /// closes its connection cancels the exchange (the handler's cancellation
+  /// token fires; work stops at its next check). Pipelined bytes are only
+  /// peeked at, never consumed. A client that half-closes after its request
+  /// counts as gone.
+  void watch_for_disconnect(const std::shared_ptr<Exchange>& ex);
   void set_common_headers(const State& st, http::fields& f) const;
   void record(const State& st);
 

@@ -8,6 +8,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
+#include "vault/core/cancellation.hpp"
+
 #include <gtest/gtest.h>
 #if defined(__SANITIZE_ADDRESS__)
 // From the ASan runtime (g++ ships no header for it).
@@ -18,6 +20,7 @@ extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <latch>
 #include <mutex>
 #include <thread>
@@ -623,6 +626,60 @@ TEST(ServerShutdown, GracefulDrainsInFlightAndRefusesNewConnections) {
   idle.socket().read_some(asio::buffer(&byte, 1), ec);
   EXPECT_TRUE(ec);
   s.server->wait();
+}
+
+TEST(ServerCancellation, ClientThatLeavesCancelsTheHandlersWork) {
+  MiniServer s;
+  std::latch started(1);
+  std::promise<bool> outcome;
+  s.router.add(
+      "POST", "/work",
+      [&](Request&) {
+        started.count_down();
+        // Long work that checks its token, as schema validation and imports do.
+        for (int i = 0; i < 600; ++i) {
+          if (!check_cancelled()) {
+            outcome.set_value(true);
+            return Response::empty(204);
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        outcome.set_value(false);
+        return Response::empty(204);
+      },
+      open_route());
+  ServerOptions o;
+  o.request_timeout = std::chrono::minutes(5);  // only the client's leaving can stop it
+  s.start(o);
+  {
+    Client a(s.port);
+    a.write_raw("POST /work HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
+    started.wait();
+  }  // the client closes its connection
+  auto f = outcome.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(25)), std::future_status::ready) << "the work never stopped";
+  EXPECT_TRUE(f.get()) << "the handler ran to its end although the client had left";
+}
+
+TEST(ServerCancellation, PipelinedRequestsDoNotCancelTheCurrentOne) {
+  MiniServer s;
+  std::atomic<int> cancelled{0};
+  s.router.add(
+      "GET", "/slow",
+      [&](Request&) {
+        for (int i = 0; i < 10; ++i) {
+          if (!check_cancelled()) ++cancelled;
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return Response::empty(204);
+      },
+      open_route());
+  s.start(ServerOptions{});
+  Client a(s.port);
+  a.write_raw("GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(a.read().result_int(), 204u);
+  EXPECT_EQ(a.read().result_int(), 204u);
+  EXPECT_EQ(cancelled.load(), 0);
 }
 
 TEST(ServerStart, BindFailureIsConfigurationError) {
