@@ -20,6 +20,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::any_io_executor executor() { return stream_.get_executor(); }
   /// On the strand: closes the socket if no request is in progress.
   void close_if_idle();
+  Listener listener() const { return listener_; }
   /// On the strand: closes the socket whatever it is doing.
   void force_close();
   /// Thread-safe: cancels the request being handled by a worker, if any.

@@ -171,6 +171,7 @@ asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& acc, Listener l) 
                                 : admin_conns >= kMaxAdminConnections;
     }
     if (full) {
+      if (l == Listener::Api) reclaim_idle_connections();
       // Over the cap: a 503 when few are being refused, else just a close
       // (refusing must not cost more than the cap saves).
       if (l == Listener::Admin || refusing.load() >= kMaxRefusing) {
@@ -194,6 +195,20 @@ asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& acc, Listener l) 
       }
     });
   }
+}
+
+void Server::Impl::reclaim_idle_connections() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_reclaim < std::chrono::seconds(1)) return;
+  last_reclaim = now;
+  std::vector<std::shared_ptr<Connection>> live;
+  {
+    std::lock_guard lock(conns_mu);
+    live.reserve(api_conns);
+    for (auto& [p, w] : conns)
+      if (auto c = w.lock(); c && c->listener() == Listener::Api) live.push_back(std::move(c));
+  }
+  for (auto& c : live) asio::post(c->executor(), [c] { c->close_if_idle(); });
 }
 
 void Server::Impl::add_connection(const std::shared_ptr<Connection>& c, Listener l) {

@@ -51,6 +51,12 @@ struct Server::Impl {
 
   // Called by connections.
   void add_connection(const std::shared_ptr<Connection>& c, Listener l);
+  /// At the connection cap: closes the API connections that sit idle between
+  /// keep-alive requests (as nginx reuses keep-alive connections when it runs
+  /// out), at most once a second, so idle clients cannot hold every slot.
+  /// Called from the API accept loop only.
+  void reclaim_idle_connections();
+  std::chrono::steady_clock::time_point last_reclaim{};  // API accept loop only
   void remove_connection(Connection* c, Listener l);
   /// The authentication stage (headers only): authorize() for the route's
   /// options; /metrics on the API listener needs the metrics token or the

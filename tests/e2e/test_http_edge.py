@@ -308,21 +308,21 @@ def test_connection_cap(tmp_path, stop_after):
             r.read()
             assert r.status == 200
             held.append(conn)
-        for _ in range(3):
-            raw = raw_exchange(srv.port, b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
-            status, headers, body = parse_raw_response(raw)
-            assert_error_shape(status, headers.get, body, 503, "OverloadedError")
-            assert headers.get("retry-after") == "1"
-            assert headers.get("connection", "").lower() == "close"
-        # a held connection still serves
-        held[0].request("GET", "/health/live")
-        r = held[0].getresponse()
-        r.read()
-        assert r.status == 200
+        # One over the cap: 503 (the idle ones are reclaimed only after it).
+        raw = raw_exchange(srv.port, b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        status, headers, body = parse_raw_response(raw)
+        assert_error_shape(status, headers.get, body, 503, "OverloadedError")
+        assert headers.get("retry-after") == "1"
+        assert headers.get("connection", "").lower() == "close"
+        # Reaching the cap reclaimed the held connections (idle between
+        # keep-alive requests, as nginx does): the server closed them ...
+        for conn in held:
+            conn.sock.settimeout(10)
+            assert conn.sock.recv(1) == b"", "an idle connection was not reclaimed"
     finally:
-        for conn in held[1:]:
+        for conn in held:
             conn.close()
-    # slots are freed when connections close (noticed asynchronously)
+    # ... so new clients get in (the server notices the closes asynchronously).
     for _ in range(400):
         r = srv.client().request("GET", "/metrics", key=srv.admin_key)
         if r.status == 200:
@@ -332,8 +332,7 @@ def test_connection_cap(tmp_path, stop_after):
     text = r.body.decode()
     assert f"vault_max_connections {cap}\n" in text
     m = re.search(r"^vault_active_connections (\d+)", text, re.M)
-    assert m and 2 <= int(m.group(1)) <= cap, m  # this one and held[0], maybe closed ones not yet noticed
-    held[0].close()
+    assert m and 1 <= int(m.group(1)) <= cap, m
 
 
 def test_metrics_access_and_admin_listener(tmp_path, stop_after):
