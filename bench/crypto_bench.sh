@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 secs=${2:-1}
 rounds=${3:-3}
+[[ $secs =~ ^[0-9]+$ ]] || { echo "crypto_bench.sh: SECONDS must be a whole number (openssl speed -seconds)" >&2; exit 1; }
 bin="$build/bin/crypto_bench"
 [ -x "$bin" ] || { echo "missing $bin: scripts/build.sh $build crypto_bench" >&2; exit 1; }
 max() { awk -v a="$1" -v b="$2" 'BEGIN {print (a > b ? a : b)}'; }
