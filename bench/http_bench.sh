@@ -4,9 +4,19 @@
 # same size as the dataset GET answer (the reference ceiling). Prints req/s,
 # p50 and p99 for each and the ratio GET / nginx (goal: >= 0.5).
 #
+# vault_get and vault_post use one key on one dataset: after the first request
+# every authentication is an auth-cache hit and the dataset row is hot.
+# vault_get_many spreads the GETs over KEYS writer keys and DATASETS datasets,
+# a random (key, dataset) pair per request. The auth cache keeps an entry
+# 5 s (and is cleared when it passes 10,000 entries), so each key costs a
+# store lookup + secret hash at least once per 5 s: the share of requests
+# that miss is about min(1, KEYS / (5 s x req/s)), printed with the result;
+# KEYS > 10000 makes nearly every request miss.
+#
 # Usage: bench/http_bench.sh [--nginx-only]
 # Env:   VAULTD (default build/bin/vaultd), DURATION (10s), CONNECTIONS (32),
-#        THREADS (wrk threads, 2), KEEP=1 keeps the temp dir (logs, data).
+#        THREADS (wrk threads, 2), KEYS (1000), DATASETS (100),
+#        KEEP=1 keeps the temp dir (logs, data).
 # Starts everything it needs on free loopback ports and stops it on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +27,8 @@ VAULTD=${VAULTD:-build/bin/vaultd}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
+KEYS=${KEYS:-1000}
+DATASETS=${DATASETS:-100}
 
 for tool in wrk nginx curl python3; do
   command -v "$tool" >/dev/null || { echo "http_bench: $tool not found (run scripts/setup.sh)" >&2; exit 1; }
@@ -92,6 +104,32 @@ if [ $nginx_only = 0 ]; then
   dataset=$(api "$key" POST /api/v1/datasets \
     '{"name":"bench-chats","description":"wrk benchmark dataset","tags":["bench","chat"]}' | json_field id)
   api "$key" GET "/api/v1/datasets/$dataset" >"$www/dataset.json"
+  # Many keys and datasets for vault_get_many (keep-alive client: fast setup).
+  echo "http_bench: creating $KEYS keys and $DATASETS datasets" >&2
+  python3 - "$vport" "$admin" "$tenant" "$key" "$KEYS" "$DATASETS" "$tmp/many.lua" <<'PY'
+import http.client, json, sys
+port, admin, tenant, key, nkeys, nds, out = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
+c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=30)
+def post(auth, path, body):
+    c.request("POST", path, json.dumps(body), {"Authorization": "Bearer " + auth, "Content-Type": "application/json"})
+    r = c.getresponse(); data = r.read()
+    if r.status != 201: sys.exit(f"http_bench: POST {path} -> {r.status}")
+    return json.loads(data)
+keys = [post(admin, "/api/v1/api-keys", {"name": f"bench-{i}", "role": "writer", "tenant_id": tenant})["key"] for i in range(nkeys)]
+ds = [post(key, "/api/v1/datasets", {"name": f"bench-{i}", "description": "wrk benchmark dataset", "tags": ["bench"]})["id"] for i in range(nds)]
+with open(out, "w") as f:
+    f.write("local keys = {" + ",".join('"%s"' % k for k in keys) + "}\n")
+    f.write("local ds = {" + ",".join('"%s"' % d for d in ds) + "}\n")
+    f.write("""local counter = 0
+function setup(thread) counter = counter + 1; thread:set("seed", counter) end
+function init(args) math.randomseed(os.time() * 1000 + (seed or 0)) end
+function request()
+  local k = keys[math.random(#keys)]
+  local d = ds[math.random(#ds)]
+  return wrk.format("GET", "/api/v1/datasets/" .. d, {["Authorization"] = "Bearer " .. k})
+end
+""")
+PY
 else
   # Stand-in of about the size of a dataset answer.
   python3 -c 'import json; print(json.dumps({"id": "ds_" + "0"*26, "tenant_id": "tn_" + "0"*26, "name": "bench-chats",
@@ -147,12 +185,14 @@ wrk.body = '{"conversation_id":"c-1042","lang":"en","messages":[{"role":"user","
 EOF
   run_wrk vault_get "$base/api/v1/datasets/$dataset" "$tmp/get.lua"
   run_wrk vault_post "$base/api/v1/datasets/$dataset/records" "$tmp/post.lua"
+  run_wrk vault_get_many "$base/api/v1/datasets/$dataset" "$tmp/many.lua"
 fi
 run_wrk nginx_static "http://127.0.0.1:$nport/dataset.json" "$tmp/static.lua"
 
 echo
 echo "loopback, wrk -t$THREADS -c$CONNECTIONS -d$DURATION; response body $size bytes; $(nproc) cores shared by wrk and the server"
-python3 - "$tmp/results" <<'PY'
+echo "vault_get/vault_post: 1 key, 1 dataset (auth cache hit); vault_get_many: random of $KEYS keys x $DATASETS datasets"
+python3 - "$tmp/results" "$KEYS" <<'PY'
 import sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 print(f"{'benchmark':<14} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}  socket errors")
@@ -163,4 +203,14 @@ for name, rps, p50, p99, bad, err in rows:
 if "vault_get" in by and by.get("nginx_static"):
     r = by["vault_get"] / by["nginx_static"]
     print(f"ratio vault_get / nginx_static = {r:.2f} (goal >= 0.50: {'met' if r >= 0.5 else 'NOT met'})")
+if by.get("vault_get_many"):
+    keys = int(sys.argv[2])
+    if keys > 10000:
+        print(f"vault_get_many: {keys} keys > 10,000 cached entries: the auth cache is cleared over and over, "
+              "most requests miss")
+    else:
+        miss = min(1.0, keys / (5.0 * by["vault_get_many"]))
+        print(f"vault_get_many: auth-cache miss share about {miss:.1%} (each of {keys} keys misses once per 5 s TTL)")
+    if by.get("vault_get"):
+        print(f"ratio vault_get_many / vault_get = {by['vault_get_many'] / by['vault_get']:.2f}")
 PY

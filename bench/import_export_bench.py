@@ -11,6 +11,20 @@ By default it starts build/bin/vaultd itself on a free loopback port with a
 fresh data dir; --url/--key use an existing server instead (the key must be a
 writer; RSS is then not reported).
 
+--pii-every N puts personal data (a name, an e-mail address, a phone number,
+sometimes a card number or a street address) into one message of every N-th
+record (N=3: about one record in three), so the import pays for findings, not
+only for a scan that finds nothing; without it the records hold no PII and the
+import figure understates the cost of scanning. Findings are flagged (the
+server's default policy), so the export stays byte-identical.
+
+The export is measured cold by default: after the import, vaultd is restarted
+(its in-process caches: SQLite page cache, DEK cache, auth cache are gone) and
+the kernel page cache is dropped (sync; echo 3 > /proc/sys/vm/drop_caches),
+when permitted. The script prints which it managed; if the page cache could not
+be dropped the export figure is warm (data file in the page cache). --warm
+skips both (the old behaviour). With --url nothing is restarted.
+
 Goals (issue 2): import >= 50,000 records/s, export >= 200 MB/s.
 """
 import argparse
@@ -45,6 +59,25 @@ LANGS = ["en", "en", "en", "de", "fr", "es"]
 TAGS = ["billing", "login", "shipping", "bug", "feature", "refund", "privacy", "onboarding"]
 
 
+PII_NAMES = ["Maria Garcia", "Jonas Becker", "Aisha Khan", "Tom O'Brien", "Yuki Tanaka", "Lena Novak",
+             "Pedro Alves", "Sarah Miller", "Ahmed Hassan", "Olga Petrova"]
+PII_STREETS = ["12 Orchard Road", "Kerkstraat 4", "221 Baker Street", "Via Garibaldi 15", "48 Elm Avenue"]
+
+
+def pii_sentence(rng):
+    name = rng.choice(PII_NAMES)
+    first, last = name.split(" ", 1)
+    mail = f"{first.lower()}.{last.lower().replace(chr(39), '')}@example.com"
+    phone = f"+1 415 555 {rng.randint(0, 9999):04d}"
+    parts = [f"My name is {name}", f"you can reach me at {mail}", f"or call {phone}"]
+    extra = rng.randint(0, 2)
+    if extra == 1:
+        parts.append("the card on file is 4111 1111 1111 1111")
+    elif extra == 2:
+        parts.append(f"please ship it to {rng.choice(PII_STREETS)}")
+    return ", ".join(parts) + "."
+
+
 def make_sentences(rng, count=4000):
     out = []
     for _ in range(count):
@@ -54,8 +87,8 @@ def make_sentences(rng, count=4000):
     return out
 
 
-def generate(path, n, seed=42):
-    """Writes n records of ~1 KB; returns (bytes, seconds)."""
+def generate(path, n, seed=42, pii_every=0):
+    """Writes n records of ~1 KB (PII in every pii_every-th, 0 = none); returns (bytes, seconds)."""
     rng = random.Random(seed)
     sentences = make_sentences(rng)
     t0 = time.perf_counter()
@@ -69,6 +102,9 @@ def generate(path, n, seed=42):
                 text = " ".join(rng.choices(sentences, k=k))
                 turns.append({"role": ROLES[len(turns) % 2], "content": text})
                 budget -= len(text)
+            if pii_every and i % pii_every == 0:
+                t = turns[0]
+                t["content"] = pii_sentence(rng) + " " + t["content"]
             rec = {
                 "conversation_id": f"conv-{i:08d}",
                 "source": rng.choice(SOURCES),
@@ -160,6 +196,10 @@ def main():
     ap.add_argument("--vaultd", default=os.path.join(os.path.dirname(__file__), "..", "build", "bin", "vaultd"))
     ap.add_argument("--data", help="JSONL file to use (generated there if missing, and kept)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (vaultd log, data dir, export)")
+    ap.add_argument("--pii-every", type=int, default=0, metavar="N",
+                    help="PII in every N-th record (3: about one in three); default 0: no PII")
+    ap.add_argument("--warm", action="store_true",
+                    help="export without restarting vaultd or dropping the page cache")
     args = ap.parse_args()
     if bool(args.url) != bool(args.key):
         ap.error("--url and --key go together")
@@ -169,8 +209,11 @@ def main():
     try:
         src = args.data or os.path.join(tmp, "records.jsonl")
         if not os.path.exists(src):
-            size, secs = generate(src, args.records)
-            print(f"generated {args.records:,} records, {size / 1e6:.1f} MB in {secs:.1f}s -> {src}")
+            size, secs = generate(src, args.records, pii_every=args.pii_every)
+            print(f"generated {args.records:,} records, {size / 1e6:.1f} MB in {secs:.1f}s -> {src}"
+                  + (f" (PII in every {args.pii_every}. record)" if args.pii_every else " (no PII)"))
+        elif args.pii_every:
+            print(f"note: --pii-every ignored, {src} exists (it was generated earlier)")
         size = os.path.getsize(src)
         with open(src, "rb") as f:
             records = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(CHUNK), b""))
@@ -182,7 +225,7 @@ def main():
             admin = "bench-admin-" + secrets.token_hex(16)
             env = dict(os.environ, VAULT_LISTEN=f"127.0.0.1:{port}", VAULT_DATA_DIR=os.path.join(tmp, "data"),
                        VAULT_BOOTSTRAP_ADMIN_KEY=admin)
-            log = open(os.path.join(tmp, "vaultd.log"), "wb")
+            log = open(os.path.join(tmp, "vaultd.log"), "ab")
             proc = subprocess.Popen([args.vaultd], env=env, stdout=log, stderr=subprocess.STDOUT)
             url = f"http://127.0.0.1:{port}"
             wait_ready(url, proc)
@@ -212,6 +255,24 @@ def main():
         report = json.loads(answer)
         hwm_import = vm_hwm_mb(proc.pid) if proc else float("nan")
 
+        # Cold export: restart vaultd (in-process caches) and drop the page cache.
+        cold = []
+        if not args.warm:
+            if proc:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=60)
+                proc = subprocess.Popen([args.vaultd], env=env, stdout=log, stderr=subprocess.STDOUT)
+                wait_ready(url, proc)
+                cold.append("vaultd restarted")
+            os.sync()
+            try:
+                with open("/proc/sys/vm/drop_caches", "w") as f:
+                    f.write("3\n")
+                cold.append("page cache dropped")
+            except OSError as e:
+                cold.append(f"page cache NOT dropped ({e.strerror}): data files may be warm")
+        export_state = "cold: " + ", ".join(cold) if cold else "warm (--warm)"
+
         # Export: stream to a file.
         out = os.path.join(tmp, "export.jsonl")
         c = client.conn()
@@ -234,10 +295,13 @@ def main():
         print(f"import: {report.get('imported'):,} imported, {report.get('failed')} failed in {t_import:.2f}s = "
               f"{records / t_import:,.0f} records/s, {size / 1e6 / t_import:.1f} MB/s  (goal >= 50,000 records/s)")
         print(f"export: {exported / 1e6:.1f} MB in {t_export:.2f}s = {exported / 1e6 / t_export:.1f} MB/s, "
-              f"{records / t_export:,.0f} records/s  (goal >= 200 MB/s)")
+              f"{records / t_export:,.0f} records/s  (goal >= 200 MB/s) [{export_state}]")
         print(f"export byte-identical to import: {'yes' if identical else 'NO'}")
         if proc:
-            print(f"vaultd peak RSS (VmHWM): {hwm_import:.0f} MB after import, {hwm_end:.0f} MB after export")
+            print(f"vaultd peak RSS (VmHWM): {hwm_import:.0f} MB after import, {hwm_end:.0f} MB after export"
+                  + (" (restarted process)" if not args.warm else ""))
+        print(f"records with PII: {'one in %d' % args.pii_every if args.pii_every else 'none'} "
+              f"(VAULT_PII_ENABLED={os.environ.get('VAULT_PII_ENABLED', 'default')})")
         return 0 if identical and report.get("failed") == 0 else 1
     finally:
         if proc:

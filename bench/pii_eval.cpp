@@ -1,6 +1,6 @@
 // Evaluation of the PII detector against ../shared/data/pii (read at run time).
 //
-// Usage: pii_eval [DATA_DIR] [--min-score S] [--fail-list N]
+// Usage: pii_eval [DATA_DIR] [--min-score S] [--fail-list N] [--split dev|guard|all] [--errors TYPE]
 //
 // 1. presidio_recognizer_cases.jsonl, scored as the data README says: the
 //    detector restricted to the case's entity, no score threshold; a case
@@ -10,7 +10,14 @@
 //    (expected 1) or none does (expected 0).
 // 2. presidio_research_generated_large.json: precision / recall / F1 per
 //    annotated type, overlap match and exact match, after mapping our
-//    entity names to the annotation types (mapping printed).
+//    entity names to the annotation types (mapping printed), on one split
+//    of the data (src/pii/generated_eval.hpp; bench/README.md):
+//      --split dev    (default) sentences i % 5 != 4: tuning may look here
+//      --split guard  sentences i % 5 == 4: held out, guarded by
+//                     generated_accuracy_test.cpp; figures only, no --errors
+//      --split all    the whole file
+//    --errors TYPE lists false positives and misses of TYPE (dev split only).
+#include "generated_eval.hpp"
 #include "vault/pii/scanner.hpp"
 
 #include <boost/json.hpp>
@@ -19,6 +26,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -43,32 +51,6 @@ std::string read_file(const std::string& path) {
 struct Tally {
   int pass = 0, total = 0;
 };
-
-// Our entity -> annotation type of presidio_research_generated_large.json.
-// LOCATION and ADDRESS are scored as one class ("LOCATION/ADDRESS"): the data
-// set annotates the same kind of span (towns, countries, street lines) with
-// either label, and our detector reports street addresses as ADDRESS and
-// places as LOCATION.
-const std::map<std::string, std::string> kMapping = {
-    {"PERSON", "PERSON"},
-    {"LOCATION", "LOCATION/ADDRESS"},
-    {"ADDRESS", "LOCATION/ADDRESS"},
-    {"ORGANIZATION", "ORGANIZATION"},
-    {"CREDIT_CARD", "CREDIT_CARD"},
-    {"PHONE_NUMBER", "PHONE_NUMBER"},
-    {"DATE_TIME", "DATE_TIME"},
-    {"EMAIL_ADDRESS", "EMAIL_ADDRESS"},
-    {"US_SSN", "US_SSN"},
-    {"IBAN_CODE", "IBAN_CODE"},
-    {"URL", "DOMAIN_NAME"},
-    {"US_DRIVER_LICENSE", "US_DRIVER_LICENSE"},
-    {"IP_ADDRESS", "IP_ADDRESS"},
-};
-
-std::string gold_type(const std::string& t) {
-  if (t == "LOCATION" || t == "ADDRESS") return "LOCATION/ADDRESS";
-  return t;
-}
 
 void recognizer_cases(const Scanner& scanner, const std::string& dir, int fail_list) {
   std::ifstream in(dir + "/presidio_recognizer_cases.jsonl");
@@ -135,90 +117,45 @@ void recognizer_cases(const Scanner& scanner, const std::string& dir, int fail_l
   if (fail_list > 0) std::printf("\n");
 }
 
-struct Prf {
-  int pred = 0, pred_tp = 0, gold = 0, gold_tp = 0, exact = 0;
-};
-
-void print_prf(const char* name, const Prf& p) {
-  auto div = [](double a, double b) { return b > 0 ? a / b : 0.0; };
-  double P = div(p.pred_tp, p.pred), R = div(p.gold_tp, p.gold), F = div(2 * P * R, P + R);
-  double Pe = div(p.exact, p.pred), Re = div(p.exact, p.gold), Fe = div(2 * Pe * Re, Pe + Re);
-  std::printf("%-20s %6d %6d | %5.3f %5.3f %5.3f | %5.3f %5.3f %5.3f\n", name, p.gold, p.pred, P, R, F, Pe, Re, Fe);
+void print_row(const char* name, const eval::Counts& c) {
+  auto f1 = [](double p, double r) { return p + r > 0 ? 2 * p * r / (p + r) : 0.0; };
+  std::printf("%-20s %6d %6d | %5.3f %5.3f %5.3f %6.3f | %5.3f %5.3f %5.3f\n", name, c.gold, c.pred, c.precision(),
+              c.recall(), c.f1(), c.recall_strict(), c.exact_precision(), c.exact_recall(),
+              f1(c.exact_precision(), c.exact_recall()));
 }
 
-void generated(const Scanner& scanner, const std::string& dir, double min_score, const std::string& show_type) {
-  bool show_errors = !show_type.empty();
+void generated(const Scanner& scanner, const std::string& dir, double min_score, eval::Split split,
+               const std::string& show_type) {
   auto doc = boost::json::parse(read_file(dir + "/presidio_research_generated_large.json"));
-  std::vector<std::string> ours;
-  for (auto& [k, v] : kMapping) ours.push_back(k);
-  ScanOptions o;
-  o.entities = ours;
-  o.min_score = min_score;
-  o.code_point_offsets = true;
-  std::map<std::string, Prf> per;
   int shown = 0;
-  for (auto& item : doc.as_array()) {
-    auto& obj = item.as_object();
-    std::string text(obj.at("full_text").as_string());
-    struct Span {
-      std::string type;
-      std::size_t b, e;
-      bool hit = false;
-    };
-    std::vector<Span> gold;
-    for (auto& s : obj.at("spans").as_array()) {
-      auto& so = s.as_object();
-      gold.push_back({gold_type(std::string(so.at("entity_type").as_string())),
-                      so.at("start_position").to_number<std::size_t>(), so.at("end_position").to_number<std::size_t>()});
-    }
-    auto found = scanner.scan_text(text, o);
-    for (auto& g : gold) ++per[g.type].gold;
-    for (auto& f : found) {
-      auto type = kMapping.at(f.entity);
-      auto& p = per[type];
-      ++p.pred;
-      bool tp = false, exact = false;
-      for (auto& g : gold) {
-        if (g.type != type) continue;
-        if (f.cp_begin < g.e && g.b < f.cp_end) {
-          tp = true;
-          g.hit = true;
-          if (f.cp_begin == g.b && f.cp_end == g.e) exact = true;
-        }
-      }
-      if (tp) ++p.pred_tp;
-      if (exact) ++p.exact;
-      if (!tp && show_errors && show_type == type && shown < 400) {
-        ++shown;
-        std::printf("  FP %s [%s] in: %s\n", f.entity.c_str(),
-                    text.substr(f.begin, f.end - f.begin).c_str(), text.substr(0, 120).c_str());
-      }
-    }
-    for (auto& g : gold) {
-      if (g.hit) ++per[g.type].gold_tp;
-      else if (show_errors && shown < 400 && g.type == show_type) {
-        ++shown;
-        std::printf("  FN %s [%zu,%zu] in: %s\n", g.type.c_str(), g.b, g.e, text.substr(0, 160).c_str());
-      }
-    }
-  }
-  std::printf("== presidio_research_generated_large.json (min score %.2f)\n", min_score);
+  auto on_miss = [&](const eval::Miss& m) {
+    if (m.type != show_type || shown >= 400) return;
+    ++shown;
+    std::printf("  %s %s [%zu,%zu] in: %s\n", m.false_positive ? "FP" : "FN", m.type.c_str(), m.begin, m.end,
+                m.text->substr(0, 160).c_str());
+  };
+  std::function<void(const eval::Miss&)> cb;
+  if (!show_type.empty()) cb = on_miss;
+  auto r = eval::score(scanner, doc, split, min_score, cb);
+  std::printf("== presidio_research_generated_large.json, split %s: %d sentences (min score %.2f)\n",
+              eval::split_name(split), r.sentences, min_score);
   std::printf("entity mapping (ours -> annotation):");
-  for (auto& [k, v] : kMapping) std::printf(" %s->%s", k.c_str(), v.c_str());
+  for (auto& [k, v] : eval::entity_mapping()) std::printf(" %s->%s", k.c_str(), v.c_str());
   std::printf("\nannotation types TITLE and PREFIX have no detector (count as misses in ALL TYPES).\n");
-  std::printf("%-20s %6s %6s | %-17s | %-17s\n", "type", "gold", "pred", "overlap P  R  F1", "exact P  R  F1");
-  Prf all, supported;
-  for (auto& [t, p] : per) {
-    print_prf(t.c_str(), p);
-    for (Prf* x : {&all, &supported}) {
-      if (x == &supported && (t == "TITLE" || t == "PREFIX")) continue;
-      x->pred += p.pred, x->pred_tp += p.pred_tp, x->gold += p.gold, x->gold_tp += p.gold_tp, x->exact += p.exact;
-    }
+  std::printf("%-20s %6s %6s | %-24s | %-17s\n", "type", "gold", "pred", "overlap P  R  F1  R-strict",
+              "exact P  R  F1");
+  eval::Counts all, supported;
+  for (auto& [t, c] : r.by_type) {
+    print_row(t.c_str(), c);
+    all += c;
+    if (t != "TITLE" && t != "PREFIX") supported += c;
   }
-  print_prf("ALL TYPES", all);
-  print_prf("SUPPORTED TYPES", supported);
-  std::printf("(overlap: a prediction is correct when it overlaps an annotation of its mapped type; an\n"
-              " annotation is found when some prediction of its type overlaps it)\n");
+  print_row("LOCATION|ADDRESS", r.sum({"LOCATION", "ADDRESS"}));
+  print_row("ALL TYPES", all);
+  print_row("SUPPORTED TYPES", supported);
+  std::printf("(overlap: a prediction is correct when it overlaps an annotation of its class; an annotation is\n"
+              " found when some prediction of its class overlaps it. LOCATION and ADDRESS are one class; R-strict\n"
+              " counts an annotation found only by a prediction of the identical type.)\n\n");
 }
 
 }  // namespace
@@ -228,15 +165,30 @@ int main(int argc, char** argv) {
   double min_score = 0.4;
   int fail_list = 0;
   std::string errors;
+  eval::Split split = eval::Split::Dev;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--min-score") && i + 1 < argc) min_score = std::atof(argv[++i]);
     else if (!std::strcmp(argv[i], "--fail-list") && i + 1 < argc) fail_list = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--errors") && i + 1 < argc) errors = argv[++i];
+    else if (!std::strcmp(argv[i], "--split") && i + 1 < argc) {
+      std::string v = argv[++i];
+      if (v == "dev") split = eval::Split::Dev;
+      else if (v == "guard") split = eval::Split::Guard;
+      else if (v == "all") split = eval::Split::All;
+      else {
+        std::fprintf(stderr, "--split must be dev, guard or all\n");
+        return 2;
+      }
+    }
     else dir = argv[i];
+  }
+  if (!errors.empty() && split != eval::Split::Dev) {
+    std::fprintf(stderr, "--errors lists sentences: dev split only (the guard split is held out)\n");
+    return 2;
   }
   Scanner scanner(Catalogue::defaults());
   for (auto& s : scanner.skipped()) std::fprintf(stderr, "skipped rule %s: %s\n", s.name.c_str(), s.reason.c_str());
   recognizer_cases(scanner, dir, fail_list);
-  generated(scanner, dir, min_score, errors);
+  generated(scanner, dir, min_score, split, errors);
   return 0;
 }

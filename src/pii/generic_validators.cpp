@@ -141,7 +141,7 @@ Verdict url(std::string_view s) {
 }
 
 Verdict address(std::string_view s) {
-  // A compound street word ("Holmevej") must be more than its street-type
+  // A compound street word ("Rosenvej") must be more than its street-type
   // suffix: "tie 5" or "ring 3" alone are not addresses.
   auto space = s.find(' ');
   if (space != std::string_view::npos && space < 5 && !std::isdigit(static_cast<unsigned char>(s[0]))) {

@@ -271,19 +271,7 @@ void find(std::string_view text, bool want_p, bool want_l, bool want_o, std::vec
         continue;
       }
     }
-    // 2b. "Jones, Mitchell and Williams": the usual shape of a partnership name.
-    if (i + 4 < t.size() && t[i].comma_after && (t[i + 1].cap || lower_mode) && c.word_is(i + 2, "and") &&
-        (t[i + 3].cap || lower_mode) && c.adjacent(i + 1) && c.adjacent(i + 2) && !c.is_stop(i) &&
-        (c.is_sur(i) || tk.cap) && !c.is_first(i)) {
-      if (t[i + 1].f.empty()) t[i + 1].f = fold(text.substr(t[i + 1].b, t[i + 1].e - t[i + 1].b));
-      if (t[i + 3].f.empty()) t[i + 3].f = fold(text.substr(t[i + 3].b, t[i + 3].e - t[i + 3].b));
-      if (c.is_sur(i + 1) || c.is_sur(i + 3) || c.is_sur(i)) {
-        if (want_o) c.emit("ORGANIZATION", i, i + 3, 0.55);
-        i += 4;
-        continue;
-      }
-    }
-    // A multi-word place ("Marshall Islands", "San Marino") wins over a first name.
+    // A multi-word place ("Puerto Rico", "San Marino") wins over a first name.
     if (int n = c.phrase(d.locations, d.location_first, d.max_location_tokens, i); n > 1) {
       if (want_l) c.emit("LOCATION", i, i + static_cast<std::size_t>(n) - 1, 0.8);
       i += static_cast<std::size_t>(n);
@@ -323,13 +311,6 @@ void find(std::string_view text, bool want_p, bool want_l, bool want_o, std::vec
         continue;
       }
     }
-    // 4b. "Underwood-Brown": two capitalised names joined by a hyphen, no first name before.
-    if (!lower_mode && i + 1 < t.size() && t[i + 1].hyphen_before && t[i + 1].cap && !c.is_first(i) &&
-        !c.is_stop(i) && (c.is_sur(i) || c.is_sur(i + 1)) && (i == 0 || !c.is_first(i - 1))) {
-      if (want_o) c.emit("ORGANIZATION", i, i + 1, 0.5);
-      i += 2;
-      continue;
-    }
     // 5. Surnames.
     if (c.is_sur(i) && !c.is_stop(i) && (tk.cap || lower_mode) && (!c.is_amb(i) || (!tk.sent_start && tk.cap))) {
       std::size_t j = i;
@@ -338,7 +319,7 @@ void find(std::string_view text, bool want_p, bool want_l, bool want_o, std::vec
       i = j + 1;
       continue;
     }
-    // 5b. A place name after an address: "..., 8, Måløv" / a line of its own below a street line.
+    // 5b. A place name after an address: "..., 14, Odense" / a line of its own below a street line.
     if ((tk.cap || lower_mode) && !c.is_stop(i) && tk.e - tk.b >= 3 && c.after_address(i)) {
       std::size_t j = i;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && (t[j + 1].cap || lower_mode) && !c.is_stop(j + 1)) ++j;

@@ -23,7 +23,7 @@ struct Dictionaries {
 const Dictionaries& dictionaries();
 
 /// Lower-cases ASCII and folds common Latin-1 letters with diacritics
-/// (UTF-8 C3 xx) to their base letter: "Sandström" -> "sandstrom".
+/// (UTF-8 C3 xx) to their base letter: "Jürgen Åström" -> "jurgen astrom".
 std::string fold(std::string_view word);
 
 }  // namespace vault::pii::ner

@@ -16,7 +16,8 @@ namespace {
 
 TEST(RecognizerCases, PassRateStaysAboveBaseline) {
   std::ifstream in(VAULT_SOURCE_DIR "/../shared/data/pii/presidio_recognizer_cases.jsonl");
-  if (!in) GTEST_SKIP() << "evaluation data not available";
+  // CI always has the data: a missing file is a failure, not a skip.
+  ASSERT_TRUE(in) << "evaluation data missing: " VAULT_SOURCE_DIR "/../shared/data/pii/presidio_recognizer_cases.jsonl";
   const auto& scanner = testing::default_scanner();
   int pass = 0, total = 0;
   std::string line;
@@ -49,11 +50,13 @@ TEST(RecognizerCases, PassRateStaysAboveBaseline) {
     ++total;
     pass += ok;
   }
-  ASSERT_GT(total, 1000);
-  // 1118 / 1129 (99.0%) when this guard was set; the remaining failures are
-  // contradictory cases (same input, different expectations) and
-  // validate-cases of helper functions (PAN inside GSTIN tests, ZA dates).
-  EXPECT_GE(static_cast<double>(pass) / total, 0.97) << pass << "/" << total;
+  ASSERT_EQ(total, 1129);
+  // 1118 / 1129 (99.0%) when this guard was set (issue 14; `build/bin/pii_eval`
+  // prints the same figure); the remaining failures are contradictory cases
+  // (same input, different expectations) and validate-cases of helper
+  // functions (PAN inside GSTIN tests, ZA dates). The floor allows 3 cases of
+  // slack (the former 0.97 let ~20 regress unnoticed).
+  EXPECT_GE(pass, 1115) << pass << "/" << total;
 }
 
 }  // namespace

@@ -1,0 +1,89 @@
+// Accuracy guards on the held-out GUARD split of
+// ../shared/data/pii/presidio_research_generated_large.json (read at run time):
+// sentences i % 5 == 4, see generated_eval.hpp. Tuning looks at the DEV split
+// only; these floors are the figures measured on the guard split when they
+// were set, minus a small margin, so a regression of a few findings fails.
+#include "generated_eval.hpp"
+#include "test_scanner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string_view>
+
+namespace vault::pii {
+namespace {
+
+constexpr const char* kDataFile = VAULT_SOURCE_DIR "/../shared/data/pii/presidio_research_generated_large.json";
+
+const eval::Report& guard_report() {
+  static const eval::Report r = [] {
+    std::ifstream in(kDataFile, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (!in || ss.str().empty()) return eval::Report{};
+    return eval::score(testing::default_scanner(), boost::json::parse(ss.str()), eval::Split::Guard, 0.4);
+  }();
+  return r;
+}
+
+struct Floor {
+  const char* type;  // annotation type, or "SUPPORTED" (every type but TITLE and PREFIX)
+  double recall, precision, recall_strict;  // < 0: not guarded
+};
+
+// Measured on the guard split when these floors were set (after the rules
+// for generator quirks were removed, issue 14), overlap matching, min score 0.4:
+//   build/bin/pii_eval --split guard
+//   type           gold  pred  P      R      R-strict
+//   PERSON          251   216  0.806  0.693  0.693
+//   LOCATION        126   191  0.916  0.841  0.841
+//   ADDRESS         208   171  1.000  0.774  0.750
+//   ORGANIZATION     68    25  1.000  0.397  0.397
+//   SUPPORTED       789   739  0.922  0.766  0.759
+// Floors: the measured figure minus about 0.02-0.03 (2-3 annotations of the
+// smaller types). Raise them when the detector improves on the guard split;
+// never tune on guard sentences to get there.
+constexpr Floor kFloors[] = {
+    {"PERSON", 0.67, 0.78, -1},
+    {"LOCATION", 0.82, 0.89, -1},
+    {"ADDRESS", 0.75, 0.98, 0.73},  // R-strict: found as ADDRESS, not as LOCATION
+    {"ORGANIZATION", 0.37, 0.92, -1},
+    {"SUPPORTED", 0.745, 0.90, -1},
+};
+
+TEST(GeneratedAccuracy, GuardSplitIsThere) {
+  // CI always has the data: a missing file is a failure, not a skip.
+  ASSERT_TRUE(std::ifstream(kDataFile).good()) << "evaluation data missing: " << kDataFile
+                                               << " (../shared/data/pii must be present)";
+  EXPECT_EQ(guard_report().sentences, 421);  // 2,109 sentences, every 5th held out
+}
+
+TEST(GeneratedAccuracy, PerEntityFloorsOnGuardSplit) {
+  const auto& r = guard_report();
+  ASSERT_GT(r.sentences, 0) << "evaluation data missing or empty: " << kDataFile;
+  for (const auto& f : kFloors) {
+    SCOPED_TRACE(f.type);
+    eval::Counts c;
+    if (std::string_view(f.type) == "SUPPORTED") {
+      for (const auto& [t, x] : r.by_type)
+        if (t != "TITLE" && t != "PREFIX") c += x;
+    } else {
+      auto it = r.by_type.find(f.type);
+      ASSERT_NE(it, r.by_type.end());
+      c = it->second;
+    }
+    ASSERT_GT(c.gold, 0);
+    EXPECT_GE(c.recall(), f.recall) << c.found << "/" << c.gold << " annotations found";
+    if (f.precision >= 0) {
+      EXPECT_GE(c.precision(), f.precision) << c.correct << "/" << c.pred << " findings correct";
+    }
+    if (f.recall_strict >= 0) {
+      EXPECT_GE(c.recall_strict(), f.recall_strict) << c.found_strict << "/" << c.gold << " found with the same type";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace vault::pii
