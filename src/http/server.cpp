@@ -179,7 +179,9 @@ asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& acc, Listener l) 
         continue;
       }
       auto c = std::make_shared<Connection>(*this, std::move(sock), l);
-      asio::co_spawn(c->executor(), c->refuse_overloaded(), asio::detached);
+      // The completion handler owns the connection until the coroutine ends
+      // (a member coroutine does not keep its object alive).
+      asio::co_spawn(c->executor(), c->refuse_overloaded(), [c](std::exception_ptr) {});
       continue;
     }
     auto c = std::make_shared<Connection>(*this, std::move(sock), l);
