@@ -291,7 +291,7 @@ class Runner {
   const pii::Policy& policy_;
   pii::ScanOptions opts_;
   bool reject_;
-  StrictJsonParser json_parser_{kMaxInputDepth, /*allow_invalid_utf8=*/true};
+  StrictJsonParser json_parser_{{.max_depth = kMaxInputDepth, .allow_invalid_utf8 = true}};
 };
 
 }  // namespace

@@ -169,7 +169,7 @@ struct Worker {
   /// One strict parser per worker thread (the offline limits: deep nesting
   /// and invalid UTF-8 accepted).
   static StrictJsonParser& json_parser() {
-    thread_local StrictJsonParser parser(512, /*allow_invalid_utf8=*/true);
+    thread_local StrictJsonParser parser({.max_depth = 512, .allow_invalid_utf8 = true});
     return parser;
   }
 
@@ -219,15 +219,7 @@ struct Worker {
 
   /// The scanned text of the value a JSON finding points at.
   static std::string leaf_text(const boost::json::value& root, const pii::JsonFinding& jf) {
-    if (jf.in_key) {  // the last pointer token, unescaped
-      std::string key;
-      const std::string_view token = std::string_view(jf.path).substr(jf.path.rfind('/') + 1);
-      for (std::size_t i = 0; i < token.size(); ++i) {
-        if (token[i] == '~' && i + 1 < token.size()) key.push_back(token[++i] == '0' ? '~' : '/');
-        else key.push_back(token[i]);
-      }
-      return key;
-    }
+    if (jf.in_key) return pii::last_pointer_token(jf.path);
     boost::system::error_code ec;
     const auto* v = root.find_pointer(jf.path, ec);
     if (!v) return {};

@@ -211,10 +211,10 @@ struct StrictHandler {
   bool on_comment(json::string_view, json::error_code&) { return true; }
 };
 
-json::parse_options options_for(std::size_t max_depth, bool allow_invalid_utf8) {
+json::parse_options options_for(const StrictJsonOptions& options) {
   json::parse_options o;
-  o.max_depth = max_depth;
-  o.allow_invalid_utf8 = allow_invalid_utf8;
+  o.max_depth = options.max_depth;
+  o.allow_invalid_utf8 = options.allow_invalid_utf8;
   return o;
 }
 
@@ -222,11 +222,12 @@ json::parse_options options_for(std::size_t max_depth, bool allow_invalid_utf8) 
 
 struct StrictJsonParser::Impl {
   json::basic_parser<StrictHandler> p;
-  Impl(std::size_t max_depth, bool allow_invalid_utf8) : p(options_for(max_depth, allow_invalid_utf8)) {}
+  std::string subject;
+  explicit Impl(StrictJsonOptions options) : p(options_for(options)), subject(std::move(options.subject)) {}
 };
 
-StrictJsonParser::StrictJsonParser(std::size_t max_depth, bool allow_invalid_utf8)
-    : impl_(std::make_unique<Impl>(max_depth, allow_invalid_utf8)) {}
+StrictJsonParser::StrictJsonParser(StrictJsonOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
 StrictJsonParser::~StrictJsonParser() = default;
 
 Result<json::value> StrictJsonParser::parse(std::string_view text, json::storage_ptr sp) {
@@ -244,7 +245,7 @@ Result<json::value> StrictJsonParser::parse(std::string_view text, json::storage
     p.handler().clear();
   }
   if (ec)
-    return fail(ErrorKind::MalformedRequest, "invalid JSON: " + ec.message(),
+    return fail(ErrorKind::MalformedRequest, impl_->subject + " is not valid JSON: " + ec.message(),
                 {{"offset", n}, {"reason", ec.message()}});
   if (dup) {
     boost::json::object details{{"pointer", dup->pointer}};

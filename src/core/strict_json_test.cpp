@@ -81,7 +81,7 @@ TEST(StrictJson, MalformedInputKeepsItsErrorKind) {
 }
 
 TEST(StrictJson, ReusableAfterErrorsAndBoundedDepth) {
-  StrictJsonParser p(4);
+  StrictJsonParser p({.max_depth = 4});
   EXPECT_FALSE(p.parse(R"({"a":1,"a":2})"));
   EXPECT_TRUE(p.parse(R"({"a":1,"b":2})"));
   EXPECT_TRUE(p.parse("[[[[1]]]]"));

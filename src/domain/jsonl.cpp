@@ -14,13 +14,7 @@ constexpr std::size_t kMaxRecordDepth = 64;
 constexpr std::size_t kKeepBufferBytes = std::size_t{1} << 20;
 constexpr std::size_t kArenaInitialBytes = std::size_t{64} << 10;
 
-/// The record contract's wording for a parser error (the details stay).
-Error record_error(Error e) {
-  if (e.kind() != ErrorKind::MalformedRequest) return e;
-  auto reason = e.details().if_contains("reason");
-  std::string why = reason && reason->is_string() ? std::string(reason->get_string()) : e.message();
-  return Error(ErrorKind::MalformedRequest, "record is not valid JSON: " + why, e.details());
-}
+StrictJsonOptions record_options() { return {.max_depth = kMaxRecordDepth, .subject = "record"}; }
 
 Status check_object(const boost::json::value& v) {
   if (!v.is_object()) return fail(ErrorKind::Validation, "record must be a JSON object");
@@ -115,9 +109,9 @@ void JsonlSplitter::finish() {
 // ---------------------------------------------------------------- parsing
 
 Result<boost::json::object> parse_record(std::string_view line) {
-  thread_local StrictJsonParser parser(kMaxRecordDepth);
+  thread_local StrictJsonParser parser(record_options());
   auto v = parser.parse(line);
-  if (!v) return std::unexpected(record_error(std::move(v.error())));
+  if (!v) return std::unexpected(std::move(v.error()));
   if (auto s = check_object(*v); !s) return std::unexpected(std::move(s.error()));
   return std::move(v->get_object());
 }
@@ -125,13 +119,13 @@ Result<boost::json::object> parse_record(std::string_view line) {
 RecordParser::RecordParser()
     : arena_buffer_(std::make_unique<unsigned char[]>(kArenaInitialBytes)),
       arena_(arena_buffer_.get(), kArenaInitialBytes),
-      parser_(kMaxRecordDepth) {}
+      parser_(record_options()) {}
 
 Result<const boost::json::object*> RecordParser::parse(std::string_view line) {
   value_.reset();  // the arena's deallocation is a no-op: this is cheap
   arena_.release();
   auto v = parser_.parse(line, boost::json::storage_ptr(&arena_));
-  if (!v) return std::unexpected(record_error(std::move(v.error())));
+  if (!v) return std::unexpected(std::move(v.error()));
   value_.emplace(std::move(*v));
   if (auto s = check_object(*value_); !s) return std::unexpected(std::move(s.error()));
   return &value_->get_object();

@@ -119,19 +119,9 @@ std::string_view json_text_body(const Request& req) {
 json::object json_object_body(const Request& req) {
   require_json_type(req);
   // Strict: a repeated key is refused, so what a route checks is what it stores.
-  thread_local StrictJsonParser parser(kMaxBodyDepth);
+  thread_local StrictJsonParser parser({.max_depth = kMaxBodyDepth, .subject = "request body"});
   auto parsed = parser.parse(req.body);
-  if (!parsed) {
-    Error e = std::move(parsed.error());
-    if (e.kind() == ErrorKind::MalformedRequest) {
-      auto reason = e.details().if_contains("reason");
-      e = Error(ErrorKind::MalformedRequest,
-                "request body is not valid JSON: " +
-                    (reason && reason->is_string() ? std::string(reason->get_string()) : e.message()),
-                e.details());
-    }
-    throw VaultException(std::move(e));
-  }
+  if (!parsed) throw VaultException(std::move(parsed.error()));
   json::value v = std::move(*parsed);
   if (!v.is_object())
     throw VaultException(Error(ErrorKind::Validation, "request body must be a JSON object"));

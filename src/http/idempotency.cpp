@@ -6,14 +6,11 @@
 #include "vault/core/ids.hpp"
 #include "vault/crypto/aead.hpp"
 #include "vault/crypto/envelope.hpp"
+#include "vault/crypto/hmac.hpp"
 #include "vault/domain/tenant_keyring.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <openssl/evp.h>
-
-#include <charconv>
-#include <span>
 
 namespace vault::http {
 namespace json = boost::json;
@@ -79,38 +76,26 @@ class RequestFingerprint {
     if (auto e = keys_->ensure(tenant_, kIdempotencyKeyName); !e) return std::unexpected(e.error());
     auto k = keys_->current(tenant_, kIdempotencyKeyName);
     if (!k) return std::unexpected(k.error());
-    return format((*k)->version, (*k)->key.span());
+    return format((*k)->version, (*k)->key);
   }
 
   /// Whether `stored` (any format this code ever wrote) is this request's.
   Result<bool> matches(const std::string& stored) const {
-    constexpr std::string_view prefix = "hmac-sha256:v";
-    if (!stored.starts_with(prefix)) return stored == sha256_hex(text_);
-    const auto colon = stored.find(':', prefix.size());
-    std::uint32_t version = 0;
-    auto [p, ec] = std::from_chars(stored.data() + prefix.size(), stored.data() + colon, version);
-    if (!keys_ || colon == std::string::npos || ec != std::errc{} || p != stored.data() + colon) return false;
-    auto k = keys_->key(tenant_, kIdempotencyKeyName, version);
+    const auto version = crypto::keyed_digest_version(stored);
+    if (!version) return stored == sha256_hex(text_);
+    if (!keys_) return false;
+    auto k = keys_->key(tenant_, kIdempotencyKeyName, *version);
     if (!k) return std::unexpected(k.error());
-    auto mine = format(version, (*k)->key.span());
+    auto mine = format(*version, (*k)->key);
     if (!mine) return std::unexpected(mine.error());
     return *mine == stored;
   }
 
  private:
-  Result<std::string> format(std::uint32_t version, std::span<const std::uint8_t> key) const {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    std::size_t len = 0;
-    if (!EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
-                   reinterpret_cast<const unsigned char*>(text_.data()), text_.size(), mac, sizeof mac, &len))
-      return fail(ErrorKind::InternalServer, "HMAC-SHA256 failed");
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out = "hmac-sha256:v" + std::to_string(version) + ":";
-    for (std::size_t i = 0; i < len; ++i) {
-      out += kHex[mac[i] >> 4];
-      out += kHex[mac[i] & 15];
-    }
-    return out;
+  Result<std::string> format(std::uint32_t version, crypto::ByteView key) const {
+    std::string hex = crypto::hmac_sha256_hex(key, text_);
+    if (hex.empty()) return fail(ErrorKind::InternalServer, "HMAC-SHA256 failed");
+    return crypto::keyed_digest_label(version, hex);
   }
 
   domain::TenantKeyring* keys_;

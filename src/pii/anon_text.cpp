@@ -125,18 +125,7 @@ struct KeyRename {
 /// "/a/b~1c" -> {"/a", "b/c"}: the parent pointer and the unescaped last token.
 std::pair<std::string, std::string> split_pointer(std::string_view path) {
   const auto slash = path.rfind('/');
-  if (slash == std::string_view::npos) return {std::string(), std::string(path)};
-  std::string key;
-  std::string_view token = path.substr(slash + 1);
-  for (std::size_t i = 0; i < token.size(); ++i) {
-    if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1')) {
-      key.push_back(token[i + 1] == '0' ? '~' : '/');
-      ++i;
-    } else {
-      key.push_back(token[i]);
-    }
-  }
-  return {std::string(path.substr(0, slash)), std::move(key)};
+  return {std::string(path.substr(0, slash == std::string_view::npos ? 0 : slash)), last_pointer_token(path)};
 }
 
 /// Renames `from` to `to` in place of the member (order kept). When `to`

@@ -93,6 +93,21 @@ struct Walker {
 
 }  // namespace
 
+std::string last_pointer_token(std::string_view pointer) {
+  const auto slash = pointer.rfind('/');
+  const std::string_view token = slash == std::string_view::npos ? pointer : pointer.substr(slash + 1);
+  std::string out;
+  out.reserve(token.size());
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1')) {
+      out.push_back(token[++i] == '0' ? '~' : '/');
+    } else {
+      out.push_back(token[i]);
+    }
+  }
+  return out;
+}
+
 std::vector<JsonFinding> Scanner::scan_json(const boost::json::value& value, const ScanOptions& options) const {
   Walker w{*impl_, options, impl_->active(options), impl_->scratch(), {}, {}, {}, {}};
   w.walk(value, 0);

@@ -9,7 +9,8 @@
 /// stored. Duplicates are refused, never silently merged.
 ///
 /// Errors (never echoing the input's values):
-/// - MalformedRequest for invalid JSON: details {"offset", "reason"}. It
+/// - MalformedRequest "<subject> is not valid JSON: <reason>" for invalid
+///   JSON: details {"offset", "reason"}. It
 ///   takes precedence: a text that is invalid anywhere is reported as such.
 /// - Validation "duplicate object key" for valid JSON with a repeated key
 ///   (the first one found, in document order of the objects' ends): details
@@ -34,14 +35,22 @@ namespace vault {
 /// named in an error; anything else (emails, numbers, free text) is not.
 bool is_name_like(std::string_view key) noexcept;
 
+struct StrictJsonOptions {
+  static constexpr std::size_t kDefaultMaxDepth = 64;
+  std::size_t max_depth = kDefaultMaxDepth;
+  /// Accept strings that are not valid UTF-8 (the offline CLI tools read
+  /// arbitrary files; the server never sets it).
+  bool allow_invalid_utf8 = false;
+  /// What the text is, for the error message ("record", "request body").
+  std::string subject = "the text";
+};
+
 /// A reusable strict parser. Not thread-safe: one per thread (or per worker).
 class StrictJsonParser {
  public:
-  static constexpr std::size_t kDefaultMaxDepth = 64;
+  static constexpr std::size_t kDefaultMaxDepth = StrictJsonOptions::kDefaultMaxDepth;
 
-  /// `allow_invalid_utf8`: accept strings that are not valid UTF-8 (the
-  /// offline CLI tools read arbitrary files; the server never sets it).
-  explicit StrictJsonParser(std::size_t max_depth = kDefaultMaxDepth, bool allow_invalid_utf8 = false);
+  explicit StrictJsonParser(StrictJsonOptions options = {});
   ~StrictJsonParser();
   StrictJsonParser(const StrictJsonParser&) = delete;
   StrictJsonParser& operator=(const StrictJsonParser&) = delete;

@@ -21,8 +21,7 @@ class VersionService {
  public:
   /// The tenant key that keys content hashes.
   static constexpr const char* kHashKeyName = "_version_hash";
-  /// Prefix of the hashes this service writes (followed by "v<N>:<hex>").
-  static constexpr std::string_view kHashScheme = "hmac-sha256";
+  // content_hash = crypto::keyed_digest_label(key version, HMAC hex).
 
   VersionService(storage::MetadataStore& store, DatasetService& datasets, RecordService& records,
                  TenantKeyring& keyring);

@@ -31,6 +31,10 @@ struct JsonFinding {
   bool in_key = false;
 };
 
+/// The last token of an RFC 6901 pointer, unescaped ("~1" → "/", "~0" → "~"):
+/// for an `in_key` finding, the key itself. "" for "" (the root).
+std::string last_pointer_token(std::string_view pointer);
+
 /// What to scan for and what to report.
 struct ScanOptions {
   std::vector<std::string> entities;  ///< only these entities; empty = all
