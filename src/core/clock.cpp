@@ -1,0 +1,10 @@
+#include "vault/core/clock.hpp"
+
+namespace vault {
+
+const Clock& system_clock() {
+  static const SystemClock clock;
+  return clock;
+}
+
+}  // namespace vault
