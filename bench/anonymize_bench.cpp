@@ -5,8 +5,8 @@
 // Rows "parse+serialize" and "scan only" are the floors.
 //
 // Usage: anonymize_bench [records, default 50000]
-#include "vault/pii/anonymizer.hpp"
-#include "vault/pii/scanner.hpp"
+#include "vault/pii/anonymization/anonymizer.hpp"
+#include "vault/pii/detection/scanner.hpp"
 
 #include <boost/json.hpp>
 

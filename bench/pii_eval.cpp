@@ -11,14 +11,14 @@
 // 2. presidio_research_generated_large.json: precision / recall / F1 per
 //    annotated type, overlap match and exact match, after mapping our
 //    entity names to the annotation types (mapping printed), on one split
-//    of the data (src/pii/generated_eval.hpp; bench/README.md):
+//    of the data (src/pii/detection/generated_eval.hpp; bench/README.md):
 //      --split dev    (default) sentences i % 5 != 4: tuning may look here
 //      --split guard  sentences i % 5 == 4: held out, guarded by
 //                     generated_accuracy_test.cpp; figures only, no --errors
 //      --split all    the whole file
 //    --errors TYPE lists false positives and misses of TYPE (dev split only).
 #include "generated_eval.hpp"
-#include "vault/pii/scanner.hpp"
+#include "vault/pii/detection/scanner.hpp"
 
 #include <boost/json.hpp>
 

@@ -12,7 +12,7 @@
 // prose: capitalised words, names, e-mail addresses and URLs as they occur.
 //
 // Usage: pii_scan_bench [MB of prose, default 32]
-#include "vault/pii/scanner.hpp"
+#include "vault/pii/detection/scanner.hpp"
 
 #include <boost/json.hpp>
 

@@ -8,8 +8,8 @@
 /// first finding in scope stops the run (the caller discards the output).
 #include "cli/anonymize_io.hpp"
 #include "cli/scan_files.hpp"
-#include "vault/pii/anonymizer.hpp"
-#include "vault/pii/scanner.hpp"
+#include "vault/pii/anonymization/anonymizer.hpp"
+#include "vault/pii/detection/scanner.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -4,8 +4,8 @@
 /// anonymizer keys (a `vault keygen` key file or VAULT_ANONYMIZE_KEY, derived
 /// per scope). Every failure is a message for a usage error (exit 2); no
 /// message contains key material.
-#include "vault/pii/anonymizer.hpp"
-#include "vault/pii/policy.hpp"
+#include "vault/pii/anonymization/anonymizer.hpp"
+#include "vault/pii/anonymization/policy.hpp"
 
 #include <expected>
 #include <optional>

@@ -1,6 +1,6 @@
 // `vault anonymize FILE -o OUT`: offline anonymization of a local JSONL,
 // JSON, CSV or text file with the PII scanner and the operators of
-// include/vault/pii/anonymizer.hpp (the same policy structure as a
+// include/vault/pii/anonymization/anonymizer.hpp (the same policy structure as a
 // dataset's pii_policy). No server is involved; tokenize is therefore not
 // available. The output appears only when complete (temporary file + fsync +
 // rename); --in-place replaces FILE the same way.

@@ -6,7 +6,7 @@
 /// output does not depend on the number of threads.
 #include "cli/scan_files.hpp"
 #include "cli/scan_report.hpp"
-#include "vault/pii/scanner.hpp"
+#include "vault/pii/detection/scanner.hpp"
 
 #include <string>
 #include <vector>

@@ -3,7 +3,7 @@
 /// into windows that overlap, each finding belongs to exactly one window
 /// (the one whose "owned" range holds its first byte), so a match across a
 /// chunk border is reported once.
-#include "vault/pii/scanner.hpp"
+#include "vault/pii/detection/scanner.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -3,7 +3,7 @@
 // Input: first byte selects the mode (even: plain text, odd: JSON document),
 // the rest is the payload. Checks the finding invariants: spans inside the
 // input, begin < end, scores in [0, 1], code-point offsets consistent.
-#include "vault/pii/scanner.hpp"
+#include "vault/pii/detection/scanner.hpp"
 
 #include <boost/json.hpp>
 

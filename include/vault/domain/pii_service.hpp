@@ -17,9 +17,9 @@
 /// tenant's KEK); they are cached per tenant in memory.
 #include "vault/core/error.hpp"
 #include "vault/domain/seams.hpp"
-#include "vault/pii/anonymizer.hpp"
-#include "vault/pii/policy.hpp"
-#include "vault/pii/scanner.hpp"
+#include "vault/pii/anonymization/anonymizer.hpp"
+#include "vault/pii/anonymization/policy.hpp"
+#include "vault/pii/detection/scanner.hpp"
 #include "vault/storage/metadata_store.hpp"
 
 #include <boost/json/value.hpp>

@@ -1,0 +1,176 @@
+#include "vault/pii/detection/scanner.hpp"
+
+#include "test_scanner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+namespace vault::pii {
+namespace {
+
+using testing::default_scanner;
+
+std::vector<Finding> of(const std::vector<Finding>& fs, std::string_view entity) {
+  std::vector<Finding> out;
+  for (auto& f : fs)
+    if (f.entity == entity) out.push_back(f);
+  return out;
+}
+
+TEST(Scanner, DefaultCatalogueCompilesEverything) {
+  EXPECT_TRUE(default_scanner().skipped().empty());
+  auto e = default_scanner().entities();
+  for (auto want : {"CREDIT_CARD", "EMAIL_ADDRESS", "IBAN_CODE", "PERSON", "AWS_ACCESS_KEY_ID", "PRIVATE_KEY"})
+    EXPECT_TRUE(std::find(e.begin(), e.end(), want) != e.end()) << want;
+}
+
+TEST(Scanner, FindsGenericEntitiesWithByteSpans) {
+  std::string text = "Mail john.doe@example.com, card 4111 1111 1111 1111, ip 10.0.0.1.";
+  auto fs = default_scanner().scan_text(text);
+  auto email = of(fs, "EMAIL_ADDRESS");
+  ASSERT_EQ(email.size(), 1u);
+  EXPECT_EQ(text.substr(email[0].begin, email[0].end - email[0].begin), "john.doe@example.com");
+  auto card = of(fs, "CREDIT_CARD");
+  ASSERT_EQ(card.size(), 1u);
+  EXPECT_DOUBLE_EQ(card[0].score, 1.0);  // Luhn-validated
+  EXPECT_EQ(text.substr(card[0].begin, card[0].end - card[0].begin), "4111 1111 1111 1111");
+  auto ip = of(fs, "IP_ADDRESS");
+  ASSERT_EQ(ip.size(), 1u);
+  EXPECT_EQ(text.substr(ip[0].begin, ip[0].end - ip[0].begin), "10.0.0.1");
+}
+
+TEST(Scanner, ValidatorRejectsAndWordBoundariesApply) {
+  EXPECT_TRUE(of(default_scanner().scan_text("card 4111 1111 1111 1112"), "CREDIT_CARD").empty());
+  EXPECT_TRUE(of(default_scanner().scan_text("x4111111111111111"), "CREDIT_CARD").empty());
+  EXPECT_TRUE(of(default_scanner().scan_text("text192.168.1.1"), "IP_ADDRESS").empty());
+}
+
+TEST(Scanner, ContextRaisesScore) {
+  ScanOptions o;
+  o.entities = {"US_SSN"};
+  auto plain = default_scanner().scan_text("value 078-05-1123 here", o);
+  auto ctx = default_scanner().scan_text("my ssn is 078-05-1123", o);
+  ASSERT_EQ(plain.size(), 1u);
+  ASSERT_EQ(ctx.size(), 1u);
+  EXPECT_GT(ctx[0].score, plain[0].score);
+  o.use_context = false;
+  EXPECT_DOUBLE_EQ(default_scanner().scan_text("my ssn is 078-05-1123", o)[0].score, plain[0].score);
+}
+
+TEST(Scanner, EntityFilterAndMinScore) {
+  std::string text = "ssn 078-05-1123 mail a@b.example.com";
+  ScanOptions o;
+  o.entities = {"EMAIL_ADDRESS"};
+  auto fs = default_scanner().scan_text(text, o);
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].entity, "EMAIL_ADDRESS");
+  o.entities.clear();
+  o.min_score = 0.99;
+  for (auto& f : default_scanner().scan_text(text, o)) EXPECT_GE(f.score, 0.99);
+}
+
+TEST(Scanner, OverlapsResolvedDeterministically) {
+  // A Luhn-valid 16-digit card also matches weaker digit patterns (bank
+  // account, driver licence); only the best finding survives.
+  std::string text = "pay with 4111111111111111 now";
+  auto fs = default_scanner().scan_text(text);
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].entity, "CREDIT_CARD");
+  ScanOptions keep;
+  keep.resolve_overlaps = false;
+  EXPECT_GT(default_scanner().scan_text(text, keep).size(), 1u);
+  EXPECT_EQ(default_scanner().scan_text(text), fs);  // same input, same output
+}
+
+TEST(Scanner, CodePointOffsets) {
+  std::string text = "Größe: müller@example.com";
+  ScanOptions o;
+  o.code_point_offsets = true;
+  o.entities = {"EMAIL_ADDRESS"};
+  auto fs = default_scanner().scan_text(text, o);
+  ASSERT_EQ(fs.size(), 1u);
+  // "müller" is not ASCII: the e-mail starts after "ü" at "ller@"
+  EXPECT_EQ(text.substr(fs[0].begin, fs[0].end - fs[0].begin), "ller@example.com");
+  EXPECT_EQ(fs[0].cp_begin, fs[0].begin - 3);  // "ö", "ß" and "ü" are two bytes each
+  EXPECT_EQ(fs[0].cp_end - fs[0].cp_begin, fs[0].end - fs[0].begin);
+}
+
+TEST(Scanner, Secrets) {
+  std::string text =
+      "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+      "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+      "token ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n"
+      "db postgres://admin:s3cr3tPass@db.internal:5432/app\n"
+      "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n";
+  auto fs = default_scanner().scan_text(text);
+  auto span = [&](std::string_view e) {
+    auto f = of(fs, e);
+    return f.empty() ? std::string("<none>") : text.substr(f[0].begin, f[0].end - f[0].begin);
+  };
+  EXPECT_EQ(span("AWS_ACCESS_KEY_ID"), "AKIAIOSFODNN7EXAMPLE");
+  EXPECT_EQ(span("AWS_SECRET_ACCESS_KEY"), "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+  EXPECT_EQ(span("GITHUB_TOKEN"), "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789");
+  EXPECT_EQ(span("PASSWORD"), "s3cr3tPass");
+  EXPECT_EQ(span("PRIVATE_KEY"), "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----");
+}
+
+TEST(Scanner, GenericSecretNeedsEntropyAndKeyName) {
+  auto hit = default_scanner().scan_text("api_key=Zx8fQ2lK9vR4tW1mN6pB3sD7");
+  ASSERT_FALSE(of(hit, "GENERIC_SECRET").empty());
+  EXPECT_TRUE(of(default_scanner().scan_text("api_key=aaaaaaaaaaaaaaaaaaaaaaaa"), "GENERIC_SECRET").empty());
+  EXPECT_TRUE(of(default_scanner().scan_text("color=Zx8fQ2lK9vR4tW1mN6pB3sD7"), "GENERIC_SECRET").empty());
+}
+
+TEST(Scanner, DictionaryEntities) {
+  auto fs = default_scanner().scan_text("Yesterday Maria Garcia flew from Madrid to Berlin for Acme Holdings Inc.");
+  auto person = of(fs, "PERSON");
+  ASSERT_FALSE(person.empty());
+  EXPECT_EQ(person[0].begin, 10u);
+  EXPECT_EQ(person[0].end, 22u);
+  EXPECT_EQ(of(fs, "LOCATION").size(), 2u);
+  EXPECT_EQ(of(fs, "ORGANIZATION").size(), 1u);
+}
+
+TEST(Scanner, SharedAcrossThreads) {
+  const auto& s = default_scanner();
+  const std::vector<std::string> texts = {
+      "mail a@b.example.com and card 4111111111111111",
+      "call +1 212-555-0123 from 10.1.2.3, ssn 078-05-1123",
+      "IBAN DE89 3704 0044 0532 0130 00 and key AKIAIOSFODNN7EXAMPLE",
+  };
+  // The reference: every text scanned once on this thread, before any other
+  // thread touches the scanner. Each must find something.
+  std::vector<std::vector<Finding>> expected;
+  for (const auto& t : texts) {
+    expected.push_back(s.scan_text(t));
+    ASSERT_FALSE(expected.back().empty()) << t;
+  }
+  EXPECT_FALSE(of(expected[0], "EMAIL_ADDRESS").empty());
+  EXPECT_FALSE(of(expected[0], "CREDIT_CARD").empty());
+  std::vector<std::thread> ts;
+  std::atomic<int> mismatches{0}, scans{0};
+  for (int t = 0; t < 4; ++t)
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        const std::size_t k = static_cast<std::size_t>(i + t) % texts.size();
+        if (s.scan_text(texts[k]) != expected[k]) ++mismatches;
+        ++scans;
+      }
+    });
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(scans.load(), 800);
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST(Scanner, EmptyAndBinaryInput) {
+  EXPECT_TRUE(default_scanner().scan_text("").empty());
+  std::string bin(256, '\0');
+  for (int i = 0; i < 256; ++i) bin[static_cast<std::size_t>(i)] = static_cast<char>(i);
+  (void)default_scanner().scan_text(bin, ScanOptions{{}, 0, true, true, true});
+}
+
+}  // namespace
+}  // namespace vault::pii
