@@ -1,9 +1,9 @@
 #include "crypto/key_files.hpp"
+#include "crypto/local_key_provider.hpp"
 #include "crypto/observed_key_provider.hpp"
+#include "crypto/pkcs11_key_provider.hpp"
 #include "crypto/provider_url.hpp"
 #include "vault/crypto/key_provider.hpp"
-#include "vault/crypto/local_key_provider.hpp"
-#include "vault/crypto/pkcs11_key_provider.hpp"
 
 #include <cstdlib>
 

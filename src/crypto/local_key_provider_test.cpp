@@ -1,4 +1,4 @@
-#include "vault/crypto/local_key_provider.hpp"
+#include "crypto/local_key_provider.hpp"
 
 #include "crypto/key_files.hpp"
 #include "support/temp_dir.hpp"

@@ -1,4 +1,4 @@
-#include "vault/crypto/pkcs11_key_provider.hpp"
+#include "crypto/pkcs11_key_provider.hpp"
 
 #include "vault/crypto/aead.hpp"
 #include "vault/crypto/envelope.hpp"

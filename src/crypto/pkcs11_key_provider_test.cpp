@@ -1,4 +1,4 @@
-#include "vault/crypto/pkcs11_key_provider.hpp"
+#include "crypto/pkcs11_key_provider.hpp"
 
 #include "crypto/pkcs11_module.hpp"  // pkcs11.h (GNU names)
 #include "crypto/softhsm_test_token.hpp"
