@@ -1,6 +1,7 @@
 #include "crypto/local_key_provider.hpp"
 
 #include "crypto/key_files.hpp"
+#include "crypto/wrapped_key.hpp"
 #include "vault/core/private_files.hpp"
 #include "vault/crypto/aead.hpp"
 #include "vault/crypto/envelope.hpp"
@@ -198,12 +199,7 @@ Result<WrappedKey> LocalKeyProvider::wrap(const std::string& tenant_id, ByteView
 }
 
 Result<SecureBytes> LocalKeyProvider::unwrap(const std::string& tenant_id, const WrappedKey& w) {
-  if (w.kek_id != kek_id_for(tenant_id))
-    return fail(ErrorKind::KeyRetrieval, "wrapped key belongs to another key-encryption key");
-  auto h = parse_header(w.bytes);
-  if (!h) return fail(h.error());
-  if (h->key_id != w.kek_id || h->key_version != w.kek_version)
-    return fail(ErrorKind::DecryptionOperation, "wrapped key header does not match its key reference");
+  if (auto h = detail::wrapped_key_header(tenant_id, w); !h) return fail(h.error());
   std::shared_lock lk(mu_);
   auto it = keyring_.find(tenant_id);
   if (it == keyring_.end()) return no_kek();

@@ -1,5 +1,6 @@
 #include "crypto/pkcs11_key_provider.hpp"
 
+#include "crypto/wrapped_key.hpp"
 #include "vault/crypto/aead.hpp"
 #include "vault/crypto/envelope.hpp"
 
@@ -206,12 +207,8 @@ Result<WrappedKey> Pkcs11KeyProvider::wrap(const std::string& tenant_id, ByteVie
 }
 
 Result<SecureBytes> Pkcs11KeyProvider::unwrap(const std::string& tenant_id, const WrappedKey& w) {
-  if (w.kek_id != kek_id_for(tenant_id))
-    return fail(ErrorKind::KeyRetrieval, "wrapped key belongs to another key-encryption key");
-  auto h = parse_header(w.bytes);
+  auto h = detail::wrapped_key_header(tenant_id, w);
   if (!h) return fail(h.error());
-  if (h->key_id != w.kek_id || h->key_version != w.kek_version)
-    return fail(ErrorKind::DecryptionOperation, "wrapped key header does not match its key reference");
   std::lock_guard lk(impl_->mu);
   auto found = impl_->find_locked(tenant_id);
   if (!found) return fail(found.error());

@@ -1,3 +1,4 @@
+#include "crypto/wrapped_key.hpp"
 #include "vault/crypto/key_provider.hpp"
 
 #include <algorithm>
@@ -27,6 +28,16 @@ Result<WrappedKey> parse_wrapped_key(std::string_view s) {
     w.kek_version = w.kek_version << 8 | static_cast<unsigned char>(s[2 + n + i]);
   w.bytes.assign(s.substr(2 + n + 4));
   return w;
+}
+
+Result<CiphertextHeader> detail::wrapped_key_header(std::string_view tenant_id, const WrappedKey& w) {
+  if (w.kek_id != kek_id_for(tenant_id))
+    return fail(ErrorKind::KeyRetrieval, "wrapped key belongs to another key-encryption key");
+  auto h = parse_header(w.bytes);
+  if (!h) return fail(h.error());
+  if (h->key_id != w.kek_id || h->key_version != w.kek_version)
+    return fail(ErrorKind::DecryptionOperation, "wrapped key header does not match its key reference");
+  return h;
 }
 
 }  // namespace vault::crypto
