@@ -2,14 +2,13 @@
 
 namespace vault::crypto {
 
-DekCache::DekCache(Options options, Clock clock) : options_(options), clock_(std::move(clock)) {
-  if (!clock_) clock_ = [] { return std::chrono::steady_clock::now(); };
+DekCache::DekCache(Options options, const vault::Clock& clock) : options_(options), clock_(clock) {
   if (options_.max_entries == 0) options_.max_entries = 1;
 }
 
 std::shared_ptr<const DataKey> DekCache::get(const std::string& tenant_id,
                                              const std::string& dataset_id, std::uint32_t version) {
-  const auto now = clock_();
+  const auto now = clock_.steady_now();
   std::lock_guard lk(mu_);
   auto it = index_.find(Key{tenant_id, dataset_id, version});
   if (it == index_.end()) return nullptr;
@@ -25,7 +24,7 @@ std::shared_ptr<const DataKey> DekCache::get(const std::string& tenant_id,
 void DekCache::put(const std::string& tenant_id, const std::string& dataset_id,
                    std::shared_ptr<const DataKey> key) {
   if (!key) return;
-  const auto expires = clock_() + options_.ttl;
+  const auto expires = clock_.steady_now() + options_.ttl;
   Key k{tenant_id, dataset_id, key->version};
   std::lock_guard lk(mu_);
   if (auto it = index_.find(k); it != index_.end()) {

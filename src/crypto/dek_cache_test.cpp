@@ -1,5 +1,7 @@
 #include "vault/crypto/dek_cache.hpp"
 
+#include "vault/core/clock.hpp"
+
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -9,13 +11,6 @@ namespace vault::crypto {
 namespace {
 
 using namespace std::chrono_literals;
-
-struct FakeClock {
-  DekCache::TimePoint now{};
-  DekCache::Clock fn() {
-    return [this] { return now; };
-  }
-};
 
 std::shared_ptr<const DataKey> key(std::uint32_t v) {
   return std::make_shared<DataKey>(DataKey{"ds", v, SecureBytes::random(32)});
@@ -32,12 +27,12 @@ TEST(DekCache, GetReturnsWhatWasPutPerTenantDatasetVersion) {
 }
 
 TEST(DekCache, EntriesExpireAfterTtlFromPut) {
-  FakeClock clock;
-  DekCache c({.max_entries = 10, .ttl = 1000ms}, clock.fn());
+  ManualClock clock;
+  DekCache c({.max_entries = 10, .ttl = 1000ms}, clock);
   c.put("t", "ds", key(1));
-  clock.now += 999ms;
+  clock.advance(999ms);
   EXPECT_NE(c.get("t", "ds", 1), nullptr);  // access does not extend the TTL
-  clock.now += 1ms;
+  clock.advance(1ms);
   EXPECT_EQ(c.get("t", "ds", 1), nullptr);
   EXPECT_EQ(c.size(), 0u);
 }

@@ -6,11 +6,11 @@
 /// evicted when `max_entries` is exceeded. Entries are shared_ptr<const
 /// DataKey>: the cache drops its reference on eviction/expiry/erase and the
 /// key bytes are wiped when the last user releases theirs. Thread-safe.
+#include "vault/core/clock.hpp"
 #include "vault/crypto/secure_bytes.hpp"
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -34,12 +34,12 @@ struct DekCacheOptions {
 
 class DekCache {
  public:
-  using TimePoint = std::chrono::steady_clock::time_point;
-  using Clock = std::function<TimePoint()>;
+  using TimePoint = vault::Clock::steady_time;
   using Options = DekCacheOptions;
 
-  /// `clock` defaults to steady_clock::now (tests inject a fake one).
-  explicit DekCache(Options options = {}, Clock clock = {});
+  /// TTLs run on `clock`'s steady time (tests hand in a ManualClock); the
+  /// clock must outlive the cache.
+  explicit DekCache(Options options = {}, const vault::Clock& clock = vault::system_clock());
 
   /// The cached key, or nullptr if absent or expired (an expired entry is dropped).
   std::shared_ptr<const DataKey> get(const std::string& tenant_id, const std::string& dataset_id,
@@ -65,7 +65,7 @@ class DekCache {
   void erase_if_locked(Pred pred);
 
   Options options_;
-  Clock clock_;
+  const vault::Clock& clock_;
   mutable std::mutex mu_;
   List lru_;
   std::map<Key, List::iterator> index_;
