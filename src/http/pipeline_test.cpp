@@ -535,6 +535,16 @@ TEST(ReadBodyStage, StreamedBodiesAreLeftToTheHandler) {
   EXPECT_TRUE(f.call->body_pending);
 }
 
+/// A request without a body on `rt`, driven through `stage` (the end of the chain).
+std::unique_ptr<Fixture> dispatch_on(const Stage& stage, const Route& rt) {
+  auto f = std::make_unique<Fixture>(rt.method + " " + rt.pattern + " HTTP/1.1\r\nHost: h\r\n\r\n");
+  f->call->record.route = &rt;
+  int reached = 0;
+  EXPECT_TRUE(drive(stage, *f->call, reached));
+  EXPECT_EQ(reached, 0);
+  return f;
+}
+
 TEST(DispatchStage, InlineRoutesRunHereAndOthersOnTheWorkers) {
   DispatchDeps deps;
   int ran = 0;
@@ -554,36 +564,26 @@ TEST(DispatchStage, InlineRoutesRunHereAndOthersOnTheWorkers) {
                  },
                  deps, system_clock());
   {  // inline by the server's choice
-    Fixture f("GET /p HTTP/1.1\r\nHost: h\r\n\r\n");
-    f.call->record.route = &plain;
-    int reached = 0;
-    EXPECT_TRUE(drive(stage, *f.call, reached));
+    auto f = dispatch_on(stage, plain);
     EXPECT_EQ(ran, 1);
     EXPECT_EQ(submitted, 0);
-    ASSERT_EQ(f.io.answers.size(), 1u);
-    EXPECT_EQ(f.io.answers[0].response.status, 204);
+    ASSERT_EQ(f->io.answers.size(), 1u);
+    EXPECT_EQ(f->io.answers[0].response.status, 204);
   }
   {  // inline by the route's option
-    Fixture f("GET /p HTTP/1.1\r\nHost: h\r\n\r\n");
-    f.call->record.route = &quick;
-    int reached = 0;
-    EXPECT_TRUE(drive(stage, *f.call, reached));
+    auto f = dispatch_on(stage, quick);
     EXPECT_EQ(ran, 2);
     EXPECT_EQ(submitted, 0);
   }
   {  // the worker pool, through an exchange
-    Fixture f("GET /p HTTP/1.1\r\nHost: h\r\n\r\n");
-    f.call->record.route = &plain;
-    int reached = 0;
-    EXPECT_TRUE(drive(stage, *f.call, reached));
+    auto f = dispatch_on(stage, plain);
     EXPECT_EQ(ran, 3);
     EXPECT_EQ(submitted, 1);
-    EXPECT_TRUE(f.io.answers.empty());
-    ASSERT_TRUE(f.io.exchanged);
+    EXPECT_TRUE(f->io.answers.empty());
+    ASSERT_TRUE(f->io.exchanged);
     std::string_view chunk;
-    ASSERT_EQ(f.io.exchanged->next_event(chunk), Exchange::Event::Final);
-    EXPECT_EQ(f.io.exchanged->take_response().status, 204);
-    EXPECT_EQ(reached, 0);  // the end of the chain
+    ASSERT_EQ(f->io.exchanged->next_event(chunk), Exchange::Event::Final);
+    EXPECT_EQ(f->io.exchanged->take_response().status, 204);
   }
 }
 
