@@ -15,7 +15,8 @@
 /// 100 Continue sent; a pending body closes the connection), body limits
 /// (413), the buffered-body budget (503), deadline = now + request_timeout,
 /// the handler (on the worker pool unless inline). Every error is
-/// error_response()'s shape.
+/// error_response()'s shape. (These steps are the stages of the request
+/// pipeline, listed in order in src/http/server_pipeline.cpp.)
 ///
 /// Optional admin listener (admin_host non-empty; meant for loopback or a
 /// private network): only the built-in routes, /metrics and health without
