@@ -117,7 +117,9 @@ struct Call {
   Call& operator=(const Call&) = delete;
 
   Transport& io;
-  const boost::beast::http::request_header<>& head;  ///< as parsed; valid for the whole call
+  /// As parsed. Valid only until the body is read (the parser moves on):
+  /// stages after ReadHead use call.req instead.
+  const boost::beast::http::request_header<>& head;
   bool body_pending;                                 ///< body bytes follow the head and are unread
   std::optional<std::uint64_t> content_length;       ///< announced; none when chunked or absent
 
