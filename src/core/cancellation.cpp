@@ -7,7 +7,8 @@ thread_local const Cancellation* tls_current = nullptr;
 
 }  // namespace
 
-Cancellation::Cancellation(Clock::time_point deadline) noexcept : deadline_(deadline.time_since_epoch().count()) {}
+Cancellation::Cancellation(Clock::time_point deadline, const vault::Clock& clock) noexcept
+    : clock_(clock), deadline_(deadline.time_since_epoch().count()) {}
 
 void Cancellation::cancel() noexcept { cancelled_.store(true, std::memory_order_release); }
 
@@ -26,7 +27,7 @@ Status Cancellation::check() const {
     return fail(ErrorKind::Transient, "the request was cancelled (the client closed the connection or the server is stopping)",
                 {{"cancelled", true}});
   const auto d = deadline();
-  if (d != Clock::time_point::max() && Clock::now() >= d)
+  if (d != Clock::time_point::max() && clock_.steady_now() >= d)
     return fail(ErrorKind::DeadlineExceeded, "the request deadline passed before the work could finish");
   return {};
 }

@@ -1,10 +1,6 @@
 #include "http/connection.hpp"
-#include "http/request_head.hpp"
 
 #include "vault/observability/trace.hpp"
-
-#include <boost/json/array.hpp>
-#include <stdexcept>
 
 #include <charconv>
 #include <cerrno>
@@ -14,14 +10,8 @@ namespace vault::http {
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kPieceBytes = 256 * 1024;  // one piece of a streamed body in flight
 constexpr std::size_t kLingerBytes = 16 << 20;
 constexpr auto kLingerTime = std::chrono::seconds(1);
-/// Routes without authentication (the built-in GETs) take no real body:
-/// anonymous clients must not make the server buffer.
-constexpr std::int64_t kOpenRouteBodyBytes = 64 << 10;
-/// Chunked bodies reserve budget in steps of this size as they grow.
-constexpr std::int64_t kBudgetStep = 256 << 10;
 
 /// Completes (on the caller's executor) once the exchange changed.
 template <class Token>
@@ -57,84 +47,13 @@ Error body_read_error(const beast::error_code& ec) {
   return Error(ErrorKind::MalformedRequest, "connection closed before the request body was complete");
 }
 
-// Errors are built outside the coroutines: g++ 12 miscompiles braced
-// initializer lists inside coroutine bodies ("array used as initializer").
-Error route_not_found(const std::string& path) {
-  return Error(ErrorKind::RouteNotFound, "no route matches the request path", boost::json::object{{"path", path}});
-}
-
-Error body_too_large(std::int64_t limit) {
-  return Error(ErrorKind::PayloadTooLarge, "request body exceeds " + std::to_string(limit) + " bytes",
-               boost::json::object{{"limit_bytes", limit}});
-}
-
 Error overloaded(const char* what) {
   Error e(ErrorKind::Overloaded, std::string("the server is overloaded (") + what + "); retry later");
   e.with_retry_after(1);
   return e;
 }
 
-Response method_not_allowed(const std::string& method, const std::string& allow, const RequestContext& ctx) {
-  boost::json::array allowed;
-  for (std::string_view a = allow; !a.empty();) {
-    auto comma = a.find(", ");
-    allowed.emplace_back(a.substr(0, comma));
-    a = comma == std::string_view::npos ? std::string_view{} : a.substr(comma + 2);
-  }
-  Response r = error_response(Error(ErrorKind::MethodNotAllowed, "method " + method + " is not allowed on this route",
-                                    boost::json::object{{"allow", std::move(allowed)}}),
-                              ctx);
-  r.with_header("Allow", allow);
-  return r;
-}
-
-/// Keeps vault_buffered_body_bytes in step with one request's reservation,
-/// and releases the reservation when the request is done.
-struct BudgetGauge {
-  BodyBudget& budget;
-  metrics::Gauge* gauge;
-  BodyReservation& r;
-  BudgetGauge(BodyBudget& b, metrics::Gauge* g, BodyReservation& res) : budget(b), gauge(g), r(res) {}
-  ~BudgetGauge() {
-    r.release();
-    update();
-  }
-  BudgetGauge(const BudgetGauge&) = delete;
-  BudgetGauge& operator=(const BudgetGauge&) = delete;
-  void update() { gauge->set(static_cast<double>(budget.used())); }
-};
-
-struct ActiveGuard {
-  metrics::Gauge* g;
-  explicit ActiveGuard(metrics::Gauge* gauge) : g(gauge) { g->inc(); }
-  ~ActiveGuard() { g->dec(); }
-  ActiveGuard(const ActiveGuard&) = delete;
-  ActiveGuard& operator=(const ActiveGuard&) = delete;
-};
-
 }  // namespace
-
-struct Connection::State {
-  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
-  RequestContext ctx;
-  std::uint8_t trace_flags = 0;
-  std::string method;
-  std::string_view endpoint = "unmatched";
-  const Route* route = nullptr;
-  unsigned version = 11;
-  bool keep_alive = false;
-  std::uint64_t request_bytes = 0;
-  std::uint64_t response_bytes = 0;
-  int status = 0;
-
-  /// Ids for a request whose head could not even be parsed.
-  void fresh_ids(std::chrono::milliseconds timeout) {
-    ctx.request_id = obs::new_request_id();
-    ctx.trace_id = obs::new_trace_id();
-    ctx.span_id = obs::new_span_id();
-    ctx.deadline = t0 + timeout;
-  }
-};
 
 Connection::Connection(Server::Impl& server, tcp::socket socket, Listener listener)
     : srv_(server), listener_(listener), stream_(std::move(socket)) {}
@@ -151,7 +70,7 @@ asio::awaitable<void> Connection::refuse_overloaded() {
     ~Counted() { n.fetch_sub(1); }
   } counted(srv_.refusing);
   State st;
-  st.fresh_ids(srv_.opts.request_timeout);
+  st.fresh_ids();
   st.method = "OTHER";
   st.keep_alive = false;
   Error e = overloaded("too many connections");
@@ -189,7 +108,7 @@ asio::awaitable<void> Connection::run() {
       bool malformed = is_http_error(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message;
       if (header_too_large || malformed) {
         State st;
-        st.fresh_ids(srv_.opts.request_timeout);
+        st.fresh_ids();
         st.method = "OTHER";
         Error e = header_too_large
                       ? Error(ErrorKind::PayloadTooLarge,
@@ -207,163 +126,95 @@ asio::awaitable<void> Connection::run() {
 }
 
 asio::awaitable<bool> Connection::serve(http::request_parser<http::empty_body>& hp) {
-  ActiveGuard active(srv_.active_requests);
-  State st;
-  const auto& head = hp.get();
-  st.version = head.version();
-  st.keep_alive = head.keep_alive();
+  const auto cl = hp.content_length();
+  Call call(*this, hp.get(), !hp.is_done(), cl ? std::optional<std::uint64_t>(*cl) : std::nullopt);
+  call.record.version = hp.get().version();
+  call.record.keep_alive = hp.get().keep_alive();
+  hp_ = &hp;
+  struct Forget {
+    http::request_parser<http::empty_body>*& p;
+    explicit Forget(http::request_parser<http::empty_body>*& ptr) : p(ptr) {}
+    ~Forget() { p = nullptr; }
+  } forget(hp_);
+  co_return co_await srv_.pipeline(listener_).serve(call);
+}
 
-  // Ids, trace context, headers and the decoded target (request_head.cpp).
-  RequestHead rh = read_request_head(head);
-  Request& req = rh.req;
-  req.ctx.deadline = st.t0 + srv_.opts.request_timeout;
-  st.ctx = req.ctx;
-  st.method = req.method;
-  st.trace_flags = rh.trace_flags;
-  const bool expect_continue = rh.expect_continue;
-  const bool body_pending = !hp.is_done();
-
-  if (rh.error) {
-    st.keep_alive = st.keep_alive && !body_pending;
-    co_return co_await send_error(st, *rh.error);
+asio::awaitable<bool> Connection::respond(Call& call, Response r, AfterAnswer after) {
+  State& st = call.record;
+  const bool unread = call.body_pending;
+  bool drain = false;
+  switch (after) {
+    case AfterAnswer::KeepIfNoBody:
+      st.keep_alive = st.keep_alive && !unread;
+      break;
+    case AfterAnswer::DrainIfBody:
+      if (unread) st.keep_alive = false;
+      drain = unread;
+      break;
+    case AfterAnswer::CloseAndDrain:
+      st.keep_alive = false;
+      drain = true;
+      break;
+    case AfterAnswer::DrainIfClosing:
+      if (unread) st.keep_alive = false;
+      break;
   }
+  bool ok = co_await send(st, std::move(r));
+  if (after == AfterAnswer::DrainIfClosing) drain = !st.keep_alive;  // send() may have decided to close
+  if (drain) co_await linger_close();
+  co_return ok;
+}
 
-  // Routing: built-in endpoints first; the admin listener has only those.
-  RouteMatch m = route_request(srv_.builtin, listener_ == Listener::Api ? &srv_.router : nullptr, st.method,
-                               rh.raw_path);
-  if (m.kind != RouteMatch::Kind::Found) {
-    st.keep_alive = st.keep_alive && !body_pending;
-    if (m.kind == RouteMatch::Kind::NotFound) {
-      Error e = route_not_found(req.path);
-      co_return co_await send_error(st, e);
-    }
-    Response r = method_not_allowed(st.method, m.allow, st.ctx);
-    co_return co_await send(st, std::move(r));
-  }
-  const Route* route = m.route;
-  st.route = route;
-  st.endpoint = route->pattern;
-  req.path_params = std::move(m.params);
-
-  // Authentication and authorization from the headers, before any body byte
-  // is read or 100 Continue is sent. On failure the body stays unread: the
-  // connection closes after the answer (draining a bounded amount).
-  std::optional<Response> denied;
-  try {
-    if (Status s = srv_.authenticate(req, *route, listener_); !s) denied = error_response(s.error(), st.ctx);
-  } catch (...) {
-    denied = response_for_current_exception(st.ctx, srv_.deps);
-  }
-  st.ctx.tenant_id = req.ctx.tenant_id;  // known when authorization (not authentication) failed
-  if (denied) {
-    if (body_pending) st.keep_alive = false;
-    bool ok = co_await send(st, std::move(*denied));
-    if (body_pending) co_await linger_close();
-    co_return ok;
-  }
-
-  const bool streaming = route->options.stream_request;
-  const std::int64_t body_limit = route->options.authenticated
-                                      ? srv_.opts.max_body_bytes
-                                      : std::min<std::int64_t>(srv_.opts.max_body_bytes, kOpenRouteBodyBytes);
-  // The share of the global buffered-body budget; released (and the gauge
-  // updated) when this request is done.
-  BodyReservation reserved(srv_.body_budget);
-  BudgetGauge budget_gauge(srv_.body_budget, srv_.buffered_body_bytes, reserved);
-  std::optional<http::request_parser<http::buffer_body>> bp;
-  if (!streaming) {
-    const auto cl = hp.content_length();
-    if (cl && *cl > static_cast<std::uint64_t>(body_limit)) {
-      co_return co_await refuse_body(st, body_too_large(body_limit));
-    }
-    // The global budget of buffered bodies: the announced length up front.
-    if (cl && *cl > 0 && !reserved.grow_to(static_cast<std::int64_t>(*cl))) {
-      co_return co_await refuse_body(st, overloaded("request bodies being buffered"));
-    }
-    budget_gauge.update();
-    // Refusals found while reading are answered after the buffer is freed
-    // and the budget given back: the linger must not hold them.
-    std::optional<Error> refused;
-    {
-      http::request_parser<http::string_body> sp(std::move(hp));
-      sp.body_limit(static_cast<std::uint64_t>(body_limit));
-      if (!sp.is_done()) {
-        if (expect_continue) {
-          static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-          stream_.expires_after(srv_.opts.request_timeout);
-          auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(kContinue), nothrow);
-          if (wec) co_return false;
-        }
-        stream_.expires_after(srv_.opts.request_timeout);
-        while (!sp.is_done()) {
-          auto [ec, n] = co_await http::async_read_some(stream_, buf_, sp, nothrow);
-          if (ec) {
-            if (ec == http::error::body_limit) {
-              refused = body_too_large(body_limit);
-            } else if (is_http_error(ec) && ec != http::error::partial_message && ec != http::error::end_of_stream) {
-              refused = Error(ErrorKind::MalformedRequest, "malformed request body: " + ec.message());
-            } else {
-              co_return false;  // closed or timed out: nobody to answer
-            }
-            break;
-          }
-          if (!cl) {
-            // Chunked: the buffer's growth is charged as it happens.
-            const auto have = static_cast<std::int64_t>(sp.get().body().capacity());
-            if (have > reserved.bytes()) {
-              const std::int64_t want = (have / kBudgetStep + 1) * kBudgetStep;
-              if (!reserved.grow_to(want)) {
-                refused = overloaded("request bodies being buffered");
-                break;
-              }
-              budget_gauge.update();
-            }
-          }
-        }
+asio::awaitable<BodyRead> Connection::read_body(Call& call, std::int64_t limit,
+                                                const std::function<bool(std::int64_t)>& may_buffer) {
+  BodyRead result;
+  http::request_parser<http::string_body> sp(std::move(*hp_));
+  sp.body_limit(static_cast<std::uint64_t>(limit));
+  if (!sp.is_done()) {
+    if (call.expect_continue) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      stream_.expires_after(srv_.opts.request_timeout);
+      auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(kContinue), nothrow);
+      if (wec) {
+        result.end = BodyEnd::Lost;
+        co_return result;
       }
-      if (!refused) req.body = std::move(sp.get().body());
     }
-    if (refused) {
-      reserved.release();
-      budget_gauge.update();
-      co_return co_await refuse_body(st, *refused);
+    stream_.expires_after(srv_.opts.request_timeout);
+    while (!sp.is_done()) {
+      auto [ec, n] = co_await http::async_read_some(stream_, buf_, sp, nothrow);
+      if (ec) {
+        if (ec == http::error::body_limit) {
+          result.end = BodyEnd::TooLarge;
+        } else if (is_http_error(ec) && ec != http::error::partial_message && ec != http::error::end_of_stream) {
+          result.end = BodyEnd::Malformed;
+          result.message = ec.message();
+        } else {
+          result.end = BodyEnd::Lost;
+        }
+        co_return result;
+      }
+      if (!may_buffer(static_cast<std::int64_t>(sp.get().body().capacity()))) {
+        result.end = BodyEnd::OverBudget;
+        co_return result;
+      }
     }
-    st.request_bytes = req.body.size();
-  } else {
-    bp.emplace(std::move(hp));
+  }
+  call.req.body = std::move(sp.get().body());
+  co_return result;
+}
+
+asio::awaitable<bool> Connection::exchange(Call& call, std::shared_ptr<Exchange> ex) {
+  std::optional<http::request_parser<http::buffer_body>> bp;
+  if (call.record.route->options.stream_request) {
+    bp.emplace(std::move(*hp_));
     bp->body_limit(boost::none);  // streamed: unlimited, constant memory
-  }
-
-  // Cheap built-ins and short single-read routes (RouteOptions::run_inline)
-  // run here; everything else on the worker pool.
-  const bool inline_route = srv_.is_inline(route) || (route == srv_.ready_route && srv_.shutting_down.load()) ||
-                            (route->options.run_inline && !streaming);
-  if (inline_route) {
-    Response r;
-    try {
-      r = route->handler(req);
-      if (r.stream) throw std::logic_error("inline route returned a stream");
-    } catch (...) {
-      r = response_for_current_exception(req.ctx, srv_.deps);
-    }
-    co_return co_await send(st, std::move(r));
-  }
-
-  auto ex = std::make_shared<Exchange>(std::move(req), streaming ? kPieceBytes : 0);
-  WorkerPool::Job job = [ex, route, deps = &srv_.deps] { run_route(*route, *ex, *deps); };
-  if (!srv_.pool->try_submit(job)) {
-    if (streaming && !bp->is_done()) st.keep_alive = false;
-    Error e(ErrorKind::Overloaded, "the server is overloaded; retry later");
-    e.with_retry_after(1);
-    bool ok = co_await send_error(st, e);
-    if (!st.keep_alive) co_await linger_close();
-    co_return ok;
   }
   {
     std::lock_guard lock(ex_mu_);
     ex_ = ex;
   }
-  bool ok = co_await run_exchange(st, ex, bp ? &*bp : nullptr, expect_continue);
+  bool ok = co_await run_exchange(call.record, ex, bp ? &*bp : nullptr, call.expect_continue);
   ex->cancel();  // no-op when finished; wakes a worker still blocked on this connection
   {
     std::lock_guard lock(ex_mu_);
@@ -551,13 +402,6 @@ asio::awaitable<bool> Connection::send(State& st, Response r) {
 asio::awaitable<bool> Connection::send_error(State& st, const Error& e) {
   Response r = error_response(e, st.ctx);
   co_return co_await send(st, std::move(r));
-}
-
-asio::awaitable<bool> Connection::refuse_body(State& st, const Error& e) {
-  st.keep_alive = false;
-  bool ok = co_await send_error(st, e);
-  co_await linger_close();
-  co_return ok;
 }
 
 asio::awaitable<void> Connection::linger_close() {

@@ -1,14 +1,16 @@
 #pragma once
 /// One HTTP/1.1 connection: a coroutine on its own strand that reads
-/// requests (keep-alive), routes them, hands them to the worker pool
-/// through an Exchange and writes the responses.
+/// request heads (keep-alive) and runs each request through its listener's
+/// pipeline (pipeline.hpp), for which it is the Transport: it writes the
+/// answers, reads bodies and runs the exchanges with the workers.
+#include "http/pipeline.hpp"
 #include "http/server_impl.hpp"
 
 namespace vault::http {
 
 namespace http = beast::http;
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection : public std::enable_shared_from_this<Connection>, public Transport {
  public:
   Connection(Server::Impl& server, tcp::socket socket, Listener listener);
   ~Connection();
@@ -26,16 +28,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Thread-safe: cancels the request being handled by a worker, if any.
   void cancel_exchange();
 
+  // Transport (pipeline.hpp), for the request being served.
+  asio::awaitable<bool> respond(Call& call, Response r, AfterAnswer after) override;
+  asio::awaitable<BodyRead> read_body(Call& call, std::int64_t limit,
+                                      const std::function<bool(std::int64_t)>& may_buffer) override;
+  asio::awaitable<bool> exchange(Call& call, std::shared_ptr<Exchange> ex) override;
+
  private:
-  struct State;  // per-request bookkeeping (connection.cpp)
+  using State = RequestRecord;
 
   asio::awaitable<bool> serve(http::request_parser<http::empty_body>& hp);
   asio::awaitable<bool> run_exchange(State& st, std::shared_ptr<Exchange> ex,
                                      http::request_parser<http::buffer_body>* body, bool expect_continue);
   asio::awaitable<bool> send(State& st, Response r);
   asio::awaitable<bool> send_error(State& st, const Error& e);
-  /// The error, then close without reading the unread body (bounded drain).
-  asio::awaitable<bool> refuse_body(State& st, const Error& e);
+  /// Half-closes, drains what the client still sends (bounded), closes.
   asio::awaitable<void> linger_close();
   /// While a worker handles a request whose body has been read, a client that
   /// closes its connection cancels the exchange (the handler's cancellation
@@ -51,6 +58,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::tcp_stream stream_;
   beast::flat_buffer buf_;
   bool idle_ = false;
+  /// The head parser of the request being served (serve()); its body is
+  /// read through it by read_body() or exchange().
+  http::request_parser<http::empty_body>* hp_ = nullptr;
   std::mutex ex_mu_;
   std::shared_ptr<Exchange> ex_;
 };

@@ -70,5 +70,30 @@ TEST(DispatchCancellation, CancelledExchangeCancelsTheToken) {
   EXPECT_TRUE(is_cancellation(seen->error()));
 }
 
+TEST(DispatchCancellation, TheDeadlinePassesWhenTheInjectedClockSaysSo) {
+  ManualClock clock;
+  Request req;
+  req.ctx.deadline = clock.steady_now() + std::chrono::seconds(30);
+  Exchange ex(std::move(req), 0, clock);
+  std::vector<bool> ok;
+  Route r;
+  r.method = "POST";
+  r.pattern = "/t";
+  r.handler = [&](Request&) {
+    ok.push_back(static_cast<bool>(check_cancelled()));
+    clock.advance(std::chrono::seconds(29));
+    ok.push_back(static_cast<bool>(check_cancelled()));
+    clock.advance(std::chrono::seconds(1));  // exactly at the deadline: passed
+    Status s = check_cancelled();
+    if (!s) throw VaultException(s.error());
+    return Response::empty(204);
+  };
+  run_route(r, ex, DispatchDeps{});
+  EXPECT_EQ(ok, (std::vector<bool>{true, true}));
+  std::string_view chunk;
+  ASSERT_EQ(ex.next_event(chunk), Exchange::Event::Final);
+  EXPECT_EQ(ex.take_response().status, 504);
+}
+
 }  // namespace
 }  // namespace vault::http

@@ -2,10 +2,11 @@
 
 namespace vault::http {
 
-Exchange::Exchange(Request req, std::size_t piece_capacity)
+Exchange::Exchange(Request req, std::size_t piece_capacity, const Clock& clock)
     : req_(std::move(req)),
       piece_capacity_(piece_capacity),
-      piece_(piece_capacity ? new char[piece_capacity] : nullptr) {}
+      piece_(piece_capacity ? new char[piece_capacity] : nullptr),
+      cancellation_(Cancellation::Clock::time_point::max(), clock) {}
 
 Exchange::~Exchange() = default;
 

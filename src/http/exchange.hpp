@@ -13,6 +13,7 @@
 /// head is only published with the first chunk, so a stream that fails
 /// before writing anything still gets a proper error response.
 #include "vault/core/cancellation.hpp"
+#include "vault/core/clock.hpp"
 #include "vault/http/handler.hpp"
 
 #include <condition_variable>
@@ -33,7 +34,8 @@ class ClientGone : public VaultException {
 
 class Exchange {
  public:
-  explicit Exchange(Request req, std::size_t piece_capacity = 0);
+  /// `clock` decides when the request's deadline has passed (cancellation()).
+  explicit Exchange(Request req, std::size_t piece_capacity = 0, const Clock& clock = system_clock());
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;

@@ -111,6 +111,32 @@ json::object encrypted_json(const domain::TransitService::Encrypted& e) {
   return {{"ciphertext", e.ciphertext}, {"key_version", e.key_version}};
 }
 
+/// One parsed item of encrypt/decrypt/rewrap on key `name`.
+struct ItemCall {
+  const std::string& tenant_id;
+  const std::string& name;
+  const std::string& input;                  ///< the item's input field (plaintext or ciphertext)
+  const std::optional<std::string>& context;  ///< the item's optional base64 context
+};
+using ItemOp = std::function<Result<json::object>(domain::TransitService&, const ItemCall&)>;
+
+/// POST /transit/<op>/{name}: the body (or each of its batch_input) is
+/// {<input_field>: string, context?: base64 string}; `op` turns a parsed
+/// item into its result. Field errors are the item's errors.
+Handler item_route(ApiServices& s, std::string input_field, ItemOp op) {
+  return [&s, input_field = std::move(input_field), op = std::move(op)](Request& req) {
+    const std::string& name = name_param(req);
+    auto& t = transit_of(s);
+    return single_or_batch(s, req, [&](const json::object& item) -> Result<json::object> {
+      auto input = item_string(item, input_field);
+      if (!input) return std::unexpected(input.error());
+      auto context = item_context(item);
+      if (!context) return std::unexpected(context.error());
+      return op(t, ItemCall{req.ctx.tenant_id, name, *input, *context});
+    });
+  };
+}
+
 }  // namespace
 
 void register_transit_routes(Router& r, ApiServices& s) {
@@ -183,49 +209,31 @@ void register_transit_routes(Router& r, ApiServices& s) {
         }, s),
         RouteOptions{.min_role = Role::Admin});
 
-  r.add("POST", "/api/v1/transit/encrypt/{name}", [&s](Request& req) {
-          const std::string& name = name_param(req);
-          auto& t = transit_of(s);
-          return single_or_batch(s, req, [&](const json::object& item) -> Result<json::object> {
-            auto plaintext = item_string(item, "plaintext");
-            if (!plaintext) return std::unexpected(plaintext.error());
-            auto context = item_context(item);
-            if (!context) return std::unexpected(context.error());
-            auto e = t.encrypt(req.ctx.tenant_id, name, *plaintext, *context);
-            if (!e) return std::unexpected(e.error());
-            return encrypted_json(*e);
-          });
-        },
+  r.add("POST", "/api/v1/transit/encrypt/{name}",
+        item_route(s, "plaintext",
+                   [](domain::TransitService& t, const ItemCall& c) -> Result<json::object> {
+                     auto e = t.encrypt(c.tenant_id, c.name, c.input, c.context);
+                     if (!e) return std::unexpected(e.error());
+                     return encrypted_json(*e);
+                   }),
         RouteOptions{.min_role = Role::Writer});
 
-  r.add("POST", "/api/v1/transit/decrypt/{name}", [&s](Request& req) {
-          const std::string& name = name_param(req);
-          auto& t = transit_of(s);
-          return single_or_batch(s, req, [&](const json::object& item) -> Result<json::object> {
-            auto ciphertext = item_string(item, "ciphertext");
-            if (!ciphertext) return std::unexpected(ciphertext.error());
-            auto context = item_context(item);
-            if (!context) return std::unexpected(context.error());
-            auto p = t.decrypt(req.ctx.tenant_id, name, *ciphertext, *context);
-            if (!p) return std::unexpected(p.error());
-            return json::object{{"plaintext", std::move(*p)}};
-          });
-        },
+  r.add("POST", "/api/v1/transit/decrypt/{name}",
+        item_route(s, "ciphertext",
+                   [](domain::TransitService& t, const ItemCall& c) -> Result<json::object> {
+                     auto p = t.decrypt(c.tenant_id, c.name, c.input, c.context);
+                     if (!p) return std::unexpected(p.error());
+                     return json::object{{"plaintext", std::move(*p)}};
+                   }),
         RouteOptions{.min_role = Role::Writer});
 
-  r.add("POST", "/api/v1/transit/rewrap/{name}", [&s](Request& req) {
-          const std::string& name = name_param(req);
-          auto& t = transit_of(s);
-          return single_or_batch(s, req, [&](const json::object& item) -> Result<json::object> {
-            auto ciphertext = item_string(item, "ciphertext");
-            if (!ciphertext) return std::unexpected(ciphertext.error());
-            auto context = item_context(item);
-            if (!context) return std::unexpected(context.error());
-            auto e = t.rewrap(req.ctx.tenant_id, name, *ciphertext, *context);
-            if (!e) return std::unexpected(e.error());
-            return encrypted_json(*e);
-          });
-        },
+  r.add("POST", "/api/v1/transit/rewrap/{name}",
+        item_route(s, "ciphertext",
+                   [](domain::TransitService& t, const ItemCall& c) -> Result<json::object> {
+                     auto e = t.rewrap(c.tenant_id, c.name, c.input, c.context);
+                     if (!e) return std::unexpected(e.error());
+                     return encrypted_json(*e);
+                   }),
         RouteOptions{.min_role = Role::Writer});
 
   r.add("POST", "/api/v1/transit/datakey/{name}/{type}", [&s](Request& req) {

@@ -8,8 +8,9 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 }
 
 Server::Impl::Impl(ServerOptions o, Router& r, Authenticator a, obs::HealthRegistry& h, metrics::Registry& m,
-                   obs::Logger& l)
+                   obs::Logger& l, const Clock& c)
     : opts(std::move(o)),
+      clock(c),
       router(r),
       authenticator(std::move(a)),
       health(h),
@@ -99,6 +100,8 @@ Status Server::Impl::start() {
   }
 
   pool = std::make_unique<WorkerPool>(opts.worker_threads, static_cast<std::size_t>(std::max(0, opts.worker_queue_limit)));
+  api_pipeline.emplace(build_pipeline(Listener::Api));
+  admin_pipeline.emplace(build_pipeline(Listener::Admin));
   asio::co_spawn(*ioc, accept_loop(*acceptor, Listener::Api), asio::detached);
   if (admin_acceptor) asio::co_spawn(*ioc, accept_loop(*admin_acceptor, Listener::Admin), asio::detached);
   for (int i = 0; i < std::max(1, opts.io_threads); ++i) {
@@ -200,7 +203,7 @@ asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& acc, Listener l) 
 }
 
 void Server::Impl::reclaim_idle_connections() {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock.steady_now();
   if (now - last_reclaim < std::chrono::seconds(1)) return;
   last_reclaim = now;
   std::vector<std::shared_ptr<Connection>> live;
@@ -314,8 +317,9 @@ void Server::Impl::wait() {
 // ---- Server ---------------------------------------------------------------
 
 Server::Server(ServerOptions options, Router& router, Authenticator authenticator, obs::HealthRegistry& health,
-               metrics::Registry& metrics, obs::Logger& logger)
-    : impl_(std::make_unique<Impl>(std::move(options), router, std::move(authenticator), health, metrics, logger)) {}
+               metrics::Registry& metrics, obs::Logger& logger, const Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(options), router, std::move(authenticator), health, metrics, logger,
+                                   clock)) {}
 
 Server::~Server() = default;
 

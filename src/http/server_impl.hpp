@@ -5,7 +5,9 @@
 #include "http/body_budget.hpp"
 #include "http/dispatch.hpp"
 #include "http/exchange.hpp"
+#include "http/pipeline.hpp"
 #include "http/worker_pool.hpp"
+#include "vault/core/clock.hpp"
 #include "vault/http/server.hpp"
 
 #include <atomic>
@@ -42,7 +44,7 @@ struct RouteMetrics {
 
 struct Server::Impl {
   Impl(ServerOptions o, Router& r, Authenticator a, obs::HealthRegistry& h, metrics::Registry& m,
-       obs::Logger& l);
+       obs::Logger& l, const Clock& c = system_clock());
   ~Impl();
 
   Status start();
@@ -56,7 +58,7 @@ struct Server::Impl {
   /// out), at most once a second, so idle clients cannot hold every slot.
   /// Called from the API accept loop only.
   void reclaim_idle_connections();
-  std::chrono::steady_clock::time_point last_reclaim{};  // API accept loop only
+  Clock::steady_time last_reclaim{};  // API accept loop only
   void remove_connection(Connection* c, Listener l);
   /// The authentication stage (headers only): authorize() for the route's
   /// options; /metrics on the API listener needs the metrics token or the
@@ -66,6 +68,7 @@ struct Server::Impl {
   bool is_inline(const Route* r) const { return inline_routes.contains(r); }
 
   ServerOptions opts;
+  const Clock& clock;  ///< decides idle reclaim and request deadlines
   Router& router;
   Router builtin;
   std::unordered_set<const Route*> inline_routes;
@@ -102,6 +105,13 @@ struct Server::Impl {
   std::size_t admin_conns = 0;  // under conns_mu
 
   std::unique_ptr<WorkerPool> pool;
+  /// What happens to each request (server_pipeline.cpp), one per listener;
+  /// built in start().
+  std::optional<Pipeline> api_pipeline;
+  std::optional<Pipeline> admin_pipeline;
+  const Pipeline& pipeline(Listener l) const { return l == Listener::Api ? *api_pipeline : *admin_pipeline; }
+  /// The stages in order, wired to this server (server_pipeline.cpp).
+  Pipeline build_pipeline(Listener l);
   std::unique_ptr<asio::io_context> ioc;
   std::optional<tcp::acceptor> acceptor;
   std::optional<tcp::acceptor> admin_acceptor;

@@ -17,6 +17,7 @@
 /// (`CancellationScope scope(token)` in that thread).
 ///
 /// Thread-safe: cancel(), set_deadline() and the checks may race freely.
+#include "vault/core/clock.hpp"
 #include "vault/core/error.hpp"
 
 #include <atomic>
@@ -27,10 +28,13 @@ namespace vault {
 
 class Cancellation {
  public:
+  /// The time base of deadlines (vault::Clock::steady_now() is of this clock).
   using Clock = std::chrono::steady_clock;
 
-  /// No deadline unless one is given.
-  explicit Cancellation(Clock::time_point deadline = Clock::time_point::max()) noexcept;
+  /// No deadline unless one is given. `clock` (which must outlive the token)
+  /// tells check() the time: tests pass a ManualClock.
+  explicit Cancellation(Clock::time_point deadline = Clock::time_point::max(),
+                        const vault::Clock& clock = system_clock()) noexcept;
   Cancellation(const Cancellation&) = delete;
   Cancellation& operator=(const Cancellation&) = delete;
 
@@ -48,6 +52,7 @@ class Cancellation {
   static const Cancellation* current() noexcept;
 
  private:
+  const vault::Clock& clock_;
   std::atomic<bool> cancelled_{false};
   std::atomic<Clock::rep> deadline_;
 };

@@ -15,7 +15,8 @@
 /// 100 Continue sent; a pending body closes the connection), body limits
 /// (413), the buffered-body budget (503), deadline = now + request_timeout,
 /// the handler (on the worker pool unless inline). Every error is
-/// error_response()'s shape.
+/// error_response()'s shape. (These steps are the stages of the request
+/// pipeline, listed in order in src/http/server_pipeline.cpp.)
 ///
 /// Optional admin listener (admin_host non-empty; meant for loopback or a
 /// private network): only the built-in routes, /metrics and health without
@@ -28,6 +29,7 @@
 /// vault_active_connections, vault_max_connections,
 /// vault_buffered_body_bytes, vault_unhandled_exceptions_total; endpoint =
 /// route template or "unmatched". One access log line per request (logger "http").
+#include "vault/core/clock.hpp"
 #include "vault/core/error.hpp"
 #include "vault/http/handler.hpp"
 #include "vault/http/router.hpp"
@@ -62,10 +64,11 @@ struct ServerOptions {
 
 class Server {
  public:
-  /// The router, health registry, metrics registry and logger must outlive
-  /// the server; the router must be complete before start().
+  /// The router, health registry, metrics registry, logger and clock must
+  /// outlive the server; the router must be complete before start(). `clock`
+  /// decides request deadlines and when idle connections may be reclaimed.
   Server(ServerOptions options, Router& router, Authenticator authenticator, obs::HealthRegistry& health,
-         metrics::Registry& metrics, obs::Logger& logger);
+         metrics::Registry& metrics, obs::Logger& logger, const Clock& clock = system_clock());
   ~Server();  ///< shutdown() + wait()
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -1,0 +1,173 @@
+#pragma once
+/// The stages of the request pipeline (pipeline.hpp), each with its
+/// contract. Their order is build_pipeline()'s (server_pipeline.cpp). Each
+/// takes what it needs in its constructor, so tests build them alone.
+#include "http/body_budget.hpp"
+#include "http/dispatch.hpp"
+#include "http/pipeline.hpp"
+#include "http/worker_pool.hpp"
+#include "vault/core/clock.hpp"
+#include "vault/observability/metrics.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+
+namespace vault::http {
+
+/// Wraps the rest of the chain: `gauge` (vault_active_requests) counts the
+/// request while it is being served.
+class CountActive final : public Stage {
+ public:
+  explicit CountActive(metrics::Gauge& gauge) : gauge_(gauge) {}
+  std::string_view name() const override { return "count_active"; }
+  boost::asio::awaitable<bool> serve(Call& call, Next next) const override;
+
+ private:
+  metrics::Gauge& gauge_;
+};
+
+/// Builds call.req from the head: request id (X-Request-ID when acceptable,
+/// else new), trace context (traceparent continued with a new span id),
+/// lower-cased headers, Expect: 100-continue, decoded path and query; copies
+/// the ids into the record. Answers 400 MalformedRequest for a target that
+/// is not an absolute path or has a bad escape (KeepIfNoBody).
+class ReadHead final : public CheckStage {
+ public:
+  std::string_view name() const override { return "read_head"; }
+  std::optional<Answer> check(Call& call) const override;
+};
+
+/// Sets the handler's deadline: req.ctx.deadline = clock now + `timeout`.
+/// Never answers.
+class SetDeadline final : public CheckStage {
+ public:
+  SetDeadline(std::chrono::milliseconds timeout, const Clock& clock) : timeout_(timeout), clock_(clock) {}
+  std::string_view name() const override { return "set_deadline"; }
+  std::optional<Answer> check(Call& call) const override;
+
+ private:
+  std::chrono::milliseconds timeout_;
+  const Clock& clock_;
+};
+
+/// Matches the route (built-ins first, then `api` unless null): sets
+/// record.route and endpoint and req.path_params. Answers 404
+/// RouteNotFound, or 405 MethodNotAllowed with Allow (KeepIfNoBody).
+class RouteRequest final : public CheckStage {
+ public:
+  RouteRequest(const Router& builtin, const Router* api) : builtin_(builtin), api_(api) {}
+  std::string_view name() const override { return "route"; }
+  std::optional<Answer> check(Call& call) const override;
+
+ private:
+  const Router& builtin_;
+  const Router* api_;
+};
+
+/// Authentication and authorization from the headers, before any body byte
+/// is read or 100 Continue sent: `authenticate` fills req.ctx with the
+/// principal; the record learns the tenant. Answers its 401 / 403 (or the
+/// error an exception maps to) with DrainIfBody.
+class Authorize final : public CheckStage {
+ public:
+  using Authenticate = std::function<Status(Request&, const Route&)>;
+  Authorize(Authenticate authenticate, const DispatchDeps& deps)
+      : authenticate_(std::move(authenticate)), deps_(deps) {}
+  std::string_view name() const override { return "authorize"; }
+  std::optional<Answer> check(Call& call) const override;
+
+ private:
+  Authenticate authenticate_;
+  const DispatchDeps& deps_;
+};
+
+/// Sets call.body_limit: `max_body_bytes`, or at most kOpenRouteBodyBytes
+/// for routes without authentication (anonymous clients must not make the
+/// server buffer). For buffered routes answers 413 PayloadTooLarge when the
+/// announced Content-Length exceeds it (CloseAndDrain).
+class BodyLimit final : public CheckStage {
+ public:
+  static constexpr std::int64_t kOpenRouteBodyBytes = 64 << 10;
+  explicit BodyLimit(std::int64_t max_body_bytes) : max_(max_body_bytes) {}
+  std::string_view name() const override { return "body_limit"; }
+  std::optional<Answer> check(Call& call) const override;
+
+ private:
+  std::int64_t max_;
+};
+
+/// One request's share of the global buffered-body budget, with the
+/// vault_buffered_body_bytes gauge kept in step; given back on destruction.
+class BodyShare {
+ public:
+  BodyShare(BodyBudget& budget, metrics::Gauge& gauge) : budget_(budget), gauge_(gauge), reserved_(budget) {}
+  ~BodyShare() { release(); }
+  BodyShare(const BodyShare&) = delete;
+  BodyShare& operator=(const BodyShare&) = delete;
+  /// BodyReservation::grow_to; the gauge is not touched (see sync_gauge).
+  bool grow_to(std::int64_t total) noexcept { return reserved_.grow_to(total); }
+  std::int64_t bytes() const noexcept { return reserved_.bytes(); }
+  /// Gives the share back and updates the gauge.
+  void release() noexcept;
+  void sync_gauge() noexcept { gauge_.set(static_cast<double>(budget_.used())); }
+
+ private:
+  BodyBudget& budget_;
+  metrics::Gauge& gauge_;
+  BodyReservation reserved_;
+};
+
+/// Wraps the rest of the chain with the request's BodyShare (call.body_share),
+/// given back when the request is done. For buffered routes it reserves
+/// the announced Content-Length up front and answers 503 Overloaded
+/// (Retry-After: 1, CloseAndDrain) when the budget cannot give it.
+class ReserveBody final : public Stage {
+ public:
+  ReserveBody(BodyBudget& budget, metrics::Gauge& gauge) : budget_(budget), gauge_(gauge) {}
+  std::string_view name() const override { return "reserve_body"; }
+  boost::asio::awaitable<bool> serve(Call& call, Next next) const override;
+
+ private:
+  BodyBudget& budget_;
+  metrics::Gauge& gauge_;
+};
+
+/// Buffered routes: reads the body (after 100 Continue if asked) into
+/// req.body, within call.body_limit, charging a chunked body's growth to
+/// call.body_share in kBudgetStep steps. Answers (CloseAndDrain, after the
+/// buffer and the share are given back) 413 past the limit, 400 on bad
+/// framing, 503 when the budget is spent; a client that leaves ends the
+/// connection without an answer. Streamed routes pass untouched.
+class ReadBody final : public Stage {
+ public:
+  static constexpr std::int64_t kBudgetStep = 256 << 10;
+  std::string_view name() const override { return "read_body"; }
+  boost::asio::awaitable<bool> serve(Call& call, Next next) const override;
+};
+
+/// The end of the chain: runs the handler. Inline (on the I/O thread) when
+/// `run_inline(route)` says so or the route asks for it (RouteOptions::
+/// run_inline, not streamed); else on the worker pool through an Exchange
+/// (`submit` false = pool full → 503 Overloaded, Retry-After: 1,
+/// DrainIfClosing). Never calls `next`.
+class Dispatch final : public Stage {
+ public:
+  using Submit = std::function<bool(WorkerPool::Job&)>;
+  using RunInline = std::function<bool(const Route*)>;
+  Dispatch(RunInline run_inline, Submit submit, const DispatchDeps& deps, const Clock& clock)
+      : run_inline_(std::move(run_inline)), submit_(std::move(submit)), deps_(deps), clock_(clock) {}
+  std::string_view name() const override { return "dispatch"; }
+  boost::asio::awaitable<bool> serve(Call& call, Next next) const override;
+
+ private:
+  RunInline run_inline_;
+  Submit submit_;
+  const DispatchDeps& deps_;
+  const Clock& clock_;
+};
+
+/// Per-piece buffer of a streamed request body (one piece in flight).
+inline constexpr std::size_t kPieceBytes = 256 * 1024;
+
+}  // namespace vault::http
