@@ -1,9 +1,10 @@
 #pragma once
 /// Extension points of the record write/read path.
 ///
-/// - PayloadCodec: the ONE place stored record bytes pass through. The
-///   encryption-at-rest issue replaces PlainPayloadCodec with envelope
-///   encryption (AAD = tenant|dataset|record|revision).
+/// - PayloadCodec: the ONE place stored record bytes pass through:
+///   EnvelopePayloadCodec (envelope encryption, AAD =
+///   tenant|dataset|record|revision) by default, PlainPayloadCodec when
+///   encryption at rest is turned off.
 /// - RecordInspector: the ONE place every record write passes through before
 ///   it is stored (PII/secret scanning and the dataset policy plug in here).
 #include "vault/core/error.hpp"
@@ -48,7 +49,7 @@ class PayloadCodec {
   }
 };
 
-/// Stores plaintext as is (until encryption at rest lands).
+/// Stores plaintext as is (encryption at rest turned off).
 class PlainPayloadCodec final : public PayloadCodec {
  public:
   Result<std::string> seal(const PayloadContext&, std::string_view p) override { return std::string(p); }
