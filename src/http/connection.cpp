@@ -79,7 +79,18 @@ asio::awaitable<void> Connection::refuse_overloaded() {
 }
 
 void Connection::close_if_idle() {
-  if (idle_) stream_.close();
+  if (idle_) {
+    stream_.close();
+  } else {
+    reclaim_requested_ = srv_.clock.steady_now();
+  }
+}
+
+bool Connection::reclaim_due() {
+  if (!reclaim_requested_) return false;
+  const bool due = srv_.clock.steady_now() - *reclaim_requested_ < std::chrono::seconds(1);
+  reclaim_requested_.reset();
+  return due;
 }
 
 void Connection::force_close() { stream_.close(); }
@@ -99,7 +110,7 @@ asio::awaitable<void> Connection::run() {
     hp.header_limit(srv_.opts.max_header_bytes);
     hp.body_limit(boost::none);  // checked per route once the head is known
     idle_ = buf_.size() == 0;
-    if (idle_ && srv_.shutting_down.load()) break;
+    if (idle_ && (srv_.shutting_down.load() || reclaim_due())) break;
     stream_.expires_after(idle_ ? srv_.opts.idle_timeout : srv_.opts.request_timeout);
     auto [ec, n] = co_await http::async_read_header(stream_, buf_, hp, nothrow);
     idle_ = false;

@@ -6,6 +6,8 @@
 #include "http/pipeline.hpp"
 #include "http/server_impl.hpp"
 
+#include <optional>
+
 namespace vault::http {
 
 namespace http = beast::http;
@@ -20,7 +22,9 @@ class Connection : public std::enable_shared_from_this<Connection>, public Trans
   /// and closes: the connection cap is reached.
   asio::awaitable<void> refuse_overloaded();
   asio::any_io_executor executor() { return stream_.get_executor(); }
-  /// On the strand: closes the socket if no request is in progress.
+  /// On the strand: closes the socket if no request is in progress; else
+  /// the connection closes once its current answer is written, if that
+  /// happens within a second of the server's clock.
   void close_if_idle();
   Listener listener() const { return listener_; }
   /// On the strand: closes the socket whatever it is doing.
@@ -50,6 +54,9 @@ class Connection : public std::enable_shared_from_this<Connection>, public Trans
   /// peeked at, never consumed. A client that half-closes after its request
   /// counts as gone.
   void watch_for_disconnect(const std::shared_ptr<Exchange>& ex);
+  /// True (once) when close_if_idle() asked this busy connection to close
+  /// within the last second.
+  bool reclaim_due();
   void set_common_headers(const State& st, http::fields& f) const;
   void record(const State& st);
 
@@ -58,6 +65,12 @@ class Connection : public std::enable_shared_from_this<Connection>, public Trans
   beast::tcp_stream stream_;
   beast::flat_buffer buf_;
   bool idle_ = false;
+  /// When close_if_idle() found this connection busy (finishing an answer
+  /// the client may already have read): it closes when it next goes idle,
+  /// if that is within a second of the server's clock. Without it a reclaim
+  /// at the cap could miss a connection by microseconds and not retry for a
+  /// second.
+  std::optional<Clock::steady_time> reclaim_requested_;
   /// The head parser of the request being served (serve()); its body is
   /// read through it by read_body() or exchange().
   http::request_parser<http::empty_body>* hp_ = nullptr;

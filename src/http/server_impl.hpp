@@ -55,7 +55,8 @@ struct Server::Impl {
   void add_connection(const std::shared_ptr<Connection>& c, Listener l);
   /// At the connection cap: closes the API connections that sit idle between
   /// keep-alive requests (as nginx reuses keep-alive connections when it runs
-  /// out), at most once a second, so idle clients cannot hold every slot.
+  /// out), at most once a second, so idle clients cannot hold every slot;
+  /// one still writing its last answer closes when that is done.
   /// Called from the API accept loop only.
   void reclaim_idle_connections();
   Clock::steady_time last_reclaim{};  // API accept loop only
