@@ -69,7 +69,7 @@ asio::awaitable<void> Connection::refuse_overloaded() {
     explicit Counted(std::atomic<int>& c) : n(c) { n.fetch_add(1); }
     ~Counted() { n.fetch_sub(1); }
   } counted(srv_.refusing);
-  State st;
+  RequestRecord st;
   st.fresh_ids();
   st.method = "OTHER";
   st.keep_alive = false;
@@ -118,7 +118,7 @@ asio::awaitable<void> Connection::run() {
       bool header_too_large = ec == http::error::header_limit;
       bool malformed = is_http_error(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message;
       if (header_too_large || malformed) {
-        State st;
+        RequestRecord st;
         st.fresh_ids();
         st.method = "OTHER";
         Error e = header_too_large
@@ -151,7 +151,7 @@ asio::awaitable<bool> Connection::serve(http::request_parser<http::empty_body>& 
 }
 
 asio::awaitable<bool> Connection::respond(Call& call, Response r, AfterAnswer after) {
-  State& st = call.record;
+  RequestRecord& st = call.record;
   const bool unread = call.body_pending;
   bool drain = false;
   switch (after) {
@@ -243,7 +243,7 @@ void Connection::watch_for_disconnect(const std::shared_ptr<Exchange>& ex) {
   });
 }
 
-asio::awaitable<bool> Connection::run_exchange(State& st, std::shared_ptr<Exchange> ex,
+asio::awaitable<bool> Connection::run_exchange(RequestRecord& st, std::shared_ptr<Exchange> ex,
                                                http::request_parser<http::buffer_body>* body,
                                                bool expect_continue) {
   bool body_failed = false;
@@ -385,12 +385,12 @@ asio::awaitable<bool> Connection::run_exchange(State& st, std::shared_ptr<Exchan
   }
 }
 
-void Connection::set_common_headers(const State& st, http::fields& f) const {
+void Connection::set_common_headers(const RequestRecord& st, http::fields& f) const {
   f.set("X-Request-ID", st.ctx.request_id);
   f.set("traceparent", obs::format_traceparent(st.ctx.trace_id, st.ctx.span_id, st.trace_flags));
 }
 
-asio::awaitable<bool> Connection::send(State& st, Response r) {
+asio::awaitable<bool> Connection::send(RequestRecord& st, Response r) {
   st.status = r.status;
   http::response<http::string_body> res(static_cast<http::status>(r.status), st.version);
   if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
@@ -410,7 +410,7 @@ asio::awaitable<bool> Connection::send(State& st, Response r) {
   co_return !ec && st.keep_alive;
 }
 
-asio::awaitable<bool> Connection::send_error(State& st, const Error& e) {
+asio::awaitable<bool> Connection::send_error(RequestRecord& st, const Error& e) {
   Response r = error_response(e, st.ctx);
   co_return co_await send(st, std::move(r));
 }
@@ -432,7 +432,7 @@ asio::awaitable<void> Connection::linger_close() {
   stream_.close();
 }
 
-void Connection::record(const State& st) {
+void Connection::record(const RequestRecord& st) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - st.t0).count();
   const std::string_view method = st.route ? std::string_view(st.route->method) : method_label(st.method);
   char status[8];

@@ -39,13 +39,12 @@ class Connection : public std::enable_shared_from_this<Connection>, public Trans
   asio::awaitable<bool> exchange(Call& call, std::shared_ptr<Exchange> ex) override;
 
  private:
-  using State = RequestRecord;
 
   asio::awaitable<bool> serve(http::request_parser<http::empty_body>& hp);
-  asio::awaitable<bool> run_exchange(State& st, std::shared_ptr<Exchange> ex,
+  asio::awaitable<bool> run_exchange(RequestRecord& st, std::shared_ptr<Exchange> ex,
                                      http::request_parser<http::buffer_body>* body, bool expect_continue);
-  asio::awaitable<bool> send(State& st, Response r);
-  asio::awaitable<bool> send_error(State& st, const Error& e);
+  asio::awaitable<bool> send(RequestRecord& st, Response r);
+  asio::awaitable<bool> send_error(RequestRecord& st, const Error& e);
   /// Half-closes, drains what the client still sends (bounded), closes.
   asio::awaitable<void> linger_close();
   /// While a worker handles a request whose body has been read, a client that
@@ -57,8 +56,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public Trans
   /// True (once) when close_if_idle() asked this busy connection to close
   /// within the last second.
   bool reclaim_due();
-  void set_common_headers(const State& st, http::fields& f) const;
-  void record(const State& st);
+  void set_common_headers(const RequestRecord& st, http::fields& f) const;
+  void record(const RequestRecord& st);
 
   Server::Impl& srv_;
   const Listener listener_;

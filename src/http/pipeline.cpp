@@ -18,6 +18,11 @@ boost::asio::awaitable<bool> CheckStage::serve(Call& call, Next next) const {
   co_return co_await next();
 }
 
+Pipeline::Pipeline(std::vector<std::unique_ptr<Stage>> stages) : stages_(std::move(stages)) {
+  checks_.reserve(stages_.size());
+  for (const auto& s : stages_) checks_.push_back(dynamic_cast<const CheckStage*>(s.get()));
+}
+
 std::vector<std::string_view> Pipeline::names() const {
   std::vector<std::string_view> out;
   out.reserve(stages_.size());
@@ -26,6 +31,10 @@ std::vector<std::string_view> Pipeline::names() const {
 }
 
 boost::asio::awaitable<bool> Pipeline::run(Call& call, std::size_t i) const {
+  for (; i < stages_.size() && checks_[i]; ++i) {
+    std::optional<Answer> answer = checks_[i]->check(call);
+    if (answer) co_return co_await call.io.respond(call, std::move(answer->response), answer->after);
+  }
   if (i == stages_.size()) throw std::logic_error("the request pipeline ended without an answer");
   co_return co_await stages_[i]->serve(call, [this, &call, i] { return run(call, i + 1); });
 }
