@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
   if (!ds) die("dataset", ds.error());
   const std::string tenant_id = tenant->id, dataset_id = ds->id, record_id = "record-000000001";
   const vault::domain::PayloadContext ctx{tenant_id, dataset_id, record_id, 1};
-  if (auto p = codec.prepare(tenant_id, dataset_id); !p) die("prepare", p.error());
+  // The first seal creates the dataset's data key; the timed ones reuse it.
+  if (auto p = codec.seal(ctx, "{}"); !p) die("first seal", p.error());
   for (std::size_t size : sizes) {
     std::string payload(size, 'x');
     for (std::size_t i = 0; i < size; ++i) payload[i] = static_cast<char>('a' + i % 26);

@@ -97,12 +97,6 @@ Result<std::string> EnvelopePayloadCodec::seal(const PayloadContext& ctx, std::s
   return crypto::seal_record(**key, {ctx.tenant_id, ctx.dataset_id, ctx.record_id, rev}, plaintext);
 }
 
-Status EnvelopePayloadCodec::prepare(const std::string& tenant_id, const std::string& dataset_id) {
-  auto key = active_key(tenant_id, dataset_id);
-  if (!key) return std::unexpected(key.error());
-  return {};
-}
-
 Result<std::string> EnvelopePayloadCodec::open(const PayloadContext& ctx, std::string_view stored) {
   auto header = crypto::parse_header(stored);
   if (!header) return std::unexpected(header.error());

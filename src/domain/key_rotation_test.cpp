@@ -49,11 +49,12 @@ class KeyRotationTest : public ::testing::Test {
   }
   /// Seals through the codec (DEK chosen as in production) and writes.
   void put(const std::string& t, const std::string& ds, Op op, const std::string& id, const std::string& text) {
-    ASSERT_TRUE(codec_->prepare(t, ds));
-    storage::RecordWrite w{op, id};
-    w.seal = [this, t, ds, id, text](std::int64_t revision) {
-      return codec_->seal(PayloadContext{t, ds, id, revision}, text);
-    };
+    auto last = store_->last_revision(t, ds, id);
+    ASSERT_TRUE(last);
+    auto sealed = codec_->seal(PayloadContext{t, ds, id, *last + 1}, text);
+    ASSERT_TRUE(sealed) << sealed.error().message();
+    storage::RecordWrite w{op, id, std::move(*sealed)};
+    w.revision = *last + 1;
     auto r = store_->write_records(t, ds, {std::move(w)});
     ASSERT_TRUE(r) << r.error().message();
   }

@@ -16,6 +16,9 @@ namespace vault::domain {
 namespace {
 
 constexpr std::string_view kCursorKind = "rec";
+/// How often put() without If-Match seals again after a concurrent writer
+/// took the revision it sealed for.
+constexpr int kMaxRevisionRaces = 3;
 
 }  // namespace
 
@@ -70,21 +73,20 @@ Result<RecordService::PreparedRecord> RecordService::prepare(const storage::Data
     out.quarantined = inspection->quarantine;
     out.findings = std::move(inspection->findings);
   }
-  out.plaintext = std::make_shared<const std::string>(std::move(plaintext));
+  out.plaintext = std::move(plaintext);
   return out;
 }
 
-storage::RecordWrite RecordService::to_write(const storage::Dataset& d, const PreparedRecord& p,
-                                             storage::RecordWrite::Op op, std::string id,
-                                             std::optional<std::int64_t> expected) {
-  storage::RecordWrite w(op, id, std::string(), expected);
+Result<storage::RecordWrite> RecordService::seal_write(const storage::Dataset& d, const PreparedRecord& p,
+                                                       storage::RecordWrite::Op op, std::string id,
+                                                       std::int64_t revision,
+                                                       std::optional<std::int64_t> expected) {
+  auto sealed = codec_.seal(PayloadContext{d.tenant_id, d.id, id, revision}, p.plaintext);
+  if (!sealed) return std::unexpected(sealed.error());
+  storage::RecordWrite w(op, std::move(id), std::move(*sealed), expected);
+  w.revision = revision;
   w.quarantined = p.quarantined;
   w.findings = p.findings;
-  // Sealed by the store once the revision is known (it is part of the AAD).
-  w.seal = [codec = &codec_, tenant = d.tenant_id, dataset = d.id, id = std::move(id),
-            plaintext = p.plaintext](std::int64_t revision) {
-    return codec->seal(PayloadContext{tenant, dataset, id, revision}, *plaintext);
-  };
   return w;
 }
 
@@ -117,13 +119,15 @@ Result<RecordView> RecordService::create(const std::string& tenant_id, const std
   RecordParser parser;
   auto prepared = prepare(*d, schema->get(), body, parser);
   if (!prepared) return std::unexpected(prepared.error());
-  std::vector<storage::RecordWrite> w;
-  w.push_back(to_write(*d, *prepared, storage::RecordWrite::Op::Insert, id));
-  if (auto s = codec_.prepare(tenant_id, dataset_id); !s) return std::unexpected(s.error());
-  auto res = store_.write_records(tenant_id, dataset_id, std::move(w));
+  // A fresh id: its first revision.
+  auto w = seal_write(*d, *prepared, storage::RecordWrite::Op::Insert, id, 1);
+  if (!w) return std::unexpected(w.error());
+  std::vector<storage::RecordWrite> writes;
+  writes.push_back(std::move(*w));
+  auto res = store_.write_records(tenant_id, dataset_id, std::move(writes));
   if (!res) return std::unexpected(res.error());
   const auto now = now_micros();
-  return RecordView{id, res->front().revision, *prepared->plaintext, now, now,
+  return RecordView{id, res->front().revision, std::move(prepared->plaintext), now, now,
                     prepared->quarantined, std::move(prepared->findings)};
 }
 
@@ -140,12 +144,30 @@ Result<std::pair<RecordView, bool>> RecordService::put(const std::string& tenant
   RecordParser parser;
   auto prepared = prepare(*d, schema->get(), body, parser);
   if (!prepared) return std::unexpected(prepared.error());
-  std::vector<storage::RecordWrite> w;
-  w.push_back(to_write(*d, *prepared,
-                       if_match ? storage::RecordWrite::Op::Replace : storage::RecordWrite::Op::Upsert,
-                       record_id, if_match));
-  if (auto s = codec_.prepare(tenant_id, dataset_id); !s) return std::unexpected(s.error());
-  auto res = store_.write_records(tenant_id, dataset_id, std::move(w));
+  // The revision is bound into the ciphertext, so it is fixed before the
+  // write: If-Match + 1, else the id's last revision (a deleted one counts)
+  // + 1. A concurrent writer that took it first makes the store refuse
+  // (ConcurrentModification); without If-Match the write is sealed again
+  // for the next revision, a few times.
+  const auto op = if_match ? storage::RecordWrite::Op::Replace : storage::RecordWrite::Op::Upsert;
+  Result<std::vector<storage::RecordWriteResult>> res;
+  for (int attempt = 0;; ++attempt) {
+    std::int64_t revision = 0;
+    if (if_match) {
+      revision = *if_match + 1;
+    } else {
+      auto last = store_.last_revision(tenant_id, dataset_id, record_id);
+      if (!last) return std::unexpected(last.error());
+      revision = *last + 1;
+    }
+    auto w = seal_write(*d, *prepared, op, record_id, revision, if_match);
+    if (!w) return std::unexpected(w.error());
+    std::vector<storage::RecordWrite> writes;
+    writes.push_back(std::move(*w));
+    res = store_.write_records(tenant_id, dataset_id, std::move(writes));
+    const bool lost_race = !res && !if_match && res.error().kind() == ErrorKind::ConcurrentModification;
+    if (!lost_race || attempt == kMaxRevisionRaces) break;
+  }
   if (!res) return std::unexpected(res.error());
   auto r = store_.get_record(tenant_id, dataset_id, record_id, res->front().seq);
   if (!r) return std::unexpected(r.error());
@@ -197,12 +219,13 @@ Result<RecordView> RecordService::release(const std::string& tenant_id, const st
   auto plain = open(*d, storage::Record(*r));
   if (!plain) return std::unexpected(plain.error());
   PreparedRecord again;
-  again.plaintext = std::make_shared<const std::string>(plain->payload);
+  again.plaintext = plain->payload;
   again.findings = r->findings;
-  std::vector<storage::RecordWrite> w;
-  w.push_back(to_write(*d, again, storage::RecordWrite::Op::Replace, record_id, r->revision));
-  if (auto s = codec_.prepare(tenant_id, dataset_id); !s) return std::unexpected(s.error());
-  auto res = store_.write_records(tenant_id, dataset_id, std::move(w));
+  auto w = seal_write(*d, again, storage::RecordWrite::Op::Replace, record_id, r->revision + 1, r->revision);
+  if (!w) return std::unexpected(w.error());
+  std::vector<storage::RecordWrite> writes;
+  writes.push_back(std::move(*w));
+  auto res = store_.write_records(tenant_id, dataset_id, std::move(writes));
   if (!res) return std::unexpected(res.error());
   plain->revision = res->front().revision;
   plain->quarantined = false;
@@ -275,9 +298,10 @@ Result<std::vector<std::string>> RecordService::batch(const std::string& tenant_
       return std::unexpected(e);
     }
     ids.push_back(id);
-    writes.push_back(to_write(*d, *prepared, storage::RecordWrite::Op::Insert, std::move(id)));
+    auto w = seal_write(*d, *prepared, storage::RecordWrite::Op::Insert, std::move(id), 1);
+    if (!w) return std::unexpected(w.error());
+    writes.push_back(std::move(*w));
   }
-  if (auto s = codec_.prepare(tenant_id, dataset_id); !s) return std::unexpected(s.error());
   auto res = store_.write_records(tenant_id, dataset_id, std::move(writes));
   if (!res) return std::unexpected(res.error());
   return ids;
@@ -292,7 +316,6 @@ Result<ImportReport> RecordService::import(
   if (!schema_r) return std::unexpected(schema_r.error());
   const JsonSchema* schema = schema_r->get();
 
-  if (auto s = codec_.prepare(tenant_id, dataset_id); !s) return std::unexpected(s.error());
   ImportReport report;
   std::vector<storage::RecordWrite> pending;
   std::size_t pending_bytes = 0;
@@ -329,8 +352,8 @@ Result<ImportReport> RecordService::import(
     pending_bytes = 0;
   };
 
-  // Lines are collected in blocks and prepared (parse, schema, PII scan) by
-  // up to `workers` threads; results are taken in line order, so ids, error
+  // Lines are collected in blocks and prepared (parse, schema, PII scan,
+  // sealing as revision 1 of their fresh id) by up to `workers` threads; results are taken in line order, so ids, error
   // order and record order are those of the input.
   struct Line {
     std::int64_t number = 0;
@@ -345,13 +368,34 @@ Result<ImportReport> RecordService::import(
   std::size_t line_bytes = 0;
   auto prepare_lines = [&]() {
     if (lines.empty()) return;
-    std::vector<std::optional<Result<PreparedRecord>>> results(lines.size());
+    // A line's own fault (parse, schema, policy) is reported for that line;
+    // a failed seal (the key provider) ends the import.
+    struct Outcome {
+      std::optional<storage::RecordWrite> write;
+      std::optional<Error> error;
+      bool sealing_failed = false;
+    };
+    std::vector<std::optional<Outcome>> results(lines.size());
     const std::size_t parts = lines.size() >= 64 ? workers : 1;
     const Cancellation* token = Cancellation::current();  // helpers run on other threads
     auto work = [&, token](std::size_t part) {
       CancellationScope scope(token);
-      for (std::size_t i = part; i < lines.size(); i += parts)
-        if (!lines[i].error) results[i] = prepare(*d, schema, lines[i].text, *parsers[part]);
+      for (std::size_t i = part; i < lines.size(); i += parts) {
+        if (lines[i].error) continue;
+        auto& out = results[i].emplace();
+        auto prepared = prepare(*d, schema, lines[i].text, *parsers[part]);
+        if (!prepared) {
+          out.error = prepared.error();
+          continue;
+        }
+        auto w = seal_write(*d, *prepared, storage::RecordWrite::Op::Insert, lines[i].id, 1);
+        if (w) {
+          out.write = std::move(*w);
+        } else {
+          out.error = w.error();
+          out.sealing_failed = true;
+        }
+      }
     };
     std::vector<std::future<void>> helpers;
     for (std::size_t part = 1; part < parts; ++part) helpers.push_back(std::async(std::launch::async, work, part));
@@ -369,17 +413,18 @@ Result<ImportReport> RecordService::import(
         note_error(l.number, std::move(*l.error));
         continue;
       }
-      auto& prepared = *results[i];
-      if (!prepared) {
-        if (is_cancellation(prepared.error())) {  // the request is over, not this line
-          fatal = prepared.error();
+      auto& outcome = *results[i];
+      if (outcome.error) {
+        // The request is over (or the key provider failed), not this line.
+        if (outcome.sealing_failed || is_cancellation(*outcome.error)) {
+          fatal = std::move(outcome.error);
           break;
         }
-        note_error(l.number, prepared.error());
+        note_error(l.number, std::move(*outcome.error));
         continue;
       }
-      pending_bytes += prepared->plaintext->size();
-      pending.push_back(to_write(*d, *prepared, storage::RecordWrite::Op::Insert, std::move(l.id)));
+      pending_bytes += outcome.write->payload.size();
+      pending.push_back(std::move(*outcome.write));
       if (pending.size() >= static_cast<std::size_t>(limits_.import_batch_records) ||
           pending_bytes >= limits_.import_batch_bytes)
         flush();

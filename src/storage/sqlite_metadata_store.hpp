@@ -42,6 +42,8 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<Record> get_record(const std::string& tenant_id, const std::string& dataset_id,
                             const std::string& record_id,
                             std::optional<Seq> as_of = std::nullopt) override;
+  Result<std::int64_t> last_revision(const std::string& tenant_id, const std::string& dataset_id,
+                                     const std::string& record_id) override;
   Result<RecordPage> list_records(const std::string& tenant_id, const std::string& dataset_id,
                                   std::optional<Seq> as_of, std::optional<Seq> after_created_seq,
                                   int limit, RecordFilter filter = RecordFilter::Visible) override;

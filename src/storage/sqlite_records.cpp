@@ -91,19 +91,13 @@ Result<std::vector<RecordWriteResult>> SqliteMetadataStore::write_records(
       // A new incarnation after a delete continues the revision numbers, so an
       // ETag of the deleted record never matches the new one.
       const std::int64_t revision = latest ? latest->revision + 1 : 1;
+      if (w.revision && *w.revision != revision)
+        return std::unexpected(at_index(ErrorKind::ConcurrentModification,
+                                        "the record was modified concurrently", i,
+                                        {{"sealed_revision", *w.revision}, {"next_revision", revision}}));
       const Seq created_seq = live ? latest->created_seq : seq;
       const Timestamp created_at = live ? latest->created_at : now;
-      std::string sealed;
-      if (w.seal) {
-        auto bytes = w.seal(revision);
-        if (!bytes) {
-          Error e = bytes.error();
-          e.details()["index"] = static_cast<std::int64_t>(i);
-          return std::unexpected(e);
-        }
-        sealed = std::move(*bytes);
-      }
-      const std::string& payload = w.seal ? sealed : w.payload;
+      const std::string& payload = w.payload;
       auto s = insert->bind(1, pk)
                    .bind(2, w.id)
                    .bind(3, seq)
@@ -150,6 +144,21 @@ Result<Record> SqliteMetadataStore::get_record(const std::string& tenant_id, con
     if (!row) return std::unexpected(row.error());
     if (!*row) return fail(ErrorKind::RecordNotFound, "record not found");
     return sqlite::record_from(*st);
+  });
+}
+
+Result<std::int64_t> SqliteMetadataStore::last_revision(const std::string& tenant_id,
+                                                        const std::string& dataset_id,
+                                                        const std::string& record_id) {
+  return read<std::int64_t>([&](Connection& c) -> Result<std::int64_t> {
+    auto ds = sqlite::load_dataset(c, tenant_id, dataset_id);
+    if (!ds) return std::unexpected(ds.error());
+    auto st = c.prepare("SELECT max(revision) FROM records WHERE dataset_pk=? AND record_id=?");
+    if (!st) return std::unexpected(st.error());
+    st->bind(1, ds->pk).bind(2, record_id);
+    auto row = st->step();
+    if (!row) return std::unexpected(row.error());
+    return *row ? st->int64(0) : 0;
   });
 }
 

@@ -1392,29 +1392,63 @@ TEST_P(MetadataStoreConformance, DeleteTenantRemovesEverythingItOwnsAndNothingEl
   EXPECT_TRUE(s().get_idempotency("t2", "idem")->has_value());
 }
 
-TEST_P(MetadataStoreConformance, SealCallbackGetsTheAssignedRevisionInsideTheWrite) {
+TEST_P(MetadataStoreConformance, ARevisionFixedByTheWriterIsTheOneStoredOrTheWriteIsRefused) {
   tenant("t1");
   dataset("t1", "ds1", "one");
-  auto sealer = [](std::string tag) {
-    return [tag](std::int64_t revision) -> Result<std::string> { return tag + "@" + std::to_string(revision); };
+  auto at = [](Op op, std::string id, std::string payload, std::int64_t revision,
+               std::optional<std::int64_t> expected = std::nullopt) {
+    RecordWrite x(op, std::move(id), std::move(payload), expected);
+    x.revision = revision;
+    return x;
   };
-  RecordWrite a(Op::Upsert, "r");
-  a.seal = sealer("x");
-  ok_write("ds1", {std::move(a)});
-  RecordWrite b(Op::Upsert, "r");
-  b.seal = sealer("y");
-  ok_write("ds1", {std::move(b)});
-  EXPECT_EQ(s().get_record("t1", "ds1", "r")->payload, "y@2");
-  // A failing seal fails the whole batch (index of the failing write).
-  RecordWrite ok(Op::Insert, "s", "plain");
-  RecordWrite bad(Op::Upsert, "r");
-  bad.seal = [](std::int64_t) -> Result<std::string> { return fail(ErrorKind::EncryptionOperation, "no"); };
-  auto r = s().write_records("t1", "ds1", {std::move(ok), std::move(bad)});
+  EXPECT_EQ(*s().last_revision("t1", "ds1", "r"), 0);
+  EXPECT_EQ(ok_write("ds1", {at(Op::Upsert, "r", "x@1", 1)})[0].revision, 1);
+  EXPECT_EQ(*s().last_revision("t1", "ds1", "r"), 1);
+
+  // Another writer sealed for revision 1 too: refused, nothing changes.
+  auto lost = s().write_records("t1", "ds1", {at(Op::Upsert, "r", "y@1", 1)});
+  ASSERT_FALSE(lost);
+  EXPECT_EQ(lost.error().kind(), ErrorKind::ConcurrentModification);
+  EXPECT_EQ(lost.error().details().at("index").as_int64(), 0);
+  EXPECT_EQ(lost.error().details().at("next_revision").as_int64(), 2);
+  EXPECT_EQ(s().get_record("t1", "ds1", "r")->payload, "x@1");
+  EXPECT_EQ(ok_write("ds1", {at(Op::Upsert, "r", "y@2", 2)})[0].revision, 2);
+
+  // A deleted id continues its revisions: its last one still counts.
+  ok_write("ds1", {w(Op::Delete, "r")});
+  EXPECT_EQ(*s().last_revision("t1", "ds1", "r"), 2);
+  VAULT_EXPECT_KIND(s().write_records("t1", "ds1", {at(Op::Upsert, "r", "z@1", 1)}),
+                    ErrorKind::ConcurrentModification);
+  auto again = ok_write("ds1", {at(Op::Upsert, "r", "z@3", 3)});
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_TRUE(again[0].created);
+  EXPECT_EQ(again[0].revision, 3);
+  EXPECT_EQ(s().get_record("t1", "ds1", "r")->payload, "z@3");
+
+  // All or nothing: a stale revision later in the batch undoes the earlier writes.
+  const auto before = *s().get_dataset("t1", "ds1");
+  auto r = s().write_records("t1", "ds1", {at(Op::Insert, "s", "plain", 1), at(Op::Upsert, "r", "w@3", 3)});
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().kind(), ErrorKind::EncryptionOperation);
+  EXPECT_EQ(r.error().kind(), ErrorKind::ConcurrentModification);
   EXPECT_EQ(r.error().details().at("index").as_int64(), 1);
   VAULT_EXPECT_KIND(s().get_record("t1", "ds1", "s"), ErrorKind::RecordNotFound);
-  EXPECT_EQ(s().get_dataset("t1", "ds1")->record_bytes, 3);
+  EXPECT_EQ(s().get_dataset("t1", "ds1")->record_bytes, before.record_bytes);
+  EXPECT_EQ(s().get_dataset("t1", "ds1")->seq, before.seq);
+
+  // The id and If-Match checks come first, with their own errors.
+  VAULT_EXPECT_KIND(s().write_records("t1", "ds1", {at(Op::Insert, "r", "v", 9)}), ErrorKind::Conflict);
+  VAULT_EXPECT_KIND(s().write_records("t1", "ds1", {at(Op::Replace, "nope", "v", 1)}), ErrorKind::RecordNotFound);
+  auto stale = s().write_records("t1", "ds1", {at(Op::Replace, "r", "v", 2, 1)});
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().kind(), ErrorKind::ConcurrentModification);
+  EXPECT_EQ(stale.error().details().at("actual_revision").as_int64(), 3);
+  EXPECT_EQ(ok_write("ds1", {at(Op::Replace, "r", "v@4", 4, 3)})[0].revision, 4);
+  // A delete ignores it.
+  EXPECT_EQ(ok_write("ds1", {at(Op::Delete, "r", "", 99)})[0].revision, 4);
+
+  // Scoped by tenant like every record method.
+  tenant("t2");
+  VAULT_EXPECT_KIND(s().last_revision("t2", "ds1", "r"), ErrorKind::DatasetNotFound);
 }
 
 #undef VAULT_EXPECT_KIND

@@ -21,8 +21,6 @@ class EnvelopePayloadCodec final : public PayloadCodec {
 
   Result<std::string> seal(const PayloadContext& ctx, std::string_view plaintext) override;
   Result<std::string> open(const PayloadContext& ctx, std::string_view stored) override;
-  /// Creates the dataset's first DEK if needed (seal then only reads the store).
-  Status prepare(const std::string& tenant_id, const std::string& dataset_id) override;
 
   /// Drops cached key state of a deleted dataset.
   void forget_dataset(const std::string& tenant_id, const std::string& dataset_id);

@@ -124,17 +124,18 @@ class RecordService {
   static Status validate_record_id(const std::string& id);
 
  private:
-  /// A record ready to store: what the inspector decided and the sealed bytes.
+  /// A record ready to seal: its bytes as the inspector left them and what it decided.
   struct PreparedRecord {
-    std::shared_ptr<const std::string> plaintext;  ///< as stored (anonymized when the policy says so)
+    std::string plaintext;  ///< as stored (anonymized when the policy says so)
     bool quarantined = false;
     std::string findings;
   };
-  /// The store write of a prepared record; the codec seals it inside the
-  /// store's write, with the revision the store assigns.
-  storage::RecordWrite to_write(const storage::Dataset& d, const PreparedRecord& p,
-                                storage::RecordWrite::Op op, std::string id,
-                                std::optional<std::int64_t> expected = std::nullopt);
+  /// The store write of a prepared record, sealed by the codec for
+  /// `revision` (bound into the ciphertext), which the store then insists
+  /// on. The key provider may be called here, never inside the store.
+  Result<storage::RecordWrite> seal_write(const storage::Dataset& d, const PreparedRecord& p,
+                                          storage::RecordWrite::Op op, std::string id, std::int64_t revision,
+                                          std::optional<std::int64_t> expected = std::nullopt);
   Result<PreparedRecord> prepare(const storage::Dataset& d, const JsonSchema* schema,
                                  std::string_view text, RecordParser& parser);
   Result<RecordView> open(const storage::Dataset& d, storage::Record&& r, bool anonymized = false);

@@ -33,20 +33,14 @@ inline std::string revision_aad(std::int64_t revision) { return "rev:" + std::to
 class PayloadCodec {
  public:
   virtual ~PayloadCodec() = default;
-  /// Plaintext record bytes → bytes to store.
+  /// Plaintext record bytes → bytes to store. Called by the record service
+  /// before the store's write (never inside it): it may read or create the
+  /// dataset's data key and call the key provider.
   virtual Result<std::string> seal(const PayloadContext& ctx, std::string_view plaintext) = 0;
   /// Stored bytes → plaintext; DecryptionOperation on failure.
   virtual Result<std::string> open(const PayloadContext& ctx, std::string_view stored) = 0;
   /// True when open() is the identity (lets readers skip a copy).
   virtual bool is_identity() const { return false; }
-  /// Called before a write of the dataset, outside the store's write: makes
-  /// sure seal() will not need to write to the store itself (seal runs inside
-  /// the store's write, where such a write would deadlock).
-  virtual Status prepare(const std::string& tenant_id, const std::string& dataset_id) {
-    (void)tenant_id;
-    (void)dataset_id;
-    return {};
-  }
 };
 
 /// Stores plaintext as is (encryption at rest turned off).

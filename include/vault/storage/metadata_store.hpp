@@ -61,9 +61,11 @@ class MetadataStore {
   virtual Status delete_dataset(const std::string& tenant_id, const std::string& id) = 0;
 
   // ---- records
-  /// All-or-nothing batch. DatasetArchived if the dataset is archived;
-  /// Conflict (Insert of a live id), RecordNotFound, ConcurrentModification
-  /// fail the whole batch, with details.index = the failing write's position.
+  /// All-or-nothing batch of finished bytes (the store never calls back to
+  /// seal). DatasetArchived if the dataset is archived; Conflict (Insert of
+  /// a live id), RecordNotFound, ConcurrentModification (expected_revision,
+  /// then RecordWrite::revision) fail the whole batch, with details.index =
+  /// the failing write's position.
   virtual Result<std::vector<RecordWriteResult>> write_records(
       const std::string& tenant_id, const std::string& dataset_id,
       std::vector<RecordWrite> writes) = 0;
@@ -71,6 +73,11 @@ class MetadataStore {
   virtual Result<Record> get_record(const std::string& tenant_id, const std::string& dataset_id,
                                     const std::string& record_id,
                                     std::optional<Seq> as_of = std::nullopt) = 0;
+  /// The latest revision number the id has had in the dataset, live or
+  /// deleted; 0 if it was never written. The next write of the id creates
+  /// this + 1 (see RecordWrite::revision).
+  virtual Result<std::int64_t> last_revision(const std::string& tenant_id, const std::string& dataset_id,
+                                             const std::string& record_id) = 0;
   /// Live records in created_seq order, starting after `after_created_seq`.
   /// `filter` selects by quarantine state (default: the visible ones).
   virtual Result<RecordPage> list_records(const std::string& tenant_id,

@@ -118,11 +118,13 @@ struct RecordWrite {
   std::optional<std::int64_t> expected_revision;
   bool quarantined = false;  ///< the new revision is quarantined
   std::string findings;      ///< PII findings summary of the new revision
-  /// When set, the stored bytes are seal(revision) — called by the store
-  /// inside the write, once the new revision's number is known (payload is
-  /// then ignored), so encryption can bind the revision. A failure fails
-  /// the whole batch.
-  std::function<Result<std::string>(std::int64_t revision)> seal;
+  /// The revision number this write creates, when the caller fixed it
+  /// (payload encrypted with the revision bound into its associated data).
+  /// The store then refuses the write with ConcurrentModification if the
+  /// record's next revision is another (a concurrent writer took it); the
+  /// record's next revision is its latest one + 1, a deleted one included,
+  /// else 1. Unset: the store assigns the next revision. Ignored by Delete.
+  std::optional<std::int64_t> revision;
 };
 
 /// What one RecordWrite produced (for Delete: the revision that was removed).
