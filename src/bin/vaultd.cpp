@@ -59,11 +59,11 @@ void print_help() {
 /// Background housekeeping (idempotency purge) until stopped.
 class Housekeeper {
  public:
-  Housekeeper(storage::MetadataStore& store, std::chrono::seconds ttl, obs::Logger log)
-      : thread_([this, &store, ttl, log] {
+  Housekeeper(domain::IdempotencyService& idempotency, obs::Logger log)
+      : thread_([this, &idempotency, log] {
           std::unique_lock lk(mu_);
           while (!stop_) {
-            auto r = store.purge_idempotency(now_micros() - ttl.count() * 1000000);
+            auto r = idempotency.purge_expired();
             if (!r) log.warn("idempotency purge failed", {{"error", r.error().message()}});
             cv_.wait_for(lk, std::chrono::minutes(10), [this] { return stop_; });
           }
@@ -320,10 +320,11 @@ int main(int argc, char** argv) {
   domain::VersionService versions(*store, datasets, records, tenant_keys);
 
   http::Router router;
-  http::ApiServices api{auth, datasets, records, versions, *store, cfg->idempotency_ttl,
-                        cfg->encryption_enabled ? envelope.get() : nullptr};
+  domain::IdempotencyService idempotency(*store, cfg->encryption_enabled ? &tenant_keys : nullptr,
+                                         cfg->encryption_enabled ? &envelope->provider() : nullptr,
+                                         cfg->idempotency_ttl);
+  http::ApiServices api{auth, datasets, records, versions, idempotency};
   api.pii = pii_service.get();
-  api.tenant_keys = &tenant_keys;
 
   // ---- key rotation jobs (resumed from the store) and tenant purge
   domain::KeyRotationService rotation(*store, *envelope);
@@ -395,7 +396,7 @@ int main(int argc, char** argv) {
     }
   }
   health.mark_started();
-  Housekeeper housekeeper(*store, cfg->idempotency_ttl, log.named("housekeeper"));
+  Housekeeper housekeeper(idempotency, log.named("housekeeper"));
   if (server.admin_bound_port() != 0)
     log.info("admin listener started",
              {{"admin_listen", cfg->admin_listen_host + ":" + std::to_string(server.admin_bound_port())}});

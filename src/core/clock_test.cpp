@@ -16,6 +16,7 @@ TEST(ClockTest, ManualClockMovesOnlyWhenAdvanced) {
   EXPECT_EQ(clock.steady_now() - s0, std::chrono::milliseconds(1500));
   EXPECT_EQ(clock.system_now() - w0, std::chrono::milliseconds(1500));
   EXPECT_EQ(clock.unix_ms(), 1767225600000 + 1500);
+  EXPECT_EQ(clock.unix_micros(), (1767225600000 + 1500) * 1000);
 }
 
 TEST(ClockTest, ManualClockAdvanceIsSeenByOtherThreads) {

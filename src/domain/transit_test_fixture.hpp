@@ -1,6 +1,6 @@
 #pragma once
-// Shared fixture of the TenantKeyring / TransitService tests: a real SQLite
-// store and a local key provider in a temp directory.
+// Shared fixture of the TenantKeyring / TransitService / IdempotencyService
+// tests: a real SQLite store and a local key provider in a temp directory.
 #include "support/temp_dir.hpp"
 #include "vault/crypto/key_provider.hpp"
 #include "vault/domain/tenant_keyring.hpp"

@@ -1,19 +1,15 @@
 #pragma once
 // Registration of the /api/v1 routes on a Router.
-#include "vault/crypto/envelope.hpp"
 #include "vault/domain/auth_service.hpp"
 #include "vault/domain/dataset_service.hpp"
+#include "vault/domain/idempotency_service.hpp"
 #include "vault/domain/key_rotation.hpp"
 #include "vault/domain/pii_service.hpp"
 #include "vault/domain/record_service.hpp"
-#include "vault/domain/tenant_keyring.hpp"
 #include "vault/domain/tenant_purge.hpp"
 #include "vault/domain/transit_service.hpp"
 #include "vault/domain/version_service.hpp"
 #include "vault/http/handler.hpp"
-#include "vault/storage/metadata_store.hpp"
-
-#include <chrono>
 
 namespace vault::http {
 
@@ -24,12 +20,7 @@ struct ApiServices {
   domain::DatasetService& datasets;
   domain::RecordService& records;
   domain::VersionService& versions;
-  storage::MetadataStore& store;  ///< idempotency entries
-  std::chrono::seconds idempotency_ttl{24 * 3600};
-  /// When set (with tenant_keys), stored idempotency responses are encrypted
-  /// under the tenant key "_idempotency" (wrapped by the tenant's KEK).
-  crypto::Envelope* envelope = nullptr;
-  domain::TenantKeyring* tenant_keys = nullptr;
+  domain::IdempotencyService& idempotency;  ///< Idempotency-Key replay on POST routes
   /// PII detection/anonymization (/api/v1/pii); nullptr when scanning is disabled.
   domain::PiiService* pii = nullptr;
   /// KEK/DEK rotation jobs (/api/v1/keys); nullptr when encryption is disabled.

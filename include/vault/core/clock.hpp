@@ -21,9 +21,13 @@ class Clock {
   virtual steady_time steady_now() const = 0;
   /// Wall-clock time, for timestamps that are stored or shown.
   virtual system_time system_now() const = 0;
-  /// Wall-clock time in milliseconds since the Unix epoch (storage Timestamp).
+  /// Wall-clock time in milliseconds since the Unix epoch.
   std::int64_t unix_ms() const {
     return std::chrono::duration_cast<std::chrono::milliseconds>(system_now().time_since_epoch()).count();
+  }
+  /// Wall-clock time in microseconds since the Unix epoch (storage::Timestamp).
+  std::int64_t unix_micros() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(system_now().time_since_epoch()).count();
   }
 };
 
