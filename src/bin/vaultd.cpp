@@ -316,7 +316,11 @@ int main(int argc, char** argv) {
   }
   domain::RecordLimits limits;
   limits.max_batch_records = cfg->max_batch_records;
-  domain::RecordService records(*store, datasets, *codec, pii_service.get(), limits, pii_service.get());
+  // Import parses, scans and seals on these threads (concurrent imports share them).
+  const int import_threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 8u));
+  WorkerPool import_pool(import_threads, static_cast<std::size_t>(4 * import_threads));
+  domain::RecordService records(*store, datasets, *codec, pii_service.get(), limits, pii_service.get(),
+                                &import_pool);
   domain::VersionService versions(*store, datasets, records, tenant_keys);
 
   http::Router router;

@@ -24,13 +24,14 @@ constexpr int kMaxRevisionRaces = 3;
 
 RecordService::RecordService(storage::MetadataStore& store, DatasetService& datasets,
                              PayloadCodec& codec, RecordInspector* inspector, RecordLimits limits,
-                             RecordViewer* viewer)
+                             RecordViewer* viewer, WorkerPool* import_pool)
     : store_(store),
       datasets_(datasets),
       codec_(codec),
       inspector_(inspector),
       limits_(limits),
-      viewer_(viewer) {}
+      viewer_(viewer),
+      import_pool_(import_pool) {}
 
 Status RecordService::validate_record_id(const std::string& id) {
   const bool ok = !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](unsigned char c) {
@@ -343,25 +344,26 @@ Result<ImportReport> RecordService::import(
     settle();
     if (fatal) return;
     in_flight_count = static_cast<std::int64_t>(pending.size());
-    in_flight = std::async(std::launch::async,
-                           [this, &tenant_id, &dataset_id, batch = std::move(pending)]() mutable {
-                             return store_.write_records(tenant_id, dataset_id, std::move(batch));
-                           });
+    in_flight = submit_or_run(import_pool_, [this, &tenant_id, &dataset_id, batch = std::move(pending)]() mutable {
+      return store_.write_records(tenant_id, dataset_id, std::move(batch));
+    });
     pending.clear();
     pending.reserve(limits_.import_batch_records);
     pending_bytes = 0;
   };
 
   // Lines are collected in blocks and prepared (parse, schema, PII scan,
-  // sealing as revision 1 of their fresh id) by up to `workers` threads; results are taken in line order, so ids, error
-  // order and record order are those of the input.
+  // sealing as revision 1 of their fresh id) in up to `workers` parts on
+  // the import pool (on this thread when it is full); results are taken in
+  // line order, so ids, error order and record order are those of the input.
   struct Line {
     std::int64_t number = 0;
     std::string id;
     std::string text;
     std::optional<Error> error;  ///< set by the splitter (line too long)
   };
-  const std::size_t workers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  const std::size_t workers =
+      import_pool_ ? std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4) : 1;
   std::vector<std::unique_ptr<RecordParser>> parsers;
   for (std::size_t i = 0; i < workers; ++i) parsers.push_back(std::make_unique<RecordParser>());
   std::vector<Line> lines;
@@ -397,15 +399,7 @@ Result<ImportReport> RecordService::import(
         }
       }
     };
-    std::vector<std::future<void>> helpers;
-    for (std::size_t part = 1; part < parts; ++part) helpers.push_back(std::async(std::launch::async, work, part));
-    try {
-      work(0);
-    } catch (...) {
-      for (auto& h : helpers) h.wait();
-      throw;
-    }
-    for (auto& h : helpers) h.get();
+    run_parts(import_pool_, parts, work);
     for (std::size_t i = 0; i < lines.size(); ++i) {
       if (fatal) break;
       Line& l = lines[i];

@@ -47,7 +47,8 @@ class DomainTest : public ::testing::TestWithParam<bool> {
       codec = envelope_codec_.get();
     }
     codec_ = codec;
-    records_ = std::make_unique<RecordService>(*store_, *datasets_, *codec, nullptr, RecordLimits{});
+    records_ = std::make_unique<RecordService>(*store_, *datasets_, *codec, nullptr, RecordLimits{}, nullptr,
+                                               &import_pool_);
     versions_ = std::make_unique<VersionService>(*store_, *datasets_, *records_, *keyring_);
     auto t = auth_->create_tenant("acme");
     ASSERT_TRUE(t);
@@ -98,6 +99,7 @@ class DomainTest : public ::testing::TestWithParam<bool> {
   std::unique_ptr<storage::MetadataStore> store_;
   PlainPayloadCodec plain_;
   PayloadCodec* codec_ = nullptr;  ///< plain_ or the envelope codec
+  WorkerPool import_pool_{2, 8};
   std::shared_ptr<crypto::KeyProvider> provider_;
   std::unique_ptr<TenantKeyring> keyring_;
   std::unique_ptr<crypto::Envelope> envelope_;

@@ -2,7 +2,7 @@
 
 #include "http/dispatch.hpp"
 #include "http/exchange.hpp"
-#include "http/worker_pool.hpp"
+#include "vault/core/worker_pool.hpp"
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
@@ -120,32 +120,6 @@ TEST(Authorize, Cases) {
   EXPECT_EQ(req.ctx.api_key_id, "key_root");
   EXPECT_EQ(req.ctx.role, storage::Role::Admin);
   EXPECT_TRUE(req.ctx.platform_admin);
-}
-
-// ---- worker pool ---------------------------------------------------------
-
-TEST(WorkerPool, RejectsWhenFullAndDrainsOnStop) {
-  WorkerPool pool(1, 1);
-  std::latch started(1);
-  std::latch release(1);
-  std::atomic<int> ran{0};
-  WorkerPool::Job block = [&] {
-    started.count_down();
-    release.wait();
-    ++ran;
-  };
-  ASSERT_TRUE(pool.try_submit(block));
-  started.wait();  // the only worker is busy
-  WorkerPool::Job queued = [&] { ++ran; };
-  ASSERT_TRUE(pool.try_submit(queued));  // fills the queue (limit 1)
-  WorkerPool::Job rejected = [&] { ++ran; };
-  EXPECT_FALSE(pool.try_submit(rejected));
-  EXPECT_TRUE(static_cast<bool>(rejected));  // left with the caller
-  release.count_down();
-  pool.stop();
-  EXPECT_EQ(ran.load(), 2);
-  WorkerPool::Job late = [] {};
-  EXPECT_FALSE(pool.try_submit(late));
 }
 
 // ---- exchange ------------------------------------------------------------

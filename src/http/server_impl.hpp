@@ -6,7 +6,7 @@
 #include "http/dispatch.hpp"
 #include "http/exchange.hpp"
 #include "http/pipeline.hpp"
-#include "http/worker_pool.hpp"
+#include "vault/core/worker_pool.hpp"
 #include "vault/core/clock.hpp"
 #include "vault/http/server.hpp"
 

@@ -5,7 +5,7 @@
 #include "http/body_budget.hpp"
 #include "http/dispatch.hpp"
 #include "http/pipeline.hpp"
-#include "http/worker_pool.hpp"
+#include "vault/core/worker_pool.hpp"
 #include "vault/core/clock.hpp"
 #include "vault/observability/metrics.hpp"
 

@@ -4,6 +4,7 @@
 /// prepare() (parse → object check → dataset schema → RecordInspector →
 /// PayloadCodec::seal); every read through PayloadCodec::open.
 #include "vault/core/error.hpp"
+#include "vault/core/worker_pool.hpp"
 #include "vault/domain/dataset_service.hpp"
 #include "vault/domain/seams.hpp"
 #include "vault/storage/metadata_store.hpp"
@@ -74,8 +75,11 @@ class RecordService {
  public:
   /// `inspector` sees every write (PII policy); `viewer` serves
   /// view=anonymized reads (without one, such reads fail with NotImplemented).
+  /// Import parses, scans and seals on `import_pool` (shared by concurrent
+  /// imports; when it is full or null, on the importing thread).
   RecordService(storage::MetadataStore& store, DatasetService& datasets, PayloadCodec& codec,
-                RecordInspector* inspector, RecordLimits limits, RecordViewer* viewer = nullptr);
+                RecordInspector* inspector, RecordLimits limits, RecordViewer* viewer = nullptr,
+                WorkerPool* import_pool = nullptr);
 
   Result<RecordView> create(const std::string& tenant_id, const std::string& dataset_id,
                             std::string_view body);
@@ -148,6 +152,7 @@ class RecordService {
   RecordInspector* inspector_;
   RecordLimits limits_;
   RecordViewer* viewer_;
+  WorkerPool* import_pool_;
 };
 
 }  // namespace vault::domain

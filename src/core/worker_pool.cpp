@@ -1,6 +1,9 @@
-#include "http/worker_pool.hpp"
+#include "vault/core/worker_pool.hpp"
 
-namespace vault::http {
+#include <condition_variable>
+#include <mutex>
+
+namespace vault {
 
 WorkerPool::WorkerPool(int threads, std::size_t queue_limit) : limit_(queue_limit) {
   if (threads < 1) threads = 1;
@@ -61,4 +64,39 @@ void WorkerPool::loop() {
   }
 }
 
-}  // namespace vault::http
+void run_parts(WorkerPool* pool, std::size_t parts, const std::function<void(std::size_t)>& fn) {
+  std::mutex mu;
+  std::condition_variable done_cv;
+  std::size_t pending = 0;
+  std::exception_ptr first_error;
+  auto run = [&](std::size_t part) {
+    try {
+      fn(part);
+    } catch (...) {
+      std::lock_guard lock(mu);
+      if (!first_error) first_error = std::current_exception();
+    }
+  };
+  for (std::size_t part = 1; part < parts; ++part) {
+    {
+      std::lock_guard lock(mu);
+      ++pending;
+    }
+    WorkerPool::Job job = [&, part] {
+      run(part);
+      std::lock_guard lock(mu);  // notify under the lock: the waiter owns cv and mu
+      if (--pending == 0) done_cv.notify_all();
+    };
+    if (!pool || !pool->try_submit(job)) {
+      run(part);
+      std::lock_guard lock(mu);
+      --pending;
+    }
+  }
+  if (parts > 0) run(0);
+  std::unique_lock lock(mu);
+  done_cv.wait(lock, [&] { return pending == 0; });
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+}  // namespace vault
