@@ -11,7 +11,7 @@
 #include "vault/domain/transit_service.hpp"
 #include "vault/domain/version_service.hpp"
 #include "vault/http/handler.hpp"
-#include "vault/storage/metadata_store.hpp"
+#include "vault/storage/idempotency_store.hpp"
 
 #include <chrono>
 
@@ -24,7 +24,7 @@ struct ApiServices {
   domain::DatasetService& datasets;
   domain::RecordService& records;
   domain::VersionService& versions;
-  storage::MetadataStore& store;  ///< idempotency entries
+  storage::IdempotencyStore& idempotency;
   std::chrono::seconds idempotency_ttl{24 * 3600};
   /// When set (with tenant_keys), stored idempotency responses are encrypted
   /// under the tenant key "_idempotency" (wrapped by the tenant's KEK).

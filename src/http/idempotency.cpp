@@ -115,7 +115,7 @@ Handler idempotent(Handler h, ApiServices& s) {
     const RequestFingerprint fingerprint(s.envelope ? s.tenant_keys : nullptr, req.ctx.tenant_id, req);
     const auto now = now_micros();
     const auto ttl_us = static_cast<std::int64_t>(s.idempotency_ttl.count()) * 1000000;
-    auto existing = api::must(s.store.get_idempotency(req.ctx.tenant_id, *key));
+    auto existing = api::must(s.idempotency.get_idempotency(req.ctx.tenant_id, *key));
     if (existing && existing->created_at + ttl_us > now) {
       if (!api::must(fingerprint.matches(existing->request_hash)))
         throw VaultException(Error(ErrorKind::IdempotencyKeyReuse,
@@ -147,7 +147,7 @@ Handler idempotent(Handler h, ApiServices& s) {
                                : r.body;
       storage::IdempotencyEntry e{req.ctx.tenant_id, *key, api::must(fingerprint.current()), r.status,
                                   json::serialize(hs), std::move(stored), now};
-      api::must(s.store.put_idempotency(e));
+      api::must(s.idempotency.put_idempotency(e));
     }
     return r;
   };

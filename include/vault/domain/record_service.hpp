@@ -6,7 +6,8 @@
 #include "vault/core/error.hpp"
 #include "vault/domain/dataset_service.hpp"
 #include "vault/domain/seams.hpp"
-#include "vault/storage/metadata_store.hpp"
+#include "vault/storage/record_store.hpp"
+#include "vault/storage/version_store.hpp"
 
 #include <boost/json/array.hpp>
 
@@ -74,8 +75,9 @@ class RecordService {
  public:
   /// `inspector` sees every write (PII policy); `viewer` serves
   /// view=anonymized reads (without one, such reads fail with NotImplemented).
-  RecordService(storage::MetadataStore& store, DatasetService& datasets, PayloadCodec& codec,
-                RecordInspector* inspector, RecordLimits limits, RecordViewer* viewer = nullptr);
+  RecordService(storage::RecordStore& records, storage::VersionStore& versions, DatasetService& datasets,
+                PayloadCodec& codec, RecordInspector* inspector, RecordLimits limits,
+                RecordViewer* viewer = nullptr);
 
   Result<RecordView> create(const std::string& tenant_id, const std::string& dataset_id,
                             std::string_view body);
@@ -141,7 +143,8 @@ class RecordService {
   Result<storage::Dataset> writable_dataset(const std::string& tenant_id,
                                             const std::string& dataset_id);
 
-  storage::MetadataStore& store_;
+  storage::RecordStore& records_;
+  storage::VersionStore& versions_;
   DatasetService& datasets_;
   PayloadCodec& codec_;
   RecordInspector* inspector_;
