@@ -73,9 +73,9 @@ int main(int argc, char** argv) {
   auto kp = open_key_provider("", KeyProviderDefaults{dir});
   if (!kp) die("key provider", kp.error());
   Envelope envelope(std::shared_ptr<KeyProvider>(std::move(*kp)));
-  vault::domain::EnvelopePayloadCodec codec(**store, envelope);
-  vault::domain::AuthService auth(**store);
-  vault::domain::DatasetService datasets(**store);
+  vault::domain::EnvelopePayloadCodec codec((*store)->stores().keys, envelope);
+  vault::domain::AuthService auth((*store)->stores().tenants);
+  vault::domain::DatasetService datasets((*store)->stores().datasets);
   auto tenant = auth.create_tenant("bench");
   if (!tenant) die("tenant", tenant.error());
   auto ds = datasets.create(tenant->id, vault::domain::NewDataset{"bench", "", {}, {}, {}});
@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
                 cmiss * 1e6 / static_cast<double>(size));
     std::fflush(stdout);
   }
-  (*store)->close();
+  (*store)->stores().ops.close();
   fs::remove_all(dir);
   return 0;
 }

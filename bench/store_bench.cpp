@@ -1,4 +1,4 @@
-// store_bench: import N records through MetadataStore::write_records in
+// store_bench: import N records through RecordStore::write_records in
 // batches, then scan them all with list_records; prints records/s and MB/s.
 // Usage: store_bench [--records N] [--batch B] [--payload BYTES] [--url sqlite:///path.db] [--keep]
 #include "vault/storage/factory.hpp"
@@ -56,13 +56,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "open: %s\n", opened.error().message().c_str());
     return 1;
   }
-  auto& store = **opened;
-  (void)store.create_tenant(Tenant{"bench", "bench", "active", 0});
+  const Stores& stores = (*opened)->stores();
+  (void)stores.tenants.create_tenant(Tenant{"bench", "bench", "active", 0});
   Dataset ds;
   ds.id = "bench-" + std::to_string(::getpid());
   ds.tenant_id = "bench";
   ds.name = ds.id;
-  if (auto d = store.create_dataset(ds); !d) {
+  if (auto d = stores.datasets.create_dataset(ds); !d) {
     std::fprintf(stderr, "create_dataset: %s\n", d.error().message().c_str());
     return 1;
   }
@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
       std::memcpy(body.data(), id, std::min(std::strlen(id), body.size()));
       ws.push_back(RecordWrite{RecordWrite::Op::Insert, id, body, {}});
     }
-    auto r = store.write_records("bench", ds.id, std::move(ws));
+    auto r = stores.records.write_records("bench", ds.id, std::move(ws));
     if (!r) {
       std::fprintf(stderr, "write_records: %s\n", r.error().message().c_str());
       return 1;
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
   std::int64_t scanned = 0, bytes = 0;
   std::optional<Seq> after;
   for (;;) {
-    auto page = store.list_records("bench", ds.id, std::nullopt, after, 1000);
+    auto page = stores.records.list_records("bench", ds.id, std::nullopt, after, 1000);
     if (!page) {
       std::fprintf(stderr, "list_records: %s\n", page.error().message().c_str());
       return 1;
@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
                  static_cast<long long>(written));
     return 1;
   }
-  store.close();
+  stores.ops.close();
   if (!tmp.empty() && !keep) std::filesystem::remove_all(tmp);
   return 0;
 }

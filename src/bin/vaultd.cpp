@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
   auto& metrics = metrics::default_registry();
 
   // ---- storage
-  std::unique_ptr<storage::MetadataStore> store;
+  std::unique_ptr<storage::MetadataBackend> backend;
   std::unique_ptr<storage::BlobStore> blobs;
   {
     auto step = health.step("data_dir");
@@ -215,7 +215,7 @@ int main(int argc, char** argv) {
       step.finish("failed");
       return fail_start(log, s.error());
     }
-    store = std::move(*s);
+    backend = std::move(*s);
   }
   {
     auto step = health.step("blob_store");
@@ -228,7 +228,8 @@ int main(int argc, char** argv) {
   }
 
   // ---- services
-  domain::AuthService auth(*store);
+  const storage::Stores& stores = backend->stores();
+  domain::AuthService auth(stores.tenants);
   {
     auto step = health.step("bootstrap");
     auto boot = auth.bootstrap(cfg->bootstrap_admin_key);
@@ -244,7 +245,7 @@ int main(int argc, char** argv) {
                 << std::flush;
     }
   }
-  domain::DatasetService datasets(*store);
+  domain::DatasetService datasets(stores.datasets);
 
   // ---- keys (always: tenant keys for PII operators and transit need them)
   MetricsCryptoObserver crypto_metrics(metrics);
@@ -261,7 +262,7 @@ int main(int argc, char** argv) {
   }
   health.add("key_provider", [&] { return envelope->provider().ping(); }, true);
   // Named per-tenant keys (transit keys, "_anonymization"), wrapped by the tenant KEKs.
-  domain::TenantKeyring tenant_keys(*store, envelope->provider());
+  domain::TenantKeyring tenant_keys(stores.keys, envelope->provider());
   domain::TransitService transit(tenant_keys);  // /api/v1/transit
 
   // ---- encryption at rest
@@ -269,7 +270,7 @@ int main(int argc, char** argv) {
   domain::PlainPayloadCodec plain_codec;
   domain::PayloadCodec* codec = &plain_codec;
   if (cfg->encryption_enabled) {
-    envelope_codec = std::make_unique<domain::EnvelopePayloadCodec>(*store, *envelope);
+    envelope_codec = std::make_unique<domain::EnvelopePayloadCodec>(stores.keys, *envelope);
     codec = envelope_codec.get();
     datasets.on_removed([&](const std::string& t, const std::string& d) { envelope_codec->forget_dataset(t, d); });
   } else {
@@ -304,7 +305,7 @@ int main(int argc, char** argv) {
       if (!derived) return std::unexpected(derived.error());
       return std::make_shared<const pii::AnonymizerKeys>(std::move(*derived));
     };
-    auto svc = domain::PiiService::create(std::move(*scanner), *store, anonymizer_keys, pii_options,
+    auto svc = domain::PiiService::create(std::move(*scanner), stores.tokens, anonymizer_keys, pii_options,
                                           pii_metrics.get());
     if (!svc) {
       step.finish("failed");
@@ -319,19 +320,19 @@ int main(int argc, char** argv) {
   // Import parses, scans and seals on these threads (concurrent imports share them).
   const int import_threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 8u));
   WorkerPool import_pool(import_threads, static_cast<std::size_t>(4 * import_threads));
-  domain::RecordService records(*store, datasets, *codec, pii_service.get(), limits, pii_service.get(),
-                                &import_pool);
-  domain::VersionService versions(*store, datasets, records, tenant_keys);
+  domain::RecordService records(stores.records, stores.versions, datasets, *codec, pii_service.get(), limits,
+                                pii_service.get(), &import_pool);
+  domain::VersionService versions(stores.versions, datasets, records, tenant_keys);
 
   http::Router router;
-  domain::IdempotencyService idempotency(*store, cfg->encryption_enabled ? &tenant_keys : nullptr,
+  domain::IdempotencyService idempotency(stores.idempotency, cfg->encryption_enabled ? &tenant_keys : nullptr,
                                          cfg->encryption_enabled ? &envelope->provider() : nullptr,
                                          cfg->idempotency_ttl);
   http::ApiServices api{auth, datasets, records, versions, idempotency};
   api.pii = pii_service.get();
 
   // ---- key rotation jobs (resumed from the store) and tenant purge
-  domain::KeyRotationService rotation(*store, *envelope);
+  domain::KeyRotationService rotation(stores, *envelope);
   auto& rotation_progress = metrics.gauge("vault_key_rotation_progress_ratio",
                                           "Progress of the latest key rotation job of each type (0-1)", {"type"});
   auto& rotation_jobs = metrics.counter("vault_key_rotation_jobs_total", "Key rotation jobs that ended",
@@ -345,7 +346,7 @@ int main(int argc, char** argv) {
     if (envelope_codec) envelope_codec->forget_dataset(t, d);
   };
   rotation.on_dek_changed(forget_dataset_keys);
-  domain::TenantPurger purger(*store, auth, envelope.get(), &rotation);
+  domain::TenantPurger purger(stores.tenants, stores.datasets, auth, envelope.get(), &rotation);
   purger.on_dataset_removed(forget_dataset_keys);
   purger.on_purged([&](const std::string& t) {
     tenant_keys.forget_tenant(t);
@@ -360,7 +361,7 @@ int main(int argc, char** argv) {
   api.transit = &transit;
   http::register_api_routes(router, api);
 
-  health.add("metadata_store", [&] { return store->ping(); }, true);
+  health.add("metadata_store", [&] { return stores.ops.ping(); }, true);
   health.add("blob_store", [&] { return blobs->ping(); }, true);
   health.add("disk_space", [dir = cfg->data_dir]() -> Status {
         struct statvfs st {};
@@ -406,7 +407,7 @@ int main(int argc, char** argv) {
              {{"admin_listen", cfg->admin_listen_host + ":" + std::to_string(server.admin_bound_port())}});
   log.info("vaultd started", {{"listen", cfg->listen_host + ":" + std::to_string(server.bound_port())},
                               {"database", cfg->database_url.substr(0, cfg->database_url.find(':'))},
-                              {"schema_version", store->schema_version()}});
+                              {"schema_version", stores.ops.schema_version()}});
 
   std::thread signal_thread([&] {
     int sig = 0;
@@ -424,7 +425,7 @@ int main(int argc, char** argv) {
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
   rotation.stop();  // running jobs stay "running" in the store and resume at the next start
-  store->close();
+  stores.ops.close();
   crypto::set_crypto_observer(nullptr);
   log.info("vaultd stopped");
   return 0;

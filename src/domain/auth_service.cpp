@@ -16,18 +16,18 @@ bool valid_name(const std::string& n) {
 
 }  // namespace
 
-AuthService::AuthService(storage::MetadataStore& store, std::chrono::milliseconds cache_ttl)
-    : store_(store), ttl_(cache_ttl) {}
+AuthService::AuthService(storage::TenantStore& tenants, std::chrono::milliseconds cache_ttl)
+    : tenants_(tenants), ttl_(cache_ttl) {}
 
 std::string AuthService::hash_secret(std::string_view secret) { return sha256_hex(secret); }
 
 Result<std::optional<std::string>> AuthService::bootstrap(const std::optional<std::string>& given) {
-  auto tenants = store_.list_tenants();
+  auto tenants = tenants_.list_tenants();
   if (!tenants) return std::unexpected(tenants.error());
   for (const auto& t : *tenants)
     if (t.name == kSystemTenantName) system_tenant_id_ = t.id;
   if (!system_tenant_id_.empty()) {
-    auto keys = store_.list_api_keys(system_tenant_id_);
+    auto keys = tenants_.list_api_keys(system_tenant_id_);
     if (!keys) return std::unexpected(keys.error());
     const bool has_admin = std::any_of(keys->begin(), keys->end(), [](const storage::ApiKey& k) {
       return !k.revoked && k.role == storage::Role::Admin;
@@ -57,7 +57,7 @@ Result<Caller> AuthService::authenticate(std::string_view secret) {
       return it->second.caller;
     generation = generation_;
   }
-  auto k = store_.find_api_key_by_hash(h);
+  auto k = tenants_.find_api_key_by_hash(h);
   if (after_lookup_) after_lookup_();
   if (!k) {
     if (k.error().kind() == ErrorKind::ApiKeyNotFound)
@@ -81,13 +81,13 @@ Result<storage::Tenant> AuthService::create_tenant(const std::string& name) {
     return fail(ErrorKind::Validation, "tenant name must be 1-128 characters of [A-Za-z0-9._-]",
                 {{"field", "name"}});
   storage::Tenant t{new_id("tn"), name, "active", now_micros()};
-  if (auto s = store_.create_tenant(t); !s) return std::unexpected(s.error());
+  if (auto s = tenants_.create_tenant(t); !s) return std::unexpected(s.error());
   return t;
 }
 
-Result<storage::Tenant> AuthService::get_tenant(const std::string& id) { return store_.get_tenant(id); }
+Result<storage::Tenant> AuthService::get_tenant(const std::string& id) { return tenants_.get_tenant(id); }
 
-Result<std::vector<storage::Tenant>> AuthService::list_tenants() { return store_.list_tenants(); }
+Result<std::vector<storage::Tenant>> AuthService::list_tenants() { return tenants_.list_tenants(); }
 
 Result<CreatedKey> AuthService::create_key(const std::string& tenant_id, const std::string& name,
                                            storage::Role role, std::vector<std::string> permissions) {
@@ -97,7 +97,7 @@ Result<CreatedKey> AuthService::create_key(const std::string& tenant_id, const s
   if (!valid_name(name))
     return fail(ErrorKind::Validation, "key name must be 1-128 characters of [A-Za-z0-9._-]",
                 {{"field", "name"}});
-  if (auto t = store_.get_tenant(tenant_id); !t) return std::unexpected(t.error());
+  if (auto t = tenants_.get_tenant(tenant_id); !t) return std::unexpected(t.error());
   return create_key_with_secret(tenant_id, name, role, "vk_" + random_token(32), std::move(permissions));
 }
 
@@ -114,18 +114,18 @@ Result<CreatedKey> AuthService::create_key_with_secret(const std::string& tenant
   k.prefix = secret.substr(0, std::min<std::size_t>(8, secret.size()));
   k.created_at = now_micros();
   k.permissions = std::move(permissions);
-  if (auto s = store_.create_api_key(k); !s) return std::unexpected(s.error());
+  if (auto s = tenants_.create_api_key(k); !s) return std::unexpected(s.error());
   return CreatedKey{k, std::move(secret)};
 }
 
 Result<std::vector<storage::ApiKey>> AuthService::list_keys(const std::string& tenant_id) {
-  return store_.list_api_keys(tenant_id);
+  return tenants_.list_api_keys(tenant_id);
 }
 
 Status AuthService::revoke_key(const std::string& tenant_id, const std::string& key_id) {
   std::lock_guard serial(revoke_mu_);
   if (!system_tenant_id_.empty() && tenant_id == system_tenant_id_) {
-    auto keys = store_.list_api_keys(tenant_id);
+    auto keys = tenants_.list_api_keys(tenant_id);
     if (!keys) return std::unexpected(keys.error());
     auto active_admin = [](const storage::ApiKey& k) { return !k.revoked && k.role == storage::Role::Admin; };
     auto it = std::find_if(keys->begin(), keys->end(), [&](const storage::ApiKey& k) { return k.id == key_id; });
@@ -136,7 +136,7 @@ Status AuthService::revoke_key(const std::string& tenant_id, const std::string& 
   }
   // Store first, then evict: a lookup that read the key before the store
   // change sees the generation move and does not cache it.
-  if (auto s = store_.revoke_api_key(tenant_id, key_id); !s) return s;
+  if (auto s = tenants_.revoke_api_key(tenant_id, key_id); !s) return s;
   std::lock_guard lk(mu_);
   ++generation_;
   std::erase_if(cache_, [&](const auto& kv) { return kv.second.caller.api_key_id == key_id; });

@@ -20,18 +20,19 @@ class AuthServiceTest : public ::testing::Test {
     std::filesystem::create_directories(dir);
     auto s = storage::open_metadata_store("sqlite://" + (dir / "meta.db").string());
     ASSERT_TRUE(s) << s.error().message();
-    store_ = std::move(*s);
+    backend_ = std::move(*s);
     // A long TTL: any stale entry would be served for the whole test.
-    auth_ = std::make_unique<AuthService>(*store_, std::chrono::hours(1));
+    auth_ = std::make_unique<AuthService>(stores().tenants, std::chrono::hours(1));
     auto boot = auth_->bootstrap(std::nullopt);
     ASSERT_TRUE(boot && *boot);
     platform_secret_ = **boot;
   }
   void TearDown() override {
     auth_.reset();
-    if (store_) store_->close();
+    if (backend_) stores().ops.close();
   }
-  std::unique_ptr<storage::MetadataStore> store_;
+  std::unique_ptr<storage::MetadataBackend> backend_;
+  const storage::Stores& stores() const { return backend_->stores(); }
   std::unique_ptr<AuthService> auth_;
   std::string platform_secret_;
 };
@@ -97,8 +98,8 @@ TEST_F(AuthServiceTest, BootstrapRunsAgainOnlyWhenNoPlatformAdminKeyIsActive) {
   EXPECT_FALSE(*again);  // an active platform key exists: nothing minted
   // Recovery (docs/security.md): platform keys revoked offline, in the store.
   auto keys = auth_->list_keys(auth_->system_tenant_id());
-  for (const auto& k : *keys) ASSERT_TRUE(store_->revoke_api_key(auth_->system_tenant_id(), k.id));
-  AuthService restarted(*store_);
+  for (const auto& k : *keys) ASSERT_TRUE(stores().tenants.revoke_api_key(auth_->system_tenant_id(), k.id));
+  AuthService restarted(stores().tenants);
   auto fresh = restarted.bootstrap(std::nullopt);
   ASSERT_TRUE(fresh);
   ASSERT_TRUE(*fresh);

@@ -50,7 +50,7 @@ Result<std::string> policy_text(const std::optional<boost::json::value>& policy)
 
 }  // namespace
 
-DatasetService::DatasetService(storage::MetadataStore& store) : store_(store) {}
+DatasetService::DatasetService(storage::DatasetStore& store) : store_(store) {}
 DatasetService::~DatasetService() = default;
 
 Status DatasetService::validate_name(const std::string& n) {

@@ -15,13 +15,13 @@ std::string map_key(const std::string& tenant_id, const std::string& dataset_id)
 
 }  // namespace
 
-EnvelopePayloadCodec::EnvelopePayloadCodec(storage::MetadataStore& store, crypto::Envelope& envelope)
-    : store_(store), envelope_(envelope) {}
+EnvelopePayloadCodec::EnvelopePayloadCodec(storage::KeyStore& keys, crypto::Envelope& envelope)
+    : keys_(keys), envelope_(envelope) {}
 
 Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::key_version(
     const std::string& tenant_id, const std::string& dataset_id, std::uint32_t version) {
   if (auto hit = envelope_.cache().get(tenant_id, dataset_id, version)) return hit;
-  auto keys = store_.list_data_keys(tenant_id, dataset_id);
+  auto keys = keys_.list_data_keys(tenant_id, dataset_id);
   if (!keys) return std::unexpected(keys.error());
   for (const auto& k : *keys) {
     if (k.version != static_cast<std::int64_t>(version)) continue;
@@ -42,7 +42,7 @@ Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::create_firs
   // (never stored) DEK into the shared cache, and writers picking it up
   // would seal records nobody can open.
   std::lock_guard create_lock(create_mu_);
-  auto existing = store_.list_data_keys(tenant_id, dataset_id);
+  auto existing = keys_.list_data_keys(tenant_id, dataset_id);
   if (!existing) return std::unexpected(existing.error());
   for (const auto& k : *existing)
     if (k.version == 1) return key_version(tenant_id, dataset_id, 1);
@@ -56,7 +56,7 @@ Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::create_firs
   row.kek_version = created->wrapped.kek_version;
   row.wrapped = crypto::serialize_wrapped_key(created->wrapped);
   row.created_at = now_micros();
-  if (auto s = store_.put_data_key(row); !s) {
+  if (auto s = keys_.put_data_key(row); !s) {
     // Another writer stored version 1 first: use theirs, drop ours.
     envelope_.forget_dataset(tenant_id, dataset_id);
     if (s.error().kind() != ErrorKind::Conflict) return std::unexpected(s.error());
@@ -76,7 +76,7 @@ Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::active_key(
   if (version) {
     if (auto hit = envelope_.cache().get(tenant_id, dataset_id, version)) return hit;
   }
-  auto keys = store_.list_data_keys(tenant_id, dataset_id);
+  auto keys = keys_.list_data_keys(tenant_id, dataset_id);
   if (!keys) return std::unexpected(keys.error());
   version = 0;
   for (const auto& k : *keys)

@@ -24,7 +24,7 @@ constexpr const char* kKeyName = "_idempotency";
 
 }  // namespace
 
-IdempotencyService::IdempotencyService(storage::MetadataStore& store, TenantKeyring* keys,
+IdempotencyService::IdempotencyService(storage::IdempotencyStore& store, TenantKeyring* keys,
                                        crypto::KeyProvider* provider, std::chrono::seconds ttl, const Clock& clock)
     : store_(store), keys_(keys), provider_(provider), ttl_(ttl), clock_(clock) {}
 

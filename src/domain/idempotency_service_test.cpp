@@ -10,8 +10,8 @@ namespace {
 
 class Idempotency : public KeyringTest {
  protected:
-  IdempotencyService sealed() { return IdempotencyService(*store_, keyring_.get(), provider_.get(), kTtl, clock_); }
-  IdempotencyService plain() { return IdempotencyService(*store_, nullptr, nullptr, kTtl, clock_); }
+  IdempotencyService sealed() { return IdempotencyService(stores().idempotency, keyring_.get(), provider_.get(), kTtl, clock_); }
+  IdempotencyService plain() { return IdempotencyService(stores().idempotency, nullptr, nullptr, kTtl, clock_); }
   static StoredAnswer answer(std::string body) {
     return StoredAnswer{201, "application/json", {{"etag", "\"1\""}, {"location", "/x/1"}}, std::move(body)};
   }
@@ -46,7 +46,7 @@ TEST_F(Idempotency, TheFirstAnswerIsReplayedForTheSameRequestWithinTheTtl) {
   auto purged = svc.purge_expired();
   ASSERT_TRUE(purged);
   EXPECT_EQ(*purged, 1);
-  EXPECT_FALSE(*store_->get_idempotency("t1", "k1"));
+  EXPECT_FALSE(*stores().idempotency.get_idempotency("t1", "k1"));
 }
 
 TEST_F(Idempotency, WithTheKeyringTheBodyIsSealedAndTheFingerprintKeyed) {
@@ -54,7 +54,7 @@ TEST_F(Idempotency, WithTheKeyringTheBodyIsSealedAndTheFingerprintKeyed) {
   const std::string canary = "canary-5c1d-body";
   const std::string req = "POST\n/api/v1/x\n" + canary;
   ASSERT_TRUE(svc.remember("t1", "k", req, answer(canary)));
-  auto row = store_->get_idempotency("t1", "k");
+  auto row = stores().idempotency.get_idempotency("t1", "k");
   ASSERT_TRUE(row && *row);
   EXPECT_EQ((*row)->body.find(canary), std::string::npos);
   EXPECT_EQ((*row)->body.rfind("E2", 0), 0u);
@@ -63,7 +63,7 @@ TEST_F(Idempotency, WithTheKeyringTheBodyIsSealedAndTheFingerprintKeyed) {
   // A copy of the entry under another key does not open (associated data).
   storage::IdempotencyEntry moved = **row;
   moved.key = "k2";
-  ASSERT_TRUE(store_->put_idempotency(moved));
+  ASSERT_TRUE(stores().idempotency.put_idempotency(moved));
   VAULT_EXPECT_KIND(svc.replay("t1", "k2", req), ErrorKind::DecryptionOperation);
   // Replays keep working after the tenant key rotates (the old version stays readable).
   ASSERT_TRUE(keyring_->rotate("t1", "_idempotency"));
@@ -74,7 +74,7 @@ TEST_F(Idempotency, WithoutTheKeyringEntriesAreStoredInClearAndStillMatch) {
   auto svc = plain();
   const std::string req = "POST\n/api/v1/x\n{}";
   ASSERT_TRUE(svc.remember("t1", "k", req, answer("{\"ok\":true}")));
-  auto row = store_->get_idempotency("t1", "k");
+  auto row = stores().idempotency.get_idempotency("t1", "k");
   ASSERT_TRUE(row && *row);
   EXPECT_EQ((*row)->body, "{\"ok\":true}");
   EXPECT_EQ((*row)->request_hash, sha256_hex(req));

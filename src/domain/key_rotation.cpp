@@ -6,9 +6,9 @@
 
 namespace vault::domain {
 
-KeyRotationService::KeyRotationService(storage::MetadataStore& store, crypto::Envelope& envelope,
+KeyRotationService::KeyRotationService(const storage::Stores& stores, crypto::Envelope& envelope,
                                        KeyRotationOptions options)
-    : store_(store), envelope_(envelope), options_(options) {
+    : stores_(stores), envelope_(envelope), options_(options) {
   if (options_.page_size <= 0) options_.page_size = 200;
 }
 
@@ -21,21 +21,22 @@ void KeyRotationService::on_dek_changed(std::function<void(const std::string&, c
 }
 
 Result<storage::KeyJob> KeyRotationService::start_kek_rotation(const std::string& tenant_id) {
-  if (auto t = store_.get_tenant(tenant_id); !t) return std::unexpected(t.error());
+  if (auto t = stores_.tenants.get_tenant(tenant_id); !t) return std::unexpected(t.error());
   storage::KeyJob job;
   job.id = new_id("kjob");
   job.tenant_id = tenant_id;
   job.type = "kek_rotation";
   job.created_at = job.updated_at = now_micros();
-  if (auto s = store_.create_key_job(job); !s) return std::unexpected(s.error());
+  if (auto s = stores_.jobs.create_key_job(job); !s) return std::unexpected(s.error());
   // Rotate now, so the answer names the new version and new wraps use it.
   std::atomic<bool> no_stop{false};
-  keyjobs::Context c{store_, envelope_, options_, no_stop,
-                     [this](const storage::KeyJob& j) { return store_.update_key_job(j); }, on_dek_changed_};
+  keyjobs::Context c{stores_, envelope_, options_, no_stop,
+                     [this](const storage::KeyJob& j) { return stores_.jobs.update_key_job(j); },
+                     on_dek_changed_};
   if (auto s = keyjobs::begin_kek(c, job); !s) {
     job.state = "failed";
     job.error = error_code_string(s.error().kind()) + ": " + s.error().message();
-    (void)store_.update_key_job(job);
+    (void)stores_.jobs.update_key_job(job);
     if (observer_.finished) observer_.finished(job.type, "failed");
     return std::unexpected(s.error());
   }
@@ -45,7 +46,7 @@ Result<storage::KeyJob> KeyRotationService::start_kek_rotation(const std::string
 
 Result<storage::KeyJob> KeyRotationService::start_dek_rotation(const std::string& tenant_id,
                                                                const std::string& dataset_id) {
-  auto keys = store_.list_data_keys(tenant_id, dataset_id);
+  auto keys = stores_.keys.list_data_keys(tenant_id, dataset_id);
   if (!keys) return std::unexpected(keys.error());
   std::int64_t from = 0, max_version = 0;
   for (const auto& k : *keys) {
@@ -62,14 +63,15 @@ Result<storage::KeyJob> KeyRotationService::start_dek_rotation(const std::string
   job.from_version = from;
   job.to_version = max_version + 1;
   job.created_at = job.updated_at = now_micros();
-  if (auto s = store_.create_key_job(job); !s) return std::unexpected(s.error());
+  if (auto s = stores_.jobs.create_key_job(job); !s) return std::unexpected(s.error());
   std::atomic<bool> no_stop{false};
-  keyjobs::Context c{store_, envelope_, options_, no_stop,
-                     [this](const storage::KeyJob& j) { return store_.update_key_job(j); }, on_dek_changed_};
+  keyjobs::Context c{stores_, envelope_, options_, no_stop,
+                     [this](const storage::KeyJob& j) { return stores_.jobs.update_key_job(j); },
+                     on_dek_changed_};
   if (auto s = keyjobs::begin_dek(c, job); !s) {
     job.state = "failed";
     job.error = error_code_string(s.error().kind()) + ": " + s.error().message();
-    (void)store_.update_key_job(job);
+    (void)stores_.jobs.update_key_job(job);
     if (observer_.finished) observer_.finished(job.type, "failed");
     return std::unexpected(s.error());
   }
@@ -78,15 +80,15 @@ Result<storage::KeyJob> KeyRotationService::start_dek_rotation(const std::string
 }
 
 Result<storage::KeyJob> KeyRotationService::job(const std::string& tenant_id, const std::string& id) {
-  return store_.get_key_job(tenant_id, id);
+  return stores_.jobs.get_key_job(tenant_id, id);
 }
 
 Result<std::vector<storage::KeyJob>> KeyRotationService::jobs(const std::string& tenant_id, int limit) {
-  return store_.list_key_jobs(tenant_id, limit);
+  return stores_.jobs.list_key_jobs(tenant_id, limit);
 }
 
 Result<int> KeyRotationService::resume() {
-  auto running = store_.list_running_key_jobs();
+  auto running = stores_.jobs.list_running_key_jobs();
   if (!running) return std::unexpected(running.error());
   int n = 0;
   for (auto& j : *running) {
@@ -121,10 +123,10 @@ void KeyRotationService::run(storage::KeyJob job, const std::shared_ptr<std::ato
     if (observer_.progress)
       observer_.progress(j.type, j.total > 0 ? std::min(1.0, static_cast<double>(j.done) / j.total) : 0.0);
   };
-  keyjobs::Context c{store_, envelope_, options_, *stop,
+  keyjobs::Context c{stores_, envelope_, options_, *stop,
                      [this, report](const storage::KeyJob& j) -> Status {
                        report(j);
-                       return store_.update_key_job(j);
+                       return stores_.jobs.update_key_job(j);
                      },
                      on_dek_changed_};
   Result<bool> finished = false;
@@ -143,7 +145,7 @@ void KeyRotationService::run(storage::KeyJob job, const std::shared_ptr<std::ato
     return;  // cancelled by a purge or shutdown
   job.state = finished ? "succeeded" : "failed";
   if (!finished) job.error = error_code_string(finished.error().kind()) + ": " + finished.error().message();
-  (void)store_.update_key_job(job);
+  (void)stores_.jobs.update_key_job(job);
   report(job);
   if (observer_.finished) observer_.finished(job.type, job.state);
 }

@@ -40,7 +40,7 @@ Status for_each_dataset(Context& c, const std::string& tenant, std::string after
     storage::DatasetFilter f;
     f.limit = c.options.page_size;
     if (!after.empty()) f.after_id = after;
-    auto page = c.store.list_datasets(tenant, f);
+    auto page = c.stores.datasets.list_datasets(tenant, f);
     if (!page) return std::unexpected(page.error());
     for (const auto& d : *page) {
       if (auto s = fn(d.id); !s) return s;
@@ -54,7 +54,7 @@ Status for_each_dataset(Context& c, const std::string& tenant, std::string after
 /// (keys seen, keys rewrapped).
 Result<std::pair<std::int64_t, std::int64_t>> rewrap_dataset(Context& c, const storage::KeyJob& job,
                                                              const std::string& dataset_id) {
-  auto keys = c.store.list_data_keys(job.tenant_id, dataset_id);
+  auto keys = c.stores.keys.list_data_keys(job.tenant_id, dataset_id);
   if (!keys) {
     if (gone(keys.error())) return std::pair<std::int64_t, std::int64_t>{0, 0};  // deleted meanwhile
     return std::unexpected(keys.error());
@@ -71,7 +71,7 @@ Result<std::pair<std::int64_t, std::int64_t>> rewrap_dataset(Context& c, const s
     k.kek_id = nw->kek_id;
     k.kek_version = nw->kek_version;
     k.wrapped = crypto::serialize_wrapped_key(*nw);
-    if (auto s = c.store.update_data_key(k); !s) {
+    if (auto s = c.stores.keys.update_data_key(k); !s) {
       if (gone(s.error())) continue;
       return std::unexpected(s.error());
     }
@@ -83,7 +83,7 @@ Result<std::pair<std::int64_t, std::int64_t>> rewrap_dataset(Context& c, const s
 /// Rewraps the versions of one named tenant key. Returns (seen, rewrapped).
 Result<std::pair<std::int64_t, std::int64_t>> rewrap_tenant_key(Context& c, const storage::KeyJob& job,
                                                                 const std::string& name) {
-  auto versions = c.store.list_tenant_keys(job.tenant_id, name);
+  auto versions = c.stores.keys.list_tenant_keys(job.tenant_id, name);
   if (!versions) return std::unexpected(versions.error());
   std::int64_t seen = 0, changed = 0;
   for (auto& k : *versions) {
@@ -95,7 +95,7 @@ Result<std::pair<std::int64_t, std::int64_t>> rewrap_tenant_key(Context& c, cons
     auto nw = c.envelope.rewrap(job.tenant_id, *w);
     if (!nw) return std::unexpected(nw.error());
     k.wrapped = crypto::serialize_wrapped_key(*nw);
-    if (auto s = c.store.update_tenant_key(k); !s) {
+    if (auto s = c.stores.keys.update_tenant_key(k); !s) {
       if (s.error().kind() == ErrorKind::ResourceNotFound) continue;  // deleted meanwhile
       return std::unexpected(s.error());
     }
@@ -105,7 +105,7 @@ Result<std::pair<std::int64_t, std::int64_t>> rewrap_tenant_key(Context& c, cons
 }
 
 Result<std::vector<std::string>> tenant_key_names(Context& c, const std::string& tenant) {
-  auto names = c.store.list_tenant_key_names(tenant);
+  auto names = c.stores.keys.list_tenant_key_names(tenant);
   if (!names) return std::unexpected(names.error());
   std::vector<std::string> out;
   for (const auto& n : *names) out.push_back(n.name);
@@ -116,7 +116,7 @@ Result<std::vector<std::string>> tenant_key_names(Context& c, const std::string&
 Result<std::int64_t> count_wrapped_keys(Context& c, const std::string& tenant) {
   std::int64_t n = 0;
   auto s = for_each_dataset(c, tenant, "", [&](const std::string& ds) -> Status {
-    auto keys = c.store.list_data_keys(tenant, ds);
+    auto keys = c.stores.keys.list_data_keys(tenant, ds);
     if (keys) n += static_cast<std::int64_t>(keys->size());
     else if (!gone(keys.error())) return std::unexpected(keys.error());
     return {};
@@ -125,7 +125,7 @@ Result<std::int64_t> count_wrapped_keys(Context& c, const std::string& tenant) {
   auto names = tenant_key_names(c, tenant);
   if (!names) return std::unexpected(names.error());
   for (const auto& name : *names) {
-    auto v = c.store.list_tenant_keys(tenant, name);
+    auto v = c.stores.keys.list_tenant_keys(tenant, name);
     if (!v) return std::unexpected(v.error());
     n += static_cast<std::int64_t>(v->size());
   }
@@ -160,7 +160,7 @@ class DekSet {
   DekSet(Context& c, const storage::KeyJob& job) : c_(c), job_(job) {}
   Result<std::shared_ptr<const crypto::DataKey>> get(std::uint32_t version) {
     if (auto it = keys_.find(version); it != keys_.end()) return it->second;
-    auto rows = c_.store.list_data_keys(job_.tenant_id, job_.dataset_id);
+    auto rows = c_.stores.keys.list_data_keys(job_.tenant_id, job_.dataset_id);
     if (!rows) return std::unexpected(rows.error());
     for (const auto& k : *rows) {
       if (k.version != static_cast<std::int64_t>(version)) continue;
@@ -299,7 +299,7 @@ Result<bool> run_kek(Context& c, storage::KeyJob& job) {
 // ------------------------------------------------------------------ DEK job
 
 Status begin_dek(Context& c, storage::KeyJob& job) {
-  auto keys = c.store.list_data_keys(job.tenant_id, job.dataset_id);
+  auto keys = c.stores.keys.list_data_keys(job.tenant_id, job.dataset_id);
   if (!keys) return std::unexpected(keys.error());
   bool have = false;
   for (const auto& k : *keys) have = have || k.version == job.to_version;
@@ -314,7 +314,7 @@ Status begin_dek(Context& c, storage::KeyJob& job) {
     row.kek_version = created->wrapped.kek_version;
     row.wrapped = crypto::serialize_wrapped_key(created->wrapped);
     row.created_at = now_micros();
-    if (auto s = c.store.put_data_key(row); !s) {
+    if (auto s = c.stores.keys.put_data_key(row); !s) {
       c.envelope.forget_dataset(job.tenant_id, job.dataset_id);  // never stored: never use it
       return s;
     }
@@ -323,11 +323,11 @@ Status begin_dek(Context& c, storage::KeyJob& job) {
   for (auto k : *keys) {
     if (k.version == job.to_version || k.state != "active") continue;
     k.state = "decrypt_only";
-    if (auto s = c.store.update_data_key(k); !s) return s;
+    if (auto s = c.stores.keys.update_data_key(k); !s) return s;
   }
   if (c.dek_changed) c.dek_changed(job.tenant_id, job.dataset_id);
   if (job.total == 0) {
-    auto n = c.store.count_record_revisions(job.tenant_id, job.dataset_id);
+    auto n = c.stores.records.count_record_revisions(job.tenant_id, job.dataset_id);
     if (!n) return std::unexpected(n.error());
     job.total = *n;
   }
@@ -344,7 +344,8 @@ Result<bool> run_dek(Context& c, storage::KeyJob& job) {
   auto scan = [&]() -> Result<std::int64_t> {
     std::int64_t changed = 0;
     for (;;) {
-      auto page = c.store.list_record_revisions(job.tenant_id, job.dataset_id, *after, c.options.page_size);
+      auto page =
+          c.stores.records.list_record_revisions(job.tenant_id, job.dataset_id, *after, c.options.page_size);
       if (!page) return std::unexpected(page.error());
       std::vector<storage::PayloadRewrite> rewrites;
       for (const auto& r : page->items) {
@@ -356,7 +357,7 @@ Result<bool> run_dek(Context& c, storage::KeyJob& job) {
       // One transaction per page; compare-and-swap per revision (a revision
       // rewritten meanwhile is skipped: only rotation rewrites revisions).
       if (!rewrites.empty()) {
-        auto n = c.store.rewrite_record_payloads(job.tenant_id, job.dataset_id, rewrites);
+        auto n = c.stores.records.rewrite_record_payloads(job.tenant_id, job.dataset_id, rewrites);
         if (!n) return std::unexpected(n.error());
       }
       changed += static_cast<std::int64_t>(rewrites.size());
@@ -381,13 +382,13 @@ Result<bool> run_dek(Context& c, storage::KeyJob& job) {
       return fail(ErrorKind::Conflict, "revisions kept appearing under the old data key");
   }
   // Retire and shred every older DEK: no stored revision references it.
-  auto rows = c.store.list_data_keys(job.tenant_id, job.dataset_id);
+  auto rows = c.stores.keys.list_data_keys(job.tenant_id, job.dataset_id);
   if (!rows) return std::unexpected(rows.error());
   for (auto k : *rows) {
     if (k.version == job.to_version || (k.state == "retired" && k.wrapped.empty())) continue;
     k.state = "retired";
     k.wrapped.clear();
-    if (auto s = c.store.update_data_key(k); !s) return std::unexpected(s.error());
+    if (auto s = c.stores.keys.update_data_key(k); !s) return std::unexpected(s.error());
   }
   c.envelope.forget_dataset(job.tenant_id, job.dataset_id);
   if (c.dek_changed) c.dek_changed(job.tenant_id, job.dataset_id);

@@ -7,7 +7,7 @@
 namespace vault::domain::keyjobs {
 
 struct Context {
-  storage::MetadataStore& store;
+  const storage::Stores& stores;
   crypto::Envelope& envelope;
   const KeyRotationOptions& options;
   const std::atomic<bool>& stop;

@@ -21,22 +21,23 @@ class KeyRotationTest : public ::testing::Test {
   void SetUp() override {
     auto s = storage::open_metadata_store("sqlite://" + (dir_.path() / "meta.db").string());
     ASSERT_TRUE(s) << s.error().message();
-    store_ = std::move(*s);
+    backend_ = std::move(*s);
     auto kp = crypto::open_key_provider("", crypto::KeyProviderDefaults{dir_.path()});
     ASSERT_TRUE(kp) << kp.error().message();
     provider_ = std::shared_ptr<crypto::KeyProvider>(std::move(*kp));
     envelope_ = std::make_unique<crypto::Envelope>(provider_);
-    codec_ = std::make_unique<EnvelopePayloadCodec>(*store_, *envelope_);
-    auth_ = std::make_unique<AuthService>(*store_);
+    codec_ = std::make_unique<EnvelopePayloadCodec>(stores().keys, *envelope_);
+    auth_ = std::make_unique<AuthService>(stores().tenants);
     ASSERT_TRUE(auth_->bootstrap(std::string("vk_test_admin_secret")));
-    for (const char* t : {"t1", "t2"}) ASSERT_TRUE(store_->create_tenant(storage::Tenant{t, t, "active", 1}));
+    for (const char* t : {"t1", "t2"})
+      ASSERT_TRUE(stores().tenants.create_tenant(storage::Tenant{t, t, "active", 1}));
   }
   void TearDown() override {
-    if (store_) store_->close();
+    if (backend_) stores().ops.close();
   }
 
   std::unique_ptr<KeyRotationService> service(std::chrono::milliseconds settle = std::chrono::milliseconds(0)) {
-    auto svc = std::make_unique<KeyRotationService>(*store_, *envelope_, KeyRotationOptions{7, settle});
+    auto svc = std::make_unique<KeyRotationService>(stores(), *envelope_, KeyRotationOptions{7, settle});
     svc->on_dek_changed([this](const std::string& t, const std::string& d) { codec_->forget_dataset(t, d); });
     return svc;
   }
@@ -45,27 +46,27 @@ class KeyRotationTest : public ::testing::Test {
     d.id = id;
     d.tenant_id = t;
     d.name = "n-" + id;
-    ASSERT_TRUE(store_->create_dataset(d));
+    ASSERT_TRUE(stores().datasets.create_dataset(d));
   }
   /// Seals through the codec (DEK chosen as in production) and writes.
   void put(const std::string& t, const std::string& ds, Op op, const std::string& id, const std::string& text) {
-    auto last = store_->last_revision(t, ds, id);
+    auto last = stores().records.last_revision(t, ds, id);
     ASSERT_TRUE(last);
     auto sealed = codec_->seal(PayloadContext{t, ds, id, *last + 1}, text);
     ASSERT_TRUE(sealed) << sealed.error().message();
     storage::RecordWrite w{op, id, std::move(*sealed)};
     w.revision = *last + 1;
-    auto r = store_->write_records(t, ds, {std::move(w)});
+    auto r = stores().records.write_records(t, ds, {std::move(w)});
     ASSERT_TRUE(r) << r.error().message();
   }
   /// Opens with a fresh envelope (empty DEK cache) over the same provider.
   Result<std::string> open_fresh(const std::string& t, const std::string& ds, const storage::Record& r) {
     crypto::Envelope env(provider_);
-    EnvelopePayloadCodec codec(*store_, env);
+    EnvelopePayloadCodec codec(stores().keys, env);
     return codec.open(PayloadContext{t, ds, r.id, r.revision}, r.payload);
   }
   std::vector<storage::Record> revisions(const std::string& t, const std::string& ds) {
-    auto p = store_->list_record_revisions(t, ds, 0, 100000);
+    auto p = stores().records.list_record_revisions(t, ds, 0, 100000);
     EXPECT_TRUE(p);
     return p ? p->items : std::vector<storage::Record>{};
   }
@@ -75,7 +76,8 @@ class KeyRotationTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<storage::MetadataStore> store_;
+  std::unique_ptr<storage::MetadataBackend> backend_;
+  const storage::Stores& stores() const { return backend_->stores(); }
   std::shared_ptr<crypto::KeyProvider> provider_;
   std::unique_ptr<crypto::Envelope> envelope_;
   std::unique_ptr<EnvelopePayloadCodec> codec_;
@@ -106,10 +108,10 @@ TEST_F(KeyRotationTest, KekRotationRewrapsEveryDekThenRetiresTheOldVersion) {
   EXPECT_EQ(*provider_->versions("t2"), (std::vector<std::uint32_t>{1}));  // untouched
   for (int d = 0; d < 10; ++d) {
     const std::string ds = "ds" + std::to_string(d);
-    auto keys = store_->list_data_keys("t1", ds);
+    auto keys = stores().keys.list_data_keys("t1", ds);
     ASSERT_TRUE(keys);
     for (const auto& k : *keys) EXPECT_EQ(k.kek_version, 2) << ds;
-    auto r = store_->get_record("t1", ds, "r");
+    auto r = stores().records.get_record("t1", ds, "r");
     ASSERT_TRUE(r);
     auto plain = open_fresh("t1", ds, *r);
     ASSERT_TRUE(plain) << plain.error().message();
@@ -123,7 +125,7 @@ TEST_F(KeyRotationTest, KekRotationRewrapsEveryDekThenRetiresTheOldVersion) {
 TEST_F(KeyRotationTest, DekRotationReencryptsEveryRevisionAndShredsTheOldKey) {
   dataset("t1", "ds");
   for (int i = 0; i < 20; ++i) put("t1", "ds", Op::Insert, "r" + std::to_string(i), "v1-" + std::to_string(i));
-  const storage::Seq snapshot = store_->get_dataset("t1", "ds")->seq;
+  const storage::Seq snapshot = stores().datasets.get_dataset("t1", "ds")->seq;
   for (int i = 0; i < 5; ++i) put("t1", "ds", Op::Replace, "r" + std::to_string(i), "v2-" + std::to_string(i));
   put("t1", "ds", Op::Delete, "r19", "");
   auto svc = service();
@@ -138,7 +140,7 @@ TEST_F(KeyRotationTest, DekRotationReencryptsEveryRevisionAndShredsTheOldKey) {
   EXPECT_EQ(done->total, 25);
   EXPECT_EQ(done->done, 25);
 
-  auto keys = store_->list_data_keys("t1", "ds");
+  auto keys = stores().keys.list_data_keys("t1", "ds");
   ASSERT_EQ(keys->size(), 2u);
   EXPECT_EQ((*keys)[0].state, "retired");
   EXPECT_TRUE((*keys)[0].wrapped.empty());  // shredded
@@ -148,12 +150,12 @@ TEST_F(KeyRotationTest, DekRotationReencryptsEveryRevisionAndShredsTheOldKey) {
     EXPECT_TRUE(open_fresh("t1", "ds", r)) << r.id;
   }
   // Time travel still reads the old contents, now under the new DEK.
-  auto old = store_->get_record("t1", "ds", "r0", snapshot);
+  auto old = stores().records.get_record("t1", "ds", "r0", snapshot);
   ASSERT_TRUE(old);
   EXPECT_EQ(*open_fresh("t1", "ds", *old), "v1-0");
   // New writes use the new DEK; a rotation of a dataset without a DEK is refused.
   put("t1", "ds", Op::Insert, "new", "fresh");
-  EXPECT_EQ(dek_version_of(*store_->get_record("t1", "ds", "new")), 2u);
+  EXPECT_EQ(dek_version_of(*stores().records.get_record("t1", "ds", "new")), 2u);
   dataset("t1", "empty");
   auto none = svc->start_dek_rotation("t1", "empty");
   ASSERT_FALSE(none);
@@ -179,30 +181,30 @@ TEST_F(KeyRotationTest, OneJobPerTenantAndAStoppedJobResumes) {
     EXPECT_EQ(second.error().kind(), ErrorKind::Conflict);
     svc->stop();
   }
-  EXPECT_EQ(store_->get_key_job("t1", first.id)->state, "running");
+  EXPECT_EQ(stores().jobs.get_key_job("t1", first.id)->state, "running");
   EXPECT_EQ(provider_->versions("t1")->size(), 2u);  // old version not retired yet
   auto svc = service();
   auto resumed = svc->resume();
   ASSERT_TRUE(resumed);
   EXPECT_EQ(*resumed, 1);
   svc->wait_idle();
-  auto done = store_->get_key_job("t1", first.id);
+  auto done = stores().jobs.get_key_job("t1", first.id);
   EXPECT_EQ(done->state, "succeeded") << done->error;
   EXPECT_EQ(done->to_version, 2);  // not rotated a second time
   EXPECT_EQ(*provider_->versions("t1"), (std::vector<std::uint32_t>{2}));
-  auto r = store_->get_record("t1", "ds", "r");
+  auto r = stores().records.get_record("t1", "ds", "r");
   EXPECT_EQ(*open_fresh("t1", "ds", *r), "text");
 }
 
 TEST_F(KeyRotationTest, PurgeDestroysTheKekAndEverythingTheTenantOwns) {
   dataset("t1", "ds");
   put("t1", "ds", Op::Insert, "r", "secret");
-  const storage::Record kept = *store_->get_record("t1", "ds", "r");
-  const auto wrapped = store_->list_data_keys("t1", "ds")->at(0).wrapped;
+  const storage::Record kept = *stores().records.get_record("t1", "ds", "r");
+  const auto wrapped = stores().keys.list_data_keys("t1", "ds")->at(0).wrapped;
   dataset("t2", "ds2");
   put("t2", "ds2", Op::Insert, "r", "other");
   auto svc = service();
-  TenantPurger purger(*store_, *auth_, envelope_.get(), svc.get());
+  TenantPurger purger(stores().tenants, stores().datasets, *auth_, envelope_.get(), svc.get());
   std::vector<std::string> removed;
   purger.on_dataset_removed([&](const std::string&, const std::string& d) { removed.push_back(d); });
 
@@ -215,7 +217,7 @@ TEST_F(KeyRotationTest, PurgeDestroysTheKekAndEverythingTheTenantOwns) {
 
   ASSERT_TRUE(purger.purge("t1", auth_->system_tenant_id()));
   EXPECT_EQ(removed, (std::vector<std::string>{"ds"}));
-  EXPECT_FALSE(store_->get_tenant("t1"));
+  EXPECT_FALSE(stores().tenants.get_tenant("t1"));
   EXPECT_TRUE(provider_->versions("t1")->empty());
   // What a backup still holds (row + wrapped DEK) no longer unwraps.
   auto w = crypto::parse_wrapped_key(wrapped);
@@ -226,7 +228,7 @@ TEST_F(KeyRotationTest, PurgeDestroysTheKekAndEverythingTheTenantOwns) {
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().kind(), ErrorKind::TenantNotFound);
   // The other tenant still decrypts.
-  EXPECT_EQ(*open_fresh("t2", "ds2", *store_->get_record("t2", "ds2", "r")), "other");
+  EXPECT_EQ(*open_fresh("t2", "ds2", *stores().records.get_record("t2", "ds2", "r")), "other");
   (void)kept;
 }
 

@@ -28,7 +28,7 @@ std::string_view severity_of(pii::PolicyAction a) {
 }  // namespace
 
 Result<std::unique_ptr<PiiService>> PiiService::create(std::shared_ptr<const pii::Scanner> scanner,
-                                                       storage::MetadataStore& store, KeySource keys,
+                                                       storage::TokenStore& store, KeySource keys,
                                                        PiiOptions options, PiiObserver* observer) {
   const std::string text = options.default_policy_json.empty() ? R"({"action":"flag"})"
                                                                : options.default_policy_json;
@@ -42,7 +42,7 @@ Result<std::unique_ptr<PiiService>> PiiService::create(std::shared_ptr<const pii
                                                     observer));
 }
 
-PiiService::PiiService(std::shared_ptr<const pii::Scanner> scanner, storage::MetadataStore& store,
+PiiService::PiiService(std::shared_ptr<const pii::Scanner> scanner, storage::TokenStore& store,
                        KeySource keys, PiiOptions options, std::shared_ptr<const pii::Policy> default_policy,
                        PiiObserver* observer)
     : scanner_(std::move(scanner)),

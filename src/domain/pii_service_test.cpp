@@ -31,7 +31,7 @@ class PiiServiceTest : public ::testing::Test {
   void SetUp() override {
     auto s = storage::open_metadata_store("sqlite://" + (dir_.path() / "meta.db").string());
     ASSERT_TRUE(s) << s.error().message();
-    store_ = std::move(*s);
+    backend_ = std::move(*s);
     crypto::SecureBytes master(32);
     ASSERT_EQ(RAND_bytes(master.data(), 32), 1);
     master_ = std::move(master);
@@ -41,17 +41,18 @@ class PiiServiceTest : public ::testing::Test {
       if (!k) return std::unexpected(k.error());
       return std::make_shared<const pii::AnonymizerKeys>(std::move(*k));
     };
-    auto p = PiiService::create(shared_scanner(), *store_, keys, PiiOptions{});
+    auto p = PiiService::create(shared_scanner(), stores().tokens, keys, PiiOptions{});
     ASSERT_TRUE(p) << p.error().message();
     pii_ = std::move(*p);
-    auth_ = std::make_unique<AuthService>(*store_);
-    datasets_ = std::make_unique<DatasetService>(*store_);
-    records_ = std::make_unique<RecordService>(*store_, *datasets_, codec_, pii_.get(), RecordLimits{}, pii_.get());
+    auth_ = std::make_unique<AuthService>(stores().tenants);
+    datasets_ = std::make_unique<DatasetService>(stores().datasets);
+    records_ = std::make_unique<RecordService>(stores().records, stores().versions, *datasets_, codec_,
+                                               pii_.get(), RecordLimits{}, pii_.get());
     auto kp = crypto::open_key_provider("", crypto::KeyProviderDefaults{dir_.path()});
     ASSERT_TRUE(kp) << kp.error().message();
     provider_ = std::move(*kp);
-    keyring_ = std::make_unique<TenantKeyring>(*store_, *provider_);
-    versions_ = std::make_unique<VersionService>(*store_, *datasets_, *records_, *keyring_);
+    keyring_ = std::make_unique<TenantKeyring>(stores().keys, *provider_);
+    versions_ = std::make_unique<VersionService>(stores().versions, *datasets_, *records_, *keyring_);
     tenant_ = auth_->create_tenant("acme")->id;
     other_ = auth_->create_tenant("other")->id;
   }
@@ -59,7 +60,7 @@ class PiiServiceTest : public ::testing::Test {
     versions_.reset();
     keyring_.reset();
     records_.reset();
-    if (store_) store_->close();
+    if (backend_) stores().ops.close();
   }
 
   storage::Dataset dataset(std::string_view policy_json) {
@@ -75,7 +76,8 @@ class PiiServiceTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<storage::MetadataStore> store_;
+  std::unique_ptr<storage::MetadataBackend> backend_;
+  const storage::Stores& stores() const { return backend_->stores(); }
   crypto::SecureBytes master_;
   int key_loads_ = 0;
   std::unique_ptr<PiiService> pii_;
@@ -169,7 +171,7 @@ TEST_F(PiiServiceTest, AnonymizeStoresOnlyTheAnonymizedRecord) {
   const std::string ssn(doc.at("user").at("ssn").as_string());
   EXPECT_EQ(ssn.size(), kSsn.size());
   EXPECT_EQ(ssn[3], '-');
-  auto raw = store_->get_record(tenant_, d.id, r->id);
+  auto raw = stores().records.get_record(tenant_, d.id, r->id);
   ASSERT_TRUE(raw);
   EXPECT_EQ(raw->payload.find(kEmail), std::string::npos);
   // Deterministic within the tenant.
@@ -257,7 +259,7 @@ TEST_F(PiiServiceTest, PathsNeverCarryPiiFromObjectKeys) {
 TEST_F(PiiServiceTest, InvalidDefaultPolicyIsAConfigurationError) {
   PiiOptions o;
   o.default_policy_json = R"({"action":"nope"})";
-  auto p = PiiService::create(shared_scanner(), *store_, nullptr, o);
+  auto p = PiiService::create(shared_scanner(), stores().tokens, nullptr, o);
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().kind(), ErrorKind::Configuration);
 }

@@ -40,7 +40,7 @@ pii::AnonymizerContext context(const pii::AnonymizerKeys& keys, std::string_view
 
 }  // namespace
 
-StoredTokenVault::StoredTokenVault(storage::MetadataStore& store, KeySource keys)
+StoredTokenVault::StoredTokenVault(storage::TokenStore& store, KeySource keys)
     : store_(store), keys_(std::move(keys)) {}
 
 Result<std::string> StoredTokenVault::tokenize(std::string_view tenant_id, std::string_view entity,

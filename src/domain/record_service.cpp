@@ -22,10 +22,11 @@ constexpr int kMaxRevisionRaces = 3;
 
 }  // namespace
 
-RecordService::RecordService(storage::MetadataStore& store, DatasetService& datasets,
-                             PayloadCodec& codec, RecordInspector* inspector, RecordLimits limits,
-                             RecordViewer* viewer, WorkerPool* import_pool)
-    : store_(store),
+RecordService::RecordService(storage::RecordStore& records, storage::VersionStore& versions,
+                             DatasetService& datasets, PayloadCodec& codec, RecordInspector* inspector,
+                             RecordLimits limits, RecordViewer* viewer, WorkerPool* import_pool)
+    : records_(records),
+      versions_(versions),
       datasets_(datasets),
       codec_(codec),
       inspector_(inspector),
@@ -125,7 +126,7 @@ Result<RecordView> RecordService::create(const std::string& tenant_id, const std
   if (!w) return std::unexpected(w.error());
   std::vector<storage::RecordWrite> writes;
   writes.push_back(std::move(*w));
-  auto res = store_.write_records(tenant_id, dataset_id, std::move(writes));
+  auto res = records_.write_records(tenant_id, dataset_id, std::move(writes));
   if (!res) return std::unexpected(res.error());
   const auto now = now_micros();
   return RecordView{id, res->front().revision, std::move(prepared->plaintext), now, now,
@@ -157,7 +158,7 @@ Result<std::pair<RecordView, bool>> RecordService::put(const std::string& tenant
     if (if_match) {
       revision = *if_match + 1;
     } else {
-      auto last = store_.last_revision(tenant_id, dataset_id, record_id);
+      auto last = records_.last_revision(tenant_id, dataset_id, record_id);
       if (!last) return std::unexpected(last.error());
       revision = *last + 1;
     }
@@ -165,12 +166,12 @@ Result<std::pair<RecordView, bool>> RecordService::put(const std::string& tenant
     if (!w) return std::unexpected(w.error());
     std::vector<storage::RecordWrite> writes;
     writes.push_back(std::move(*w));
-    res = store_.write_records(tenant_id, dataset_id, std::move(writes));
+    res = records_.write_records(tenant_id, dataset_id, std::move(writes));
     const bool lost_race = !res && !if_match && res.error().kind() == ErrorKind::ConcurrentModification;
     if (!lost_race || attempt == kMaxRevisionRaces) break;
   }
   if (!res) return std::unexpected(res.error());
-  auto r = store_.get_record(tenant_id, dataset_id, record_id, res->front().seq);
+  auto r = records_.get_record(tenant_id, dataset_id, record_id, res->front().seq);
   if (!r) return std::unexpected(r.error());
   auto v = open(*d, std::move(*r));
   if (!v) return std::unexpected(v.error());
@@ -181,7 +182,7 @@ Result<std::optional<storage::Seq>> RecordService::snapshot_of(const std::string
                                                                const std::string& dataset_id,
                                                                std::optional<std::int64_t> version) {
   if (!version) return std::optional<storage::Seq>{};
-  auto v = store_.get_version(tenant_id, dataset_id, *version);
+  auto v = versions_.get_version(tenant_id, dataset_id, *version);
   if (!v) return std::unexpected(v.error());
   return std::optional<storage::Seq>{v->seq};
 }
@@ -194,7 +195,7 @@ Result<RecordView> RecordService::get(const std::string& tenant_id, const std::s
   if (!d) return std::unexpected(d.error());
   auto as_of = snapshot_of(tenant_id, dataset_id, version);
   if (!as_of) return std::unexpected(as_of.error());
-  auto r = store_.get_record(tenant_id, dataset_id, record_id, *as_of);
+  auto r = records_.get_record(tenant_id, dataset_id, record_id, *as_of);
   if (!r) return std::unexpected(r.error());
   if (r->quarantined && read.filter == storage::RecordFilter::Visible)
     return fail(ErrorKind::RecordNotFound,
@@ -210,7 +211,7 @@ Result<RecordView> RecordService::release(const std::string& tenant_id, const st
   if (auto s = validate_record_id(record_id); !s) return std::unexpected(s.error());
   auto d = writable_dataset(tenant_id, dataset_id);
   if (!d) return std::unexpected(d.error());
-  auto r = store_.get_record(tenant_id, dataset_id, record_id);
+  auto r = records_.get_record(tenant_id, dataset_id, record_id);
   if (!r) return std::unexpected(r.error());
   if (!r->quarantined) return fail(ErrorKind::Conflict, "the record is not quarantined");
   if (if_match && *if_match != r->revision)
@@ -226,7 +227,7 @@ Result<RecordView> RecordService::release(const std::string& tenant_id, const st
   if (!w) return std::unexpected(w.error());
   std::vector<storage::RecordWrite> writes;
   writes.push_back(std::move(*w));
-  auto res = store_.write_records(tenant_id, dataset_id, std::move(writes));
+  auto res = records_.write_records(tenant_id, dataset_id, std::move(writes));
   if (!res) return std::unexpected(res.error());
   plain->revision = res->front().revision;
   plain->quarantined = false;
@@ -241,7 +242,7 @@ Status RecordService::remove(const std::string& tenant_id, const std::string& da
   if (!d) return std::unexpected(d.error());
   std::vector<storage::RecordWrite> w;
   w.emplace_back(storage::RecordWrite::Op::Delete, record_id, std::string(), if_match);
-  auto res = store_.write_records(tenant_id, dataset_id, std::move(w));
+  auto res = records_.write_records(tenant_id, dataset_id, std::move(w));
   if (!res) return std::unexpected(res.error());
   return {};
 }
@@ -261,7 +262,7 @@ Result<RecordPageView> RecordService::list(const std::string& tenant_id,
   if (!d) return std::unexpected(d.error());
   auto as_of = snapshot_of(tenant_id, dataset_id, version);
   if (!as_of) return std::unexpected(as_of.error());
-  auto page = store_.list_records(tenant_id, dataset_id, *as_of, after, limit, read.filter);
+  auto page = records_.list_records(tenant_id, dataset_id, *as_of, after, limit, read.filter);
   if (!page) return std::unexpected(page.error());
   RecordPageView out;
   out.items.reserve(page->items.size());
@@ -303,7 +304,7 @@ Result<std::vector<std::string>> RecordService::batch(const std::string& tenant_
     if (!w) return std::unexpected(w.error());
     writes.push_back(std::move(*w));
   }
-  auto res = store_.write_records(tenant_id, dataset_id, std::move(writes));
+  auto res = records_.write_records(tenant_id, dataset_id, std::move(writes));
   if (!res) return std::unexpected(res.error());
   return ids;
 }
@@ -345,7 +346,7 @@ Result<ImportReport> RecordService::import(
     if (fatal) return;
     in_flight_count = static_cast<std::int64_t>(pending.size());
     in_flight = submit_or_run(import_pool_, [this, &tenant_id, &dataset_id, batch = std::move(pending)]() mutable {
-      return store_.write_records(tenant_id, dataset_id, std::move(batch));
+      return records_.write_records(tenant_id, dataset_id, std::move(batch));
     });
     pending.clear();
     pending.reserve(limits_.import_batch_records);
@@ -491,7 +492,7 @@ Status RecordService::scan(const storage::Dataset& d, storage::Seq as_of,
                            const std::function<void(const std::string&, const std::string&)>& visit) {
   std::optional<storage::Seq> after;
   for (;;) {
-    auto page = store_.list_records(d.tenant_id, d.id, as_of, after, 1000);
+    auto page = records_.list_records(d.tenant_id, d.id, as_of, after, 1000);
     if (!page) return std::unexpected(page.error());
     for (auto& r : page->items) {
       if (codec_.is_identity()) {

@@ -33,23 +33,23 @@ class DomainTest : public ::testing::TestWithParam<bool> {
     std::filesystem::create_directories(dir_);
     auto s = storage::open_metadata_store("sqlite://" + (dir_ / "meta.db").string());
     ASSERT_TRUE(s) << s.error().message();
-    store_ = std::move(*s);
-    auth_ = std::make_unique<AuthService>(*store_);
-    datasets_ = std::make_unique<DatasetService>(*store_);
+    backend_ = std::move(*s);
+    auth_ = std::make_unique<AuthService>(stores().tenants);
+    datasets_ = std::make_unique<DatasetService>(stores().datasets);
     PayloadCodec* codec = &plain_;
     auto kp = crypto::open_key_provider("", crypto::KeyProviderDefaults{dir_});
     ASSERT_TRUE(kp) << kp.error().message();
     provider_ = std::shared_ptr<crypto::KeyProvider>(std::move(*kp));
-    keyring_ = std::make_unique<TenantKeyring>(*store_, *provider_);
+    keyring_ = std::make_unique<TenantKeyring>(stores().keys, *provider_);
     if (GetParam()) {
       envelope_ = std::make_unique<crypto::Envelope>(provider_);
-      envelope_codec_ = std::make_unique<EnvelopePayloadCodec>(*store_, *envelope_);
+      envelope_codec_ = std::make_unique<EnvelopePayloadCodec>(stores().keys, *envelope_);
       codec = envelope_codec_.get();
     }
     codec_ = codec;
-    records_ = std::make_unique<RecordService>(*store_, *datasets_, *codec, nullptr, RecordLimits{}, nullptr,
-                                               &import_pool_);
-    versions_ = std::make_unique<VersionService>(*store_, *datasets_, *records_, *keyring_);
+    records_ = std::make_unique<RecordService>(stores().records, stores().versions, *datasets_, *codec,
+                                               nullptr, RecordLimits{}, nullptr, &import_pool_);
+    versions_ = std::make_unique<VersionService>(stores().versions, *datasets_, *records_, *keyring_);
     auto t = auth_->create_tenant("acme");
     ASSERT_TRUE(t);
     tenant_ = t->id;
@@ -63,8 +63,8 @@ class DomainTest : public ::testing::TestWithParam<bool> {
     envelope_.reset();
     keyring_.reset();
     provider_.reset();
-    if (store_) store_->close();
-    store_.reset();
+    if (backend_) stores().ops.close();
+    backend_.reset();
     std::filesystem::remove_all(dir_);
   }
   std::string make_dataset(const std::string& name, std::optional<std::string> schema = {}) {
@@ -96,7 +96,8 @@ class DomainTest : public ::testing::TestWithParam<bool> {
   }
 
   std::filesystem::path dir_;
-  std::unique_ptr<storage::MetadataStore> store_;
+  std::unique_ptr<storage::MetadataBackend> backend_;
+  const storage::Stores& stores() const { return backend_->stores(); }
   PlainPayloadCodec plain_;
   PayloadCodec* codec_ = nullptr;  ///< plain_ or the envelope codec
   WorkerPool import_pool_{2, 8};
@@ -215,7 +216,7 @@ TEST_P(DomainTest, ContentHashIsKeyedPerTenantAndStableForEqualContent) {
   EXPECT_TRUE(vc->content_hash.starts_with("hmac-sha256:v1:"));
   EXPECT_NE(vc->content_hash, va->content_hash);  // another tenant, another key
   // The key is a reserved tenant key, stored wrapped.
-  auto rows = store_->list_tenant_keys(tenant_, VersionService::kHashKeyName);
+  auto rows = stores().keys.list_tenant_keys(tenant_, VersionService::kHashKeyName);
   ASSERT_TRUE(rows);
   EXPECT_EQ(rows->size(), 1u);
 }
@@ -361,7 +362,7 @@ TEST_P(DomainTest, ConcurrentPutsOfOneIdStoreOnlyBytesSealedForTheirRevision) {
   auto live = records_->get(tenant_, ds, "hot", std::nullopt);
   ASSERT_TRUE(live) << live.error().message();
   EXPECT_EQ(live->revision, stored.load());
-  auto all = store_->list_record_revisions(tenant_, ds, 0, 100000);
+  auto all = stores().records.list_record_revisions(tenant_, ds, 0, 100000);
   ASSERT_TRUE(all);
   ASSERT_EQ(static_cast<int>(all->items.size()), stored.load());
   std::set<std::int64_t> revisions;
@@ -381,29 +382,29 @@ TEST_P(DomainTest, StoredBytesAreCiphertextBoundToTheirRecord) {
   auto a = records_->put(tenant_, ds, "a", "{\"v\":\"" + canary + "\"}", std::nullopt);
   auto b = records_->put(tenant_, ds, "b", "{\"v\":\"other\"}", std::nullopt);
   ASSERT_TRUE(a && b);
-  auto raw_a = store_->get_record(tenant_, ds, "a");
+  auto raw_a = stores().records.get_record(tenant_, ds, "a");
   ASSERT_TRUE(raw_a);
   EXPECT_EQ(raw_a->payload.find(canary), std::string::npos);
   EXPECT_EQ(records_->get(tenant_, ds, "a", std::nullopt)->payload, "{\"v\":\"" + canary + "\"}");
   // A ciphertext moved to another record fails to open (associated data).
   std::vector<storage::RecordWrite> w(1);
   w[0] = {storage::RecordWrite::Op::Upsert, "b", raw_a->payload, std::nullopt};
-  ASSERT_TRUE(store_->write_records(tenant_, ds, std::move(w)));
+  ASSERT_TRUE(stores().records.write_records(tenant_, ds, std::move(w)));
   EXPECT_EQ(records_->get(tenant_, ds, "b", std::nullopt).error().kind(), ErrorKind::DecryptionOperation);
   // Rolling a record back to an older revision's ciphertext fails too (the
   // revision is part of the associated data).
   ASSERT_TRUE(records_->put(tenant_, ds, "a", "{\"v\":\"second\"}", std::nullopt));
   std::vector<storage::RecordWrite> rollback;
   rollback.emplace_back(storage::RecordWrite::Op::Upsert, "a", raw_a->payload);
-  ASSERT_TRUE(store_->write_records(tenant_, ds, std::move(rollback)));
+  ASSERT_TRUE(stores().records.write_records(tenant_, ds, std::move(rollback)));
   EXPECT_EQ(records_->get(tenant_, ds, "a", std::nullopt).error().kind(), ErrorKind::DecryptionOperation);
   // The DEK is stored wrapped only, and goes with the dataset.
-  auto keys = store_->list_data_keys(tenant_, ds);
+  auto keys = stores().keys.list_data_keys(tenant_, ds);
   ASSERT_TRUE(keys);
   ASSERT_EQ(keys->size(), 1u);
   ASSERT_TRUE(datasets_->remove(tenant_, ds));
   envelope_codec_->forget_dataset(tenant_, ds);
-  EXPECT_TRUE(store_->list_data_keys(tenant_, make_dataset("secret")).value().empty());
+  EXPECT_TRUE(stores().keys.list_data_keys(tenant_, make_dataset("secret")).value().empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Codecs, DomainTest, ::testing::Values(false, true),

@@ -36,9 +36,9 @@ TenantKeyInfo info_of(storage::TenantKeyConfig cfg, const std::vector<storage::T
 
 }  // namespace
 
-TenantKeyring::TenantKeyring(storage::MetadataStore& store, crypto::KeyProvider& provider,
+TenantKeyring::TenantKeyring(storage::KeyStore& keys, crypto::KeyProvider& provider,
                              TenantKeyringOptions options)
-    : store_(store), provider_(provider), options_(options), cache_(options.cache) {}
+    : keys_(keys), provider_(provider), options_(options), cache_(options.cache) {}
 
 Result<std::string> TenantKeyring::new_wrapped_key(const std::string& tenant_id) {
   if (auto s = provider_.ensure_kek(tenant_id); !s) return std::unexpected(s.error());
@@ -49,10 +49,10 @@ Result<std::string> TenantKeyring::new_wrapped_key(const std::string& tenant_id)
 }
 
 Result<TenantKeyring::Meta> TenantKeyring::load_meta(const std::string& tenant_id, const std::string& name) {
-  auto cfg = store_.get_tenant_key_config(tenant_id, name);
+  auto cfg = keys_.get_tenant_key_config(tenant_id, name);
   if (!cfg) return std::unexpected(cfg.error());
   if (!*cfg) return std::unexpected(not_found(name));
-  auto keys = store_.list_tenant_keys(tenant_id, name);
+  auto keys = keys_.list_tenant_keys(tenant_id, name);
   if (!keys) return std::unexpected(keys.error());
   Meta m;
   m.config = std::move(**cfg);
@@ -89,7 +89,7 @@ Result<TenantKeyInfo> TenantKeyring::create(const std::string& tenant_id, const 
   const auto now = now_micros();
   storage::TenantKeyConfig cfg{tenant_id, name, type, 1, false, now, now};
   storage::TenantKey first{tenant_id, name, 1, std::move(*wrapped), "active", now};
-  if (auto s = store_.create_tenant_key(cfg, first); !s) {
+  if (auto s = keys_.create_tenant_key(cfg, first); !s) {
     crypto::wipe_string(first.wrapped);
     return std::unexpected(s.error());
   }
@@ -114,7 +114,7 @@ Result<std::int64_t> TenantKeyring::rotate(const std::string& tenant_id, const s
   auto wrapped = new_wrapped_key(tenant_id);
   if (!wrapped) return std::unexpected(wrapped.error());
   storage::TenantKey next{tenant_id, name, m->latest + 1, std::move(*wrapped), "active", now_micros()};
-  if (auto s = store_.put_tenant_key(next); !s) {
+  if (auto s = keys_.put_tenant_key(next); !s) {
     forget_meta(tenant_id, name);
     if (s.error().kind() == ErrorKind::Conflict)
       return fail(ErrorKind::ConcurrentModification, "the key was rotated concurrently; retry",
@@ -131,7 +131,7 @@ Result<std::shared_ptr<const crypto::DataKey>> TenantKeyring::key(const std::str
     return fail(ErrorKind::KeyRetrieval, "no such key version", {{"name", name}, {"version", version}});
   const auto v32 = static_cast<std::uint32_t>(version);
   if (auto hit = cache_.get(tenant_id, name, v32)) return hit;
-  auto keys = store_.list_tenant_keys(tenant_id, name);
+  auto keys = keys_.list_tenant_keys(tenant_id, name);
   if (!keys) return std::unexpected(keys.error());
   if (keys->empty()) return std::unexpected(not_found(name));
   for (const auto& k : *keys) {
@@ -159,10 +159,10 @@ Result<std::shared_ptr<const crypto::DataKey>> TenantKeyring::current(const std:
 }
 
 Result<TenantKeyInfo> TenantKeyring::info(const std::string& tenant_id, const std::string& name) {
-  auto cfg = store_.get_tenant_key_config(tenant_id, name);
+  auto cfg = keys_.get_tenant_key_config(tenant_id, name);
   if (!cfg) return std::unexpected(cfg.error());
   if (!*cfg) return std::unexpected(not_found(name));
-  auto keys = store_.list_tenant_keys(tenant_id, name);
+  auto keys = keys_.list_tenant_keys(tenant_id, name);
   if (!keys) return std::unexpected(keys.error());
   if (keys->empty()) return std::unexpected(not_found(name));
   return info_of(std::move(**cfg), *keys);
@@ -176,7 +176,7 @@ Result<storage::TenantKeyConfig> TenantKeyring::config(const std::string& tenant
 
 Result<std::vector<storage::TenantKeyConfig>> TenantKeyring::list(const std::string& tenant_id,
                                                                   bool include_reserved) {
-  auto all = store_.list_tenant_key_names(tenant_id);
+  auto all = keys_.list_tenant_key_names(tenant_id);
   if (!all) return all;
   if (!include_reserved)
     std::erase_if(*all, [](const storage::TenantKeyConfig& c) { return !c.name.empty() && c.name[0] == '_'; });
@@ -201,13 +201,13 @@ Result<TenantKeyInfo> TenantKeyring::configure(const std::string& tenant_id, con
     cfg.min_decryption_version = v;
   }
   if (patch.deletion_allowed) cfg.deletion_allowed = *patch.deletion_allowed;
-  if (auto s = store_.update_tenant_key_config(cfg); !s) return std::unexpected(s.error());
+  if (auto s = keys_.update_tenant_key_config(cfg); !s) return std::unexpected(s.error());
   forget_meta(tenant_id, name);
   return info(tenant_id, name);
 }
 
 Status TenantKeyring::destroy(const std::string& tenant_id, const std::string& name) {
-  auto n = store_.delete_tenant_keys(tenant_id, name);
+  auto n = keys_.delete_tenant_keys(tenant_id, name);
   forget_meta(tenant_id, name);
   if (!n) return std::unexpected(n.error());
   // Drop cached material of every version (the DekCache keys by "dataset" = name).
@@ -217,7 +217,7 @@ Status TenantKeyring::destroy(const std::string& tenant_id, const std::string& n
 }
 
 Result<std::int64_t> TenantKeyring::rewrap_all(const std::string& tenant_id) {
-  auto names = store_.list_tenant_key_names(tenant_id);
+  auto names = keys_.list_tenant_key_names(tenant_id);
   if (!names) return std::unexpected(names.error());
   auto current_kek = provider_.current_version(tenant_id);
   if (!current_kek) {
@@ -227,7 +227,7 @@ Result<std::int64_t> TenantKeyring::rewrap_all(const std::string& tenant_id) {
   const std::string kek_id = crypto::kek_id_for(tenant_id);
   std::int64_t rewrapped = 0;
   for (const auto& cfg : *names) {
-    auto keys = store_.list_tenant_keys(tenant_id, cfg.name);
+    auto keys = keys_.list_tenant_keys(tenant_id, cfg.name);
     if (!keys) return std::unexpected(keys.error());
     for (auto& k : *keys) {
       auto wrapped = crypto::parse_wrapped_key(k.wrapped);
@@ -238,7 +238,7 @@ Result<std::int64_t> TenantKeyring::rewrap_all(const std::string& tenant_id) {
       auto again = provider_.wrap(tenant_id, *raw);
       if (!again) return std::unexpected(again.error());
       k.wrapped = crypto::serialize_wrapped_key(*again);
-      if (auto s = store_.update_tenant_key(k); !s) return std::unexpected(s.error());
+      if (auto s = keys_.update_tenant_key(k); !s) return std::unexpected(s.error());
       ++rewrapped;
     }
   }

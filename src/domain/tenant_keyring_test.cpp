@@ -25,7 +25,7 @@ TEST_F(Keyring, CreateStoresOnlyWrappedMaterialAndUnwrapsIt) {
   EXPECT_EQ((*k)->version, 1u);
   EXPECT_EQ((*k)->key_id, "orders");
   // The stored row is the wrapped key, never the material itself.
-  auto rows = store_->list_tenant_keys("t1", "orders");
+  auto rows = stores().keys.list_tenant_keys("t1", "orders");
   ASSERT_TRUE(rows);
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].wrapped.find((*k)->key.view()), std::string::npos);
@@ -82,11 +82,11 @@ TEST_F(Keyring, TenantsAreIsolated) {
   EXPECT_FALSE((*a)->key == (*b)->key);
   VAULT_EXPECT_KIND(keyring_->current("t3", "same"), ErrorKind::ResourceNotFound);
   // A wrapped key of t1 copied into t2's row does not unwrap as t2.
-  auto rows = store_->list_tenant_keys("t1", "same");
+  auto rows = stores().keys.list_tenant_keys("t1", "same");
   ASSERT_TRUE(rows);
   storage::TenantKey stolen = (*rows)[0];
   stolen.tenant_id = "t2";
-  ASSERT_TRUE(store_->update_tenant_key(stolen));
+  ASSERT_TRUE(stores().keys.update_tenant_key(stolen));
   EXPECT_FALSE(another_keyring()->key("t2", "same", 1));
 }
 
@@ -117,7 +117,7 @@ TEST_F(Keyring, EnsureIsIdempotentAndRaceSafe) {
   auto again = keyring_->ensure("t1", "_anonymization");
   ASSERT_TRUE(again);
   EXPECT_EQ(again->latest_version, 1);
-  EXPECT_EQ(store_->list_tenant_keys("t1", "_anonymization")->size(), 1u);
+  EXPECT_EQ(stores().keys.list_tenant_keys("t1", "_anonymization")->size(), 1u);
 }
 
 TEST_F(Keyring, ListHidesReservedNamesUnlessAsked) {
@@ -162,7 +162,7 @@ TEST_F(Keyring, RewrapAllMovesVersionsToTheCurrentKek) {
   auto n = keyring_->rewrap_all("t1");
   ASSERT_TRUE(n) << n.error().message();
   EXPECT_EQ(*n, 3);
-  auto rows = store_->list_tenant_keys("t1", "k");
+  auto rows = stores().keys.list_tenant_keys("t1", "k");
   ASSERT_TRUE(rows);
   ASSERT_EQ(rows->size(), 2u);
   for (const auto& row : *rows) {

@@ -3,9 +3,9 @@
 
 namespace vault::domain {
 
-TenantPurger::TenantPurger(storage::MetadataStore& store, AuthService& auth, crypto::Envelope* envelope,
-                           KeyRotationService* rotation)
-    : store_(store), auth_(auth), envelope_(envelope), rotation_(rotation) {}
+TenantPurger::TenantPurger(storage::TenantStore& tenants, storage::DatasetStore& datasets, AuthService& auth,
+                           crypto::Envelope* envelope, KeyRotationService* rotation)
+    : tenants_(tenants), datasets_(datasets), auth_(auth), envelope_(envelope), rotation_(rotation) {}
 
 Status TenantPurger::destroy_keys(const std::string& tenant_id) {
   if (!envelope_) return {};
@@ -14,7 +14,7 @@ Status TenantPurger::destroy_keys(const std::string& tenant_id) {
 }
 
 Status TenantPurger::purge(const std::string& tenant_id, const std::string& caller_tenant_id) {
-  if (auto t = store_.get_tenant(tenant_id); !t) return std::unexpected(t.error());
+  if (auto t = tenants_.get_tenant(tenant_id); !t) return std::unexpected(t.error());
   if (tenant_id == auth_.system_tenant_id())
     return fail(ErrorKind::Conflict, "the platform's own tenant cannot be purged");
   if (tenant_id == caller_tenant_id)
@@ -25,7 +25,7 @@ Status TenantPurger::purge(const std::string& tenant_id, const std::string& call
   storage::DatasetFilter f;
   f.limit = 1000;
   for (;;) {
-    auto page = store_.list_datasets(tenant_id, f);
+    auto page = datasets_.list_datasets(tenant_id, f);
     if (!page) return std::unexpected(page.error());
     for (const auto& d : *page) datasets.push_back(d.id);
     if (static_cast<int>(page->size()) < f.limit) break;
@@ -36,7 +36,7 @@ Status TenantPurger::purge(const std::string& tenant_id, const std::string& call
   // Keys first: from here on nothing of the tenant can be decrypted, even
   // if deleting the rows below fails (the purge can then be retried).
   if (auto s = destroy_keys(tenant_id); !s) return s;
-  if (auto s = store_.delete_tenant(tenant_id); !s) return s;
+  if (auto s = tenants_.delete_tenant(tenant_id); !s) return s;
   auth_.forget_tenant(tenant_id);
   // A write in flight during the purge may have re-created a KEK.
   if (auto s = destroy_keys(tenant_id); !s) return s;

@@ -18,23 +18,26 @@ class KeyringTest : public ::testing::Test {
   void SetUp() override {
     auto s = storage::open_metadata_store("sqlite://" + (dir_.path() / "meta.db").string());
     ASSERT_TRUE(s) << s.error().message();
-    store_ = std::move(*s);
+    backend_ = std::move(*s);
     auto kp = crypto::open_key_provider("", crypto::KeyProviderDefaults{dir_.path()});
     ASSERT_TRUE(kp) << kp.error().message();
     provider_ = std::move(*kp);
-    keyring_ = std::make_unique<TenantKeyring>(*store_, *provider_);
+    keyring_ = std::make_unique<TenantKeyring>(stores().keys, *provider_);
     transit_ = std::make_unique<TransitService>(*keyring_, TransitLimits{1000, 4096});
   }
   void TearDown() override {
     transit_.reset();
     keyring_.reset();
-    if (store_) store_->close();
+    if (backend_) stores().ops.close();
   }
   /// A second keyring on the same store and provider (another "process").
-  std::unique_ptr<TenantKeyring> another_keyring() { return std::make_unique<TenantKeyring>(*store_, *provider_); }
+  std::unique_ptr<TenantKeyring> another_keyring() {
+    return std::make_unique<TenantKeyring>(stores().keys, *provider_);
+  }
 
   vault::testing::TempDir dir_;
-  std::unique_ptr<storage::MetadataStore> store_;
+  std::unique_ptr<storage::MetadataBackend> backend_;
+  const storage::Stores& stores() const { return backend_->stores(); }
   std::unique_ptr<crypto::KeyProvider> provider_;
   std::unique_ptr<TenantKeyring> keyring_;
   std::unique_ptr<TransitService> transit_;

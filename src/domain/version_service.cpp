@@ -7,7 +7,7 @@
 namespace vault::domain {
 
 
-VersionService::VersionService(storage::MetadataStore& store, DatasetService& datasets,
+VersionService::VersionService(storage::VersionStore& store, DatasetService& datasets,
                                RecordService& records, TenantKeyring& keyring)
     : store_(store), datasets_(datasets), records_(records), keyring_(keyring) {}
 

@@ -1,7 +1,7 @@
 #include "vault/storage/factory.hpp"
 
 #include "storage/file_blob_store.hpp"
-#include "storage/sqlite_metadata_store.hpp"
+#include "storage/sqlite_stores.hpp"
 #include "vault/core/private_files.hpp"
 
 #include <filesystem>
@@ -17,7 +17,7 @@ std::string scheme_of(const std::string& url) {
 
 }  // namespace
 
-Result<std::unique_ptr<MetadataStore>> open_metadata_store(const std::string& url) {
+Result<std::unique_ptr<MetadataBackend>> open_metadata_store(const std::string& url) {
   const std::string scheme = scheme_of(url);
   if (scheme != "sqlite")
     return fail(ErrorKind::Configuration,
@@ -31,9 +31,9 @@ Result<std::unique_ptr<MetadataStore>> open_metadata_store(const std::string& ur
   if (!parent.empty())
     if (auto d = create_private_dirs(parent); !d)
       return fail(ErrorKind::Database, "cannot create the database directory: " + d.error().message());
-  auto s = SqliteMetadataStore::open(path);
+  auto s = SqliteBackend::open(path);
   if (!s) return std::unexpected(s.error());
-  return std::unique_ptr<MetadataStore>(std::move(*s));
+  return std::unique_ptr<MetadataBackend>(std::move(*s));
 }
 
 Result<std::unique_ptr<BlobStore>> open_blob_store(const std::string& url) {

@@ -33,13 +33,13 @@ TEST(PrivateModes, SqliteDatabaseWalAndShmAreOwnerOnly) {
   with_umask(0, [&] {
     auto s = open_metadata_store("sqlite://" + db.string());
     ASSERT_TRUE(s) << s.error().message();
-    ASSERT_TRUE((*s)->ping());
-    ASSERT_TRUE((*s)->create_tenant(Tenant{"t1", "acme", "active", 1}));
+    ASSERT_TRUE((*s)->stores().ops.ping());
+    ASSERT_TRUE((*s)->stores().tenants.create_tenant(Tenant{"t1", "acme", "active", 1}));
     EXPECT_EQ(mode_of(db), 0600u);
     EXPECT_EQ(mode_of(db.string() + "-wal"), 0600u);
     EXPECT_EQ(mode_of(db.string() + "-shm"), 0600u);
     EXPECT_EQ(mode_of(db.parent_path()), 0700u);  // created by the store
-    (*s)->close();
+    (*s)->stores().ops.close();
   });
 }
 
@@ -49,7 +49,7 @@ TEST(PrivateModes, LooseExistingDatabaseFilesAreTightened) {
   {
     auto s = open_metadata_store("sqlite://" + db.string());
     ASSERT_TRUE(s);
-    (*s)->close();
+    (*s)->stores().ops.close();
   }
   ASSERT_EQ(::chmod(db.c_str(), 0644), 0);
   std::ofstream(db.string() + "-shm").put('\0');
@@ -58,7 +58,7 @@ TEST(PrivateModes, LooseExistingDatabaseFilesAreTightened) {
   ASSERT_TRUE(s) << s.error().message();
   EXPECT_EQ(mode_of(db), 0600u);
   EXPECT_EQ(mode_of(db.string() + "-shm"), 0600u);
-  (*s)->close();
+  (*s)->stores().ops.close();
 }
 
 TEST(PrivateModes, BlobObjectsAndDirectoriesAreOwnerOnly) {

@@ -1,5 +1,5 @@
-// SqliteMetadataStore: wrapped data keys (table data_keys, migration 2).
-#include "storage/sqlite_metadata_store.hpp"
+// SqliteKeyStore: wrapped data keys (table data_keys, migration 2).
+#include "storage/sqlite_stores.hpp"
 #include "storage/sqlite_rows.hpp"
 
 namespace vault::storage {
@@ -12,10 +12,10 @@ bool valid_state(const std::string& s) { return s == "active" || s == "decrypt_o
 
 }  // namespace
 
-Status SqliteMetadataStore::put_data_key(const DataKey& k) {
+Status SqliteKeyStore::put_data_key(const DataKey& k) {
   if (!valid_state(k.state) || k.version < 1)
     return fail(ErrorKind::Validation, "data key version must be >= 1 and state active|decrypt_only|retired");
-  return write<void>([&](Connection& c) -> Status {
+  return db_.write<void>([&](Connection& c) -> Status {
     auto row = sqlite::load_dataset(c, k.tenant_id, k.dataset_id);
     if (!row) return std::unexpected(row.error());
     auto dup = c.prepare("SELECT 1 FROM data_keys WHERE dataset_pk=? AND version=?");
@@ -40,10 +40,10 @@ Status SqliteMetadataStore::put_data_key(const DataKey& k) {
   });
 }
 
-Result<std::vector<DataKey>> SqliteMetadataStore::list_data_keys(const std::string& tenant_id,
-                                                                 const std::string& dataset_id) {
+Result<std::vector<DataKey>> SqliteKeyStore::list_data_keys(const std::string& tenant_id,
+                                                            const std::string& dataset_id) {
   using R = std::vector<DataKey>;
-  return read<R>([&](Connection& c) -> Result<R> {
+  return db_.read<R>([&](Connection& c) -> Result<R> {
     auto row = sqlite::load_dataset(c, tenant_id, dataset_id);
     if (!row) return std::unexpected(row.error());
     auto st = c.prepare(
@@ -71,9 +71,9 @@ Result<std::vector<DataKey>> SqliteMetadataStore::list_data_keys(const std::stri
   });
 }
 
-Status SqliteMetadataStore::update_data_key(const DataKey& k) {
+Status SqliteKeyStore::update_data_key(const DataKey& k) {
   if (!valid_state(k.state)) return fail(ErrorKind::Validation, "data key state must be active|decrypt_only|retired");
-  return write<void>([&](Connection& c) -> Status {
+  return db_.write<void>([&](Connection& c) -> Status {
     auto row = sqlite::load_dataset(c, k.tenant_id, k.dataset_id);
     if (!row) return std::unexpected(row.error());
     auto st = c.prepare(

@@ -1,5 +1,5 @@
-// SqliteMetadataStore: the PII token vault (table pii_tokens, migration 5).
-#include "storage/sqlite_metadata_store.hpp"
+// SqliteTokenStore: the PII token vault (table pii_tokens, migration 5).
+#include "storage/sqlite_stores.hpp"
 #include "storage/sqlite_rows.hpp"
 
 namespace vault::storage {
@@ -35,10 +35,10 @@ Result<std::optional<PiiToken>> find_by_hash(Connection& c, const std::string& t
 
 }  // namespace
 
-Result<PiiToken> SqliteMetadataStore::put_pii_token(const PiiToken& t) {
+Result<PiiToken> SqliteTokenStore::put_pii_token(const PiiToken& t) {
   if (t.tenant_id.empty() || t.token.empty() || t.value_hash.empty())
     return fail(ErrorKind::Validation, "a PII token needs tenant_id, token and value_hash");
-  return write<PiiToken>([&](Connection& c) -> Result<PiiToken> {
+  return db_.write<PiiToken>([&](Connection& c) -> Result<PiiToken> {
     auto existing = find_by_hash(c, t.tenant_id, t.value_hash);
     if (!existing) return std::unexpected(existing.error());
     if (*existing) return std::move(**existing);
@@ -65,14 +65,14 @@ Result<PiiToken> SqliteMetadataStore::put_pii_token(const PiiToken& t) {
   });
 }
 
-Result<std::optional<PiiToken>> SqliteMetadataStore::find_pii_token(const std::string& tenant_id,
-                                                                    const std::string& value_hash) {
+Result<std::optional<PiiToken>> SqliteTokenStore::find_pii_token(const std::string& tenant_id,
+                                                                 const std::string& value_hash) {
   using R = std::optional<PiiToken>;
-  return read<R>([&](Connection& c) -> Result<R> { return find_by_hash(c, tenant_id, value_hash); });
+  return db_.read<R>([&](Connection& c) -> Result<R> { return find_by_hash(c, tenant_id, value_hash); });
 }
 
-Result<PiiToken> SqliteMetadataStore::get_pii_token(const std::string& tenant_id, const std::string& token) {
-  return read<PiiToken>([&](Connection& c) -> Result<PiiToken> {
+Result<PiiToken> SqliteTokenStore::get_pii_token(const std::string& tenant_id, const std::string& token) {
+  return db_.read<PiiToken>([&](Connection& c) -> Result<PiiToken> {
     static const std::string sql =
         std::string("SELECT ") + kTokenColumns + " FROM pii_tokens WHERE tenant_id=? AND token=?";
     auto st = c.prepare(sql);

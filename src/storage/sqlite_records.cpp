@@ -1,5 +1,5 @@
-// Record methods of SqliteMetadataStore: MVCC revisions in the records table.
-#include "storage/sqlite_metadata_store.hpp"
+// SqliteRecordStore: MVCC revisions in the records table.
+#include "storage/sqlite_stores.hpp"
 #include "storage/sqlite_rows.hpp"
 
 namespace vault::storage {
@@ -27,10 +27,10 @@ Error at_index(ErrorKind kind, std::string message, std::size_t index, boost::js
 
 }  // namespace
 
-Result<std::vector<RecordWriteResult>> SqliteMetadataStore::write_records(
+Result<std::vector<RecordWriteResult>> SqliteRecordStore::write_records(
     const std::string& tenant_id, const std::string& dataset_id, std::vector<RecordWrite> writes) {
   using Out = std::vector<RecordWriteResult>;
-  return write<Out>([&](Connection& c) -> Result<Out> {
+  return db_.write<Out>([&](Connection& c) -> Result<Out> {
     auto ds = sqlite::load_dataset(c, tenant_id, dataset_id);
     if (!ds) return std::unexpected(ds.error());
     if (ds->d.status == "archived")
@@ -124,9 +124,9 @@ Result<std::vector<RecordWriteResult>> SqliteMetadataStore::write_records(
   });
 }
 
-Result<Record> SqliteMetadataStore::get_record(const std::string& tenant_id, const std::string& dataset_id,
-                                               const std::string& record_id, std::optional<Seq> as_of) {
-  return read<Record>([&](Connection& c) -> Result<Record> {
+Result<Record> SqliteRecordStore::get_record(const std::string& tenant_id, const std::string& dataset_id,
+                                             const std::string& record_id, std::optional<Seq> as_of) {
+  return db_.read<Record>([&](Connection& c) -> Result<Record> {
     auto ds = sqlite::load_dataset(c, tenant_id, dataset_id);
     if (!ds) return std::unexpected(ds.error());
     static const std::string now_sql =
@@ -147,10 +147,9 @@ Result<Record> SqliteMetadataStore::get_record(const std::string& tenant_id, con
   });
 }
 
-Result<std::int64_t> SqliteMetadataStore::last_revision(const std::string& tenant_id,
-                                                        const std::string& dataset_id,
-                                                        const std::string& record_id) {
-  return read<std::int64_t>([&](Connection& c) -> Result<std::int64_t> {
+Result<std::int64_t> SqliteRecordStore::last_revision(const std::string& tenant_id, const std::string& dataset_id,
+                                                      const std::string& record_id) {
+  return db_.read<std::int64_t>([&](Connection& c) -> Result<std::int64_t> {
     auto ds = sqlite::load_dataset(c, tenant_id, dataset_id);
     if (!ds) return std::unexpected(ds.error());
     auto st = c.prepare("SELECT max(revision) FROM records WHERE dataset_pk=? AND record_id=?");
@@ -162,12 +161,12 @@ Result<std::int64_t> SqliteMetadataStore::last_revision(const std::string& tenan
   });
 }
 
-Result<RecordPage> SqliteMetadataStore::list_records(const std::string& tenant_id,
-                                                     const std::string& dataset_id, std::optional<Seq> as_of,
-                                                     std::optional<Seq> after_created_seq, int limit,
-                                                     RecordFilter filter) {
+Result<RecordPage> SqliteRecordStore::list_records(const std::string& tenant_id,
+                                                   const std::string& dataset_id, std::optional<Seq> as_of,
+                                                   std::optional<Seq> after_created_seq, int limit,
+                                                   RecordFilter filter) {
   if (limit <= 0) return fail(ErrorKind::Validation, "limit must be positive", {{"field", "limit"}});
-  return read<RecordPage>([&](Connection& c) -> Result<RecordPage> {
+  return db_.read<RecordPage>([&](Connection& c) -> Result<RecordPage> {
     auto ds = sqlite::load_dataset(c, tenant_id, dataset_id);
     if (!ds) return std::unexpected(ds.error());
     // created_seq identifies one incarnation of one id, and at most one of its

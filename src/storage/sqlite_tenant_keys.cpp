@@ -1,6 +1,6 @@
-// SqliteMetadataStore: named tenant keys (tables tenant_key_names and
+// SqliteKeyStore: named tenant keys (tables tenant_key_names and
 // tenant_keys, migration 3).
-#include "storage/sqlite_metadata_store.hpp"
+#include "storage/sqlite_stores.hpp"
 #include "storage/sqlite_rows.hpp"
 
 namespace vault::storage {
@@ -63,13 +63,13 @@ Status check_key(const TenantKey& k) {
 
 }  // namespace
 
-Status SqliteMetadataStore::create_tenant_key(const TenantKeyConfig& cfg, const TenantKey& first) {
+Status SqliteKeyStore::create_tenant_key(const TenantKeyConfig& cfg, const TenantKey& first) {
   if (auto s = check_key(first); !s) return s;
   if (first.version != 1 || first.tenant_id != cfg.tenant_id || first.name != cfg.name)
     return fail(ErrorKind::Validation, "the first version of a key is version 1 of the same tenant and name");
   if (cfg.min_decryption_version < 1)
     return fail(ErrorKind::Validation, "min_decryption_version must be >= 1");
-  return write<void>([&](Connection& c) -> Status {
+  return db_.write<void>([&](Connection& c) -> Status {
     auto has = name_exists(c, cfg.tenant_id, cfg.name);
     if (!has) return std::unexpected(has.error());
     if (*has) return fail(ErrorKind::Conflict, "a key with this name already exists", {{"name", cfg.name}});
@@ -92,9 +92,9 @@ Status SqliteMetadataStore::create_tenant_key(const TenantKeyConfig& cfg, const 
   });
 }
 
-Status SqliteMetadataStore::put_tenant_key(const TenantKey& k) {
+Status SqliteKeyStore::put_tenant_key(const TenantKey& k) {
   if (auto s = check_key(k); !s) return s;
-  return write<void>([&](Connection& c) -> Status {
+  return db_.write<void>([&](Connection& c) -> Status {
     auto has = name_exists(c, k.tenant_id, k.name);
     if (!has) return std::unexpected(has.error());
     if (!*has) return std::unexpected(key_not_found(k.name));
@@ -102,10 +102,10 @@ Status SqliteMetadataStore::put_tenant_key(const TenantKey& k) {
   });
 }
 
-Result<std::vector<TenantKey>> SqliteMetadataStore::list_tenant_keys(const std::string& tenant_id,
-                                                                     const std::string& name) {
+Result<std::vector<TenantKey>> SqliteKeyStore::list_tenant_keys(const std::string& tenant_id,
+                                                                const std::string& name) {
   using R = std::vector<TenantKey>;
-  return read<R>([&](Connection& c) -> Result<R> {
+  return db_.read<R>([&](Connection& c) -> Result<R> {
     auto st = c.prepare(
         "SELECT version, wrapped, state, created_at FROM tenant_keys WHERE tenant_id=? AND name=? "
         "ORDER BY version");
@@ -129,10 +129,10 @@ Result<std::vector<TenantKey>> SqliteMetadataStore::list_tenant_keys(const std::
   });
 }
 
-Result<std::optional<TenantKeyConfig>> SqliteMetadataStore::get_tenant_key_config(const std::string& tenant_id,
-                                                                                  const std::string& name) {
+Result<std::optional<TenantKeyConfig>> SqliteKeyStore::get_tenant_key_config(const std::string& tenant_id,
+                                                                             const std::string& name) {
   using R = std::optional<TenantKeyConfig>;
-  return read<R>([&](Connection& c) -> Result<R> {
+  return db_.read<R>([&](Connection& c) -> Result<R> {
     static const std::string sql =
         std::string("SELECT ") + kConfigColumns + " FROM tenant_key_names WHERE tenant_id=? AND name=?";
     auto st = c.prepare(sql);
@@ -144,9 +144,9 @@ Result<std::optional<TenantKeyConfig>> SqliteMetadataStore::get_tenant_key_confi
   });
 }
 
-Result<std::vector<TenantKeyConfig>> SqliteMetadataStore::list_tenant_key_names(const std::string& tenant_id) {
+Result<std::vector<TenantKeyConfig>> SqliteKeyStore::list_tenant_key_names(const std::string& tenant_id) {
   using R = std::vector<TenantKeyConfig>;
-  return read<R>([&](Connection& c) -> Result<R> {
+  return db_.read<R>([&](Connection& c) -> Result<R> {
     static const std::string sql =
         std::string("SELECT ") + kConfigColumns + " FROM tenant_key_names WHERE tenant_id=? ORDER BY name";
     auto st = c.prepare(sql);
@@ -163,10 +163,10 @@ Result<std::vector<TenantKeyConfig>> SqliteMetadataStore::list_tenant_key_names(
   });
 }
 
-Status SqliteMetadataStore::update_tenant_key_config(const TenantKeyConfig& cfg) {
+Status SqliteKeyStore::update_tenant_key_config(const TenantKeyConfig& cfg) {
   if (cfg.min_decryption_version < 1)
     return fail(ErrorKind::Validation, "min_decryption_version must be >= 1");
-  return write<void>([&](Connection& c) -> Status {
+  return db_.write<void>([&](Connection& c) -> Status {
     auto st = c.prepare(
         "UPDATE tenant_key_names SET type=?, min_decryption_version=?, deletion_allowed=?, "
         "updated_at=max(updated_at, ?) WHERE tenant_id=? AND name=?");
@@ -185,9 +185,9 @@ Status SqliteMetadataStore::update_tenant_key_config(const TenantKeyConfig& cfg)
   });
 }
 
-Status SqliteMetadataStore::update_tenant_key(const TenantKey& k) {
+Status SqliteKeyStore::update_tenant_key(const TenantKey& k) {
   if (auto s = check_key(k); !s) return s;
-  return write<void>([&](Connection& c) -> Status {
+  return db_.write<void>([&](Connection& c) -> Status {
     auto st = c.prepare("UPDATE tenant_keys SET wrapped=?, state=? WHERE tenant_id=? AND name=? AND version=?");
     if (!st) return std::unexpected(st.error());
     if (auto s = st->bind_blob(1, k.wrapped).bind(2, k.state).bind(3, k.tenant_id).bind(4, k.name).bind(5, k.version).run();
@@ -200,9 +200,9 @@ Status SqliteMetadataStore::update_tenant_key(const TenantKey& k) {
   });
 }
 
-Result<std::int64_t> SqliteMetadataStore::delete_tenant_keys(const std::string& tenant_id,
-                                                             const std::string& name) {
-  return write<std::int64_t>([&](Connection& c) -> Result<std::int64_t> {
+Result<std::int64_t> SqliteKeyStore::delete_tenant_keys(const std::string& tenant_id,
+                                                        const std::string& name) {
+  return db_.write<std::int64_t>([&](Connection& c) -> Result<std::int64_t> {
     auto versions = c.prepare("DELETE FROM tenant_keys WHERE tenant_id=? AND name=?");
     if (!versions) return std::unexpected(versions.error());
     if (auto s = versions->bind(1, tenant_id).bind(2, name).run(); !s) return std::unexpected(s.error());

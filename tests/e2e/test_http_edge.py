@@ -301,11 +301,19 @@ def test_connection_cap(tmp_path, stop_after):
     stop_after(srv)
     held = []
     try:
+        # Fill the cap. The server notices the close of the start-up probe's
+        # connections asynchronously, so a slot may still be taken for a
+        # moment: retry a refused one.
         for _ in range(cap):
-            conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
-            conn.request("GET", "/health/live")
-            r = conn.getresponse()
-            r.read()
+            for _attempt in range(200):
+                conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+                conn.request("GET", "/health/live")
+                r = conn.getresponse()
+                r.read()
+                if r.status == 200:
+                    break
+                conn.close()
+                time.sleep(0.05)
             assert r.status == 200
             held.append(conn)
         # One over the cap: 503 (the idle ones are reclaimed only after it).

@@ -56,21 +56,21 @@ int main(int argc, char** argv) {
     return 1;
   }
   crypto::Envelope envelope(std::shared_ptr<crypto::KeyProvider>(std::move(*kp)));
-  domain::EnvelopePayloadCodec codec(**store, envelope);
+  domain::EnvelopePayloadCodec codec((*store)->stores().keys, envelope);
 
-  auto tenants = (*store)->list_tenants();
+  auto tenants = (*store)->stores().tenants.list_tenants();
   if (!tenants) return 1;
   for (const auto& t : *tenants) {
     storage::DatasetFilter f;
     f.limit = 1000;
-    auto datasets = (*store)->list_datasets(t.id, f);
+    auto datasets = (*store)->stores().datasets.list_datasets(t.id, f);
     if (!datasets) return 1;
     for (const auto& d : *datasets) {
       std::int64_t n = 0, ok = 0, bad = 0;
       std::set<std::size_t> found;
       storage::Seq after = 0;
       for (;;) {
-        auto page = (*store)->list_record_revisions(t.id, d.id, after, 500);
+        auto page = (*store)->stores().records.list_record_revisions(t.id, d.id, after, 500);
         if (!page) return 1;
         for (const auto& r : page->items) {
           ++n;
@@ -92,11 +92,11 @@ int main(int argc, char** argv) {
       std::printf("dataset %s %s revisions=%lld decrypted=%lld failed=%lld needles=%s\n", t.id.c_str(), d.id.c_str(),
                   static_cast<long long>(n), static_cast<long long>(ok), static_cast<long long>(bad), list.c_str());
     }
-    auto names = (*store)->list_tenant_key_names(t.id);
+    auto names = (*store)->stores().keys.list_tenant_key_names(t.id);
     if (!names || names->empty()) continue;
     std::int64_t n = 0, ok = 0, bad = 0;
     for (const auto& name : *names) {
-      auto versions = (*store)->list_tenant_keys(t.id, name.name);
+      auto versions = (*store)->stores().keys.list_tenant_keys(t.id, name.name);
       if (!versions) return 1;
       for (const auto& v : *versions) {
         ++n;
@@ -108,6 +108,6 @@ int main(int argc, char** argv) {
     std::printf("tenant_keys %s versions=%lld unwrapped=%lld failed=%lld\n", t.id.c_str(), static_cast<long long>(n),
                 static_cast<long long>(ok), static_cast<long long>(bad));
   }
-  (*store)->close();
+  (*store)->stores().ops.close();
   return 0;
 }

@@ -8,7 +8,7 @@
 /// back (a generation counter: a lookup that started before the last
 /// revocation does not fill the cache).
 #include "vault/core/error.hpp"
-#include "vault/storage/metadata_store.hpp"
+#include "vault/storage/tenant_store.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -38,7 +38,7 @@ struct CreatedKey {
 
 class AuthService {
  public:
-  explicit AuthService(storage::MetadataStore& store,
+  explicit AuthService(storage::TenantStore& tenants,
                        std::chrono::milliseconds cache_ttl = std::chrono::seconds(5));
 
   /// When the system tenant has no active admin key (a new store, or one
@@ -81,7 +81,7 @@ class AuthService {
     Caller caller;
     std::chrono::steady_clock::time_point expires;
   };
-  storage::MetadataStore& store_;
+  storage::TenantStore& tenants_;
   std::chrono::milliseconds ttl_;
   std::mutex mu_;
   std::unordered_map<std::string, CacheEntry> cache_;  // key: secret hash

@@ -2,7 +2,7 @@
 /// Datasets: validation of names/tags/schemas, ETags, archive state, stats,
 /// and the compiled-schema cache used by the record write path.
 #include "vault/core/error.hpp"
-#include "vault/storage/metadata_store.hpp"
+#include "vault/storage/dataset_store.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -46,7 +46,7 @@ struct DatasetListQuery {
 
 class DatasetService {
  public:
-  explicit DatasetService(storage::MetadataStore& store);
+  explicit DatasetService(storage::DatasetStore& store);
   ~DatasetService();
 
   Result<storage::Dataset> create(const std::string& tenant_id, const NewDataset& in);
@@ -71,7 +71,7 @@ class DatasetService {
   }
 
  private:
-  storage::MetadataStore& store_;
+  storage::DatasetStore& store_;
   std::function<void(const std::string&, const std::string&)> on_removed_;
   std::mutex mu_;
   std::unordered_map<std::string, std::pair<std::int64_t, std::shared_ptr<const JsonSchema>>>

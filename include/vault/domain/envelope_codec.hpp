@@ -3,11 +3,11 @@
 /// with AES-256-GCM under its dataset's data key (DEK), with associated data
 /// tenant|dataset|record so a ciphertext moved to another record, dataset or
 /// tenant fails to open. DEKs are created on a dataset's first write, stored
-/// only wrapped by the tenant's KEK (MetadataStore data_keys), and cached
+/// only wrapped by the tenant's KEK (KeyStore data keys), and cached
 /// unwrapped in the Envelope's bounded, wiping DekCache.
 #include "vault/crypto/envelope.hpp"
 #include "vault/domain/seams.hpp"
-#include "vault/storage/metadata_store.hpp"
+#include "vault/storage/key_store.hpp"
 
 #include <mutex>
 #include <string>
@@ -17,7 +17,7 @@ namespace vault::domain {
 
 class EnvelopePayloadCodec final : public PayloadCodec {
  public:
-  EnvelopePayloadCodec(storage::MetadataStore& store, crypto::Envelope& envelope);
+  EnvelopePayloadCodec(storage::KeyStore& keys, crypto::Envelope& envelope);
 
   Result<std::string> seal(const PayloadContext& ctx, std::string_view plaintext) override;
   Result<std::string> open(const PayloadContext& ctx, std::string_view stored) override;
@@ -36,7 +36,7 @@ class EnvelopePayloadCodec final : public PayloadCodec {
   Result<std::shared_ptr<const crypto::DataKey>> create_first_key(const std::string& tenant_id,
                                                                   const std::string& dataset_id);
 
-  storage::MetadataStore& store_;
+  storage::KeyStore& keys_;
   crypto::Envelope& envelope_;
   std::mutex mu_;
   std::mutex create_mu_;  ///< serialises first-DEK creation in this process

@@ -14,7 +14,7 @@
 /// entry, bare SHA-256 fingerprints) are still read.
 #include "vault/core/clock.hpp"
 #include "vault/core/error.hpp"
-#include "vault/storage/metadata_store.hpp"
+#include "vault/storage/idempotency_store.hpp"
 
 #include <chrono>
 #include <optional>
@@ -42,7 +42,7 @@ class IdempotencyService {
  public:
   /// `keys` and `provider` null: encryption at rest is off. `provider`
   /// opens legacy "E1" entries only.
-  IdempotencyService(storage::MetadataStore& store, TenantKeyring* keys, crypto::KeyProvider* provider,
+  IdempotencyService(storage::IdempotencyStore& store, TenantKeyring* keys, crypto::KeyProvider* provider,
                      std::chrono::seconds ttl, const Clock& clock = system_clock());
 
   /// The answer stored for (tenant, key) within the TTL, if the same
@@ -67,7 +67,7 @@ class IdempotencyService {
   Result<bool> fingerprint_matches(const std::string& tenant_id, const std::string& request,
                                    const std::string& stored);
 
-  storage::MetadataStore& store_;
+  storage::IdempotencyStore& store_;
   TenantKeyring* keys_;
   crypto::KeyProvider* provider_;
   const std::chrono::seconds ttl_;

@@ -1,6 +1,6 @@
 #pragma once
 /// Online key rotation jobs, run in the background and persisted in the
-/// store (MetadataStore key jobs) so that a restart resumes them.
+/// store (JobStore key jobs) so that a restart resumes them.
 ///
 /// - KEK rotation (per tenant): KeyProvider::rotate, then every wrapped key of
 ///   the tenant — every dataset's DEKs and every named tenant key version —
@@ -20,7 +20,7 @@
 /// persisted after every page. Errors name ids and codes, never key bytes.
 #include "vault/core/error.hpp"
 #include "vault/crypto/envelope.hpp"
-#include "vault/storage/metadata_store.hpp"
+#include "vault/storage/stores.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -50,7 +50,9 @@ struct KeyRotationObserver {
 
 class KeyRotationService {
  public:
-  KeyRotationService(storage::MetadataStore& store, crypto::Envelope& envelope, KeyRotationOptions options = {});
+  /// Uses the tenants (existence), datasets (listing), records (rewrapping
+  /// payloads), keys (data and tenant keys) and jobs of `stores`.
+  KeyRotationService(const storage::Stores& stores, crypto::Envelope& envelope, KeyRotationOptions options = {});
   /// Stops running jobs at their next page (they stay "running" in the store
   /// and resume at the next start) and joins their threads.
   ~KeyRotationService();
@@ -98,7 +100,7 @@ class KeyRotationService {
   void run(storage::KeyJob job, const std::shared_ptr<std::atomic<bool>>& stop);
   void reap_locked();
 
-  storage::MetadataStore& store_;
+  const storage::Stores stores_;
   crypto::Envelope& envelope_;
   KeyRotationOptions options_;
   KeyRotationObserver observer_;

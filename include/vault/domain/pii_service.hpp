@@ -20,7 +20,7 @@
 #include "vault/pii/anonymization/anonymizer.hpp"
 #include "vault/pii/anonymization/policy.hpp"
 #include "vault/pii/detection/scanner.hpp"
-#include "vault/storage/metadata_store.hpp"
+#include "vault/storage/token_store.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -42,13 +42,13 @@ class StoredTokenVault final : public pii::TokenStore {
  public:
   using KeySource =
       std::function<Result<std::shared_ptr<const pii::AnonymizerKeys>>(const std::string& tenant_id)>;
-  StoredTokenVault(storage::MetadataStore& store, KeySource keys);
+  StoredTokenVault(storage::TokenStore& store, KeySource keys);
   Result<std::string> tokenize(std::string_view tenant_id, std::string_view entity,
                                std::string_view original) override;
   Result<std::string> detokenize(std::string_view tenant_id, std::string_view token) override;
 
  private:
-  storage::MetadataStore& store_;
+  storage::TokenStore& store_;
   KeySource keys_;
 };
 
@@ -75,7 +75,7 @@ class PiiService final : public RecordInspector, public RecordViewer {
 
   /// Fails with Validation if `options.default_policy_json` is invalid.
   static Result<std::unique_ptr<PiiService>> create(std::shared_ptr<const pii::Scanner> scanner,
-                                                    storage::MetadataStore& store, KeySource keys,
+                                                    storage::TokenStore& store, KeySource keys,
                                                     PiiOptions options, PiiObserver* observer = nullptr);
 
   // ---- RecordInspector
@@ -123,7 +123,7 @@ class PiiService final : public RecordInspector, public RecordViewer {
   static std::string finding_path(const pii::JsonFinding& f, const pii::Scanner* scanner);
 
  private:
-  PiiService(std::shared_ptr<const pii::Scanner> scanner, storage::MetadataStore& store, KeySource keys,
+  PiiService(std::shared_ptr<const pii::Scanner> scanner, storage::TokenStore& store, KeySource keys,
              PiiOptions options, std::shared_ptr<const pii::Policy> default_policy, PiiObserver* observer);
   Result<pii::AnonymizerContext> context_for(const std::string& tenant_id,
                                              std::shared_ptr<const pii::AnonymizerKeys>& hold);

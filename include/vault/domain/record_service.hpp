@@ -7,7 +7,8 @@
 #include "vault/core/worker_pool.hpp"
 #include "vault/domain/dataset_service.hpp"
 #include "vault/domain/seams.hpp"
-#include "vault/storage/metadata_store.hpp"
+#include "vault/storage/record_store.hpp"
+#include "vault/storage/version_store.hpp"
 
 #include <boost/json/array.hpp>
 
@@ -77,9 +78,9 @@ class RecordService {
   /// view=anonymized reads (without one, such reads fail with NotImplemented).
   /// Import parses, scans and seals on `import_pool` (shared by concurrent
   /// imports; when it is full or null, on the importing thread).
-  RecordService(storage::MetadataStore& store, DatasetService& datasets, PayloadCodec& codec,
-                RecordInspector* inspector, RecordLimits limits, RecordViewer* viewer = nullptr,
-                WorkerPool* import_pool = nullptr);
+  RecordService(storage::RecordStore& records, storage::VersionStore& versions, DatasetService& datasets,
+                PayloadCodec& codec, RecordInspector* inspector, RecordLimits limits,
+                RecordViewer* viewer = nullptr, WorkerPool* import_pool = nullptr);
 
   Result<RecordView> create(const std::string& tenant_id, const std::string& dataset_id,
                             std::string_view body);
@@ -146,7 +147,8 @@ class RecordService {
   Result<storage::Dataset> writable_dataset(const std::string& tenant_id,
                                             const std::string& dataset_id);
 
-  storage::MetadataStore& store_;
+  storage::RecordStore& records_;
+  storage::VersionStore& versions_;
   DatasetService& datasets_;
   PayloadCodec& codec_;
   RecordInspector* inspector_;

@@ -4,7 +4,7 @@
 /// '_', e.g. "_anonymization").
 ///
 /// Each version is 32 bytes from the OS CSPRNG, stored only wrapped by the
-/// tenant's KEK (MetadataStore tenant_keys, serialize_wrapped_key). The
+/// tenant's KEK (KeyStore tenant keys, serialize_wrapped_key). The
 /// unwrapped versions live in a bounded, short-lived cache (crypto::DekCache:
 /// LRU + TTL, bytes wiped when the last user releases them).
 ///
@@ -28,7 +28,7 @@
 #include "vault/core/error.hpp"
 #include "vault/crypto/dek_cache.hpp"
 #include "vault/crypto/key_provider.hpp"
-#include "vault/storage/metadata_store.hpp"
+#include "vault/storage/key_store.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -71,7 +71,7 @@ class TenantKeyring {
   /// The key type every name has today (AES-256-GCM with 96-bit nonces).
   static constexpr const char* kDefaultType = "aes256-gcm96";
 
-  TenantKeyring(storage::MetadataStore& store, crypto::KeyProvider& provider, TenantKeyringOptions options = {});
+  TenantKeyring(storage::KeyStore& keys, crypto::KeyProvider& provider, TenantKeyringOptions options = {});
 
   /// Creates `name` with version 1. Conflict if it exists; Validation for an
   /// empty/too long name or an unknown type.
@@ -119,7 +119,7 @@ class TenantKeyring {
   void forget_meta(const std::string& tenant_id, const std::string& name);
   Result<std::string> new_wrapped_key(const std::string& tenant_id);
 
-  storage::MetadataStore& store_;
+  storage::KeyStore& keys_;
   crypto::KeyProvider& provider_;
   TenantKeyringOptions options_;
   crypto::DekCache cache_;  ///< (tenant, name, version) → unwrapped key

@@ -13,7 +13,8 @@
 #include "vault/crypto/envelope.hpp"
 #include "vault/domain/auth_service.hpp"
 #include "vault/domain/key_rotation.hpp"
-#include "vault/storage/metadata_store.hpp"
+#include "vault/storage/dataset_store.hpp"
+#include "vault/storage/tenant_store.hpp"
 
 #include <functional>
 #include <string>
@@ -23,8 +24,8 @@ namespace vault::domain {
 class TenantPurger {
  public:
   /// `envelope` and `rotation` may be null (encryption disabled).
-  TenantPurger(storage::MetadataStore& store, AuthService& auth, crypto::Envelope* envelope,
-               KeyRotationService* rotation);
+  TenantPurger(storage::TenantStore& tenants, storage::DatasetStore& datasets, AuthService& auth,
+               crypto::Envelope* envelope, KeyRotationService* rotation);
 
   /// Called for every purged dataset (e.g. to drop a codec's cached state).
   void on_dataset_removed(std::function<void(const std::string& tenant_id, const std::string& dataset_id)> fn) {
@@ -41,7 +42,8 @@ class TenantPurger {
  private:
   Status destroy_keys(const std::string& tenant_id);
 
-  storage::MetadataStore& store_;
+  storage::TenantStore& tenants_;
+  storage::DatasetStore& datasets_;
   AuthService& auth_;
   crypto::Envelope* envelope_;
   KeyRotationService* rotation_;

@@ -13,7 +13,7 @@
 #include "vault/core/error.hpp"
 #include "vault/domain/record_service.hpp"
 #include "vault/domain/tenant_keyring.hpp"
-#include "vault/storage/metadata_store.hpp"
+#include "vault/storage/version_store.hpp"
 
 namespace vault::domain {
 
@@ -23,7 +23,7 @@ class VersionService {
   static constexpr const char* kHashKeyName = "_version_hash";
   // content_hash = crypto::keyed_digest_label(key version, HMAC hex).
 
-  VersionService(storage::MetadataStore& store, DatasetService& datasets, RecordService& records,
+  VersionService(storage::VersionStore& store, DatasetService& datasets, RecordService& records,
                  TenantKeyring& keyring);
 
   Result<storage::Version> create(const std::string& tenant_id, const std::string& dataset_id,
@@ -34,7 +34,7 @@ class VersionService {
                                std::int64_t number);
 
  private:
-  storage::MetadataStore& store_;
+  storage::VersionStore& store_;
   DatasetService& datasets_;
   RecordService& records_;
   TenantKeyring& keyring_;

@@ -2,7 +2,7 @@
 /// Backends chosen by URL (VAULT_DATABASE_URL, VAULT_BLOB_URL).
 #include "vault/core/error.hpp"
 #include "vault/storage/blob_store.hpp"
-#include "vault/storage/metadata_store.hpp"
+#include "vault/storage/stores.hpp"
 
 #include <memory>
 #include <string>
@@ -11,8 +11,9 @@ namespace vault::storage {
 
 /// `sqlite:///abs/path/meta.db` or `sqlite://relative/path.db` (parent
 /// directories are created). Configuration error for an unknown scheme or a
-/// malformed URL; Database if the backend cannot be opened.
-Result<std::unique_ptr<MetadataStore>> open_metadata_store(const std::string& url);
+/// malformed URL; Database if the backend cannot be opened. The backend owns
+/// every aggregate store (`->stores()`); destroying it closes them.
+Result<std::unique_ptr<MetadataBackend>> open_metadata_store(const std::string& url);
 
 /// `file:///abs/dir` (created if missing). Configuration error for an
 /// unknown scheme or a malformed URL; BlobStorage if the directory is unusable.

@@ -1,6 +1,15 @@
-#include "storage/sqlite_metadata_store.hpp"
+#include "storage/sqlite_stores.hpp"
 
-#include "conformance/metadata_store_conformance.hpp"
+#include "conformance/cross_aggregate_conformance.hpp"
+#include "conformance/dataset_store_conformance.hpp"
+#include "conformance/idempotency_store_conformance.hpp"
+#include "conformance/job_store_conformance.hpp"
+#include "conformance/key_store_conformance.hpp"
+#include "conformance/record_store_conformance.hpp"
+#include "conformance/store_ops_conformance.hpp"
+#include "conformance/tenant_store_conformance.hpp"
+#include "conformance/token_store_conformance.hpp"
+#include "conformance/version_store_conformance.hpp"
 #include "storage/sqlite_migrations.hpp"
 #include "support/temp_dir.hpp"
 #include "vault/storage/factory.hpp"
@@ -18,8 +27,17 @@
 namespace vault::storage {
 namespace {
 
-using conformance::MetadataStoreConformance;
-using conformance::MetadataStoreParam;
+using conformance::MetadataBackendParam;
+using conformance::CrossAggregateConformance;
+using conformance::DatasetStoreConformance;
+using conformance::IdempotencyStoreConformance;
+using conformance::JobStoreConformance;
+using conformance::KeyStoreConformance;
+using conformance::RecordStoreConformance;
+using conformance::StoreOpsConformance;
+using conformance::TenantStoreConformance;
+using conformance::TokenStoreConformance;
+using conformance::VersionStoreConformance;
 using Op = RecordWrite::Op;
 
 std::string fresh_db_path() {
@@ -28,61 +46,77 @@ std::string fresh_db_path() {
   return (testing::process_temp_dir().fresh("meta") / "meta.db").string();
 }
 
-std::unique_ptr<SqliteMetadataStore> open_at(const std::string& path) {
+std::unique_ptr<SqliteBackend> open_at(const std::string& path) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  auto s = SqliteMetadataStore::open(path);
+  auto s = SqliteBackend::open(path);
   EXPECT_TRUE(s) << s.error().message();
   return s ? std::move(*s) : nullptr;
 }
 
-std::unique_ptr<MetadataStore> fresh_sqlite_store() { return open_at(fresh_db_path()); }
+std::unique_ptr<MetadataBackend> fresh_sqlite_backend() { return open_at(fresh_db_path()); }
 
-INSTANTIATE_TEST_SUITE_P(Sqlite, MetadataStoreConformance,
-                         ::testing::Values(MetadataStoreParam{"sqlite", fresh_sqlite_store}),
-                         conformance::MetadataStoreParamName);
+// Every store conformance suite, against SQLite.
+const MetadataBackendParam kSqlite{"sqlite", fresh_sqlite_backend};
+#define VAULT_SQLITE_CONFORMANCE(suite) \
+  INSTANTIATE_TEST_SUITE_P(Sqlite, suite, ::testing::Values(kSqlite), conformance::MetadataBackendParamName)
+VAULT_SQLITE_CONFORMANCE(StoreOpsConformance);
+VAULT_SQLITE_CONFORMANCE(TenantStoreConformance);
+VAULT_SQLITE_CONFORMANCE(DatasetStoreConformance);
+VAULT_SQLITE_CONFORMANCE(RecordStoreConformance);
+VAULT_SQLITE_CONFORMANCE(VersionStoreConformance);
+VAULT_SQLITE_CONFORMANCE(KeyStoreConformance);
+VAULT_SQLITE_CONFORMANCE(JobStoreConformance);
+VAULT_SQLITE_CONFORMANCE(TokenStoreConformance);
+VAULT_SQLITE_CONFORMANCE(IdempotencyStoreConformance);
+VAULT_SQLITE_CONFORMANCE(CrossAggregateConformance);
+#undef VAULT_SQLITE_CONFORMANCE
 
-void seed(MetadataStore& s) {
-  ASSERT_TRUE(s.create_tenant(Tenant{"t1", "one", "active", 1}));
+void seed(const Stores& s) {
+  ASSERT_TRUE(s.tenants.create_tenant(Tenant{"t1", "one", "active", 1}));
   Dataset d;
   d.id = "ds1";
   d.tenant_id = "t1";
   d.name = "n";
-  ASSERT_TRUE(s.create_dataset(d));
+  ASSERT_TRUE(s.datasets.create_dataset(d));
 }
 
-TEST(SqliteMetadataStore, ReopenKeepsEverything) {
+TEST(SqliteStores, ReopenKeepsEverything) {
   const auto path = fresh_db_path();
   {
     auto s = open_at(path);
     ASSERT_TRUE(s);
-    seed(*s);
-    ASSERT_TRUE(s->write_records("t1", "ds1", {{Op::Insert, "a", "1", {}}, {Op::Insert, "b", "2", {}}}));
-    ASSERT_TRUE(s->write_records("t1", "ds1", {{Op::Replace, "a", "1b", {}}}));
-    ASSERT_TRUE(s->create_version("t1", [] { Version v; v.dataset_id = "ds1"; v.seq = 2; return v; }()));
-    s->close();
+    seed(s->stores());
+    ASSERT_TRUE(s->stores().records.write_records("t1", "ds1",
+                                                  {{Op::Insert, "a", "1", {}}, {Op::Insert, "b", "2", {}}}));
+    ASSERT_TRUE(s->stores().records.write_records("t1", "ds1", {{Op::Replace, "a", "1b", {}}}));
+    Version v;
+    v.dataset_id = "ds1";
+    v.seq = 2;
+    ASSERT_TRUE(s->stores().versions.create_version("t1", v));
+    s->stores().ops.close();
   }
   auto s = open_at(path);
   ASSERT_TRUE(s);
-  EXPECT_EQ(s->schema_version(), sqlite::latest_schema_version());
-  auto d = s->get_dataset("t1", "ds1");
+  EXPECT_EQ(s->stores().ops.schema_version(), sqlite::latest_schema_version());
+  auto d = s->stores().datasets.get_dataset("t1", "ds1");
   ASSERT_TRUE(d);
   EXPECT_EQ(d->seq, 3);
   EXPECT_EQ(d->record_count, 2);
   EXPECT_EQ(d->version_count, 1);
-  auto a = s->get_record("t1", "ds1", "a", 2);
+  auto a = s->stores().records.get_record("t1", "ds1", "a", 2);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->payload, "1");
-  auto w = s->write_records("t1", "ds1", {{Op::Insert, "c", "3", {}}});
+  auto w = s->stores().records.write_records("t1", "ds1", {{Op::Insert, "c", "3", {}}});
   ASSERT_TRUE(w);
   EXPECT_EQ((*w)[0].seq, 4);
 }
 
-TEST(SqliteMetadataStore, MigrationsAreRecordedAndNewerSchemaIsRefused) {
+TEST(SqliteStores, MigrationsAreRecordedAndNewerSchemaIsRefused) {
   const auto path = fresh_db_path();
   {
     auto s = open_at(path);
     ASSERT_TRUE(s);
-    EXPECT_EQ(s->schema_version(), sqlite::latest_schema_version());
+    EXPECT_EQ(s->stores().ops.schema_version(), sqlite::latest_schema_version());
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
@@ -96,25 +130,25 @@ TEST(SqliteMetadataStore, MigrationsAreRecordedAndNewerSchemaIsRefused) {
   ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES(9999, 0)", nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
-  auto s = SqliteMetadataStore::open(path);
+  auto s = SqliteBackend::open(path);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().kind(), ErrorKind::Configuration);
 }
 
-TEST(SqliteMetadataStore, MigrationSixConvertsSeparatedTagsAndPermissions) {
+TEST(SqliteStores, MigrationSixConvertsSeparatedTagsAndPermissions) {
   const auto path = fresh_db_path();
   {
     auto s = open_at(path);
     ASSERT_TRUE(s);
-    seed(*s);
+    seed(s->stores());
     ApiKey k;
     k.id = "k1";
     k.tenant_id = "t1";
     k.name = "k";
     k.key_hash = "h";
     k.prefix = "p";
-    ASSERT_TRUE(s->create_api_key(k));
-    s->close();
+    ASSERT_TRUE(s->stores().tenants.create_api_key(k));
+    s->stores().ops.close();
   }
   // Rewind to schema 5 with rows in its encoding (each item ends with char(31)).
   sqlite3* db = nullptr;
@@ -127,33 +161,33 @@ TEST(SqliteMetadataStore, MigrationSixConvertsSeparatedTagsAndPermissions) {
   sqlite3_close(db);
   auto s = open_at(path);
   ASSERT_TRUE(s);
-  auto d = s->get_dataset("t1", "ds1");
+  auto d = s->stores().datasets.get_dataset("t1", "ds1");
   ASSERT_TRUE(d);
   EXPECT_EQ(d->tags, (std::vector<std::string>{"nlp", "x\"y"}));
-  auto keys = s->list_api_keys("t1");
+  auto keys = s->stores().tenants.list_api_keys("t1");
   ASSERT_TRUE(keys);
   ASSERT_EQ(keys->size(), 1u);
   EXPECT_EQ(keys->front().permissions, std::vector<std::string>{"pii:detokenize"});
   DatasetFilter f;
   f.tag = "nlp";
-  auto l = s->list_datasets("t1", f);
+  auto l = s->stores().datasets.list_datasets("t1", f);
   ASSERT_TRUE(l);
   EXPECT_EQ(l->size(), 1u);
 }
 
-TEST(SqliteMetadataStore, ReopeningTwiceIsIdempotent) {
+TEST(SqliteStores, ReopeningTwiceIsIdempotent) {
   const auto path = fresh_db_path();
   open_at(path).reset();
   auto s = open_at(path);
   ASSERT_TRUE(s);
-  EXPECT_TRUE(s->ping());
+  EXPECT_TRUE(s->stores().ops.ping());
 }
 
-TEST(MetadataStoreFactory, SqliteUrlsAndUnknownSchemes) {
+TEST(MetadataBackendFactory, SqliteUrlsAndUnknownSchemes) {
   const auto dir = testing::process_temp_dir().fresh("factory");
   auto s = open_metadata_store("sqlite://" + (dir / "a" / "b" / "meta.db").string());
   ASSERT_TRUE(s) << s.error().message();
-  EXPECT_TRUE((*s)->ping());
+  EXPECT_TRUE((*s)->stores().ops.ping());
   EXPECT_TRUE(std::filesystem::exists(dir / "a" / "b" / "meta.db"));
   s->reset();
 
@@ -176,12 +210,12 @@ TEST(MetadataStoreFactory, SqliteUrlsAndUnknownSchemes) {
 // A child process writes batches and reports each acknowledged batch; it is
 // killed with SIGKILL mid-stream. Every acknowledged record must be there
 // after reopening.
-TEST(SqliteMetadataStore, AcknowledgedWritesSurviveKill9) {
+TEST(SqliteStores, AcknowledgedWritesSurviveKill9) {
   const auto path = fresh_db_path();
   {
     auto s = open_at(path);
     ASSERT_TRUE(s);
-    seed(*s);
+    seed(s->stores());
   }
   constexpr int kBatch = 25;
   struct Ack {
@@ -195,13 +229,13 @@ TEST(SqliteMetadataStore, AcknowledgedWritesSurviveKill9) {
   if (pid == 0) {
     ::close(fds[0]);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    auto s = SqliteMetadataStore::open(path);
+    auto s = SqliteBackend::open(path);
     if (!s) ::_exit(2);
     for (std::int64_t b = 0; b < 1000000; ++b) {
       std::vector<RecordWrite> ws;
       for (int i = 0; i < kBatch; ++i)
         ws.push_back({Op::Insert, "r" + std::to_string(b) + "-" + std::to_string(i), std::string(100, 'p'), {}});
-      auto r = (*s)->write_records("t1", "ds1", std::move(ws));
+      auto r = (*s)->stores().records.write_records("t1", "ds1", std::move(ws));
       if (!r) ::_exit(3);
       const Ack ack{b, r->back().seq};
       if (::write(fds[1], &ack, sizeof ack) != sizeof ack) ::_exit(4);
@@ -222,18 +256,19 @@ TEST(SqliteMetadataStore, AcknowledgedWritesSurviveKill9) {
 
   auto s = open_at(path);
   ASSERT_TRUE(s);
-  auto d = s->get_dataset("t1", "ds1");
+  auto d = s->stores().datasets.get_dataset("t1", "ds1");
   ASSERT_TRUE(d);
   EXPECT_GE(d->seq, acks.back().last_seq);
   EXPECT_GE(d->record_count, static_cast<std::int64_t>(acks.size()) * kBatch);
   for (const Ack& a : acks)
     for (int i = 0; i < kBatch; ++i) {
-      auto r = s->get_record("t1", "ds1", "r" + std::to_string(a.batch) + "-" + std::to_string(i));
+      auto r = s->stores().records.get_record("t1", "ds1",
+                                              "r" + std::to_string(a.batch) + "-" + std::to_string(i));
       ASSERT_TRUE(r) << "acknowledged batch " << a.batch << " lost";
       EXPECT_EQ(r->seq, a.last_seq - kBatch + 1 + i);
     }
   // The store is usable after the crash.
-  auto w = s->write_records("t1", "ds1", {{Op::Insert, "after", "x", {}}});
+  auto w = s->stores().records.write_records("t1", "ds1", {{Op::Insert, "after", "x", {}}});
   ASSERT_TRUE(w);
   EXPECT_EQ((*w)[0].seq, d->seq + 1);
 }

@@ -1,0 +1,22 @@
+#pragma once
+/// Operations on the backend as a whole. The shared contract of every store
+/// (tenant scoping, thread-safety, durability, group commit, error mapping)
+/// is in stores.hpp.
+#include "vault/core/error.hpp"
+
+namespace vault::storage {
+
+class StoreOps {
+ public:
+  virtual ~StoreOps() = default;
+
+  /// Cheap liveness check of the backend (health/ready).
+  virtual Status ping() = 0;
+  /// Schema version after migrations.
+  virtual int schema_version() const = 0;
+  /// Flushes and closes; later calls of every store of the backend fail with
+  /// Database.
+  virtual void close() = 0;
+};
+
+}  // namespace vault::storage
