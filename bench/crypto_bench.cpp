@@ -73,9 +73,10 @@ int main(int argc, char** argv) {
   auto kp = open_key_provider("", KeyProviderDefaults{dir});
   if (!kp) die("key provider", kp.error());
   Envelope envelope(std::shared_ptr<KeyProvider>(std::move(*kp)));
-  vault::domain::EnvelopePayloadCodec codec((*store)->stores().keys, envelope);
+  vault::domain::KeyEvents events;
+  vault::domain::EnvelopePayloadCodec codec((*store)->stores().keys, envelope, events);
   vault::domain::AuthService auth((*store)->stores().tenants);
-  vault::domain::DatasetService datasets((*store)->stores().datasets);
+  vault::domain::DatasetService datasets((*store)->stores().datasets, events);
   auto tenant = auth.create_tenant("bench");
   if (!tenant) die("tenant", tenant.error());
   auto ds = datasets.create(tenant->id, vault::domain::NewDataset{"bench", "", {}, {}, {}});

@@ -245,7 +245,9 @@ int main(int argc, char** argv) {
                 << std::flush;
     }
   }
-  domain::DatasetService datasets(stores.datasets);
+  // Key lifecycle: services that change keys publish here; key caches subscribe.
+  domain::KeyEvents key_events;
+  domain::DatasetService datasets(stores.datasets, key_events);
 
   // ---- keys (always: tenant keys for PII operators and transit need them)
   MetricsCryptoObserver crypto_metrics(metrics);
@@ -262,7 +264,7 @@ int main(int argc, char** argv) {
   }
   health.add("key_provider", [&] { return envelope->provider().ping(); }, true);
   // Named per-tenant keys (transit keys, "_anonymization"), wrapped by the tenant KEKs.
-  domain::TenantKeyring tenant_keys(stores.keys, envelope->provider());
+  domain::TenantKeyring tenant_keys(stores.keys, envelope->provider(), key_events);
   domain::TransitService transit(tenant_keys);  // /api/v1/transit
 
   // ---- encryption at rest
@@ -270,9 +272,8 @@ int main(int argc, char** argv) {
   domain::PlainPayloadCodec plain_codec;
   domain::PayloadCodec* codec = &plain_codec;
   if (cfg->encryption_enabled) {
-    envelope_codec = std::make_unique<domain::EnvelopePayloadCodec>(stores.keys, *envelope);
+    envelope_codec = std::make_unique<domain::EnvelopePayloadCodec>(stores.keys, *envelope, key_events);
     codec = envelope_codec.get();
-    datasets.on_removed([&](const std::string& t, const std::string& d) { envelope_codec->forget_dataset(t, d); });
   } else {
     log.warn("encryption at rest is disabled (encryption.enabled=false): record payloads are stored in clear");
   }
@@ -305,8 +306,8 @@ int main(int argc, char** argv) {
       if (!derived) return std::unexpected(derived.error());
       return std::make_shared<const pii::AnonymizerKeys>(std::move(*derived));
     };
-    auto svc = domain::PiiService::create(std::move(*scanner), stores.tokens, anonymizer_keys, pii_options,
-                                          pii_metrics.get());
+    auto svc = domain::PiiService::create(std::move(*scanner), stores.tokens, anonymizer_keys, key_events,
+                                          pii_options, pii_metrics.get());
     if (!svc) {
       step.finish("failed");
       return fail_start(log, svc.error());
@@ -332,7 +333,7 @@ int main(int argc, char** argv) {
   api.pii = pii_service.get();
 
   // ---- key rotation jobs (resumed from the store) and tenant purge
-  domain::KeyRotationService rotation(stores, *envelope);
+  domain::KeyRotationService rotation(stores, *envelope, key_events);
   auto& rotation_progress = metrics.gauge("vault_key_rotation_progress_ratio",
                                           "Progress of the latest key rotation job of each type (0-1)", {"type"});
   auto& rotation_jobs = metrics.counter("vault_key_rotation_jobs_total", "Key rotation jobs that ended",
@@ -341,17 +342,7 @@ int main(int argc, char** argv) {
   rotation.set_observer(domain::KeyRotationObserver{
       [&rotation_progress](std::string_view type, double ratio) { rotation_progress.labels({type}).set(ratio); },
       [&rotation_jobs](std::string_view type, std::string_view status) { rotation_jobs.labels({type, status}).inc(); }});
-  const auto forget_dataset_keys = [&](const std::string& t, const std::string& d) {
-    envelope->forget_dataset(t, d);
-    if (envelope_codec) envelope_codec->forget_dataset(t, d);
-  };
-  rotation.on_dek_changed(forget_dataset_keys);
-  domain::TenantPurger purger(stores.tenants, stores.datasets, auth, envelope.get(), &rotation);
-  purger.on_dataset_removed(forget_dataset_keys);
-  purger.on_purged([&](const std::string& t) {
-    tenant_keys.forget_tenant(t);
-    if (pii_service) pii_service->forget_tenant(t);
-  });
+  domain::TenantPurger purger(stores.tenants, stores.datasets, auth, envelope.get(), &rotation, key_events);
   api.rotation = &rotation;
   api.purger = &purger;
   if (auto resumed = rotation.resume(); !resumed)

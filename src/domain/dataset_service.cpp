@@ -50,7 +50,7 @@ Result<std::string> policy_text(const std::optional<boost::json::value>& policy)
 
 }  // namespace
 
-DatasetService::DatasetService(storage::DatasetStore& store) : store_(store) {}
+DatasetService::DatasetService(storage::DatasetStore& store, KeyEvents& events) : store_(store), events_(events) {}
 DatasetService::~DatasetService() = default;
 
 Status DatasetService::validate_name(const std::string& n) {
@@ -153,7 +153,7 @@ Result<storage::Dataset> DatasetService::set_status(const std::string& tenant_id
 Status DatasetService::remove(const std::string& tenant_id, const std::string& id) {
   if (auto s = check_id(id); !s) return s;
   if (auto s = store_.delete_dataset(tenant_id, id); !s) return s;
-  if (on_removed_) on_removed_(tenant_id, id);
+  events_.dataset_keys_changed(tenant_id, id);
   std::lock_guard lk(mu_);
   schemas_.erase(id);
   return {};

@@ -15,8 +15,12 @@ std::string map_key(const std::string& tenant_id, const std::string& dataset_id)
 
 }  // namespace
 
-EnvelopePayloadCodec::EnvelopePayloadCodec(storage::KeyStore& keys, crypto::Envelope& envelope)
-    : keys_(keys), envelope_(envelope) {}
+EnvelopePayloadCodec::EnvelopePayloadCodec(storage::KeyStore& keys, crypto::Envelope& envelope,
+                                           KeyEvents& events)
+    : keys_(keys),
+      envelope_(envelope),
+      keys_changed_(events.on_dataset_keys_changed(
+          [this](const std::string& tenant_id, const std::string& dataset_id) { forget_dataset(tenant_id, dataset_id); })) {}
 
 Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::key_version(
     const std::string& tenant_id, const std::string& dataset_id, std::uint32_t version) {

@@ -7,18 +7,21 @@
 namespace vault::domain {
 
 KeyRotationService::KeyRotationService(const storage::Stores& stores, crypto::Envelope& envelope,
-                                       KeyRotationOptions options)
-    : stores_(stores), envelope_(envelope), options_(options) {
+                                       KeyEvents& events, KeyRotationOptions options)
+    : stores_(stores),
+      envelope_(envelope),
+      options_(options),
+      events_(events),
+      dek_changed_([this](const std::string& tenant_id, const std::string& dataset_id) {
+        envelope_.forget_dataset(tenant_id, dataset_id);
+        events_.dataset_keys_changed(tenant_id, dataset_id);
+      }) {
   if (options_.page_size <= 0) options_.page_size = 200;
 }
 
 KeyRotationService::~KeyRotationService() { stop(); }
 
 void KeyRotationService::set_observer(KeyRotationObserver observer) { observer_ = std::move(observer); }
-
-void KeyRotationService::on_dek_changed(std::function<void(const std::string&, const std::string&)> fn) {
-  on_dek_changed_ = std::move(fn);
-}
 
 Result<storage::KeyJob> KeyRotationService::start_kek_rotation(const std::string& tenant_id) {
   if (auto t = stores_.tenants.get_tenant(tenant_id); !t) return std::unexpected(t.error());
@@ -32,7 +35,7 @@ Result<storage::KeyJob> KeyRotationService::start_kek_rotation(const std::string
   std::atomic<bool> no_stop{false};
   keyjobs::Context c{stores_, envelope_, options_, no_stop,
                      [this](const storage::KeyJob& j) { return stores_.jobs.update_key_job(j); },
-                     on_dek_changed_};
+                     dek_changed_};
   if (auto s = keyjobs::begin_kek(c, job); !s) {
     job.state = "failed";
     job.error = error_code_string(s.error().kind()) + ": " + s.error().message();
@@ -67,7 +70,7 @@ Result<storage::KeyJob> KeyRotationService::start_dek_rotation(const std::string
   std::atomic<bool> no_stop{false};
   keyjobs::Context c{stores_, envelope_, options_, no_stop,
                      [this](const storage::KeyJob& j) { return stores_.jobs.update_key_job(j); },
-                     on_dek_changed_};
+                     dek_changed_};
   if (auto s = keyjobs::begin_dek(c, job); !s) {
     job.state = "failed";
     job.error = error_code_string(s.error().kind()) + ": " + s.error().message();
@@ -128,7 +131,7 @@ void KeyRotationService::run(storage::KeyJob job, const std::shared_ptr<std::ato
                        report(j);
                        return stores_.jobs.update_key_job(j);
                      },
-                     on_dek_changed_};
+                     dek_changed_};
   Result<bool> finished = false;
   try {
     const bool kek = job.type == "kek_rotation";

@@ -26,7 +26,7 @@ class KeyRotationTest : public ::testing::Test {
     ASSERT_TRUE(kp) << kp.error().message();
     provider_ = std::shared_ptr<crypto::KeyProvider>(std::move(*kp));
     envelope_ = std::make_unique<crypto::Envelope>(provider_);
-    codec_ = std::make_unique<EnvelopePayloadCodec>(stores().keys, *envelope_);
+    codec_ = std::make_unique<EnvelopePayloadCodec>(stores().keys, *envelope_, events_);
     auth_ = std::make_unique<AuthService>(stores().tenants);
     ASSERT_TRUE(auth_->bootstrap(std::string("vk_test_admin_secret")));
     for (const char* t : {"t1", "t2"})
@@ -37,9 +37,7 @@ class KeyRotationTest : public ::testing::Test {
   }
 
   std::unique_ptr<KeyRotationService> service(std::chrono::milliseconds settle = std::chrono::milliseconds(0)) {
-    auto svc = std::make_unique<KeyRotationService>(stores(), *envelope_, KeyRotationOptions{7, settle});
-    svc->on_dek_changed([this](const std::string& t, const std::string& d) { codec_->forget_dataset(t, d); });
-    return svc;
+    return std::make_unique<KeyRotationService>(stores(), *envelope_, events_, KeyRotationOptions{7, settle});
   }
   void dataset(const std::string& t, const std::string& id) {
     storage::Dataset d;
@@ -62,7 +60,8 @@ class KeyRotationTest : public ::testing::Test {
   /// Opens with a fresh envelope (empty DEK cache) over the same provider.
   Result<std::string> open_fresh(const std::string& t, const std::string& ds, const storage::Record& r) {
     crypto::Envelope env(provider_);
-    EnvelopePayloadCodec codec(stores().keys, env);
+    KeyEvents quiet;
+    EnvelopePayloadCodec codec(stores().keys, env, quiet);
     return codec.open(PayloadContext{t, ds, r.id, r.revision}, r.payload);
   }
   std::vector<storage::Record> revisions(const std::string& t, const std::string& ds) {
@@ -76,6 +75,7 @@ class KeyRotationTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  KeyEvents events_;  ///< before the subscribers, so it outlives them
   std::unique_ptr<storage::MetadataBackend> backend_;
   const storage::Stores& stores() const { return backend_->stores(); }
   std::shared_ptr<crypto::KeyProvider> provider_;
@@ -204,9 +204,10 @@ TEST_F(KeyRotationTest, PurgeDestroysTheKekAndEverythingTheTenantOwns) {
   dataset("t2", "ds2");
   put("t2", "ds2", Op::Insert, "r", "other");
   auto svc = service();
-  TenantPurger purger(stores().tenants, stores().datasets, *auth_, envelope_.get(), svc.get());
-  std::vector<std::string> removed;
-  purger.on_dataset_removed([&](const std::string&, const std::string& d) { removed.push_back(d); });
+  TenantPurger purger(stores().tenants, stores().datasets, *auth_, envelope_.get(), svc.get(), events_);
+  std::vector<std::string> removed, purged;
+  auto on_keys = events_.on_dataset_keys_changed([&](const std::string&, const std::string& d) { removed.push_back(d); });
+  auto on_purge = events_.on_tenant_purged([&](const std::string& t) { purged.push_back(t); });
 
   auto self = purger.purge(auth_->system_tenant_id(), "t2");
   ASSERT_FALSE(self);
@@ -217,6 +218,7 @@ TEST_F(KeyRotationTest, PurgeDestroysTheKekAndEverythingTheTenantOwns) {
 
   ASSERT_TRUE(purger.purge("t1", auth_->system_tenant_id()));
   EXPECT_EQ(removed, (std::vector<std::string>{"ds"}));
+  EXPECT_EQ(purged, (std::vector<std::string>{"t1"}));
   EXPECT_FALSE(stores().tenants.get_tenant("t1"));
   EXPECT_TRUE(provider_->versions("t1")->empty());
   // What a backup still holds (row + wrapped DEK) no longer unwraps.

@@ -29,28 +29,30 @@ std::string_view severity_of(pii::PolicyAction a) {
 
 Result<std::unique_ptr<PiiService>> PiiService::create(std::shared_ptr<const pii::Scanner> scanner,
                                                        storage::TokenStore& store, KeySource keys,
-                                                       PiiOptions options, PiiObserver* observer) {
+                                                       KeyEvents& events, PiiOptions options,
+                                                       PiiObserver* observer) {
   const std::string text = options.default_policy_json.empty() ? R"({"action":"flag"})"
                                                                : options.default_policy_json;
   auto policy = pii::parse_policy_json(text);
   if (!policy) {
     return fail(ErrorKind::Configuration, "pii.default_policy is invalid: " + policy.error().message());
   }
-  return std::unique_ptr<PiiService>(new PiiService(std::move(scanner), store, std::move(keys),
+  return std::unique_ptr<PiiService>(new PiiService(std::move(scanner), store, std::move(keys), events,
                                                     std::move(options),
                                                     std::make_shared<const pii::Policy>(std::move(*policy)),
                                                     observer));
 }
 
 PiiService::PiiService(std::shared_ptr<const pii::Scanner> scanner, storage::TokenStore& store,
-                       KeySource keys, PiiOptions options, std::shared_ptr<const pii::Policy> default_policy,
-                       PiiObserver* observer)
+                       KeySource keys, KeyEvents& events, PiiOptions options,
+                       std::shared_ptr<const pii::Policy> default_policy, PiiObserver* observer)
     : scanner_(std::move(scanner)),
       keys_(keys),
       options_(std::move(options)),
       default_policy_(std::move(default_policy)),
       observer_(observer),
-      tokens_(store, [this](const std::string& tenant) { return keys_for(tenant); }) {}
+      tokens_(store, [this](const std::string& tenant) { return keys_for(tenant); }),
+      tenant_purged_(events.on_tenant_purged([this](const std::string& tenant_id) { forget_tenant(tenant_id); })) {}
 
 Result<std::string> PiiService::canonical_policy(const boost::json::value& v) {
   auto p = pii::parse_policy(v);

@@ -41,17 +41,17 @@ class PiiServiceTest : public ::testing::Test {
       if (!k) return std::unexpected(k.error());
       return std::make_shared<const pii::AnonymizerKeys>(std::move(*k));
     };
-    auto p = PiiService::create(shared_scanner(), stores().tokens, keys, PiiOptions{});
+    auto p = PiiService::create(shared_scanner(), stores().tokens, keys, events_, PiiOptions{});
     ASSERT_TRUE(p) << p.error().message();
     pii_ = std::move(*p);
     auth_ = std::make_unique<AuthService>(stores().tenants);
-    datasets_ = std::make_unique<DatasetService>(stores().datasets);
+    datasets_ = std::make_unique<DatasetService>(stores().datasets, events_);
     records_ = std::make_unique<RecordService>(stores().records, stores().versions, *datasets_, codec_,
                                                pii_.get(), RecordLimits{}, pii_.get());
     auto kp = crypto::open_key_provider("", crypto::KeyProviderDefaults{dir_.path()});
     ASSERT_TRUE(kp) << kp.error().message();
     provider_ = std::move(*kp);
-    keyring_ = std::make_unique<TenantKeyring>(stores().keys, *provider_);
+    keyring_ = std::make_unique<TenantKeyring>(stores().keys, *provider_, events_);
     versions_ = std::make_unique<VersionService>(stores().versions, *datasets_, *records_, *keyring_);
     tenant_ = auth_->create_tenant("acme")->id;
     other_ = auth_->create_tenant("other")->id;
@@ -76,6 +76,7 @@ class PiiServiceTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  KeyEvents events_;  ///< before the subscribers, so it outlives them
   std::unique_ptr<storage::MetadataBackend> backend_;
   const storage::Stores& stores() const { return backend_->stores(); }
   crypto::SecureBytes master_;
@@ -259,7 +260,7 @@ TEST_F(PiiServiceTest, PathsNeverCarryPiiFromObjectKeys) {
 TEST_F(PiiServiceTest, InvalidDefaultPolicyIsAConfigurationError) {
   PiiOptions o;
   o.default_policy_json = R"({"action":"nope"})";
-  auto p = PiiService::create(shared_scanner(), stores().tokens, nullptr, o);
+  auto p = PiiService::create(shared_scanner(), stores().tokens, nullptr, events_, o);
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().kind(), ErrorKind::Configuration);
 }

@@ -35,15 +35,15 @@ class DomainTest : public ::testing::TestWithParam<bool> {
     ASSERT_TRUE(s) << s.error().message();
     backend_ = std::move(*s);
     auth_ = std::make_unique<AuthService>(stores().tenants);
-    datasets_ = std::make_unique<DatasetService>(stores().datasets);
+    datasets_ = std::make_unique<DatasetService>(stores().datasets, events_);
     PayloadCodec* codec = &plain_;
     auto kp = crypto::open_key_provider("", crypto::KeyProviderDefaults{dir_});
     ASSERT_TRUE(kp) << kp.error().message();
     provider_ = std::shared_ptr<crypto::KeyProvider>(std::move(*kp));
-    keyring_ = std::make_unique<TenantKeyring>(stores().keys, *provider_);
+    keyring_ = std::make_unique<TenantKeyring>(stores().keys, *provider_, events_);
     if (GetParam()) {
       envelope_ = std::make_unique<crypto::Envelope>(provider_);
-      envelope_codec_ = std::make_unique<EnvelopePayloadCodec>(stores().keys, *envelope_);
+      envelope_codec_ = std::make_unique<EnvelopePayloadCodec>(stores().keys, *envelope_, events_);
       codec = envelope_codec_.get();
     }
     codec_ = codec;
@@ -96,6 +96,7 @@ class DomainTest : public ::testing::TestWithParam<bool> {
   }
 
   std::filesystem::path dir_;
+  KeyEvents events_;  ///< before the subscribers, so it outlives them
   std::unique_ptr<storage::MetadataBackend> backend_;
   const storage::Stores& stores() const { return backend_->stores(); }
   PlainPayloadCodec plain_;
@@ -402,8 +403,10 @@ TEST_P(DomainTest, StoredBytesAreCiphertextBoundToTheirRecord) {
   auto keys = stores().keys.list_data_keys(tenant_, ds);
   ASSERT_TRUE(keys);
   ASSERT_EQ(keys->size(), 1u);
+  ASSERT_TRUE(envelope_->cache().get(tenant_, ds, 1));
   ASSERT_TRUE(datasets_->remove(tenant_, ds));
-  envelope_codec_->forget_dataset(tenant_, ds);
+  // Deleting the dataset told the codec (KeyEvents): no cached copy remains.
+  EXPECT_FALSE(envelope_->cache().get(tenant_, ds, 1));
   EXPECT_TRUE(stores().keys.list_data_keys(tenant_, make_dataset("secret")).value().empty());
 }
 

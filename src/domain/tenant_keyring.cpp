@@ -36,9 +36,13 @@ TenantKeyInfo info_of(storage::TenantKeyConfig cfg, const std::vector<storage::T
 
 }  // namespace
 
-TenantKeyring::TenantKeyring(storage::KeyStore& keys, crypto::KeyProvider& provider,
+TenantKeyring::TenantKeyring(storage::KeyStore& keys, crypto::KeyProvider& provider, KeyEvents& events,
                              TenantKeyringOptions options)
-    : keys_(keys), provider_(provider), options_(options), cache_(options.cache) {}
+    : keys_(keys),
+      provider_(provider),
+      options_(options),
+      cache_(options.cache),
+      tenant_purged_(events.on_tenant_purged([this](const std::string& tenant_id) { forget_tenant(tenant_id); })) {}
 
 Result<std::string> TenantKeyring::new_wrapped_key(const std::string& tenant_id) {
   if (auto s = provider_.ensure_kek(tenant_id); !s) return std::unexpected(s.error());

@@ -4,8 +4,13 @@
 namespace vault::domain {
 
 TenantPurger::TenantPurger(storage::TenantStore& tenants, storage::DatasetStore& datasets, AuthService& auth,
-                           crypto::Envelope* envelope, KeyRotationService* rotation)
-    : tenants_(tenants), datasets_(datasets), auth_(auth), envelope_(envelope), rotation_(rotation) {}
+                           crypto::Envelope* envelope, KeyRotationService* rotation, KeyEvents& events)
+    : tenants_(tenants),
+      datasets_(datasets),
+      auth_(auth),
+      envelope_(envelope),
+      rotation_(rotation),
+      events_(events) {}
 
 Status TenantPurger::destroy_keys(const std::string& tenant_id) {
   if (!envelope_) return {};
@@ -20,7 +25,7 @@ Status TenantPurger::purge(const std::string& tenant_id, const std::string& call
   if (tenant_id == caller_tenant_id)
     return fail(ErrorKind::Conflict, "a tenant cannot purge itself");
 
-  // Which datasets go (for cache callbacks), before they are deleted.
+  // Which datasets go (for the key events), before they are deleted.
   std::vector<std::string> datasets;
   storage::DatasetFilter f;
   f.limit = 1000;
@@ -40,9 +45,8 @@ Status TenantPurger::purge(const std::string& tenant_id, const std::string& call
   auth_.forget_tenant(tenant_id);
   // A write in flight during the purge may have re-created a KEK.
   if (auto s = destroy_keys(tenant_id); !s) return s;
-  if (on_dataset_removed_)
-    for (const auto& d : datasets) on_dataset_removed_(tenant_id, d);
-  if (on_purged_) on_purged_(tenant_id);
+  for (const auto& d : datasets) events_.dataset_keys_changed(tenant_id, d);
+  events_.tenant_purged(tenant_id);
   return {};
 }
 

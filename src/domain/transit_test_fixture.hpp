@@ -22,7 +22,7 @@ class KeyringTest : public ::testing::Test {
     auto kp = crypto::open_key_provider("", crypto::KeyProviderDefaults{dir_.path()});
     ASSERT_TRUE(kp) << kp.error().message();
     provider_ = std::move(*kp);
-    keyring_ = std::make_unique<TenantKeyring>(stores().keys, *provider_);
+    keyring_ = std::make_unique<TenantKeyring>(stores().keys, *provider_, events_);
     transit_ = std::make_unique<TransitService>(*keyring_, TransitLimits{1000, 4096});
   }
   void TearDown() override {
@@ -32,10 +32,11 @@ class KeyringTest : public ::testing::Test {
   }
   /// A second keyring on the same store and provider (another "process").
   std::unique_ptr<TenantKeyring> another_keyring() {
-    return std::make_unique<TenantKeyring>(stores().keys, *provider_);
+    return std::make_unique<TenantKeyring>(stores().keys, *provider_, events_);
   }
 
   vault::testing::TempDir dir_;
+  KeyEvents events_;  ///< before the subscribers, so it outlives them
   std::unique_ptr<storage::MetadataBackend> backend_;
   const storage::Stores& stores() const { return backend_->stores(); }
   std::unique_ptr<crypto::KeyProvider> provider_;

@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   crypto::Envelope envelope(std::shared_ptr<crypto::KeyProvider>(std::move(*kp)));
-  domain::EnvelopePayloadCodec codec((*store)->stores().keys, envelope);
+  domain::KeyEvents events;  // nothing changes keys here
+  domain::EnvelopePayloadCodec codec((*store)->stores().keys, envelope, events);
 
   auto tenants = (*store)->stores().tenants.list_tenants();
   if (!tenants) return 1;

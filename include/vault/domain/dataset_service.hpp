@@ -2,6 +2,7 @@
 /// Datasets: validation of names/tags/schemas, ETags, archive state, stats,
 /// and the compiled-schema cache used by the record write path.
 #include "vault/core/error.hpp"
+#include "vault/domain/key_events.hpp"
 #include "vault/storage/dataset_store.hpp"
 
 #include <boost/json/value.hpp>
@@ -46,7 +47,9 @@ struct DatasetListQuery {
 
 class DatasetService {
  public:
-  explicit DatasetService(storage::DatasetStore& store);
+  /// Publishes dataset_keys_changed on `events` when a dataset (and with it
+  /// its data keys) is deleted.
+  DatasetService(storage::DatasetStore& store, KeyEvents& events);
   ~DatasetService();
 
   Result<storage::Dataset> create(const std::string& tenant_id, const NewDataset& in);
@@ -65,14 +68,9 @@ class DatasetService {
 
   static Status validate_name(const std::string& name);
 
-  /// Called after a dataset was deleted (e.g. to wipe its cached keys).
-  void on_removed(std::function<void(const std::string& tenant_id, const std::string& dataset_id)> fn) {
-    on_removed_ = std::move(fn);
-  }
-
  private:
   storage::DatasetStore& store_;
-  std::function<void(const std::string&, const std::string&)> on_removed_;
+  KeyEvents& events_;
   std::mutex mu_;
   std::unordered_map<std::string, std::pair<std::int64_t, std::shared_ptr<const JsonSchema>>>
       schemas_;

@@ -6,6 +6,7 @@
 /// only wrapped by the tenant's KEK (KeyStore data keys), and cached
 /// unwrapped in the Envelope's bounded, wiping DekCache.
 #include "vault/crypto/envelope.hpp"
+#include "vault/domain/key_events.hpp"
 #include "vault/domain/seams.hpp"
 #include "vault/storage/key_store.hpp"
 
@@ -17,7 +18,9 @@ namespace vault::domain {
 
 class EnvelopePayloadCodec final : public PayloadCodec {
  public:
-  EnvelopePayloadCodec(storage::KeyStore& keys, crypto::Envelope& envelope);
+  /// Forgets a dataset's cached key state whenever `events` says its data
+  /// keys changed or are gone.
+  EnvelopePayloadCodec(storage::KeyStore& keys, crypto::Envelope& envelope, KeyEvents& events);
 
   Result<std::string> seal(const PayloadContext& ctx, std::string_view plaintext) override;
   Result<std::string> open(const PayloadContext& ctx, std::string_view stored) override;
@@ -41,6 +44,7 @@ class EnvelopePayloadCodec final : public PayloadCodec {
   std::mutex mu_;
   std::mutex create_mu_;  ///< serialises first-DEK creation in this process
   std::unordered_map<std::string, std::uint32_t> active_version_;  ///< "tenant\0dataset" → version
+  KeyEvents::Subscription keys_changed_;  ///< last: ends before the rest goes
 };
 
 }  // namespace vault::domain

@@ -20,6 +20,7 @@
 /// persisted after every page. Errors name ids and codes, never key bytes.
 #include "vault/core/error.hpp"
 #include "vault/crypto/envelope.hpp"
+#include "vault/domain/key_events.hpp"
 #include "vault/storage/stores.hpp"
 
 #include <atomic>
@@ -51,8 +52,11 @@ struct KeyRotationObserver {
 class KeyRotationService {
  public:
   /// Uses the tenants (existence), datasets (listing), records (rewrapping
-  /// payloads), keys (data and tenant keys) and jobs of `stores`.
-  KeyRotationService(const storage::Stores& stores, crypto::Envelope& envelope, KeyRotationOptions options = {});
+  /// payloads), keys (data and tenant keys) and jobs of `stores`. When the
+  /// DEK that new writes of a dataset use changes or an old one is retired,
+  /// forgets it in `envelope` and publishes dataset_keys_changed on `events`.
+  KeyRotationService(const storage::Stores& stores, crypto::Envelope& envelope, KeyEvents& events,
+                     KeyRotationOptions options = {});
   /// Stops running jobs at their next page (they stay "running" in the store
   /// and resume at the next start) and joins their threads.
   ~KeyRotationService();
@@ -61,9 +65,6 @@ class KeyRotationService {
 
   crypto::Envelope& envelope() { return envelope_; }
   void set_observer(KeyRotationObserver observer);
-  /// Called when the DEK that new writes of a dataset use changes or an old
-  /// one is retired: drop cached key state (EnvelopePayloadCodec::forget_dataset).
-  void on_dek_changed(std::function<void(const std::string& tenant_id, const std::string& dataset_id)> fn);
 
   /// Rotates the tenant's KEK now and starts rewrapping in the background.
   /// Conflict if a job of the tenant runs; TenantNotFound for an unknown tenant.
@@ -104,7 +105,9 @@ class KeyRotationService {
   crypto::Envelope& envelope_;
   KeyRotationOptions options_;
   KeyRotationObserver observer_;
-  std::function<void(const std::string&, const std::string&)> on_dek_changed_;
+  KeyEvents& events_;
+  /// Forgets a dataset's cached DEKs and publishes the change (jobs call it).
+  std::function<void(const std::string&, const std::string&)> dek_changed_;
   std::mutex mu_;
   std::map<std::string, Worker> workers_;  ///< by tenant id
   bool stopped_ = false;

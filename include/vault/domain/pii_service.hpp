@@ -16,6 +16,7 @@
 /// the KeySource (the server derives them from a tenant key wrapped by the
 /// tenant's KEK); they are cached per tenant in memory.
 #include "vault/core/error.hpp"
+#include "vault/domain/key_events.hpp"
 #include "vault/domain/seams.hpp"
 #include "vault/pii/anonymization/anonymizer.hpp"
 #include "vault/pii/anonymization/policy.hpp"
@@ -74,9 +75,11 @@ class PiiService final : public RecordInspector, public RecordViewer {
   using KeySource = StoredTokenVault::KeySource;
 
   /// Fails with Validation if `options.default_policy_json` is invalid.
+  /// Drops a tenant's cached keys when `events` says it was purged.
   static Result<std::unique_ptr<PiiService>> create(std::shared_ptr<const pii::Scanner> scanner,
                                                     storage::TokenStore& store, KeySource keys,
-                                                    PiiOptions options, PiiObserver* observer = nullptr);
+                                                    KeyEvents& events, PiiOptions options,
+                                                    PiiObserver* observer = nullptr);
 
   // ---- RecordInspector
   Result<Inspection> inspect(const storage::Dataset& dataset, const boost::json::value& record,
@@ -124,7 +127,8 @@ class PiiService final : public RecordInspector, public RecordViewer {
 
  private:
   PiiService(std::shared_ptr<const pii::Scanner> scanner, storage::TokenStore& store, KeySource keys,
-             PiiOptions options, std::shared_ptr<const pii::Policy> default_policy, PiiObserver* observer);
+             KeyEvents& events, PiiOptions options, std::shared_ptr<const pii::Policy> default_policy,
+             PiiObserver* observer);
   Result<pii::AnonymizerContext> context_for(const std::string& tenant_id,
                                              std::shared_ptr<const pii::AnonymizerKeys>& hold);
   Result<std::shared_ptr<const pii::AnonymizerKeys>> keys_for(const std::string& tenant_id);
@@ -143,6 +147,7 @@ class PiiService final : public RecordInspector, public RecordViewer {
     std::chrono::steady_clock::time_point expires;
   };
   std::unordered_map<std::string, CachedKeys> keys_cache_;  ///< by tenant, 10 min TTL
+  KeyEvents::Subscription tenant_purged_;  ///< last: ends before the rest goes
 };
 
 }  // namespace vault::domain

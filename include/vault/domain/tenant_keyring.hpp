@@ -28,6 +28,7 @@
 #include "vault/core/error.hpp"
 #include "vault/crypto/dek_cache.hpp"
 #include "vault/crypto/key_provider.hpp"
+#include "vault/domain/key_events.hpp"
 #include "vault/storage/key_store.hpp"
 
 #include <chrono>
@@ -71,7 +72,9 @@ class TenantKeyring {
   /// The key type every name has today (AES-256-GCM with 96-bit nonces).
   static constexpr const char* kDefaultType = "aes256-gcm96";
 
-  TenantKeyring(storage::KeyStore& keys, crypto::KeyProvider& provider, TenantKeyringOptions options = {});
+  /// Drops a tenant's cached keys when `events` says it was purged.
+  TenantKeyring(storage::KeyStore& keys, crypto::KeyProvider& provider, KeyEvents& events,
+                TenantKeyringOptions options = {});
 
   /// Creates `name` with version 1. Conflict if it exists; Validation for an
   /// empty/too long name or an unknown type.
@@ -126,6 +129,7 @@ class TenantKeyring {
   std::mutex meta_mu_;
   std::map<std::pair<std::string, std::string>, Meta> meta_;
   std::mutex create_mu_;  ///< serialises create/rotate in this process
+  KeyEvents::Subscription tenant_purged_;  ///< last: ends before the rest goes
 };
 
 }  // namespace vault::domain

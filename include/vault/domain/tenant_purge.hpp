@@ -12,6 +12,7 @@
 #include "vault/core/error.hpp"
 #include "vault/crypto/envelope.hpp"
 #include "vault/domain/auth_service.hpp"
+#include "vault/domain/key_events.hpp"
 #include "vault/domain/key_rotation.hpp"
 #include "vault/storage/dataset_store.hpp"
 #include "vault/storage/tenant_store.hpp"
@@ -23,17 +24,11 @@ namespace vault::domain {
 
 class TenantPurger {
  public:
-  /// `envelope` and `rotation` may be null (encryption disabled).
+  /// `envelope` and `rotation` may be null (encryption disabled). After a
+  /// purge, publishes dataset_keys_changed for each of the tenant's datasets,
+  /// then tenant_purged, on `events`.
   TenantPurger(storage::TenantStore& tenants, storage::DatasetStore& datasets, AuthService& auth,
-               crypto::Envelope* envelope, KeyRotationService* rotation);
-
-  /// Called for every purged dataset (e.g. to drop a codec's cached state).
-  void on_dataset_removed(std::function<void(const std::string& tenant_id, const std::string& dataset_id)> fn) {
-    on_dataset_removed_ = std::move(fn);
-  }
-
-  /// Called once after a tenant was purged (e.g. to drop other key caches).
-  void on_purged(std::function<void(const std::string& tenant_id)> fn) { on_purged_ = std::move(fn); }
+               crypto::Envelope* envelope, KeyRotationService* rotation, KeyEvents& events);
 
   /// TenantNotFound if absent; Conflict for the platform's own tenant or the
   /// caller's own tenant (`caller_tenant_id`).
@@ -47,8 +42,7 @@ class TenantPurger {
   AuthService& auth_;
   crypto::Envelope* envelope_;
   KeyRotationService* rotation_;
-  std::function<void(const std::string&, const std::string&)> on_dataset_removed_;
-  std::function<void(const std::string&)> on_purged_;
+  KeyEvents& events_;
 };
 
 }  // namespace vault::domain
