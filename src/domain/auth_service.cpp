@@ -16,8 +16,8 @@ bool valid_name(const std::string& n) {
 
 }  // namespace
 
-AuthService::AuthService(storage::TenantStore& tenants, std::chrono::milliseconds cache_ttl)
-    : tenants_(tenants), ttl_(cache_ttl) {}
+AuthService::AuthService(storage::TenantStore& tenants, std::chrono::milliseconds cache_ttl, const Clock& clock)
+    : tenants_(tenants), ttl_(cache_ttl), clock_(clock) {}
 
 std::string AuthService::hash_secret(std::string_view secret) { return sha256_hex(secret); }
 
@@ -49,7 +49,7 @@ Result<Caller> AuthService::authenticate(std::string_view secret) {
   if (secret.empty() || secret.size() > 512)
     return fail(ErrorKind::Authentication, "missing or invalid API key");
   const std::string h = hash_secret(secret);
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_.steady_now();
   std::uint64_t generation = 0;
   {
     std::lock_guard lk(mu_);

@@ -3,6 +3,7 @@
 #include "vault/domain/auth_service.hpp"
 
 #include "support/temp_dir.hpp"
+#include "vault/core/clock.hpp"
 #include "vault/storage/factory.hpp"
 
 #include <gtest/gtest.h>
@@ -57,6 +58,26 @@ TEST_F(AuthServiceTest, RevocationWinsOverALookupInFlight) {
   auto after = auth_->authenticate(k->secret);
   ASSERT_FALSE(after) << "a revoked key was served from the cache";
   EXPECT_EQ(after.error().kind(), ErrorKind::Authentication);
+}
+
+TEST_F(AuthServiceTest, ACachedAuthenticationLivesItsTtlOfTheServicesClock) {
+  ManualClock clock;
+  AuthService auth(stores().tenants, std::chrono::seconds(5), clock);
+  auto t = auth.create_tenant("acme");
+  ASSERT_TRUE(t);
+  auto k = auth.create_key(t->id, "r", storage::Role::Reader);
+  ASSERT_TRUE(k);
+  int lookups = 0;
+  auth.set_after_lookup_hook([&] { ++lookups; });
+  ASSERT_TRUE(auth.authenticate(k->secret));
+  ASSERT_TRUE(auth.authenticate(k->secret));
+  EXPECT_EQ(lookups, 1);
+  clock.advance(std::chrono::milliseconds(4999));
+  ASSERT_TRUE(auth.authenticate(k->secret));
+  EXPECT_EQ(lookups, 1);
+  clock.advance(std::chrono::milliseconds(1));
+  ASSERT_TRUE(auth.authenticate(k->secret));
+  EXPECT_EQ(lookups, 2);
 }
 
 TEST_F(AuthServiceTest, CachedKeysAreEvictedOnRevocation) {

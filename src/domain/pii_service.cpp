@@ -30,7 +30,7 @@ std::string_view severity_of(pii::PolicyAction a) {
 Result<std::unique_ptr<PiiService>> PiiService::create(std::shared_ptr<const pii::Scanner> scanner,
                                                        storage::TokenStore& store, KeySource keys,
                                                        KeyEvents& events, PiiOptions options,
-                                                       PiiObserver* observer) {
+                                                       PiiObserver* observer, const Clock& clock) {
   const std::string text = options.default_policy_json.empty() ? R"({"action":"flag"})"
                                                                : options.default_policy_json;
   auto policy = pii::parse_policy_json(text);
@@ -40,18 +40,20 @@ Result<std::unique_ptr<PiiService>> PiiService::create(std::shared_ptr<const pii
   return std::unique_ptr<PiiService>(new PiiService(std::move(scanner), store, std::move(keys), events,
                                                     std::move(options),
                                                     std::make_shared<const pii::Policy>(std::move(*policy)),
-                                                    observer));
+                                                    observer, clock));
 }
 
 PiiService::PiiService(std::shared_ptr<const pii::Scanner> scanner, storage::TokenStore& store,
                        KeySource keys, KeyEvents& events, PiiOptions options,
-                       std::shared_ptr<const pii::Policy> default_policy, PiiObserver* observer)
+                       std::shared_ptr<const pii::Policy> default_policy, PiiObserver* observer,
+                       const Clock& clock)
     : scanner_(std::move(scanner)),
       keys_(keys),
       options_(std::move(options)),
       default_policy_(std::move(default_policy)),
       observer_(observer),
       tokens_(store, [this](const std::string& tenant) { return keys_for(tenant); }),
+      clock_(clock),
       tenant_purged_(events.on_tenant_purged([this](const std::string& tenant_id) { forget_tenant(tenant_id); })) {}
 
 Result<std::string> PiiService::canonical_policy(const boost::json::value& v) {
@@ -83,7 +85,7 @@ Result<std::shared_ptr<const pii::Policy>> PiiService::policy_of(const storage::
 
 Result<std::shared_ptr<const pii::AnonymizerKeys>> PiiService::keys_for(const std::string& tenant_id) {
   if (!keys_) return fail(ErrorKind::Configuration, "no anonymization key source is configured");
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_.steady_now();
   {
     std::lock_guard lk(mu_);
     auto it = keys_cache_.find(tenant_id);

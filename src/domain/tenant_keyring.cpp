@@ -37,11 +37,12 @@ TenantKeyInfo info_of(storage::TenantKeyConfig cfg, const std::vector<storage::T
 }  // namespace
 
 TenantKeyring::TenantKeyring(storage::KeyStore& keys, crypto::KeyProvider& provider, KeyEvents& events,
-                             TenantKeyringOptions options)
+                             TenantKeyringOptions options, const Clock& clock)
     : keys_(keys),
       provider_(provider),
       options_(options),
-      cache_(options.cache),
+      clock_(clock),
+      cache_(options.cache, clock),
       tenant_purged_(events.on_tenant_purged([this](const std::string& tenant_id) { forget_tenant(tenant_id); })) {}
 
 Result<std::string> TenantKeyring::new_wrapped_key(const std::string& tenant_id) {
@@ -62,7 +63,7 @@ Result<TenantKeyring::Meta> TenantKeyring::load_meta(const std::string& tenant_i
   m.config = std::move(**cfg);
   for (const auto& k : *keys) m.latest = std::max(m.latest, k.version);
   if (m.latest == 0) return std::unexpected(not_found(name));  // deleted between the two reads
-  m.fetched = std::chrono::steady_clock::now();
+  m.fetched = clock_.steady_now();
   std::lock_guard lk(meta_mu_);
   if (meta_.size() >= kMaxMetaEntries) meta_.clear();
   meta_[{tenant_id, name}] = m;
@@ -73,7 +74,7 @@ Result<TenantKeyring::Meta> TenantKeyring::meta(const std::string& tenant_id, co
   {
     std::lock_guard lk(meta_mu_);
     auto it = meta_.find({tenant_id, name});
-    if (it != meta_.end() && std::chrono::steady_clock::now() - it->second.fetched < options_.meta_ttl)
+    if (it != meta_.end() && clock_.steady_now() - it->second.fetched < options_.meta_ttl)
       return it->second;
   }
   return load_meta(tenant_id, name);

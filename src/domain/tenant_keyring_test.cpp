@@ -1,5 +1,6 @@
 // TenantKeyring over the real SQLite store and the local key provider.
 #include "domain/transit_test_fixture.hpp"
+#include "vault/core/clock.hpp"
 
 #include <atomic>
 #include <set>
@@ -33,6 +34,20 @@ TEST_F(Keyring, CreateStoresOnlyWrappedMaterialAndUnwrapsIt) {
   auto other = another_keyring()->key("t1", "orders", 1);
   ASSERT_TRUE(other);
   EXPECT_TRUE((*other)->key == (*k)->key);
+}
+
+TEST_F(Keyring, AnotherProcesssRotationIsSeenOnceTheMetadataTtlOfTheClockPassed) {
+  ManualClock clock;
+  TenantKeyringOptions o;
+  o.meta_ttl = std::chrono::seconds(2);
+  TenantKeyring mine(stores().keys, *provider_, events_, o, clock);
+  ASSERT_TRUE(mine.create("t1", "k"));
+  ASSERT_EQ((*mine.current("t1", "k"))->version, 1u);
+  ASSERT_TRUE(another_keyring()->rotate("t1", "k"));  // another replica rotates
+  clock.advance(std::chrono::milliseconds(1999));
+  EXPECT_EQ((*mine.current("t1", "k"))->version, 1u);  // cached metadata
+  clock.advance(std::chrono::milliseconds(1));
+  EXPECT_EQ((*mine.current("t1", "k"))->version, 2u);
 }
 
 TEST_F(Keyring, ValidatesNameAndType) {

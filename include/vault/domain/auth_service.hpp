@@ -7,6 +7,7 @@
 /// once, and a lookup that raced a revocation never puts the revoked key
 /// back (a generation counter: a lookup that started before the last
 /// revocation does not fill the cache).
+#include "vault/core/clock.hpp"
 #include "vault/core/error.hpp"
 #include "vault/storage/tenant_store.hpp"
 
@@ -38,8 +39,10 @@ struct CreatedKey {
 
 class AuthService {
  public:
+  /// Authentications are cached `cache_ttl` of `clock`'s steady time.
   explicit AuthService(storage::TenantStore& tenants,
-                       std::chrono::milliseconds cache_ttl = std::chrono::seconds(5));
+                       std::chrono::milliseconds cache_ttl = std::chrono::seconds(5),
+                       const Clock& clock = system_clock());
 
   /// When the system tenant has no active admin key (a new store, or one
   /// whose platform keys were revoked offline for recovery): creates the
@@ -79,10 +82,11 @@ class AuthService {
                                             std::vector<std::string> permissions = {});
   struct CacheEntry {
     Caller caller;
-    std::chrono::steady_clock::time_point expires;
+    Clock::steady_time expires;
   };
   storage::TenantStore& tenants_;
   std::chrono::milliseconds ttl_;
+  const Clock& clock_;
   std::mutex mu_;
   std::unordered_map<std::string, CacheEntry> cache_;  // key: secret hash
   std::uint64_t generation_ = 0;  ///< bumped by every revocation/eviction (under mu_)

@@ -15,6 +15,7 @@
 /// Keys: hash/pseudonymize/fpe/encrypt/tokenize use per-tenant keys from
 /// the KeySource (the server derives them from a tenant key wrapped by the
 /// tenant's KEK); they are cached per tenant in memory.
+#include "vault/core/clock.hpp"
 #include "vault/core/error.hpp"
 #include "vault/domain/key_events.hpp"
 #include "vault/domain/seams.hpp"
@@ -79,7 +80,8 @@ class PiiService final : public RecordInspector, public RecordViewer {
   static Result<std::unique_ptr<PiiService>> create(std::shared_ptr<const pii::Scanner> scanner,
                                                     storage::TokenStore& store, KeySource keys,
                                                     KeyEvents& events, PiiOptions options,
-                                                    PiiObserver* observer = nullptr);
+                                                    PiiObserver* observer = nullptr,
+                                                    const Clock& clock = system_clock());
 
   // ---- RecordInspector
   Result<Inspection> inspect(const storage::Dataset& dataset, const boost::json::value& record,
@@ -128,7 +130,7 @@ class PiiService final : public RecordInspector, public RecordViewer {
  private:
   PiiService(std::shared_ptr<const pii::Scanner> scanner, storage::TokenStore& store, KeySource keys,
              KeyEvents& events, PiiOptions options, std::shared_ptr<const pii::Policy> default_policy,
-             PiiObserver* observer);
+             PiiObserver* observer, const Clock& clock);
   Result<pii::AnonymizerContext> context_for(const std::string& tenant_id,
                                              std::shared_ptr<const pii::AnonymizerKeys>& hold);
   Result<std::shared_ptr<const pii::AnonymizerKeys>> keys_for(const std::string& tenant_id);
@@ -144,9 +146,10 @@ class PiiService final : public RecordInspector, public RecordViewer {
   std::unordered_map<std::string, std::pair<std::int64_t, std::shared_ptr<const pii::Policy>>> policies_;
   struct CachedKeys {
     std::shared_ptr<const pii::AnonymizerKeys> keys;
-    std::chrono::steady_clock::time_point expires;
+    Clock::steady_time expires;
   };
-  std::unordered_map<std::string, CachedKeys> keys_cache_;  ///< by tenant, 10 min TTL
+  std::unordered_map<std::string, CachedKeys> keys_cache_;  ///< by tenant, 10 min TTL of clock_
+  const Clock& clock_;
   KeyEvents::Subscription tenant_purged_;  ///< last: ends before the rest goes
 };
 

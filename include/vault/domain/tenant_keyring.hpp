@@ -25,6 +25,7 @@
 ///   changes made through this keyring are visible at once, changes made by
 ///   another process after at most meta_ttl.
 /// Thread-safe. Never logs or returns key bytes in errors.
+#include "vault/core/clock.hpp"
 #include "vault/core/error.hpp"
 #include "vault/crypto/dek_cache.hpp"
 #include "vault/crypto/key_provider.hpp"
@@ -73,8 +74,9 @@ class TenantKeyring {
   static constexpr const char* kDefaultType = "aes256-gcm96";
 
   /// Drops a tenant's cached keys when `events` says it was purged.
+  /// Metadata and key caches expire on `clock`'s steady time.
   TenantKeyring(storage::KeyStore& keys, crypto::KeyProvider& provider, KeyEvents& events,
-                TenantKeyringOptions options = {});
+                TenantKeyringOptions options = {}, const Clock& clock = system_clock());
 
   /// Creates `name` with version 1. Conflict if it exists; Validation for an
   /// empty/too long name or an unknown type.
@@ -115,7 +117,7 @@ class TenantKeyring {
   struct Meta {
     storage::TenantKeyConfig config;
     std::int64_t latest = 0;
-    std::chrono::steady_clock::time_point fetched;
+    Clock::steady_time fetched;
   };
   Result<Meta> meta(const std::string& tenant_id, const std::string& name);
   Result<Meta> load_meta(const std::string& tenant_id, const std::string& name);
@@ -125,6 +127,7 @@ class TenantKeyring {
   storage::KeyStore& keys_;
   crypto::KeyProvider& provider_;
   TenantKeyringOptions options_;
+  const Clock& clock_;
   crypto::DekCache cache_;  ///< (tenant, name, version) → unwrapped key
   std::mutex meta_mu_;
   std::map<std::pair<std::string, std::string>, Meta> meta_;
