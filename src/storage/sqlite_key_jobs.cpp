@@ -38,18 +38,6 @@ Status check_job(const KeyJob& j) {
   return {};
 }
 
-Result<std::vector<KeyJob>> collect_jobs(Result<sqlite::Stmt>& st) {
-  if (!st) return std::unexpected(st.error());
-  std::vector<KeyJob> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    out.push_back(job_from(*st));
-  }
-  return out;
-}
-
 }  // namespace
 
 Status SqliteJobStore::create_key_job(const KeyJob& j) {
@@ -128,7 +116,7 @@ Result<std::vector<KeyJob>> SqliteJobStore::list_key_jobs(const std::string& ten
                                    " FROM key_jobs WHERE tenant_id=? ORDER BY created_at DESC, id DESC LIMIT ?";
     auto st = c.prepare(sql);
     if (st) st->bind(1, tenant_id).bind(2, limit);
-    return collect_jobs(st);
+    return sqlite::collect(st, job_from);
   });
 }
 
@@ -137,7 +125,7 @@ Result<std::vector<KeyJob>> SqliteJobStore::list_running_key_jobs() {
     static const std::string sql =
         std::string("SELECT ") + kJobColumns + " FROM key_jobs WHERE state='running' ORDER BY created_at, id";
     auto st = c.prepare(sql);
-    return collect_jobs(st);
+    return sqlite::collect(st, job_from);
   });
 }
 

@@ -150,16 +150,8 @@ Result<std::vector<TenantKeyConfig>> SqliteKeyStore::list_tenant_key_names(const
     static const std::string sql =
         std::string("SELECT ") + kConfigColumns + " FROM tenant_key_names WHERE tenant_id=? ORDER BY name";
     auto st = c.prepare(sql);
-    if (!st) return std::unexpected(st.error());
-    st->bind(1, tenant_id);
-    R out;
-    for (;;) {
-      auto more = st->step();
-      if (!more) return std::unexpected(more.error());
-      if (!*more) break;
-      out.push_back(config_from(*st));
-    }
-    return out;
+    if (st) st->bind(1, tenant_id);
+    return sqlite::collect(st, config_from);
   });
 }
 
