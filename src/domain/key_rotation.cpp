@@ -28,7 +28,7 @@ Result<storage::KeyJob> KeyRotationService::start_kek_rotation(const std::string
   storage::KeyJob job;
   job.id = new_id("kjob");
   job.tenant_id = tenant_id;
-  job.type = "kek_rotation";
+  job.type = storage::KeyJobType::KekRotation;
   job.created_at = job.updated_at = now_micros();
   if (auto s = stores_.jobs.create_key_job(job); !s) return std::unexpected(s.error());
   // Rotate now, so the answer names the new version and new wraps use it.
@@ -37,10 +37,10 @@ Result<storage::KeyJob> KeyRotationService::start_kek_rotation(const std::string
                      [this](const storage::KeyJob& j) { return stores_.jobs.update_key_job(j); },
                      dek_changed_};
   if (auto s = keyjobs::begin_kek(c, job); !s) {
-    job.state = "failed";
+    job.state = storage::KeyJobState::Failed;
     job.error = error_code_string(s.error().kind()) + ": " + s.error().message();
     (void)stores_.jobs.update_key_job(job);
-    if (observer_.finished) observer_.finished(job.type, "failed");
+    if (observer_.finished) observer_.finished(storage::key_job_type_name(job.type), storage::key_job_state_name(job.state));
     return std::unexpected(s.error());
   }
   launch(job);
@@ -54,14 +54,14 @@ Result<storage::KeyJob> KeyRotationService::start_dek_rotation(const std::string
   std::int64_t from = 0, max_version = 0;
   for (const auto& k : *keys) {
     max_version = std::max(max_version, k.version);
-    if (k.state == "active") from = k.version;
+    if (k.state == storage::DataKeyState::Active) from = k.version;
   }
   if (max_version == 0)
     return fail(ErrorKind::Conflict, "the dataset has no data key yet: nothing to rotate");
   storage::KeyJob job;
   job.id = new_id("kjob");
   job.tenant_id = tenant_id;
-  job.type = "dek_rotation";
+  job.type = storage::KeyJobType::DekRotation;
   job.dataset_id = dataset_id;
   job.from_version = from;
   job.to_version = max_version + 1;
@@ -72,10 +72,10 @@ Result<storage::KeyJob> KeyRotationService::start_dek_rotation(const std::string
                      [this](const storage::KeyJob& j) { return stores_.jobs.update_key_job(j); },
                      dek_changed_};
   if (auto s = keyjobs::begin_dek(c, job); !s) {
-    job.state = "failed";
+    job.state = storage::KeyJobState::Failed;
     job.error = error_code_string(s.error().kind()) + ": " + s.error().message();
     (void)stores_.jobs.update_key_job(job);
-    if (observer_.finished) observer_.finished(job.type, "failed");
+    if (observer_.finished) observer_.finished(storage::key_job_type_name(job.type), storage::key_job_state_name(job.state));
     return std::unexpected(s.error());
   }
   launch(job);
@@ -124,7 +124,7 @@ void KeyRotationService::launch(storage::KeyJob job) {
 void KeyRotationService::run(storage::KeyJob job, const std::shared_ptr<std::atomic<bool>>& stop) {
   const auto report = [this](const storage::KeyJob& j) {
     if (observer_.progress)
-      observer_.progress(j.type, j.total > 0 ? std::min(1.0, static_cast<double>(j.done) / j.total) : 0.0);
+      observer_.progress(storage::key_job_type_name(j.type), j.total > 0 ? std::min(1.0, static_cast<double>(j.done) / j.total) : 0.0);
   };
   keyjobs::Context c{stores_, envelope_, options_, *stop,
                      [this, report](const storage::KeyJob& j) -> Status {
@@ -134,7 +134,7 @@ void KeyRotationService::run(storage::KeyJob job, const std::shared_ptr<std::ato
                      dek_changed_};
   Result<bool> finished = false;
   try {
-    const bool kek = job.type == "kek_rotation";
+    const bool kek = job.type == storage::KeyJobType::KekRotation;
     if (auto s = kek ? keyjobs::begin_kek(c, job) : keyjobs::begin_dek(c, job); !s)
       finished = std::unexpected(s.error());
     else
@@ -146,11 +146,11 @@ void KeyRotationService::run(storage::KeyJob job, const std::shared_ptr<std::ato
   if (!finished && stop->load() &&
       (finished.error().kind() == ErrorKind::TenantNotFound || finished.error().kind() == ErrorKind::Database))
     return;  // cancelled by a purge or shutdown
-  job.state = finished ? "succeeded" : "failed";
+  job.state = finished ? storage::KeyJobState::Succeeded : storage::KeyJobState::Failed;
   if (!finished) job.error = error_code_string(finished.error().kind()) + ": " + finished.error().message();
   (void)stores_.jobs.update_key_job(job);
   report(job);
-  if (observer_.finished) observer_.finished(job.type, job.state);
+  if (observer_.finished) observer_.finished(storage::key_job_type_name(job.type), storage::key_job_state_name(job.state));
 }
 
 void KeyRotationService::reap_locked() {

@@ -15,6 +15,15 @@ Timestamp now_micros() {
       .count();
 }
 
+Error unknown_column_value(std::string_view column, std::string_view text) {
+  std::string msg = "sqlite: ";
+  msg += column;
+  msg += " holds an unknown value '";
+  msg += text;
+  msg += "'";
+  return Error(ErrorKind::Database, std::move(msg));
+}
+
 std::string encode_tags(const std::vector<std::string>& tags) {
   boost::json::array a;
   a.reserve(tags.size());

@@ -53,6 +53,18 @@ Result<std::vector<detail::RowValueOf<Fn>>> collect(Result<Stmt>& st, Fn&& to_va
   }
 }
 
+/// Database error: `column` (e.g. "key_jobs.state") holds a text its enum does not know.
+Error unknown_column_value(std::string_view column, std::string_view text);
+
+/// Column `col` read as one of an enum's names; `parse` is the enum's parse_*
+/// function (types.hpp). Any other text is a Database error naming `column`.
+template <class E>
+Result<E> enum_column(const Stmt& s, int col, std::optional<E> (*parse)(std::string_view), std::string_view column) {
+  const std::string text = s.text(col);
+  if (auto v = parse(text)) return *v;
+  return std::unexpected(unknown_column_value(column, text));
+}
+
 /// Tags are stored as "tag1\x1Ftag2\x1F" (each tag terminated by char 31).
 std::string encode_tags(const std::vector<std::string>& tags);
 std::vector<std::string> decode_tags(std::string_view s);

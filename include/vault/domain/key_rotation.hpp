@@ -43,7 +43,9 @@ struct KeyRotationOptions {
   std::chrono::milliseconds settle{500};
 };
 
-/// Metrics hooks; `type` is "kek_rotation" | "dek_rotation" (no ids).
+/// Metrics hooks; `type` is storage::key_job_type_name ("kek_rotation" |
+/// "dek_rotation"), `status` storage::key_job_state_name of the end state
+/// ("succeeded" | "failed"); no ids.
 struct KeyRotationObserver {
   std::function<void(std::string_view type, double ratio)> progress;
   std::function<void(std::string_view type, std::string_view status)> finished;
