@@ -10,7 +10,8 @@ namespace {
 
 /// The job's first step: rotates the KEK, or creates the new DEK and makes it current.
 Status begin(keyjobs::Context& c, storage::KeyJob& job) {
-  return job.type == storage::KeyJobType::KekRotation ? keyjobs::begin_kek(c, job) : keyjobs::begin_dek(c, job);
+  return job.type == storage::KeyJobType::KekRotation ? keyjobs::begin_kek(c, job)
+                                                      : keyjobs::begin_dek(c, job);
 }
 
 }  // namespace
@@ -120,7 +121,8 @@ void KeyRotationService::launch(storage::KeyJob job) {
 void KeyRotationService::run(storage::KeyJob job, const std::shared_ptr<std::atomic<bool>>& stop) {
   const auto report = [this](const storage::KeyJob& j) {
     if (observer_.progress)
-      observer_.progress(storage::key_job_type_name(j.type), j.total > 0 ? std::min(1.0, static_cast<double>(j.done) / j.total) : 0.0);
+      observer_.progress(storage::key_job_type_name(j.type),
+                         j.total > 0 ? std::min(1.0, static_cast<double>(j.done) / j.total) : 0.0);
   };
   keyjobs::Context c{stores_, envelope_, options_, *stop,
                      [this, report](const storage::KeyJob& j) -> Status {
@@ -133,7 +135,8 @@ void KeyRotationService::run(storage::KeyJob job, const std::shared_ptr<std::ato
     if (auto s = begin(c, job); !s)
       finished = std::unexpected(s.error());
     else
-      finished = job.type == storage::KeyJobType::KekRotation ? keyjobs::run_kek(c, job) : keyjobs::run_dek(c, job);
+      finished =
+          job.type == storage::KeyJobType::KekRotation ? keyjobs::run_kek(c, job) : keyjobs::run_dek(c, job);
   } catch (const std::exception&) {
     finished = fail(ErrorKind::InternalServer, "key rotation job failed unexpectedly");
   }

@@ -385,7 +385,8 @@ Result<bool> run_dek(Context& c, storage::KeyJob& job) {
   auto rows = c.stores.keys.list_data_keys(job.tenant_id, job.dataset_id);
   if (!rows) return std::unexpected(rows.error());
   for (auto k : *rows) {
-    if (k.version == job.to_version || (k.state == storage::DataKeyState::Retired && k.wrapped.empty())) continue;
+    if (k.version == job.to_version || (k.state == storage::DataKeyState::Retired && k.wrapped.empty()))
+      continue;
     k.state = storage::DataKeyState::Retired;
     k.wrapped.clear();
     if (auto s = c.stores.keys.update_data_key(k); !s) return std::unexpected(s.error());

@@ -118,7 +118,8 @@ Result<std::int64_t> TenantKeyring::rotate(const std::string& tenant_id, const s
   if (!m) return std::unexpected(m.error());
   auto wrapped = new_wrapped_key(tenant_id);
   if (!wrapped) return std::unexpected(wrapped.error());
-  storage::TenantKey next{tenant_id, name, m->latest + 1, std::move(*wrapped), storage::TenantKeyState::Active, now_micros()};
+  storage::TenantKey next{
+      tenant_id, name, m->latest + 1, std::move(*wrapped), storage::TenantKeyState::Active, now_micros()};
   if (auto s = keys_.put_tenant_key(next); !s) {
     forget_meta(tenant_id, name);
     if (s.error().kind() == ErrorKind::Conflict)

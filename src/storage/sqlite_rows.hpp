@@ -59,7 +59,8 @@ Error unknown_column_value(std::string_view column, std::string_view text);
 /// Column `col` read as one of an enum's names; `parse` is the enum's parse_*
 /// function (types.hpp). Any other text is a Database error naming `column`.
 template <class E>
-Result<E> enum_column(const Stmt& s, int col, std::optional<E> (*parse)(std::string_view), std::string_view column) {
+Result<E> enum_column(const Stmt& s, int col, std::optional<E> (*parse)(std::string_view),
+                      std::string_view column) {
   const std::string text = s.text(col);
   if (auto v = parse(text)) return *v;
   return std::unexpected(unknown_column_value(column, text));

@@ -175,7 +175,12 @@ Status SqliteKeyStore::update_tenant_key(const TenantKey& k) {
   return db_.write<void>([&](Connection& c) -> Status {
     auto st = c.prepare("UPDATE tenant_keys SET wrapped=?, state=? WHERE tenant_id=? AND name=? AND version=?");
     if (!st) return std::unexpected(st.error());
-    if (auto s = st->bind_blob(1, k.wrapped).bind(2, tenant_key_state_name(k.state)).bind(3, k.tenant_id).bind(4, k.name).bind(5, k.version).run();
+    if (auto s = st->bind_blob(1, k.wrapped)
+                     .bind(2, tenant_key_state_name(k.state))
+                     .bind(3, k.tenant_id)
+                     .bind(4, k.name)
+                     .bind(5, k.version)
+                     .run();
         !s)
       return s;
     if (c.changes() == 0)

@@ -94,7 +94,8 @@ TEST_P(KeyStoreConformance, TenantKeysAreVersionedPerNameAndTenantScoped) {
   VAULT_EXPECT_KIND(s().keys.put_tenant_key(TenantKey{"t2", "orders", 3, "x", TenantKeyState::Active, 0}),
                     ErrorKind::ResourceNotFound);
   TenantKeyConfig cfg2{"t2", "orders", "aes256-gcm96", 1, false, 0, 0};
-  ASSERT_TRUE(s().keys.create_tenant_key(cfg2, TenantKey{"t2", "orders", 1, "t2-wrapped", TenantKeyState::Active, 0}));
+  ASSERT_TRUE(s().keys.create_tenant_key(
+      cfg2, TenantKey{"t2", "orders", 1, "t2-wrapped", TenantKeyState::Active, 0}));
   EXPECT_EQ(s().keys.list_tenant_keys("t1", "orders")->size(), 2u);
   EXPECT_EQ(s().keys.list_tenant_keys("t2", "orders")->front().wrapped, "t2-wrapped");
 
@@ -166,8 +167,9 @@ TEST_P(KeyStoreConformance, ConcurrentTenantKeyCreationHasOneWinner) {
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i)
     threads.emplace_back([&, i] {
-      auto r = s().keys.create_tenant_key(TenantKeyConfig{"t1", "race", "aes256-gcm96", 1, false, 0, 0},
-                                          TenantKey{"t1", "race", 1, "w" + std::to_string(i), TenantKeyState::Active, 0});
+      auto r = s().keys.create_tenant_key(
+          TenantKeyConfig{"t1", "race", "aes256-gcm96", 1, false, 0, 0},
+          TenantKey{"t1", "race", 1, "w" + std::to_string(i), TenantKeyState::Active, 0});
       if (r) ++created;
       else if (r.error().kind() == ErrorKind::Conflict) ++conflicts;
     });
