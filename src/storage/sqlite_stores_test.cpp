@@ -80,6 +80,27 @@ void seed(const Stores& s) {
   ASSERT_TRUE(s.datasets.create_dataset(d));
 }
 
+/// Runs `sql` on the database file itself, past the store.
+void exec_raw(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+/// The first column of the first row of `sql`, read from the file itself.
+std::string column_text(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  sqlite3_stmt* st = nullptr;
+  std::string out = "<error>";
+  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
 TEST(SqliteStores, ReopenKeepsEverything) {
   const auto path = fresh_db_path();
   {
@@ -151,14 +172,10 @@ TEST(SqliteStores, MigrationSixConvertsSeparatedTagsAndPermissions) {
     s->stores().ops.close();
   }
   // Rewind to schema 5 with rows in its encoding (each item ends with char(31)).
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  const char* rewind =
-      "UPDATE datasets SET tags = 'nlp'||char(31)||'x\"y'||char(31);"
-      "UPDATE api_keys SET permissions = 'pii:detokenize'||char(31);"
-      "DELETE FROM schema_migrations WHERE version = 6;";
-  ASSERT_EQ(sqlite3_exec(db, rewind, nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  exec_raw(path,
+           "UPDATE datasets SET tags = 'nlp'||char(31)||'x\"y'||char(31);"
+           "UPDATE api_keys SET permissions = 'pii:detokenize'||char(31);"
+           "DELETE FROM schema_migrations WHERE version = 6;");
   auto s = open_at(path);
   ASSERT_TRUE(s);
   auto d = s->stores().datasets.get_dataset("t1", "ds1");
@@ -190,15 +207,6 @@ TEST(StorageTypes, KeyStateNamesParseBack) {
   EXPECT_EQ(parse_key_job_state("paused"), std::nullopt);
 }
 
-std::string column_text(sqlite3* db, const char* sql) {
-  sqlite3_stmt* st = nullptr;
-  std::string out = "<error>";
-  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-    out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  return out;
-}
-
 // The key states and job types are stored as their names; a row holding any
 // other text is a Database error when read (not a silently wrong state).
 TEST(SqliteStores, KeyStatesAreStoredByNameAndUnknownOnesAreDatabaseErrors) {
@@ -222,18 +230,14 @@ TEST(SqliteStores, KeyStatesAreStoredByNameAndUnknownOnesAreDatabaseErrors) {
     ASSERT_TRUE(st.jobs.create_key_job(j));
     st.ops.close();
   }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(column_text(db, "SELECT state FROM data_keys"), "decrypt_only");
-  EXPECT_EQ(column_text(db, "SELECT state FROM tenant_keys"), "retired");
-  EXPECT_EQ(column_text(db, "SELECT type FROM key_jobs"), "dek_rotation");
-  EXPECT_EQ(column_text(db, "SELECT state FROM key_jobs"), "failed");
-  const char* corrupt =
-      "UPDATE data_keys SET state = 'paused';"
-      "UPDATE tenant_keys SET state = 'decrypt_only';"
-      "UPDATE key_jobs SET type = 'kek';";
-  ASSERT_EQ(sqlite3_exec(db, corrupt, nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  EXPECT_EQ(column_text(path, "SELECT state FROM data_keys"), "decrypt_only");
+  EXPECT_EQ(column_text(path, "SELECT state FROM tenant_keys"), "retired");
+  EXPECT_EQ(column_text(path, "SELECT type FROM key_jobs"), "dek_rotation");
+  EXPECT_EQ(column_text(path, "SELECT state FROM key_jobs"), "failed");
+  exec_raw(path,
+           "UPDATE data_keys SET state = 'paused';"
+           "UPDATE tenant_keys SET state = 'decrypt_only';"
+           "UPDATE key_jobs SET type = 'kek';");
   auto s = open_at(path);
   ASSERT_TRUE(s);
   const Stores& st = s->stores();
