@@ -338,7 +338,8 @@ int main(int argc, char** argv) {
                                           "Progress of the latest key rotation job of each type (0-1)", {"type"});
   auto& rotation_jobs = metrics.counter("vault_key_rotation_jobs_total", "Key rotation jobs that ended",
                                         {"type", "status"});
-  for (std::string_view type : {"kek_rotation", "dek_rotation"}) rotation_progress.labels({type}).set(0);
+  for (auto type : {storage::KeyJobType::KekRotation, storage::KeyJobType::DekRotation})
+    rotation_progress.labels({storage::key_job_type_name(type)}).set(0);
   rotation.set_observer(domain::KeyRotationObserver{
       [&rotation_progress](std::string_view type, double ratio) { rotation_progress.labels({type}).set(ratio); },
       [&rotation_jobs](std::string_view type, std::string_view status) { rotation_jobs.labels({type, status}).inc(); }});

@@ -29,7 +29,7 @@ Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::key_version
   if (!keys) return std::unexpected(keys.error());
   for (const auto& k : *keys) {
     if (k.version != static_cast<std::int64_t>(version)) continue;
-    if (k.state == "retired")
+    if (k.state == storage::DataKeyState::Retired)
       return fail(ErrorKind::KeyRetrieval, "the data key version of this record has been retired",
                   {{"dek_version", version}});
     auto wrapped = crypto::parse_wrapped_key(k.wrapped);
@@ -84,7 +84,7 @@ Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::active_key(
   if (!keys) return std::unexpected(keys.error());
   version = 0;
   for (const auto& k : *keys)
-    if (k.state == "active") version = static_cast<std::uint32_t>(k.version);
+    if (k.state == storage::DataKeyState::Active) version = static_cast<std::uint32_t>(k.version);
   Result<std::shared_ptr<const crypto::DataKey>> key =
       version ? key_version(tenant_id, dataset_id, version) : create_first_key(tenant_id, dataset_id);
   if (!key) return key;

@@ -6,6 +6,16 @@
 
 namespace vault::domain {
 
+namespace {
+
+/// The job's first step: rotates the KEK, or creates the new DEK and makes it current.
+Status begin(keyjobs::Context& c, storage::KeyJob& job) {
+  return job.type == storage::KeyJobType::KekRotation ? keyjobs::begin_kek(c, job)
+                                                      : keyjobs::begin_dek(c, job);
+}
+
+}  // namespace
+
 KeyRotationService::KeyRotationService(const storage::Stores& stores, crypto::Envelope& envelope,
                                        KeyEvents& events, KeyRotationOptions options)
     : stores_(stores),
@@ -26,25 +36,9 @@ void KeyRotationService::set_observer(KeyRotationObserver observer) { observer_ 
 Result<storage::KeyJob> KeyRotationService::start_kek_rotation(const std::string& tenant_id) {
   if (auto t = stores_.tenants.get_tenant(tenant_id); !t) return std::unexpected(t.error());
   storage::KeyJob job;
-  job.id = new_id("kjob");
   job.tenant_id = tenant_id;
-  job.type = "kek_rotation";
-  job.created_at = job.updated_at = now_micros();
-  if (auto s = stores_.jobs.create_key_job(job); !s) return std::unexpected(s.error());
-  // Rotate now, so the answer names the new version and new wraps use it.
-  std::atomic<bool> no_stop{false};
-  keyjobs::Context c{stores_, envelope_, options_, no_stop,
-                     [this](const storage::KeyJob& j) { return stores_.jobs.update_key_job(j); },
-                     dek_changed_};
-  if (auto s = keyjobs::begin_kek(c, job); !s) {
-    job.state = "failed";
-    job.error = error_code_string(s.error().kind()) + ": " + s.error().message();
-    (void)stores_.jobs.update_key_job(job);
-    if (observer_.finished) observer_.finished(job.type, "failed");
-    return std::unexpected(s.error());
-  }
-  launch(job);
-  return job;
+  job.type = storage::KeyJobType::KekRotation;
+  return start(std::move(job));
 }
 
 Result<storage::KeyJob> KeyRotationService::start_dek_rotation(const std::string& tenant_id,
@@ -54,28 +48,31 @@ Result<storage::KeyJob> KeyRotationService::start_dek_rotation(const std::string
   std::int64_t from = 0, max_version = 0;
   for (const auto& k : *keys) {
     max_version = std::max(max_version, k.version);
-    if (k.state == "active") from = k.version;
+    if (k.state == storage::DataKeyState::Active) from = k.version;
   }
   if (max_version == 0)
     return fail(ErrorKind::Conflict, "the dataset has no data key yet: nothing to rotate");
   storage::KeyJob job;
-  job.id = new_id("kjob");
   job.tenant_id = tenant_id;
-  job.type = "dek_rotation";
+  job.type = storage::KeyJobType::DekRotation;
   job.dataset_id = dataset_id;
   job.from_version = from;
   job.to_version = max_version + 1;
+  return start(std::move(job));
+}
+
+Result<storage::KeyJob> KeyRotationService::start(storage::KeyJob job) {
+  job.id = new_id("kjob");
   job.created_at = job.updated_at = now_micros();
   if (auto s = stores_.jobs.create_key_job(job); !s) return std::unexpected(s.error());
+  // The first step runs now, so the answer names the new version and new
+  // wraps (KEK) or writes (DEK) use it.
   std::atomic<bool> no_stop{false};
   keyjobs::Context c{stores_, envelope_, options_, no_stop,
                      [this](const storage::KeyJob& j) { return stores_.jobs.update_key_job(j); },
                      dek_changed_};
-  if (auto s = keyjobs::begin_dek(c, job); !s) {
-    job.state = "failed";
-    job.error = error_code_string(s.error().kind()) + ": " + s.error().message();
-    (void)stores_.jobs.update_key_job(job);
-    if (observer_.finished) observer_.finished(job.type, "failed");
+  if (auto s = begin(c, job); !s) {
+    end(job, s);
     return std::unexpected(s.error());
   }
   launch(job);
@@ -124,7 +121,8 @@ void KeyRotationService::launch(storage::KeyJob job) {
 void KeyRotationService::run(storage::KeyJob job, const std::shared_ptr<std::atomic<bool>>& stop) {
   const auto report = [this](const storage::KeyJob& j) {
     if (observer_.progress)
-      observer_.progress(j.type, j.total > 0 ? std::min(1.0, static_cast<double>(j.done) / j.total) : 0.0);
+      observer_.progress(storage::key_job_type_name(j.type),
+                         j.total > 0 ? std::min(1.0, static_cast<double>(j.done) / j.total) : 0.0);
   };
   keyjobs::Context c{stores_, envelope_, options_, *stop,
                      [this, report](const storage::KeyJob& j) -> Status {
@@ -134,11 +132,11 @@ void KeyRotationService::run(storage::KeyJob job, const std::shared_ptr<std::ato
                      dek_changed_};
   Result<bool> finished = false;
   try {
-    const bool kek = job.type == "kek_rotation";
-    if (auto s = kek ? keyjobs::begin_kek(c, job) : keyjobs::begin_dek(c, job); !s)
+    if (auto s = begin(c, job); !s)
       finished = std::unexpected(s.error());
     else
-      finished = kek ? keyjobs::run_kek(c, job) : keyjobs::run_dek(c, job);
+      finished =
+          job.type == storage::KeyJobType::KekRotation ? keyjobs::run_kek(c, job) : keyjobs::run_dek(c, job);
   } catch (const std::exception&) {
     finished = fail(ErrorKind::InternalServer, "key rotation job failed unexpectedly");
   }
@@ -146,11 +144,17 @@ void KeyRotationService::run(storage::KeyJob job, const std::shared_ptr<std::ato
   if (!finished && stop->load() &&
       (finished.error().kind() == ErrorKind::TenantNotFound || finished.error().kind() == ErrorKind::Database))
     return;  // cancelled by a purge or shutdown
-  job.state = finished ? "succeeded" : "failed";
-  if (!finished) job.error = error_code_string(finished.error().kind()) + ": " + finished.error().message();
+  end(job, finished ? Status{} : Status{std::unexpected(finished.error())}, report);
+}
+
+void KeyRotationService::end(storage::KeyJob& job, const Status& outcome,
+                             const std::function<void(const storage::KeyJob&)>& report) {
+  job.state = outcome ? storage::KeyJobState::Succeeded : storage::KeyJobState::Failed;
+  if (!outcome) job.error = error_code_string(outcome.error().kind()) + ": " + outcome.error().message();
   (void)stores_.jobs.update_key_job(job);
-  report(job);
-  if (observer_.finished) observer_.finished(job.type, job.state);
+  if (report) report(job);
+  if (observer_.finished)
+    observer_.finished(storage::key_job_type_name(job.type), storage::key_job_state_name(job.state));
 }
 
 void KeyRotationService::reap_locked() {

@@ -321,8 +321,8 @@ Status begin_dek(Context& c, storage::KeyJob& job) {
   }
   // The new version is the highest active one; older ones only decrypt now.
   for (auto k : *keys) {
-    if (k.version == job.to_version || k.state != "active") continue;
-    k.state = "decrypt_only";
+    if (k.version == job.to_version || k.state != storage::DataKeyState::Active) continue;
+    k.state = storage::DataKeyState::DecryptOnly;
     if (auto s = c.stores.keys.update_data_key(k); !s) return s;
   }
   if (c.dek_changed) c.dek_changed(job.tenant_id, job.dataset_id);
@@ -385,8 +385,9 @@ Result<bool> run_dek(Context& c, storage::KeyJob& job) {
   auto rows = c.stores.keys.list_data_keys(job.tenant_id, job.dataset_id);
   if (!rows) return std::unexpected(rows.error());
   for (auto k : *rows) {
-    if (k.version == job.to_version || (k.state == "retired" && k.wrapped.empty())) continue;
-    k.state = "retired";
+    if (k.version == job.to_version || (k.state == storage::DataKeyState::Retired && k.wrapped.empty()))
+      continue;
+    k.state = storage::DataKeyState::Retired;
     k.wrapped.clear();
     if (auto s = c.stores.keys.update_data_key(k); !s) return std::unexpected(s.error());
   }

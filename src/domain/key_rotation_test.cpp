@@ -101,7 +101,7 @@ TEST_F(KeyRotationTest, KekRotationRewrapsEveryDekThenRetiresTheOldVersion) {
   svc->wait_idle();
   auto done = svc->job("t1", job->id);
   ASSERT_TRUE(done);
-  EXPECT_EQ(done->state, "succeeded") << done->error;
+  EXPECT_EQ(done->state, storage::KeyJobState::Succeeded) << done->error;
   EXPECT_EQ(done->total, 10);
   EXPECT_EQ(done->done, 10);
   EXPECT_EQ(*provider_->versions("t1"), (std::vector<std::uint32_t>{2}));
@@ -136,15 +136,15 @@ TEST_F(KeyRotationTest, DekRotationReencryptsEveryRevisionAndShredsTheOldKey) {
   svc->wait_idle();
   auto done = svc->job("t1", job->id);
   ASSERT_TRUE(done);
-  EXPECT_EQ(done->state, "succeeded") << done->error;
+  EXPECT_EQ(done->state, storage::KeyJobState::Succeeded) << done->error;
   EXPECT_EQ(done->total, 25);
   EXPECT_EQ(done->done, 25);
 
   auto keys = stores().keys.list_data_keys("t1", "ds");
   ASSERT_EQ(keys->size(), 2u);
-  EXPECT_EQ((*keys)[0].state, "retired");
+  EXPECT_EQ((*keys)[0].state, storage::DataKeyState::Retired);
   EXPECT_TRUE((*keys)[0].wrapped.empty());  // shredded
-  EXPECT_EQ((*keys)[1].state, "active");
+  EXPECT_EQ((*keys)[1].state, storage::DataKeyState::Active);
   for (const auto& r : revisions("t1", "ds")) {
     EXPECT_EQ(dek_version_of(r), 2u) << r.id;
     EXPECT_TRUE(open_fresh("t1", "ds", r)) << r.id;
@@ -181,7 +181,7 @@ TEST_F(KeyRotationTest, OneJobPerTenantAndAStoppedJobResumes) {
     EXPECT_EQ(second.error().kind(), ErrorKind::Conflict);
     svc->stop();
   }
-  EXPECT_EQ(stores().jobs.get_key_job("t1", first.id)->state, "running");
+  EXPECT_EQ(stores().jobs.get_key_job("t1", first.id)->state, storage::KeyJobState::Running);
   EXPECT_EQ(provider_->versions("t1")->size(), 2u);  // old version not retired yet
   auto svc = service();
   auto resumed = svc->resume();
@@ -189,7 +189,7 @@ TEST_F(KeyRotationTest, OneJobPerTenantAndAStoppedJobResumes) {
   EXPECT_EQ(*resumed, 1);
   svc->wait_idle();
   auto done = stores().jobs.get_key_job("t1", first.id);
-  EXPECT_EQ(done->state, "succeeded") << done->error;
+  EXPECT_EQ(done->state, storage::KeyJobState::Succeeded) << done->error;
   EXPECT_EQ(done->to_version, 2);  // not rotated a second time
   EXPECT_EQ(*provider_->versions("t1"), (std::vector<std::uint32_t>{2}));
   auto r = stores().records.get_record("t1", "ds", "r");

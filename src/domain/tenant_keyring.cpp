@@ -93,7 +93,7 @@ Result<TenantKeyInfo> TenantKeyring::create(const std::string& tenant_id, const 
   if (!wrapped) return std::unexpected(wrapped.error());
   const auto now = now_micros();
   storage::TenantKeyConfig cfg{tenant_id, name, type, 1, false, now, now};
-  storage::TenantKey first{tenant_id, name, 1, std::move(*wrapped), "active", now};
+  storage::TenantKey first{tenant_id, name, 1, std::move(*wrapped), storage::TenantKeyState::Active, now};
   if (auto s = keys_.create_tenant_key(cfg, first); !s) {
     crypto::wipe_string(first.wrapped);
     return std::unexpected(s.error());
@@ -118,7 +118,8 @@ Result<std::int64_t> TenantKeyring::rotate(const std::string& tenant_id, const s
   if (!m) return std::unexpected(m.error());
   auto wrapped = new_wrapped_key(tenant_id);
   if (!wrapped) return std::unexpected(wrapped.error());
-  storage::TenantKey next{tenant_id, name, m->latest + 1, std::move(*wrapped), "active", now_micros()};
+  storage::TenantKey next{
+      tenant_id, name, m->latest + 1, std::move(*wrapped), storage::TenantKeyState::Active, now_micros()};
   if (auto s = keys_.put_tenant_key(next); !s) {
     forget_meta(tenant_id, name);
     if (s.error().kind() == ErrorKind::Conflict)

@@ -14,14 +14,14 @@ namespace {
 json::object job_json(const storage::KeyJob& j) {
   json::object o;
   o["id"] = j.id;
-  o["type"] = j.type;
-  o["state"] = j.state;
+  o["type"] = storage::key_job_type_name(j.type);
+  o["state"] = storage::key_job_state_name(j.state);
   o["tenant_id"] = j.tenant_id;
   o["dataset_id"] = j.dataset_id.empty() ? json::value(nullptr) : json::value(j.dataset_id);
   o["total"] = j.total;
   o["done"] = j.done;
   o["progress"] = j.total > 0 ? std::min(1.0, static_cast<double>(j.done) / static_cast<double>(j.total))
-                              : (j.state == "succeeded" ? 1.0 : 0.0);
+                              : (j.state == storage::KeyJobState::Succeeded ? 1.0 : 0.0);
   o["from_version"] = j.from_version;
   o["to_version"] = j.to_version;
   o["error"] = j.error.empty() ? json::value(nullptr) : json::value(j.error);

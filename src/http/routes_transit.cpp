@@ -37,8 +37,9 @@ const std::string& name_param(Request& req) { return checked_name(req.path_param
 json::object key_json(const domain::TenantKeyInfo& k) {
   json::array versions;
   for (const auto& v : k.versions)
-    versions.push_back(
-        json::object{{"version", v.version}, {"state", v.state}, {"created_at", format_rfc3339(v.created_at)}});
+    versions.push_back(json::object{{"version", v.version},
+                                    {"state", storage::tenant_key_state_name(v.state)},
+                                    {"created_at", format_rfc3339(v.created_at)}});
   return {{"name", k.config.name},
           {"type", k.config.type},
           {"latest_version", k.latest_version},

@@ -6,15 +6,8 @@ namespace vault::storage {
 
 using sqlite::Connection;
 
-namespace {
-
-bool valid_state(const std::string& s) { return s == "active" || s == "decrypt_only" || s == "retired"; }
-
-}  // namespace
-
 Status SqliteKeyStore::put_data_key(const DataKey& k) {
-  if (!valid_state(k.state) || k.version < 1)
-    return fail(ErrorKind::Validation, "data key version must be >= 1 and state active|decrypt_only|retired");
+  if (k.version < 1) return fail(ErrorKind::Validation, "data key version must be >= 1");
   return db_.write<void>([&](Connection& c) -> Status {
     auto row = sqlite::load_dataset(c, k.tenant_id, k.dataset_id);
     if (!row) return std::unexpected(row.error());
@@ -34,7 +27,7 @@ Status SqliteKeyStore::put_data_key(const DataKey& k) {
         .bind(3, k.kek_id)
         .bind(4, k.kek_version)
         .bind_blob(5, k.wrapped)
-        .bind(6, k.state)
+        .bind(6, data_key_state_name(k.state))
         .bind(7, k.created_at ? k.created_at : sqlite::now_micros())
         .run();
   });
@@ -49,30 +42,25 @@ Result<std::vector<DataKey>> SqliteKeyStore::list_data_keys(const std::string& t
     auto st = c.prepare(
         "SELECT version, kek_id, kek_version, wrapped, state, created_at FROM data_keys "
         "WHERE dataset_pk=? ORDER BY version");
-    if (!st) return std::unexpected(st.error());
-    st->bind(1, row->pk);
-    R out;
-    for (;;) {
-      auto more = st->step();
-      if (!more) return std::unexpected(more.error());
-      if (!*more) break;
+    if (st) st->bind(1, row->pk);
+    return sqlite::collect(st, [&](const sqlite::Stmt& s) -> Result<DataKey> {
+      auto state = sqlite::enum_column(s, 4, parse_data_key_state, "data_keys.state");
+      if (!state) return std::unexpected(state.error());
       DataKey k;
       k.tenant_id = tenant_id;
       k.dataset_id = dataset_id;
-      k.version = st->int64(0);
-      k.kek_id = st->text(1);
-      k.kek_version = st->int64(2);
-      k.wrapped = st->blob(3);
-      k.state = st->text(4);
-      k.created_at = st->int64(5);
-      out.push_back(std::move(k));
-    }
-    return out;
+      k.version = s.int64(0);
+      k.kek_id = s.text(1);
+      k.kek_version = s.int64(2);
+      k.wrapped = s.blob(3);
+      k.state = *state;
+      k.created_at = s.int64(5);
+      return k;
+    });
   });
 }
 
 Status SqliteKeyStore::update_data_key(const DataKey& k) {
-  if (!valid_state(k.state)) return fail(ErrorKind::Validation, "data key state must be active|decrypt_only|retired");
   return db_.write<void>([&](Connection& c) -> Status {
     auto row = sqlite::load_dataset(c, k.tenant_id, k.dataset_id);
     if (!row) return std::unexpected(row.error());
@@ -82,7 +70,7 @@ Status SqliteKeyStore::update_data_key(const DataKey& k) {
     if (auto s = st->bind(1, k.kek_id)
                      .bind(2, k.kek_version)
                      .bind_blob(3, k.wrapped)
-                     .bind(4, k.state)
+                     .bind(4, data_key_state_name(k.state))
                      .bind(5, row->pk)
                      .bind(6, k.version)
                      .run();

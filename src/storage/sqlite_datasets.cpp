@@ -93,14 +93,7 @@ Result<std::vector<Dataset>> SqliteDatasetStore::list_datasets(const std::string
     if (f.name_prefix) st->bind(4, *f.name_prefix);
     if (f.after_id) st->bind(5, *f.after_id);
     st->bind(6, f.limit);
-    std::vector<Dataset> out;
-    for (;;) {
-      auto row = st->step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) break;
-      out.push_back(sqlite::dataset_from(*st));
-    }
-    return out;
+    return sqlite::collect(st, sqlite::dataset_from);
   });
 }
 

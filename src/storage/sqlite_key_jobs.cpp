@@ -12,13 +12,17 @@ constexpr const char* kJobColumns =
     "id, tenant_id, type, dataset_id, state, total, done, from_version, to_version, cursor, error, "
     "created_at, updated_at";
 
-KeyJob job_from(const sqlite::Stmt& s) {
+Result<KeyJob> job_from(const sqlite::Stmt& s) {
+  auto type = sqlite::enum_column(s, 2, parse_key_job_type, "key_jobs.type");
+  if (!type) return std::unexpected(type.error());
+  auto state = sqlite::enum_column(s, 4, parse_key_job_state, "key_jobs.state");
+  if (!state) return std::unexpected(state.error());
   KeyJob j;
   j.id = s.text(0);
   j.tenant_id = s.text(1);
-  j.type = s.text(2);
+  j.type = *type;
   j.dataset_id = s.text(3);
-  j.state = s.text(4);
+  j.state = *state;
   j.total = s.int64(5);
   j.done = s.int64(6);
   j.from_version = s.int64(7);
@@ -30,30 +34,9 @@ KeyJob job_from(const sqlite::Stmt& s) {
   return j;
 }
 
-Status check_job(const KeyJob& j) {
-  if (j.type != "kek_rotation" && j.type != "dek_rotation")
-    return fail(ErrorKind::Validation, "key job type must be kek_rotation or dek_rotation");
-  if (j.state != "running" && j.state != "succeeded" && j.state != "failed")
-    return fail(ErrorKind::Validation, "key job state must be running, succeeded or failed");
-  return {};
-}
-
-Result<std::vector<KeyJob>> collect_jobs(Result<sqlite::Stmt>& st) {
-  if (!st) return std::unexpected(st.error());
-  std::vector<KeyJob> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    out.push_back(job_from(*st));
-  }
-  return out;
-}
-
 }  // namespace
 
 Status SqliteJobStore::create_key_job(const KeyJob& j) {
-  if (auto s = check_job(j); !s) return s;
   return db_.write<void>([&](Connection& c) -> Status {
     auto running = c.prepare("SELECT 1 FROM key_jobs WHERE tenant_id=? AND state='running'");
     if (running) running->bind(1, j.tenant_id);
@@ -68,9 +51,9 @@ Status SqliteJobStore::create_key_job(const KeyJob& j) {
     const Timestamp now = sqlite::now_micros();
     return ins->bind(1, j.id)
         .bind(2, j.tenant_id)
-        .bind(3, j.type)
+        .bind(3, key_job_type_name(j.type))
         .bind(4, j.dataset_id)
-        .bind(5, j.state)
+        .bind(5, key_job_state_name(j.state))
         .bind(6, j.total)
         .bind(7, j.done)
         .bind(8, j.from_version)
@@ -84,13 +67,12 @@ Status SqliteJobStore::create_key_job(const KeyJob& j) {
 }
 
 Status SqliteJobStore::update_key_job(const KeyJob& j) {
-  if (auto s = check_job(j); !s) return s;
   return db_.write<void>([&](Connection& c) -> Status {
     auto st = c.prepare(
         "UPDATE key_jobs SET state=?, total=?, done=?, from_version=?, to_version=?, cursor=?, error=?, "
         "updated_at=? WHERE tenant_id=? AND id=?");
     if (!st) return std::unexpected(st.error());
-    if (auto s = st->bind(1, j.state)
+    if (auto s = st->bind(1, key_job_state_name(j.state))
                      .bind(2, j.total)
                      .bind(3, j.done)
                      .bind(4, j.from_version)
@@ -128,7 +110,7 @@ Result<std::vector<KeyJob>> SqliteJobStore::list_key_jobs(const std::string& ten
                                    " FROM key_jobs WHERE tenant_id=? ORDER BY created_at DESC, id DESC LIMIT ?";
     auto st = c.prepare(sql);
     if (st) st->bind(1, tenant_id).bind(2, limit);
-    return collect_jobs(st);
+    return sqlite::collect(st, job_from);
   });
 }
 
@@ -137,7 +119,7 @@ Result<std::vector<KeyJob>> SqliteJobStore::list_running_key_jobs() {
     static const std::string sql =
         std::string("SELECT ") + kJobColumns + " FROM key_jobs WHERE state='running' ORDER BY created_at, id";
     auto st = c.prepare(sql);
-    return collect_jobs(st);
+    return sqlite::collect(st, job_from);
   });
 }
 

@@ -19,18 +19,7 @@ Result<RecordPage> SqliteRecordStore::list_record_revisions(const std::string& t
     auto st = c.prepare(sql);
     if (!st) return std::unexpected(st.error());
     st->bind(1, ds->pk).bind(2, after_seq).bind(3, static_cast<std::int64_t>(limit) + 1);
-    RecordPage page;
-    for (;;) {
-      auto row = st->step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) break;
-      if (static_cast<int>(page.items.size()) == limit) {
-        page.next_after = page.items.back().seq;
-        break;
-      }
-      page.items.push_back(sqlite::record_from(*st));
-    }
-    return page;
+    return sqlite::record_page(*st, limit, &Record::seq);
   });
 }
 

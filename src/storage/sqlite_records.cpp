@@ -185,19 +185,7 @@ Result<RecordPage> SqliteRecordStore::list_records(const std::string& tenant_id,
     st->bind(1, ds->pk).bind(2, after_created_seq.value_or(0)).bind(4, static_cast<std::int64_t>(limit) + 1);
     st->bind(5, filter == RecordFilter::Visible ? 0 : filter == RecordFilter::Quarantined ? 1 : 2);
     if (as_of) st->bind(3, *as_of);
-    RecordPage page;
-    page.items.reserve(static_cast<std::size_t>(std::min(limit, 10000)));
-    for (;;) {
-      auto row = st->step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) break;
-      if (static_cast<int>(page.items.size()) == limit) {
-        page.next_after = page.items.back().created_seq;
-        break;
-      }
-      page.items.push_back(sqlite::record_from(*st));
-    }
-    return page;
+    return sqlite::record_page(*st, limit, &Record::created_seq);
   });
 }
 

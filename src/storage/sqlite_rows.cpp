@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 namespace vault::storage::sqlite {
@@ -12,6 +13,15 @@ Timestamp now_micros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+Error unknown_column_value(std::string_view column, std::string_view text) {
+  std::string msg = "sqlite: ";
+  msg += column;
+  msg += " holds an unknown value '";
+  msg += text;
+  msg += "'";
+  return Error(ErrorKind::Database, std::move(msg));
 }
 
 std::string encode_tags(const std::vector<std::string>& tags) {
@@ -77,6 +87,22 @@ Record record_from(const Stmt& s) {
   r.quarantined = s.int64(7) != 0;
   r.findings = s.text(8);
   return r;
+}
+
+Result<RecordPage> record_page(Stmt& st, int limit, Seq Record::*cursor) {
+  RecordPage page;
+  page.items.reserve(static_cast<std::size_t>(std::min(limit, 10000)));
+  for (;;) {
+    auto row = st.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    if (static_cast<int>(page.items.size()) == limit) {
+      page.next_after = page.items.back().*cursor;
+      break;
+    }
+    page.items.push_back(record_from(st));
+  }
+  return page;
 }
 
 Version version_from(const Stmt& s, const std::string& dataset_id) {

@@ -80,6 +80,27 @@ void seed(const Stores& s) {
   ASSERT_TRUE(s.datasets.create_dataset(d));
 }
 
+/// Runs `sql` on the database file itself, past the store.
+void exec_raw(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+/// The first column of the first row of `sql`, read from the file itself.
+std::string column_text(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  sqlite3_stmt* st = nullptr;
+  std::string out = "<error>";
+  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
 TEST(SqliteStores, ReopenKeepsEverything) {
   const auto path = fresh_db_path();
   {
@@ -151,14 +172,10 @@ TEST(SqliteStores, MigrationSixConvertsSeparatedTagsAndPermissions) {
     s->stores().ops.close();
   }
   // Rewind to schema 5 with rows in its encoding (each item ends with char(31)).
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  const char* rewind =
-      "UPDATE datasets SET tags = 'nlp'||char(31)||'x\"y'||char(31);"
-      "UPDATE api_keys SET permissions = 'pii:detokenize'||char(31);"
-      "DELETE FROM schema_migrations WHERE version = 6;";
-  ASSERT_EQ(sqlite3_exec(db, rewind, nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  exec_raw(path,
+           "UPDATE datasets SET tags = 'nlp'||char(31)||'x\"y'||char(31);"
+           "UPDATE api_keys SET permissions = 'pii:detokenize'||char(31);"
+           "DELETE FROM schema_migrations WHERE version = 6;");
   auto s = open_at(path);
   ASSERT_TRUE(s);
   auto d = s->stores().datasets.get_dataset("t1", "ds1");
@@ -173,6 +190,71 @@ TEST(SqliteStores, MigrationSixConvertsSeparatedTagsAndPermissions) {
   auto l = s->stores().datasets.list_datasets("t1", f);
   ASSERT_TRUE(l);
   EXPECT_EQ(l->size(), 1u);
+}
+
+TEST(StorageTypes, KeyStateNamesParseBack) {
+  for (auto s : {DataKeyState::Active, DataKeyState::DecryptOnly, DataKeyState::Retired})
+    EXPECT_EQ(parse_data_key_state(data_key_state_name(s)), s);
+  for (auto s : {TenantKeyState::Active, TenantKeyState::Retired})
+    EXPECT_EQ(parse_tenant_key_state(tenant_key_state_name(s)), s);
+  for (auto t : {KeyJobType::KekRotation, KeyJobType::DekRotation})
+    EXPECT_EQ(parse_key_job_type(key_job_type_name(t)), t);
+  for (auto s : {KeyJobState::Running, KeyJobState::Succeeded, KeyJobState::Failed})
+    EXPECT_EQ(parse_key_job_state(key_job_state_name(s)), s);
+  EXPECT_EQ(parse_data_key_state("Active"), std::nullopt);
+  EXPECT_EQ(parse_tenant_key_state("decrypt_only"), std::nullopt);
+  EXPECT_EQ(parse_key_job_type(""), std::nullopt);
+  EXPECT_EQ(parse_key_job_state("paused"), std::nullopt);
+}
+
+// The key states and job types are stored as their names; a row holding any
+// other text is a Database error when read (not a silently wrong state).
+TEST(SqliteStores, KeyStatesAreStoredByNameAndUnknownOnesAreDatabaseErrors) {
+  const auto path = fresh_db_path();
+  {
+    auto s = open_at(path);
+    ASSERT_TRUE(s);
+    const Stores& st = s->stores();
+    seed(st);
+    ASSERT_TRUE(st.keys.put_data_key(DataKey{"t1", "ds1", 1, "kek", 1, "w", DataKeyState::DecryptOnly, 0}));
+    TenantKeyConfig cfg;
+    cfg.tenant_id = "t1";
+    cfg.name = "k";
+    ASSERT_TRUE(st.keys.create_tenant_key(cfg, TenantKey{"t1", "k", 1, "w", TenantKeyState::Retired, 0}));
+    KeyJob j;
+    j.id = "job1";
+    j.tenant_id = "t1";
+    j.type = KeyJobType::DekRotation;
+    j.dataset_id = "ds1";
+    j.state = KeyJobState::Failed;
+    ASSERT_TRUE(st.jobs.create_key_job(j));
+    st.ops.close();
+  }
+  EXPECT_EQ(column_text(path, "SELECT state FROM data_keys"), "decrypt_only");
+  EXPECT_EQ(column_text(path, "SELECT state FROM tenant_keys"), "retired");
+  EXPECT_EQ(column_text(path, "SELECT type FROM key_jobs"), "dek_rotation");
+  EXPECT_EQ(column_text(path, "SELECT state FROM key_jobs"), "failed");
+  exec_raw(path,
+           "UPDATE data_keys SET state = 'paused';"
+           "UPDATE tenant_keys SET state = 'decrypt_only';"
+           "UPDATE key_jobs SET type = 'kek';");
+  auto s = open_at(path);
+  ASSERT_TRUE(s);
+  const Stores& st = s->stores();
+  auto keys = st.keys.list_data_keys("t1", "ds1");
+  ASSERT_FALSE(keys);
+  EXPECT_EQ(keys.error().kind(), ErrorKind::Database);
+  EXPECT_NE(keys.error().message().find("data_keys.state"), std::string::npos) << keys.error().message();
+  auto tkeys = st.keys.list_tenant_keys("t1", "k");
+  ASSERT_FALSE(tkeys);
+  EXPECT_EQ(tkeys.error().kind(), ErrorKind::Database);
+  auto job = st.jobs.get_key_job("t1", "job1");
+  ASSERT_FALSE(job);
+  EXPECT_EQ(job.error().kind(), ErrorKind::Database);
+  EXPECT_NE(job.error().message().find("key_jobs.type"), std::string::npos) << job.error().message();
+  auto jobs = st.jobs.list_key_jobs("t1", 10);
+  ASSERT_FALSE(jobs);
+  EXPECT_EQ(jobs.error().kind(), ErrorKind::Database);
 }
 
 TEST(SqliteStores, ReopeningTwiceIsIdempotent) {

@@ -9,8 +9,6 @@ using sqlite::Connection;
 
 namespace {
 
-bool valid_state(const std::string& s) { return s == "active" || s == "retired"; }
-
 constexpr const char* kConfigColumns =
     "tenant_id, name, type, min_decryption_version, deletion_allowed, created_at, updated_at";
 
@@ -49,15 +47,14 @@ Status insert_version(Connection& c, const TenantKey& k) {
       .bind(2, k.name)
       .bind(3, k.version)
       .bind_blob(4, k.wrapped)
-      .bind(5, k.state)
+      .bind(5, tenant_key_state_name(k.state))
       .bind(6, k.created_at ? k.created_at : sqlite::now_micros())
       .run();
 }
 
 Status check_key(const TenantKey& k) {
-  if (k.tenant_id.empty() || k.name.empty() || k.version < 1 || !valid_state(k.state))
-    return fail(ErrorKind::Validation,
-                "a tenant key needs tenant_id, name, version >= 1 and state active|retired");
+  if (k.tenant_id.empty() || k.name.empty() || k.version < 1)
+    return fail(ErrorKind::Validation, "a tenant key needs tenant_id, name and version >= 1");
   return {};
 }
 
@@ -109,23 +106,19 @@ Result<std::vector<TenantKey>> SqliteKeyStore::list_tenant_keys(const std::strin
     auto st = c.prepare(
         "SELECT version, wrapped, state, created_at FROM tenant_keys WHERE tenant_id=? AND name=? "
         "ORDER BY version");
-    if (!st) return std::unexpected(st.error());
-    st->bind(1, tenant_id).bind(2, name);
-    R out;
-    for (;;) {
-      auto more = st->step();
-      if (!more) return std::unexpected(more.error());
-      if (!*more) break;
+    if (st) st->bind(1, tenant_id).bind(2, name);
+    return sqlite::collect(st, [&](const sqlite::Stmt& s) -> Result<TenantKey> {
+      auto state = sqlite::enum_column(s, 2, parse_tenant_key_state, "tenant_keys.state");
+      if (!state) return std::unexpected(state.error());
       TenantKey k;
       k.tenant_id = tenant_id;
       k.name = name;
-      k.version = st->int64(0);
-      k.wrapped = st->blob(1);
-      k.state = st->text(2);
-      k.created_at = st->int64(3);
-      out.push_back(std::move(k));
-    }
-    return out;
+      k.version = s.int64(0);
+      k.wrapped = s.blob(1);
+      k.state = *state;
+      k.created_at = s.int64(3);
+      return k;
+    });
   });
 }
 
@@ -150,16 +143,8 @@ Result<std::vector<TenantKeyConfig>> SqliteKeyStore::list_tenant_key_names(const
     static const std::string sql =
         std::string("SELECT ") + kConfigColumns + " FROM tenant_key_names WHERE tenant_id=? ORDER BY name";
     auto st = c.prepare(sql);
-    if (!st) return std::unexpected(st.error());
-    st->bind(1, tenant_id);
-    R out;
-    for (;;) {
-      auto more = st->step();
-      if (!more) return std::unexpected(more.error());
-      if (!*more) break;
-      out.push_back(config_from(*st));
-    }
-    return out;
+    if (st) st->bind(1, tenant_id);
+    return sqlite::collect(st, config_from);
   });
 }
 
@@ -190,7 +175,12 @@ Status SqliteKeyStore::update_tenant_key(const TenantKey& k) {
   return db_.write<void>([&](Connection& c) -> Status {
     auto st = c.prepare("UPDATE tenant_keys SET wrapped=?, state=? WHERE tenant_id=? AND name=? AND version=?");
     if (!st) return std::unexpected(st.error());
-    if (auto s = st->bind_blob(1, k.wrapped).bind(2, k.state).bind(3, k.tenant_id).bind(4, k.name).bind(5, k.version).run();
+    if (auto s = st->bind_blob(1, k.wrapped)
+                     .bind(2, tenant_key_state_name(k.state))
+                     .bind(3, k.tenant_id)
+                     .bind(4, k.name)
+                     .bind(5, k.version)
+                     .run();
         !s)
       return s;
     if (c.changes() == 0)

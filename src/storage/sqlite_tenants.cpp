@@ -64,15 +64,7 @@ Result<Tenant> SqliteTenantStore::get_tenant(const std::string& id) {
 Result<std::vector<Tenant>> SqliteTenantStore::list_tenants() {
   return db_.read<std::vector<Tenant>>([&](Connection& c) -> Result<std::vector<Tenant>> {
     auto st = c.prepare("SELECT id, name, status, created_at FROM tenants ORDER BY id");
-    if (!st) return std::unexpected(st.error());
-    std::vector<Tenant> out;
-    for (;;) {
-      auto row = st->step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) break;
-      out.push_back(tenant_from(*st));
-    }
-    return out;
+    return sqlite::collect(st, tenant_from);
   });
 }
 
@@ -119,16 +111,8 @@ Result<std::vector<ApiKey>> SqliteTenantStore::list_api_keys(const std::string& 
     static const std::string sql = std::string("SELECT ") + kApiKeyColumns +
                                    " FROM api_keys WHERE tenant_id=? ORDER BY created_at, id";
     auto st = c.prepare(sql);
-    if (!st) return std::unexpected(st.error());
-    st->bind(1, tenant_id);
-    std::vector<ApiKey> out;
-    for (;;) {
-      auto row = st->step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) break;
-      out.push_back(api_key_from(*st));
-    }
-    return out;
+    if (st) st->bind(1, tenant_id);
+    return sqlite::collect(st, api_key_from);
   });
 }
 

@@ -51,16 +51,8 @@ Result<std::vector<Version>> SqliteVersionStore::list_versions(const std::string
     static const std::string sql = std::string("SELECT ") + sqlite::kVersionColumns +
                                    " FROM versions WHERE dataset_pk=? ORDER BY number";
     auto st = c.prepare(sql);
-    if (!st) return std::unexpected(st.error());
-    st->bind(1, row->pk);
-    std::vector<Version> out;
-    for (;;) {
-      auto r = st->step();
-      if (!r) return std::unexpected(r.error());
-      if (!*r) break;
-      out.push_back(sqlite::version_from(*st, dataset_id));
-    }
-    return out;
+    if (st) st->bind(1, row->pk);
+    return sqlite::collect(st, [&](const sqlite::Stmt& s) { return sqlite::version_from(s, dataset_id); });
   });
 }
 

@@ -76,8 +76,8 @@ TEST_P(CrossAggregateConformance, DeleteTenantRemovesEverythingItOwnsAndNothingE
   dataset("t2", "ds3", "three");
   ok_write("ds1", {w(Op::Insert, "a", "1")});
   ok_write("ds3", {w(Op::Insert, "c", "3")}, "t2");
-  ASSERT_TRUE(s().keys.put_data_key(DataKey{"t1", "ds1", 1, "kek", 1, "w1", "active", 0}));
-  ASSERT_TRUE(s().keys.put_data_key(DataKey{"t2", "ds3", 1, "kek", 1, "w3", "active", 0}));
+  ASSERT_TRUE(s().keys.put_data_key(DataKey{"t1", "ds1", 1, "kek", 1, "w1", DataKeyState::Active, 0}));
+  ASSERT_TRUE(s().keys.put_data_key(DataKey{"t2", "ds3", 1, "kek", 1, "w3", DataKeyState::Active, 0}));
   ASSERT_TRUE(s().tenants.create_api_key(
       ApiKey{"k1", "t1", "a", Role::Admin, std::string(64, '1'), "p", 1, false, {}}));
   ASSERT_TRUE(s().tenants.create_api_key(
@@ -88,7 +88,7 @@ TEST_P(CrossAggregateConformance, DeleteTenantRemovesEverythingItOwnsAndNothingE
   KeyJob j;
   j.id = "job1";
   j.tenant_id = "t1";
-  j.type = "kek_rotation";
+  j.type = KeyJobType::KekRotation;
   ASSERT_TRUE(s().jobs.create_key_job(j));
 
   ASSERT_TRUE(s().tenants.delete_tenant("t1"));

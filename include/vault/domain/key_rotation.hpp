@@ -43,7 +43,9 @@ struct KeyRotationOptions {
   std::chrono::milliseconds settle{500};
 };
 
-/// Metrics hooks; `type` is "kek_rotation" | "dek_rotation" (no ids).
+/// Metrics hooks; `type` is storage::key_job_type_name ("kek_rotation" |
+/// "dek_rotation"), `status` storage::key_job_state_name of the end state
+/// ("succeeded" | "failed"); no ids.
 struct KeyRotationObserver {
   std::function<void(std::string_view type, double ratio)> progress;
   std::function<void(std::string_view type, std::string_view status)> finished;
@@ -97,6 +99,13 @@ class KeyRotationService {
   };
   class Run;
 
+  /// Assigns the job its id, persists it, runs its first step now and the
+  /// rest in the background; a failed first step ends the job as failed.
+  Result<storage::KeyJob> start(storage::KeyJob job);
+  /// Records the job's end (succeeded, or failed with the error of
+  /// `outcome`) in the store and reports it (`report`: progress) to the observer.
+  void end(storage::KeyJob& job, const Status& outcome,
+           const std::function<void(const storage::KeyJob&)>& report = {});
   void launch(storage::KeyJob job);
   void run(storage::KeyJob job, const std::shared_ptr<std::atomic<bool>>& stop);
   void reap_locked();

@@ -46,7 +46,7 @@ namespace vault::domain {
 /// One version's metadata (never key material).
 struct TenantKeyVersionInfo {
   std::int64_t version = 0;
-  std::string state;
+  storage::TenantKeyState state = storage::TenantKeyState::Active;
   storage::Timestamp created_at = 0;
 };
 

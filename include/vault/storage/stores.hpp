@@ -30,6 +30,9 @@
 ///   MetadataBackend; stores of different backends are never mixed.
 /// - Failures of the backend itself map to ErrorKind::Database, and so does
 ///   every call after StoreOps::close().
+/// - Enum fields (key states, job types and states) are stored as their
+///   names (types.hpp: data_key_state_name, ...); a stored text the enum does
+///   not know is read as ErrorKind::Database.
 #include "vault/storage/dataset_store.hpp"
 #include "vault/storage/idempotency_store.hpp"
 #include "vault/storage/job_store.hpp"

@@ -7,6 +7,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,6 +23,39 @@ inline constexpr Seq kSeqInfinity = std::numeric_limits<Seq>::max();
 enum class Role { Reader = 0, Writer = 1, Admin = 2 };
 const char* role_name(Role r);
 std::optional<Role> parse_role(std::string_view s);
+
+/// Key states and job kinds. Each enum's name is the text stored in the
+/// database and shown in API output and metric labels; parse_* is its inverse
+/// (nullopt for any other text).
+enum class DataKeyState {
+  Active,       ///< "active": the data key new writes use
+  DecryptOnly,  ///< "decrypt_only": still decrypts older revisions
+  Retired,      ///< "retired": no revision references it; wrapped bytes shredded
+};
+const char* data_key_state_name(DataKeyState s);
+std::optional<DataKeyState> parse_data_key_state(std::string_view s);
+
+enum class TenantKeyState {
+  Active,   ///< "active"
+  Retired,  ///< "retired": material kept, no longer used
+};
+const char* tenant_key_state_name(TenantKeyState s);
+std::optional<TenantKeyState> parse_tenant_key_state(std::string_view s);
+
+enum class KeyJobType {
+  KekRotation,  ///< "kek_rotation": a tenant's KEK, rewrapping every wrapped key
+  DekRotation,  ///< "dek_rotation": a dataset's DEK, re-encrypting every revision
+};
+const char* key_job_type_name(KeyJobType t);
+std::optional<KeyJobType> parse_key_job_type(std::string_view s);
+
+enum class KeyJobState {
+  Running,    ///< "running"
+  Succeeded,  ///< "succeeded"
+  Failed,     ///< "failed"
+};
+const char* key_job_state_name(KeyJobState s);
+std::optional<KeyJobState> parse_key_job_state(std::string_view s);
 
 struct Tenant {
   std::string id;
@@ -162,7 +196,7 @@ struct DataKey {
   std::string kek_id;            ///< the key provider's KEK id
   std::int64_t kek_version = 0;  ///< KEK version that produced `wrapped`
   std::string wrapped;           ///< opaque wrapped DEK bytes
-  std::string state = "active";  ///< "active" (new writes) | "decrypt_only" | "retired"
+  DataKeyState state = DataKeyState::Active;
   Timestamp created_at = 0;
 };
 
@@ -181,9 +215,9 @@ struct PayloadRewrite {
 struct KeyJob {
   std::string id;
   std::string tenant_id;
-  std::string type;               ///< "kek_rotation" | "dek_rotation"
+  KeyJobType type = KeyJobType::KekRotation;
   std::string dataset_id;         ///< the rotated dataset (dek_rotation only)
-  std::string state = "running";  ///< "running" | "succeeded" | "failed"
+  KeyJobState state = KeyJobState::Running;
   std::int64_t total = 0;         ///< items to process (DEKs or revisions)
   std::int64_t done = 0;          ///< items processed so far
   std::int64_t from_version = 0;  ///< KEK or DEK version being replaced
@@ -235,7 +269,7 @@ struct TenantKey {
   std::string name;
   std::int64_t version = 1;      ///< 1, 2, ... per (tenant, name)
   std::string wrapped;           ///< opaque wrapped key bytes
-  std::string state = "active";  ///< "active" | "retired" (material kept, no longer used)
+  TenantKeyState state = TenantKeyState::Active;
   Timestamp created_at = 0;
 };
 
