@@ -97,7 +97,6 @@ class KeyRotationService {
     std::shared_ptr<std::atomic<bool>> stop;
     std::shared_ptr<std::atomic<bool>> done;
   };
-  class Run;
 
   /// Assigns the job its id, persists it, runs its first step now and the
   /// rest in the background; a failed first step ends the job as failed.
