@@ -22,6 +22,13 @@ constexpr std::string_view kSealedMagic = "E2";
 constexpr std::string_view kLegacyMagic = "E1";
 constexpr const char* kKeyName = "_idempotency";
 
+/// "hmac-sha256:v<N>:<hex>" of the request under version N of the tenant key.
+Result<std::string> keyed_fingerprint(const crypto::DataKey& key, const std::string& request) {
+  std::string hex = crypto::hmac_sha256_hex(key.key, request);
+  if (hex.empty()) return fail(ErrorKind::InternalServer, "HMAC-SHA256 failed");
+  return crypto::keyed_digest_label(key.version, hex);
+}
+
 }  // namespace
 
 IdempotencyService::IdempotencyService(storage::IdempotencyStore& store, TenantKeyring* keys,
@@ -66,9 +73,7 @@ Result<std::string> IdempotencyService::fingerprint(const std::string& tenant_id
   if (auto e = keys_->ensure(tenant_id, kKeyName); !e) return std::unexpected(e.error());
   auto k = keys_->current(tenant_id, kKeyName);
   if (!k) return std::unexpected(k.error());
-  std::string hex = crypto::hmac_sha256_hex((*k)->key, request);
-  if (hex.empty()) return fail(ErrorKind::InternalServer, "HMAC-SHA256 failed");
-  return crypto::keyed_digest_label((*k)->version, hex);
+  return keyed_fingerprint(**k, request);
 }
 
 Result<bool> IdempotencyService::fingerprint_matches(const std::string& tenant_id, const std::string& request,
@@ -78,9 +83,9 @@ Result<bool> IdempotencyService::fingerprint_matches(const std::string& tenant_i
   if (!keys_) return false;
   auto k = keys_->key(tenant_id, kKeyName, *version);
   if (!k) return std::unexpected(k.error());
-  std::string hex = crypto::hmac_sha256_hex((*k)->key, request);
-  if (hex.empty()) return fail(ErrorKind::InternalServer, "HMAC-SHA256 failed");
-  return crypto::keyed_digest_label(*version, hex) == stored;
+  auto mine = keyed_fingerprint(**k, request);
+  if (!mine) return std::unexpected(mine.error());
+  return *mine == stored;
 }
 
 Result<std::optional<StoredAnswer>> IdempotencyService::replay(const std::string& tenant_id,

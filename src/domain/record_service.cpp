@@ -92,6 +92,19 @@ Result<storage::RecordWrite> RecordService::seal_write(const storage::Dataset& d
   return w;
 }
 
+Result<storage::RecordWriteResult> RecordService::write_one(const storage::Dataset& d, const PreparedRecord& p,
+                                                            storage::RecordWrite::Op op, std::string id,
+                                                            std::int64_t revision,
+                                                            std::optional<std::int64_t> expected) {
+  auto w = seal_write(d, p, op, std::move(id), revision, expected);
+  if (!w) return std::unexpected(w.error());
+  std::vector<storage::RecordWrite> writes;
+  writes.push_back(std::move(*w));
+  auto res = records_.write_records(d.tenant_id, d.id, std::move(writes));
+  if (!res) return std::unexpected(res.error());
+  return std::move(res->front());
+}
+
 Result<RecordView> RecordService::open(const storage::Dataset& d, storage::Record&& r, bool anonymized) {
   RecordView v{std::move(r.id), r.revision, {}, r.created_at, r.updated_at, r.quarantined,
                std::move(r.findings)};
@@ -122,14 +135,10 @@ Result<RecordView> RecordService::create(const std::string& tenant_id, const std
   auto prepared = prepare(*d, schema->get(), body, parser);
   if (!prepared) return std::unexpected(prepared.error());
   // A fresh id: its first revision.
-  auto w = seal_write(*d, *prepared, storage::RecordWrite::Op::Insert, id, 1);
-  if (!w) return std::unexpected(w.error());
-  std::vector<storage::RecordWrite> writes;
-  writes.push_back(std::move(*w));
-  auto res = records_.write_records(tenant_id, dataset_id, std::move(writes));
+  auto res = write_one(*d, *prepared, storage::RecordWrite::Op::Insert, id, 1);
   if (!res) return std::unexpected(res.error());
   const auto now = now_micros();
-  return RecordView{id, res->front().revision, std::move(prepared->plaintext), now, now,
+  return RecordView{id, res->revision, std::move(prepared->plaintext), now, now,
                     prepared->quarantined, std::move(prepared->findings)};
 }
 
@@ -152,7 +161,7 @@ Result<std::pair<RecordView, bool>> RecordService::put(const std::string& tenant
   // (ConcurrentModification); without If-Match the write is sealed again
   // for the next revision, a few times.
   const auto op = if_match ? storage::RecordWrite::Op::Replace : storage::RecordWrite::Op::Upsert;
-  Result<std::vector<storage::RecordWriteResult>> res;
+  Result<storage::RecordWriteResult> res;
   for (int attempt = 0;; ++attempt) {
     std::int64_t revision = 0;
     if (if_match) {
@@ -162,20 +171,16 @@ Result<std::pair<RecordView, bool>> RecordService::put(const std::string& tenant
       if (!last) return std::unexpected(last.error());
       revision = *last + 1;
     }
-    auto w = seal_write(*d, *prepared, op, record_id, revision, if_match);
-    if (!w) return std::unexpected(w.error());
-    std::vector<storage::RecordWrite> writes;
-    writes.push_back(std::move(*w));
-    res = records_.write_records(tenant_id, dataset_id, std::move(writes));
+    res = write_one(*d, *prepared, op, record_id, revision, if_match);
     const bool lost_race = !res && !if_match && res.error().kind() == ErrorKind::ConcurrentModification;
     if (!lost_race || attempt == kMaxRevisionRaces) break;
   }
   if (!res) return std::unexpected(res.error());
-  auto r = records_.get_record(tenant_id, dataset_id, record_id, res->front().seq);
+  auto r = records_.get_record(tenant_id, dataset_id, record_id, res->seq);
   if (!r) return std::unexpected(r.error());
   auto v = open(*d, std::move(*r));
   if (!v) return std::unexpected(v.error());
-  return std::make_pair(std::move(*v), res->front().created);
+  return std::make_pair(std::move(*v), res->created);
 }
 
 Result<std::optional<storage::Seq>> RecordService::snapshot_of(const std::string& tenant_id,
@@ -223,13 +228,9 @@ Result<RecordView> RecordService::release(const std::string& tenant_id, const st
   PreparedRecord again;
   again.plaintext = plain->payload;
   again.findings = r->findings;
-  auto w = seal_write(*d, again, storage::RecordWrite::Op::Replace, record_id, r->revision + 1, r->revision);
-  if (!w) return std::unexpected(w.error());
-  std::vector<storage::RecordWrite> writes;
-  writes.push_back(std::move(*w));
-  auto res = records_.write_records(tenant_id, dataset_id, std::move(writes));
+  auto res = write_one(*d, again, storage::RecordWrite::Op::Replace, record_id, r->revision + 1, r->revision);
   if (!res) return std::unexpected(res.error());
-  plain->revision = res->front().revision;
+  plain->revision = res->revision;
   plain->quarantined = false;
   plain->updated_at = now_micros();
   return std::move(*plain);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 namespace vault::resilience {
 namespace {
@@ -32,6 +33,12 @@ bool TokenBucket::has_token(Clock::steady_time now) {
   return tokens_ >= 1.0;
 }
 
+bool TokenBucket::full(Clock::steady_time now) {
+  if (!limit_.limited()) return true;
+  refill(now);
+  return tokens_ >= limit_.burst;
+}
+
 RateDecision TokenBucket::take(Clock::steady_time now) {
   RateDecision d;
   if (!limit_.limited()) return d;
@@ -57,13 +64,7 @@ RateLimiter::RateLimiter(RateLimit per_tenant, RateLimit global, const Clock& cl
       global_(global, clock.steady_now()) {}
 
 void RateLimiter::evict_idle(Clock::steady_time now) {
-  for (auto it = tenants_.begin(); it != tenants_.end();) {
-    // A bucket that has refilled completely is the same as a new one.
-    auto probe = it->second;
-    const auto d = probe.take(now);
-    if (d.allowed && d.remaining + 1 >= d.limit) it = tenants_.erase(it);
-    else ++it;
-  }
+  for (auto it = tenants_.begin(); it != tenants_.end();) it = it->second.full(now) ? tenants_.erase(it) : std::next(it);
   if (tenants_.size() >= max_tenants_) tenants_.clear();  // all busy: start over (fails open, bounded memory)
 }
 

@@ -141,6 +141,10 @@ class RecordService {
   Result<storage::RecordWrite> seal_write(const storage::Dataset& d, const PreparedRecord& p,
                                           storage::RecordWrite::Op op, std::string id, std::int64_t revision,
                                           std::optional<std::int64_t> expected = std::nullopt);
+  /// seal_write + a store write of that one record.
+  Result<storage::RecordWriteResult> write_one(const storage::Dataset& d, const PreparedRecord& p,
+                                               storage::RecordWrite::Op op, std::string id, std::int64_t revision,
+                                               std::optional<std::int64_t> expected = std::nullopt);
   Result<PreparedRecord> prepare(const storage::Dataset& d, const JsonSchema* schema,
                                  std::string_view text, RecordParser& parser);
   Result<RecordView> open(const storage::Dataset& d, storage::Record&& r, bool anonymized = false);

@@ -38,6 +38,8 @@ class TokenBucket {
   RateDecision take(Clock::steady_time now);
   /// Whether a token is there (without taking it).
   bool has_token(Clock::steady_time now);
+  /// Whether the bucket has refilled to its burst (then it is the same as a new one).
+  bool full(Clock::steady_time now);
 
  private:
   void refill(Clock::steady_time now);
