@@ -369,9 +369,9 @@ asio::awaitable<bool> Connection::run_exchange(RequestRecord& st, std::shared_pt
           st.response_bytes += chunk.size();
           break;
         }
+        record(st);  // before the last chunk, for the reason given in send()
         stream_.expires_after(srv_.opts.request_timeout);
         auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), nothrow);
-        record(st);
         co_return !ec && st.keep_alive;
       }
 
@@ -404,9 +404,11 @@ asio::awaitable<bool> Connection::send(RequestRecord& st, Response r) {
   st.response_bytes = res.body().size();
   st.keep_alive = st.keep_alive && !srv_.shutting_down.load();
   res.keep_alive(st.keep_alive);
+  // Counted before the write: a client that has read this response and
+  // asks /metrics next must find it there (a later count raced that read).
+  record(st);
   stream_.expires_after(srv_.opts.request_timeout);
   auto [ec, n] = co_await http::async_write(stream_, res, nothrow);
-  record(st);
   co_return !ec && st.keep_alive;
 }
 
