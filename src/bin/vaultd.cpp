@@ -51,7 +51,7 @@ void print_help() {
   std::cout << "vaultd — LLM Data Vault server\n\nusage: vaultd [--config FILE] [options]\n\n"
                "Settings (YAML key / environment / flag):\n";
   for (const auto& s : config_settings())
-    std::printf("  %-32s %-28s %-22s %s\n", s.key.c_str(), s.env.c_str(),
+    std::printf("  %-32s %-28s %-22s %s\n", s.key.c_str(), s.env.empty() ? "-" : s.env.c_str(),
                 s.flag.empty() ? "-" : s.flag.c_str(), s.help.c_str());
   std::cout << "\nExit codes: 0 clean shutdown, 1 start-up failure, 2 invalid configuration.\n";
 }
@@ -370,9 +370,13 @@ int main(int argc, char** argv) {
   opts.worker_threads = cfg->worker_threads;
   opts.worker_queue_limit = cfg->worker_queue_limit;
   opts.max_body_bytes = cfg->max_body_bytes;
-  opts.request_timeout = cfg->request_timeout;
-  opts.idle_timeout = cfg->idle_timeout;
-  opts.shutdown_timeout = cfg->shutdown_timeout;
+  opts.request_timeout = cfg->timeouts.deadline;
+  opts.header_timeout = cfg->timeouts.request.header_timeout;
+  opts.read_timeout = cfg->timeouts.request.read_timeout;
+  opts.write_timeout = cfg->timeouts.request.write_timeout;
+  opts.chunk_timeout = cfg->timeouts.streaming.chunk_timeout;
+  opts.idle_timeout = cfg->timeouts.request.idle_timeout;
+  opts.shutdown_timeout = cfg->timeouts.jobs.shutdown_timeout;
   opts.max_connections = cfg->max_connections;
   opts.max_buffered_body_bytes = cfg->max_buffered_body_bytes;
   opts.metrics_token = cfg->metrics_token.value_or("");

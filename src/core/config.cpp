@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <functional>
@@ -12,10 +13,13 @@ namespace vault {
 namespace {
 
 using Apply = std::function<Status(Config&, const std::string&)>;
+/// For the few YAML-only settings whose value is a list of mappings.
+using ApplyNode = std::function<Status(Config&, const YAML::Node&)>;
 
 struct Setting {
   ConfigSetting meta;
   Apply apply;
+  ApplyNode apply_node = nullptr;
 };
 
 Error config_error(const std::string& key, const std::string& value, const std::string& why) {
@@ -58,12 +62,101 @@ Apply bool_setting(const std::string& key, bool Config::*field) {
   };
 }
 
-Apply duration_setting(const std::string& key, std::chrono::milliseconds Config::*field) {
+// Settings inside nested structs: a getter names the field.
+#define VAULT_FIELD(path) [](Config& c) -> auto& { return c.path; }
+
+template <class Get>
+Apply int_at(const std::string& key, Get get, int lo, int hi) {
+  return [=](Config& c, const std::string& v) -> Status {
+    int n{};
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || p != v.data() + v.size())
+      return std::unexpected(config_error(key, v, "not an integer"));
+    if (n < lo || n > hi)
+      return std::unexpected(config_error(
+          key, v, "out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"));
+    get(c) = n;
+    return {};
+  };
+}
+
+template <class Get>
+Apply double_at(const std::string& key, Get get, double lo, double hi) {
+  return [=](Config& c, const std::string& v) -> Status {
+    double n{};
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || p != v.data() + v.size() || !(n >= lo && n <= hi))
+      return std::unexpected(config_error(
+          key, v, "expected a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"));
+    get(c) = n;
+    return {};
+  };
+}
+
+template <class Get>
+Apply duration_at(const std::string& key, Get get) {
   return [=](Config& c, const std::string& v) -> Status {
     auto d = parse_duration(v);
     if (!d || d->count() <= 0)
       return std::unexpected(config_error(key, v, "expected a positive duration like 30s or 500ms"));
-    c.*field = *d;
+    get(c) = *d;
+    return {};
+  };
+}
+
+template <class Get>
+Apply bool_at(const std::string& key, Get get) {
+  return [=](Config& c, const std::string& v) -> Status {
+    if (v == "true" || v == "1" || v == "on") get(c) = true;
+    else if (v == "false" || v == "0" || v == "off") get(c) = false;
+    else return std::unexpected(config_error(key, v, "expected true or false"));
+    return {};
+  };
+}
+
+/// A list of the spec's error class names: a YAML sequence, or a
+/// comma-separated string from the environment or a flag.
+template <class Get>
+Apply error_classes_at(const std::string& key, Get get) {
+  return [=](Config& c, const std::string& v) -> Status {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= v.size()) {
+      auto comma = v.find(',', start);
+      std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+      while (!item.empty() && item.back() == ' ') item.pop_back();
+      if (!item.empty()) {
+        if (!known_error_class(item))
+          return std::unexpected(config_error(key, v, "unknown error class '" + item + "' (see docs/error-codes.md)"));
+        out.push_back(item);
+      }
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    get(c) = std::move(out);
+    return {};
+  };
+}
+
+/// A value the spec's YAML carries that vaultd does not choose (the probe
+/// path, the query a check runs): accepted when it names what vaultd does.
+Apply fixed_value(const std::string& key, std::string expected) {
+  return [=](Config&, const std::string& v) -> Status {
+    if (v != expected)
+      return std::unexpected(config_error(key, v, "vaultd uses '" + expected + "'; this cannot be changed"));
+    return {};
+  };
+}
+
+/// Informational for the deployment (Kubernetes probe timings, the probe
+/// port): validated as a non-negative integer, not used by vaultd itself.
+Apply informational_int(const std::string& key) {
+  return [=](Config&, const std::string& v) -> Status {
+    long n{};
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || p != v.data() + v.size() || n < 0)
+      return std::unexpected(config_error(key, v, "expected a non-negative integer"));
     return {};
   };
 }
@@ -99,8 +192,90 @@ Status apply_admin_listen(Config& c, const std::string& v) {
   return parse_host_port("server.admin_listen", v, c.admin_listen_host, c.admin_listen_port);
 }
 
+/// "tracing.sampling.rules": [{endpoint: /api/v1/admin/*, rate: 1.0}, ...]
+Status apply_sampling_rules(Config& c, const YAML::Node& node) {
+  const std::string key = "tracing.sampling.rules";
+  if (!node.IsSequence()) return std::unexpected(config_error(key, "", "expected a list of {endpoint, rate}"));
+  std::vector<TracingSettings::Rule> rules;
+  for (const auto& item : node) {
+    if (!item.IsMap() || !item["endpoint"] || !item["rate"] || item.size() != 2)
+      return std::unexpected(config_error(key, "", "each rule is {endpoint, rate}"));
+    TracingSettings::Rule r;
+    r.endpoint = item["endpoint"].as<std::string>();
+    const std::string rate = item["rate"].as<std::string>();
+    auto [p, ec] = std::from_chars(rate.data(), rate.data() + rate.size(), r.rate);
+    if (r.endpoint.empty() || r.endpoint.front() != '/')
+      return std::unexpected(config_error(key, r.endpoint, "endpoint must be a path starting with /"));
+    if (ec != std::errc{} || p != rate.data() + rate.size() || !(r.rate >= 0 && r.rate <= 1))
+      return std::unexpected(config_error(key, rate, "rate must be a number in [0, 1]"));
+    rules.push_back(std::move(r));
+  }
+  c.tracing.rules = std::move(rules);
+  return {};
+}
+
+/// "tracing.exporters": [{type: otlp, endpoint: http://127.0.0.1:4318/v1/traces}, {type: log}]
+Status apply_exporters(Config& c, const YAML::Node& node) {
+  const std::string key = "tracing.exporters";
+  if (!node.IsSequence()) return std::unexpected(config_error(key, "", "expected a list of {type, endpoint}"));
+  std::vector<TracingSettings::Exporter> out;
+  for (const auto& item : node) {
+    if (!item.IsMap() || !item["type"]) return std::unexpected(config_error(key, "", "each exporter has a type"));
+    TracingSettings::Exporter e;
+    e.type = item["type"].as<std::string>();
+    if (item["endpoint"]) e.endpoint = item["endpoint"].as<std::string>();
+    if (e.type != "otlp" && e.type != "log")
+      return std::unexpected(config_error(
+          key, e.type, "unsupported exporter type: vaultd exports OTLP/HTTP JSON (type: otlp; Jaeger and "
+                       "Zipkin both accept it) or JSON lines (type: log)"));
+    if (e.type == "otlp" && !e.endpoint.starts_with("http://") && !e.endpoint.starts_with("https://"))
+      return std::unexpected(config_error(key, e.endpoint, "an otlp exporter needs an http(s):// endpoint"));
+    out.push_back(std::move(e));
+  }
+  c.tracing.exporters = std::move(out);
+  return {};
+}
+
+/// Settings generated per bulkhead and per readiness check.
+void add_generated(std::vector<Setting>& table) {
+  for (const auto& [name, def] : default_bulkheads()) {
+    const std::string p = "bulkheads." + name + ".";
+    table.push_back({{p + "max_concurrent", "", "", "calls of this pool running at once"},
+                     int_at(p + "max_concurrent", [n = name](Config& c) -> int& { return c.bulkheads[n].max_concurrent; }, 1, 1000000)});
+    table.push_back({{p + "queue_size", "", "", "calls waiting for a slot; beyond, 503 OverloadedError"},
+                     int_at(p + "queue_size", [n = name](Config& c) -> int& { return c.bulkheads[n].queue_size; }, 0, 10000000)});
+    table.push_back({{p + "timeout", "", "", "longest wait for a slot"},
+                     duration_at(p + "timeout", [n = name](Config& c) -> milliseconds& { return c.bulkheads[n].timeout; })});
+  }
+  const std::map<std::string, std::string> operations = {
+      {"database", "SELECT 1"}, {"redis", "PING"}, {"kms", "list_keys"}, {"storage", "head_bucket"},
+      {"message_queue", "ping"}};
+  for (const auto& [name, def] : default_readiness_checks()) {
+    const std::string p = "readiness.checks." + name + ".";
+    table.push_back({{p + "enabled", "", "", "run this readiness check"},
+                     bool_at(p + "enabled", [n = name](Config& c) -> bool& { return c.readiness_checks[n].enabled; })});
+    table.push_back({{p + "timeout", "", "", "slower counts as failed"},
+                     duration_at(p + "timeout", [n = name](Config& c) -> milliseconds& { return c.readiness_checks[n].timeout; })});
+    table.push_back({{p + "critical", "", "", "failing makes the instance not_ready (else degraded)"},
+                     bool_at(p + "critical", [n = name](Config& c) -> bool& { return c.readiness_checks[n].critical; })});
+    const std::string op = operations.at(name);
+    table.push_back({{p + (name == "database" ? "query" : "operation"), "", "", "what the check runs (fixed)"},
+                     fixed_value(p + (name == "database" ? "query" : "operation"), op)});
+  }
+  table.push_back({{"readiness.endpoint", "", "", "the readiness path (fixed)"},
+                   fixed_value("readiness.endpoint", "/health/ready")});
+  table.push_back({{"readiness.port", "", "", "informational: the port the orchestrator probes"},
+                   informational_int("readiness.port")});
+  for (const char* k : {"initial_delay_seconds", "period_seconds", "timeout_seconds", "success_threshold",
+                        "failure_threshold"}) {
+    const std::string key = std::string("readiness.kubernetes.") + k;
+    table.push_back({{key, "", "", "informational: used by deploy/kubernetes, not by vaultd"}, informational_int(key)});
+  }
+}
+
 const std::vector<Setting>& settings() {
-  static const std::vector<Setting> table = {
+  static const std::vector<Setting> table = [] {
+    std::vector<Setting> t = {
       {{"server.listen", "VAULT_LISTEN", "--listen", "address to listen on, host:port"},
        apply_listen},
       {{"server.io_threads", "VAULT_IO_THREADS", "--io-threads", "I/O threads"},
@@ -161,13 +336,123 @@ const std::vector<Setting>& settings() {
       {{"pii.recognizers", "VAULT_PII_RECOGNIZERS", "--pii-recognizers",
         "custom recognizers: path of a YAML/JSON file (pattern, validator, context, score)"},
        string_setting("pii.recognizers", &Config::pii_recognizers, false)},
-      {{"timeouts.request", "VAULT_REQUEST_TIMEOUT", "--request-timeout", "request deadline"},
-       duration_setting("timeouts.request", &Config::request_timeout)},
+      {{"timeouts.request", "VAULT_REQUEST_TIMEOUT", "--request-timeout",
+        "request deadline: the time a handler has, passed down to every dependency call"},
+       duration_at("timeouts.request", VAULT_FIELD(timeouts.deadline))},
       {{"timeouts.idle", "VAULT_IDLE_TIMEOUT", "--idle-timeout", "idle keep-alive timeout"},
-       duration_setting("timeouts.idle", &Config::idle_timeout)},
+       duration_at("timeouts.idle", VAULT_FIELD(timeouts.request.idle_timeout))},
+      {{"timeouts.request.idle_timeout", "", "", "idle keep-alive timeout (same as timeouts.idle)"},
+       duration_at("timeouts.request.idle_timeout", VAULT_FIELD(timeouts.request.idle_timeout))},
+      {{"timeouts.request.header_timeout", "VAULT_HEADER_TIMEOUT", "--header-timeout",
+        "time to receive a request's head"},
+       duration_at("timeouts.request.header_timeout", VAULT_FIELD(timeouts.request.header_timeout))},
+      {{"timeouts.request.read_timeout", "VAULT_READ_TIMEOUT", "--read-timeout",
+        "time to receive a request body (non-streamed)"},
+       duration_at("timeouts.request.read_timeout", VAULT_FIELD(timeouts.request.read_timeout))},
+      {{"timeouts.request.write_timeout", "VAULT_WRITE_TIMEOUT", "--write-timeout",
+        "time to send a response (non-streamed)"},
+       duration_at("timeouts.request.write_timeout", VAULT_FIELD(timeouts.request.write_timeout))},
+      {{"timeouts.connection.dial_timeout", "", "", "outbound connect (HTTP dependencies)"},
+       duration_at("timeouts.connection.dial_timeout", VAULT_FIELD(timeouts.connection.dial_timeout))},
+      {{"timeouts.connection.tls_handshake_timeout", "", "", "outbound TLS handshake"},
+       duration_at("timeouts.connection.tls_handshake_timeout", VAULT_FIELD(timeouts.connection.tls_handshake_timeout))},
+      {{"timeouts.connection.dns_resolution_timeout", "", "", "outbound name resolution"},
+       duration_at("timeouts.connection.dns_resolution_timeout", VAULT_FIELD(timeouts.connection.dns_resolution_timeout))},
+      {{"timeouts.database.connection_timeout", "", "", "metadata store connect"},
+       duration_at("timeouts.database.connection_timeout", VAULT_FIELD(timeouts.database.connection_timeout))},
+      {{"timeouts.database.query_timeout", "VAULT_DATABASE_QUERY_TIMEOUT", "--database-query-timeout",
+        "one metadata store call"},
+       duration_at("timeouts.database.query_timeout", VAULT_FIELD(timeouts.database.query_timeout))},
+      {{"timeouts.database.transaction_timeout", "", "", "one metadata store transaction"},
+       duration_at("timeouts.database.transaction_timeout", VAULT_FIELD(timeouts.database.transaction_timeout))},
+      {{"timeouts.kms.operation_timeout", "VAULT_KMS_TIMEOUT", "--kms-timeout", "one key provider call"},
+       duration_at("timeouts.kms.operation_timeout", VAULT_FIELD(timeouts.kms_operation_timeout))},
+      {{"timeouts.storage.read_timeout", "", "", "one blob read"},
+       duration_at("timeouts.storage.read_timeout", VAULT_FIELD(timeouts.storage.read_timeout))},
+      {{"timeouts.storage.write_timeout", "", "", "one blob write"},
+       duration_at("timeouts.storage.write_timeout", VAULT_FIELD(timeouts.storage.write_timeout))},
+      {{"timeouts.storage.metadata_timeout", "", "", "one blob head/list/delete"},
+       duration_at("timeouts.storage.metadata_timeout", VAULT_FIELD(timeouts.storage.metadata_timeout))},
+      {{"timeouts.cache.operation_timeout", "", "", "one cache call"},
+       duration_at("timeouts.cache.operation_timeout", VAULT_FIELD(timeouts.cache_operation_timeout))},
+      {{"timeouts.streaming.upload_timeout", "", "", "a whole streamed upload (import)"},
+       duration_at("timeouts.streaming.upload_timeout", VAULT_FIELD(timeouts.streaming.upload_timeout))},
+      {{"timeouts.streaming.download_timeout", "", "", "a whole streamed download (export)"},
+       duration_at("timeouts.streaming.download_timeout", VAULT_FIELD(timeouts.streaming.download_timeout))},
+      {{"timeouts.streaming.chunk_timeout", "", "", "one chunk of a streamed body"},
+       duration_at("timeouts.streaming.chunk_timeout", VAULT_FIELD(timeouts.streaming.chunk_timeout))},
+      {{"timeouts.jobs.worker_timeout", "", "", "one background job step"},
+       duration_at("timeouts.jobs.worker_timeout", VAULT_FIELD(timeouts.jobs.worker_timeout))},
       {{"timeouts.jobs.shutdown_timeout", "VAULT_SHUTDOWN_TIMEOUT", "--shutdown-timeout",
         "how long in-flight requests may run after SIGTERM"},
-       duration_setting("timeouts.jobs.shutdown_timeout", &Config::shutdown_timeout)},
+       duration_at("timeouts.jobs.shutdown_timeout", VAULT_FIELD(timeouts.jobs.shutdown_timeout))},
+      // circuit breakers (spec 3.1): one per dependency, these settings
+      {{"circuit_breaker.failure_threshold", "VAULT_CIRCUIT_BREAKER_FAILURE_THRESHOLD",
+        "--circuit-breaker-failure-threshold", "counted failures within failure_window that open a breaker"},
+       int_at("circuit_breaker.failure_threshold", VAULT_FIELD(circuit_breaker.failure_threshold), 1, 1000000)},
+      {{"circuit_breaker.failure_window", "", "", "window in which failures are counted"},
+       duration_at("circuit_breaker.failure_window", VAULT_FIELD(circuit_breaker.failure_window))},
+      {{"circuit_breaker.open_duration", "VAULT_CIRCUIT_BREAKER_OPEN_DURATION", "--circuit-breaker-open-duration",
+        "how long an open breaker fails fast before probing"},
+       duration_at("circuit_breaker.open_duration", VAULT_FIELD(circuit_breaker.open_duration))},
+      {{"circuit_breaker.half_open_requests", "", "", "probe calls let through when half-open"},
+       int_at("circuit_breaker.half_open_requests", VAULT_FIELD(circuit_breaker.half_open_requests), 1, 10000)},
+      {{"circuit_breaker.half_open_success_threshold", "", "", "probe successes that close the breaker"},
+       int_at("circuit_breaker.half_open_success_threshold", VAULT_FIELD(circuit_breaker.half_open_success_threshold), 1, 10000)},
+      {{"circuit_breaker.count_as_failure", "", "", "error classes that count against a dependency"},
+       error_classes_at("circuit_breaker.count_as_failure", VAULT_FIELD(circuit_breaker.count_as_failure))},
+      {{"circuit_breaker.ignore_errors", "", "", "error classes that never count"},
+       error_classes_at("circuit_breaker.ignore_errors", VAULT_FIELD(circuit_breaker.ignore_errors))},
+      // retries (spec 3.2)
+      {{"retry_policy.max_attempts", "VAULT_RETRY_MAX_ATTEMPTS", "--retry-max-attempts",
+        "attempts of an idempotent dependency call, the first included"},
+       int_at("retry_policy.max_attempts", VAULT_FIELD(retry.policy.max_attempts), 1, 100)},
+      {{"retry_policy.initial_delay", "", "", "first backoff delay"},
+       duration_at("retry_policy.initial_delay", VAULT_FIELD(retry.policy.initial_delay))},
+      {{"retry_policy.max_delay", "", "", "largest backoff delay"},
+       duration_at("retry_policy.max_delay", VAULT_FIELD(retry.policy.max_delay))},
+      {{"retry_policy.backoff_multiplier", "", "", "growth of the delay per attempt"},
+       double_at("retry_policy.backoff_multiplier", VAULT_FIELD(retry.policy.multiplier), 1.0, 10.0)},
+      {{"retry_policy.jitter", "", "", "random extra delay, as a fraction of the delay (0-1)"},
+       double_at("retry_policy.jitter", VAULT_FIELD(retry.policy.jitter), 0.0, 1.0)},
+      {{"retry_policy.retry_on", "", "", "error classes that are retried"},
+       error_classes_at("retry_policy.retry_on", VAULT_FIELD(retry.policy.retry_on))},
+      {{"retry_policy.do_not_retry", "", "", "error classes that are never retried"},
+       error_classes_at("retry_policy.do_not_retry", VAULT_FIELD(retry.policy.do_not_retry))},
+      {{"retry_policy.operations.idempotent_writes.max_attempts", "", "", "attempts of an idempotent write"},
+       int_at("retry_policy.operations.idempotent_writes.max_attempts",
+              VAULT_FIELD(retry.idempotent_writes_max_attempts), 1, 100)},
+      {{"retry_policy.operations.non_idempotent_writes.max_attempts", "", "",
+        "attempts of a non-idempotent write (1: never retried)"},
+       int_at("retry_policy.operations.non_idempotent_writes.max_attempts",
+              VAULT_FIELD(retry.non_idempotent_writes_max_attempts), 1, 1)},
+      // rate limits: token buckets per tenant and for the whole server
+      {{"rate_limits.per_tenant.requests_per_second", "VAULT_RATE_LIMIT_TENANT_RPS", "--rate-limit-tenant-rps",
+        "each tenant's sustained request rate (0 = unlimited); beyond, 429 TenantRateLimitError"},
+       double_at("rate_limits.per_tenant.requests_per_second", VAULT_FIELD(rate_limits.per_tenant.requests_per_second), 0, 1e9)},
+      {{"rate_limits.per_tenant.burst", "VAULT_RATE_LIMIT_TENANT_BURST", "--rate-limit-tenant-burst",
+        "each tenant's bucket size (default: one second of its rate)"},
+       double_at("rate_limits.per_tenant.burst", VAULT_FIELD(rate_limits.per_tenant.burst), 0, 1e9)},
+      {{"rate_limits.global.requests_per_second", "VAULT_RATE_LIMIT_GLOBAL_RPS", "--rate-limit-global-rps",
+        "the server's sustained request rate (0 = unlimited); beyond, 429 GlobalRateLimitError"},
+       double_at("rate_limits.global.requests_per_second", VAULT_FIELD(rate_limits.global.requests_per_second), 0, 1e9)},
+      {{"rate_limits.global.burst", "VAULT_RATE_LIMIT_GLOBAL_BURST", "--rate-limit-global-burst",
+        "the server's bucket size (default: one second of its rate)"},
+       double_at("rate_limits.global.burst", VAULT_FIELD(rate_limits.global.burst), 0, 1e9)},
+      // tracing (spec 6.3)
+      {{"tracing.sampling.default_rate", "VAULT_TRACE_SAMPLE_RATE", "--trace-sample-rate",
+        "fraction of ordinary requests whose trace is kept (0-1)"},
+       double_at("tracing.sampling.default_rate", VAULT_FIELD(tracing.default_rate), 0.0, 1.0)},
+      {{"tracing.sampling.sample_errors", "", "", "always keep traces of failed requests"},
+       bool_at("tracing.sampling.sample_errors", VAULT_FIELD(tracing.sample_errors))},
+      {{"tracing.sampling.sample_slow_requests", "", "", "always keep traces of slow requests"},
+       bool_at("tracing.sampling.sample_slow_requests", VAULT_FIELD(tracing.sample_slow_requests))},
+      {{"tracing.sampling.slow_threshold", "", "", "what counts as slow"},
+       duration_at("tracing.sampling.slow_threshold", VAULT_FIELD(tracing.slow_threshold))},
+      {{"tracing.sampling.rules", "", "", "per-endpoint rates: a list of {endpoint, rate} (YAML only)"},
+       nullptr, apply_sampling_rules},
+      {{"tracing.exporters", "", "", "where kept spans go: a list of {type: otlp|log, endpoint} (YAML only)"},
+       nullptr, apply_exporters},
       {{"logging.level", "VAULT_LOG_LEVEL", "--log-level", "debug, info, warn or error"},
        [](Config& c, const std::string& v) -> Status {
          if (v != "debug" && v != "info" && v != "warn" && v != "error")
@@ -192,7 +477,10 @@ const std::vector<Setting>& settings() {
          c.bootstrap_admin_key = v;
          return {};
        }},
-  };
+    };
+    add_generated(t);
+    return t;
+  }();
   return table;
 }
 
@@ -207,16 +495,49 @@ Status apply_yaml(Config& c, const YAML::Node& node, const std::string& prefix) 
     return std::unexpected(config_error(prefix.empty() ? "<root>" : prefix, "", "expected a mapping"));
   for (const auto& kv : node) {
     const std::string key = (prefix.empty() ? "" : prefix + ".") + kv.first.as<std::string>();
-    if (kv.second.IsMap()) {
-      if (auto s = apply_yaml(c, kv.second, key); !s) return s;
+    const Setting* s = find_by_key(key);
+    if (s && s->apply_node) {
+      if (auto r = s->apply_node(c, kv.second); !r) return r;
       continue;
     }
-    const Setting* s = find_by_key(key);
+    if (kv.second.IsMap()) {
+      if (auto r = apply_yaml(c, kv.second, key); !r) return r;
+      continue;
+    }
     if (!s || s->meta.env == "VAULT_BOOTSTRAP_ADMIN_KEY")
       return std::unexpected(config_error(key, "", "unknown setting"));
+    if (kv.second.IsSequence()) {
+      // a list of scalars: handed over as one comma-separated value
+      std::string joined;
+      for (const auto& item : kv.second) {
+        if (!item.IsScalar()) return std::unexpected(config_error(key, "", "expected a list of names"));
+        joined += (joined.empty() ? "" : ",") + item.Scalar();
+      }
+      if (auto r = s->apply(c, joined); !r) return r;
+      continue;
+    }
     if (!kv.second.IsScalar())
       return std::unexpected(config_error(key, "", "expected a scalar value"));
     if (auto r = s->apply(c, kv.second.Scalar()); !r) return r;
+  }
+  return {};
+}
+
+/// Cross-field rules of the reliability settings, and derived defaults.
+Status check_reliability(Config& c) {
+  const auto& cb = c.circuit_breaker;
+  if (cb.half_open_success_threshold > cb.half_open_requests)
+    return std::unexpected(config_error("circuit_breaker.half_open_success_threshold",
+                                        std::to_string(cb.half_open_success_threshold),
+                                        "must not exceed half_open_requests (" +
+                                            std::to_string(cb.half_open_requests) + ")"));
+  const auto& rp = c.retry.policy;
+  if (rp.initial_delay > rp.max_delay)
+    return std::unexpected(config_error("retry_policy.initial_delay", std::to_string(rp.initial_delay.count()) + "ms",
+                                        "must not exceed retry_policy.max_delay"));
+  for (auto* rl : {&c.rate_limits.per_tenant, &c.rate_limits.global}) {
+    if (rl->limited() && rl->burst == 0) rl->burst = std::max(1.0, rl->requests_per_second);
+    if (rl->limited() && rl->burst < 1) rl->burst = 1;
   }
   return {};
 }
@@ -291,6 +612,7 @@ Result<Config> load_config(const std::vector<std::string>& args,
   }
   // 2. environment
   for (const auto& s : settings()) {
+    if (s.meta.env.empty()) continue;  // YAML only
     if (auto it = env.find(s.meta.env); it != env.end())
       if (auto r = s.apply(c, it->second); !r) {
         Error e = r.error();
@@ -331,6 +653,7 @@ Result<Config> load_config(const std::vector<std::string>& args,
   if (ec) return fail(config_error("storage.data_dir", c.data_dir, ec.message()));
   if (c.database_url.empty()) c.database_url = "sqlite://" + (abs_dir / "meta.db").string();
   if (c.blob_url.empty()) c.blob_url = "file://" + (abs_dir / "blobs").string();
+  if (auto s = check_reliability(c); !s) return fail(s.error());
   if (c.max_buffered_body_bytes < c.max_body_bytes)
     return fail(config_error("server.max_buffered_body_bytes", std::to_string(c.max_buffered_body_bytes),
                              "must be at least server.max_body_bytes (" + std::to_string(c.max_body_bytes) + ")"));

@@ -32,7 +32,7 @@ TEST(Config, PrecedenceYamlThenEnvThenFlags) {
   EXPECT_EQ(c->listen_port, 9000);
   EXPECT_EQ(c->worker_threads, 8);                  // env beats yaml
   EXPECT_EQ(c->log_level, "warn");                  // flag beats env
-  EXPECT_EQ(c->shutdown_timeout.count(), 5000);     // yaml nested key
+  EXPECT_EQ(c->timeouts.jobs.shutdown_timeout.count(), 5000);     // yaml nested key
   std::remove(path.c_str());
 }
 

@@ -55,6 +55,10 @@ constexpr std::array kTable = {
               "The Content-Type is not accepted by this route."},
     ErrorInfo{K::RateLimitExceeded, "RateLimitExceededError", 429, C::Client, true,
               "Too many requests; retry after retry_after seconds."},
+    ErrorInfo{K::TenantRateLimit, "TenantRateLimitError", 429, C::Client, true,
+              "This tenant's request rate limit is exhausted; retry after retry_after seconds."},
+    ErrorInfo{K::GlobalRateLimit, "GlobalRateLimitError", 429, C::Client, true,
+              "The server-wide request rate limit is exhausted; retry after retry_after seconds."},
     ErrorInfo{K::InternalServer, "InternalServerError", 500, C::Server, false,
               "An unexpected condition inside the server."},
     ErrorInfo{K::Configuration, "ConfigurationError", 500, C::Server, false,
@@ -82,6 +86,8 @@ constexpr std::array kTable = {
               "A bulkhead is full; the request was rejected fast."},
     ErrorInfo{K::DeadlineExceeded, "DeadlineExceededError", 504, C::Transient, true,
               "The request deadline passed before the work could finish."},
+    ErrorInfo{K::MaintenanceMode, "MaintenanceModeError", 503, C::Transient, true,
+              "The server is in read-only (maintenance) mode: writes are refused, reads go on."},
     ErrorInfo{K::BusinessRuleViolation, "BusinessRuleViolationError", 400, C::Business, false,
               "The request is well-formed but violates a rule of the dataset or tenant."},
     ErrorInfo{K::DatasetArchived, "DatasetArchivedError", 409, C::Business, false,
@@ -154,6 +160,54 @@ std::string render_error_code_docs() {
            " | " + (e.retryable ? "yes" : "no") + " | " + std::string(e.description) + " |\n";
   }
   return out;
+}
+
+namespace {
+
+struct ErrorGroup {
+  std::string_view name;
+  bool (*member)(const ErrorInfo&);
+};
+
+constexpr ErrorGroup kGroups[] = {
+    {"ClientError", [](const ErrorInfo& e) { return e.category == C::Client || e.category == C::Business; }},
+    {"ServerError",
+     [](const ErrorInfo& e) {
+       return e.category == C::Server || e.category == C::Dependency || e.category == C::Transient ||
+              e.category == C::Unknown;
+     }},
+    {"DependencyError", [](const ErrorInfo& e) { return e.category == C::Dependency; }},
+    {"ConnectionError", [](const ErrorInfo& e) { return e.category == C::Dependency && e.kind != K::CircuitOpen; }},
+    {"NetworkError", [](const ErrorInfo& e) { return e.category == C::Dependency && e.kind != K::CircuitOpen; }},
+    {"TransientError", [](const ErrorInfo& e) { return e.category == C::Transient; }},
+    {"TimeoutError", [](const ErrorInfo& e) { return e.kind == K::Timeout || e.kind == K::DeadlineExceeded; }},
+    {"ServiceUnavailableError", [](const ErrorInfo& e) { return e.http_status == 503; }},
+    {"RateLimitError", [](const ErrorInfo& e) { return e.http_status == 429; }},
+    {"ValidationError", [](const ErrorInfo& e) { return e.http_status == 400 && e.category == C::Client; }},
+    {"AuthenticationError", [](const ErrorInfo& e) { return e.http_status == 401; }},
+    {"AuthorizationError", [](const ErrorInfo& e) { return e.kind == K::Authorization; }},
+    {"NotFoundError", [](const ErrorInfo& e) { return e.http_status == 404; }},
+    {"ConflictError", [](const ErrorInfo& e) { return e.http_status == 409; }},
+    {"SecurityError", [](const ErrorInfo& e) { return e.category == C::Security; }},
+    {"EncryptionError", [](const ErrorInfo& e) { return e.category == C::Security && e.kind != K::Integrity; }},
+};
+
+}  // namespace
+
+bool error_is_a(ErrorKind kind, std::string_view cls) {
+  const ErrorInfo& info = error_info(kind);
+  if (info.type == cls) return true;
+  for (const auto& g : kGroups)
+    if (g.name == cls) return g.member(info);
+  return false;
+}
+
+bool known_error_class(std::string_view cls) {
+  for (const auto& g : kGroups)
+    if (g.name == cls) return true;
+  for (const auto& e : kTable)
+    if (e.type == cls) return true;
+  return false;
 }
 
 Error& Error::caused_by(const Error& cause) {

@@ -59,5 +59,29 @@ TEST(Error, ResultCarriesError) {
   EXPECT_EQ(e.details().at("cause").as_string(), "VAULT_ERR_3001");
 }
 
+TEST(ErrorClasses, LeafTypesAndTheSpecsGroups) {
+  EXPECT_TRUE(error_is_a(ErrorKind::Database, "DatabaseError"));
+  EXPECT_TRUE(error_is_a(ErrorKind::Database, "DependencyError"));
+  EXPECT_TRUE(error_is_a(ErrorKind::Database, "ConnectionError"));
+  EXPECT_TRUE(error_is_a(ErrorKind::Database, "ServerError"));
+  EXPECT_TRUE(error_is_a(ErrorKind::Database, "ServiceUnavailableError"));
+  EXPECT_FALSE(error_is_a(ErrorKind::Database, "ClientError"));
+  EXPECT_FALSE(error_is_a(ErrorKind::CircuitOpen, "ConnectionError"));
+  EXPECT_TRUE(error_is_a(ErrorKind::DeadlineExceeded, "TimeoutError"));
+  EXPECT_TRUE(error_is_a(ErrorKind::TenantRateLimit, "RateLimitError"));
+  EXPECT_TRUE(error_is_a(ErrorKind::GlobalRateLimit, "ClientError"));
+  EXPECT_TRUE(error_is_a(ErrorKind::DatasetNotFound, "NotFoundError"));
+  EXPECT_TRUE(error_is_a(ErrorKind::ConcurrentModification, "ConflictError"));
+  EXPECT_TRUE(error_is_a(ErrorKind::SchemaValidation, "ValidationError"));
+  EXPECT_TRUE(error_is_a(ErrorKind::QuotaExceeded, "ClientError"));  // business rules are the client's
+  EXPECT_FALSE(error_is_a(ErrorKind::DecryptionOperation, "ServerError"));
+  EXPECT_TRUE(error_is_a(ErrorKind::DecryptionOperation, "EncryptionError"));
+  EXPECT_TRUE(error_is_a(ErrorKind::MaintenanceMode, "ServiceUnavailableError"));
+  EXPECT_FALSE(error_is_a(ErrorKind::Validation, "Gremlins"));
+  EXPECT_TRUE(known_error_class("ServerError"));
+  EXPECT_TRUE(known_error_class("KeyProviderError"));
+  EXPECT_FALSE(known_error_class("Gremlins"));
+}
+
 }  // namespace
 }  // namespace vault

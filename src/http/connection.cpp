@@ -111,7 +111,7 @@ asio::awaitable<void> Connection::run() {
     hp.body_limit(boost::none);  // checked per route once the head is known
     idle_ = buf_.size() == 0;
     if (idle_ && (srv_.shutting_down.load() || reclaim_due())) break;
-    stream_.expires_after(idle_ ? srv_.opts.idle_timeout : srv_.opts.request_timeout);
+    stream_.expires_after(idle_ ? srv_.opts.idle_timeout : srv_.opts.header_timeout);
     auto [ec, n] = co_await http::async_read_header(stream_, buf_, hp, nothrow);
     idle_ = false;
     if (ec) {
@@ -184,14 +184,14 @@ asio::awaitable<BodyRead> Connection::read_body(Call& call, std::int64_t limit,
   if (!sp.is_done()) {
     if (call.expect_continue) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      stream_.expires_after(srv_.opts.request_timeout);
+      stream_.expires_after(srv_.opts.read_timeout);
       auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(kContinue), nothrow);
       if (wec) {
         result.end = BodyEnd::Lost;
         co_return result;
       }
     }
-    stream_.expires_after(srv_.opts.request_timeout);
+    stream_.expires_after(srv_.opts.read_timeout);
     while (!sp.is_done()) {
       auto [ec, n] = co_await http::async_read_some(stream_, buf_, sp, nothrow);
       if (ec) {
@@ -283,7 +283,7 @@ asio::awaitable<bool> Connection::run_exchange(RequestRecord& st, std::shared_pt
         if (expect_continue) {
           expect_continue = false;
           static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-          stream_.expires_after(srv_.opts.request_timeout);
+          stream_.expires_after(srv_.opts.chunk_timeout);
           auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(kContinue), nothrow);
           if (wec) {
             body_failed = true;
@@ -296,7 +296,7 @@ asio::awaitable<bool> Connection::run_exchange(RequestRecord& st, std::shared_pt
           b.data = ex->piece_buffer();
           b.size = ex->piece_capacity();
           b.more = true;
-          stream_.expires_after(srv_.opts.request_timeout);
+          stream_.expires_after(srv_.opts.chunk_timeout);
           auto [ec, n] = co_await http::async_read(stream_, buf_, *body, nothrow);
           if (ec == http::error::need_buffer) ec = {};
           const std::size_t got = ex->piece_capacity() - body->get().body().size;
@@ -348,7 +348,7 @@ asio::awaitable<bool> Connection::run_exchange(RequestRecord& st, std::shared_pt
           head->keep_alive(st.keep_alive);
           head->chunked(true);
           http::response_serializer<http::empty_body> sr(*head);
-          stream_.expires_after(srv_.opts.request_timeout);
+          stream_.expires_after(srv_.opts.write_timeout);
           auto [ec, n] = co_await http::async_write_header(stream_, sr, nothrow);
           if (ec) {
             if (is_chunk) ex->chunk_done(false);
@@ -358,7 +358,7 @@ asio::awaitable<bool> Connection::run_exchange(RequestRecord& st, std::shared_pt
           }
         }
         if (is_chunk) {
-          stream_.expires_after(srv_.opts.request_timeout);
+          stream_.expires_after(srv_.opts.chunk_timeout);
           auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk(asio::buffer(chunk)), nothrow);
           ex->chunk_done(!ec);
           if (ec) {
@@ -370,7 +370,7 @@ asio::awaitable<bool> Connection::run_exchange(RequestRecord& st, std::shared_pt
           break;
         }
         record(st);  // before the last chunk, for the reason given in send()
-        stream_.expires_after(srv_.opts.request_timeout);
+        stream_.expires_after(srv_.opts.chunk_timeout);
         auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), nothrow);
         co_return !ec && st.keep_alive;
       }
@@ -407,7 +407,7 @@ asio::awaitable<bool> Connection::send(RequestRecord& st, Response r) {
   // Counted before the write: a client that has read this response and
   // asks /metrics next must find it there (a later count raced that read).
   record(st);
-  stream_.expires_after(srv_.opts.request_timeout);
+  stream_.expires_after(srv_.opts.write_timeout);
   auto [ec, n] = co_await http::async_write(stream_, res, nothrow);
   co_return !ec && st.keep_alive;
 }

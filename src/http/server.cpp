@@ -21,8 +21,10 @@ Server::Impl::Impl(ServerOptions o, Router& r, Authenticator a, obs::HealthRegis
   const std::vector<std::string> me = {"method", "endpoint"};
   requests_total = &registry.counter("vault_requests_total", "HTTP requests answered, by method, route template and status.",
                                      {"method", "endpoint", "status"});
+  // 0.2 s is the latency SLO's threshold (deploy/prometheus/slo_rules.yml)
   duration = &registry.histogram("vault_request_duration_seconds",
-                                 "HTTP request latency from the request head to the end of the response.", me);
+                                 "HTTP request latency from the request head until the response is handed to the socket.",
+                                 me, {0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2.5, 5, 10});
   const auto sizes = metrics::exponential_buckets(100, 10, 8);  // 100 B .. 10 GB
   request_size = &registry.histogram("vault_request_size_bytes", "HTTP request body size.", me, sizes);
   response_size = &registry.histogram("vault_response_size_bytes", "HTTP response body size.", me, sizes);

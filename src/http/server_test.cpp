@@ -746,7 +746,7 @@ TEST(ServerEdge, AuthenticationComesBeforeTheBody) {
       stream);
   ServerOptions o;
   o.max_body_bytes = 64 << 20;
-  o.request_timeout = std::chrono::seconds(5);  // bounds a regression (body read) instead of hanging
+  o.request_timeout = o.read_timeout = o.chunk_timeout = std::chrono::seconds(5);  // bounds a regression (body read) instead of hanging
   s.start(o);
   constexpr std::size_t kAnnounced = 30u << 20;
 

@@ -36,18 +36,15 @@ int circuit_state_value(CircuitState s) {
   return 0;
 }
 
-bool counts_as_failure(const Error& e) {
-  switch (error_info(e.kind()).category) {
-    case ErrorCategory::Server:
-    case ErrorCategory::Dependency:
-    case ErrorCategory::Transient:
-    case ErrorCategory::Unknown:
-      // Our own refusals (an open breaker, a full bulkhead) and a client
-      // that left say nothing about the dependency.
-      return e.kind() != ErrorKind::CircuitOpen && e.kind() != ErrorKind::Overloaded && !is_cancellation(e);
-    default:
-      return false;
-  }
+bool counts_as_failure(const Error& e, const CircuitBreakerConfig& config) {
+  // Our own refusals (an open breaker, a full bulkhead) and a client that
+  // left say nothing about the dependency.
+  if (e.kind() == ErrorKind::CircuitOpen || e.kind() == ErrorKind::Overloaded || is_cancellation(e)) return false;
+  for (const auto& cls : config.ignore_errors)
+    if (error_is_a(e.kind(), cls)) return false;
+  for (const auto& cls : config.count_as_failure)
+    if (error_is_a(e.kind(), cls)) return true;
+  return false;
 }
 
 CircuitBreaker::CircuitBreaker(std::string dependency, CircuitBreakerConfig config, const Clock& clock)
@@ -143,7 +140,7 @@ void CircuitBreaker::Permit::success() {
 
 void CircuitBreaker::Permit::failure(const Error& e) {
   if (!breaker_) return;
-  breaker_->report(epoch_, counts_as_failure(e) ? Outcome::Failure : Outcome::Neutral);
+  breaker_->report(epoch_, counts_as_failure(e, breaker_->config_) ? Outcome::Failure : Outcome::Neutral);
   breaker_ = nullptr;
 }
 

@@ -85,6 +85,19 @@ TEST(CircuitBreaker, ClientErrorsAndOwnRefusalsNeverCount) {
   EXPECT_FALSE(counts_as_failure(Error(ErrorKind::ConcurrentModification, "race")));
 }
 
+TEST(CircuitBreaker, CountAsFailureAndIgnoreErrorsComeFromTheConfig) {
+  CircuitBreakerConfig c;
+  c.count_as_failure = {"TimeoutError"};
+  c.ignore_errors = {"ClientError"};
+  EXPECT_TRUE(counts_as_failure(Error(ErrorKind::Timeout, "slow"), c));
+  EXPECT_FALSE(counts_as_failure(Error(ErrorKind::Database, "down"), c));
+  c.count_as_failure = {"ServerError"};
+  c.ignore_errors = {"KeyProviderError"};
+  EXPECT_TRUE(counts_as_failure(Error(ErrorKind::Database, "down"), c));
+  EXPECT_FALSE(counts_as_failure(Error(ErrorKind::KeyProvider, "hsm says no"), c));
+  EXPECT_FALSE(counts_as_failure(Error(ErrorKind::Overloaded, "ours"), c));  // our own refusal, always
+}
+
 TEST(CircuitBreaker, HalfOpenLetsALimitedNumberOfProbesThroughAndClosesOnSuccesses) {
   ManualClock clock;
   std::vector<CircuitState> seen;

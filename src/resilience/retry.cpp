@@ -1,5 +1,7 @@
 #include "vault/resilience/retry.hpp"
 
+#include "vault/core/cancellation.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <thread>
@@ -17,19 +19,16 @@ Status validate(const RetryPolicy& p) {
   return {};
 }
 
-bool is_retryable(const Error& e) {
-  if (e.kind() == ErrorKind::RateLimitExceeded) return true;
+bool is_retryable(const Error& e, const RetryPolicy& p) {
   // A cancelled request has nobody waiting for the answer.
-  if (e.kind() == ErrorKind::Transient && e.details().if_contains("cancelled")) return false;
+  if (is_cancellation(e)) return false;
   // The caller's own deadline passed: a retry would answer too late.
   if (e.kind() == ErrorKind::DeadlineExceeded) return false;
-  switch (error_info(e.kind()).category) {
-    case ErrorCategory::Dependency:
-    case ErrorCategory::Transient:
-      return true;
-    default:
-      return false;
-  }
+  for (const auto& cls : p.do_not_retry)
+    if (error_is_a(e.kind(), cls)) return false;
+  for (const auto& cls : p.retry_on)
+    if (error_is_a(e.kind(), cls)) return true;
+  return false;
 }
 
 std::chrono::milliseconds backoff_delay(const RetryPolicy& p, int n, double u) {

@@ -39,6 +39,19 @@ TEST(Retry, OnlyErrorsThatMaySucceedLaterAreRetried) {
   EXPECT_FALSE(is_retryable(Error(ErrorKind::Transient, "gone", {{"cancelled", true}})));
 }
 
+TEST(Retry, RetryOnAndDoNotRetryComeFromThePolicy) {
+  RetryPolicy p;
+  p.retry_on = {"DatabaseError"};
+  p.do_not_retry = {};
+  EXPECT_TRUE(is_retryable(Error(ErrorKind::Database, "x"), p));
+  EXPECT_FALSE(is_retryable(Error(ErrorKind::KeyProvider, "x"), p));
+  p.retry_on = {"ServerError"};
+  p.do_not_retry = {"ServiceUnavailableError"};  // the exclusion wins
+  EXPECT_FALSE(is_retryable(Error(ErrorKind::Database, "x"), p));
+  EXPECT_TRUE(is_retryable(Error(ErrorKind::Dependency, "x"), p));  // 502
+  EXPECT_FALSE(is_retryable(Error(ErrorKind::DeadlineExceeded, "x"), p));  // never
+}
+
 struct Harness {
   ManualClock clock;
   std::vector<std::chrono::milliseconds> slept;

@@ -5,6 +5,7 @@
 /// Invalid input is a ConfigurationError naming the setting and its source
 /// — vaultd exits with code 2 on it.
 #include "vault/core/error.hpp"
+#include "vault/core/resilience_settings.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -40,10 +41,14 @@ struct Config {
   std::string pii_default_policy;     ///< JSON; "" = {"action":"flag"}
   std::string pii_gitleaks_rules;     ///< gitleaks TOML file with extra secret rules; "" = none
   std::string pii_recognizers;        ///< YAML/JSON file of custom recognizers; "" = none
-  // timeouts
-  std::chrono::milliseconds request_timeout{30000};
-  std::chrono::milliseconds idle_timeout{60000};
-  std::chrono::milliseconds shutdown_timeout{30000};  ///< timeouts.jobs.shutdown_timeout
+  // reliability (spec 3, 4.3, 6.3): see resilience_settings.hpp
+  TimeoutSettings timeouts;
+  CircuitBreakerConfig circuit_breaker;
+  RetrySettings retry;
+  std::map<std::string, BulkheadConfig> bulkheads = default_bulkheads();
+  RateLimitSettings rate_limits;
+  std::map<std::string, ReadinessCheckSettings> readiness_checks = default_readiness_checks();
+  TracingSettings tracing;
   // logging
   std::string log_level = "info";
   // idempotency

@@ -47,6 +47,8 @@ enum class ErrorKind : std::uint16_t {
   PayloadTooLarge = 50,
   UnsupportedMediaType = 51,
   RateLimitExceeded = 60,
+  TenantRateLimit = 61,
+  GlobalRateLimit = 62,
   // 1000-1999 server errors
   InternalServer = 1000,
   Configuration = 1001,
@@ -64,6 +66,7 @@ enum class ErrorKind : std::uint16_t {
   ServiceUnavailable = 3002,
   Overloaded = 3003,
   DeadlineExceeded = 3004,
+  MaintenanceMode = 3005,
   // 4000-4999 business rule errors
   BusinessRuleViolation = 4000,
   DatasetArchived = 4001,
@@ -94,6 +97,21 @@ const ErrorInfo& error_info(ErrorKind kind);
 /// "VAULT_ERR_0021"
 std::string error_code_string(ErrorKind kind);
 std::string_view category_name(ErrorCategory c);
+
+/// Whether an error of `kind` belongs to the spec's error class `cls`
+/// (spec 2.1): its own type name ("DatabaseError"), or a group —
+/// ClientError (client and business categories), ServerError (server,
+/// dependency, transient and unknown: failures on our side of the wire;
+/// security errors are answers about data, not failures of a service),
+/// DependencyError, ConnectionError / NetworkError (a dependency could not
+/// be reached), TransientError, TimeoutError, ServiceUnavailableError
+/// (every 503), RateLimitError, ValidationError (every 400),
+/// AuthenticationError, AuthorizationError, NotFoundError, ConflictError,
+/// SecurityError / EncryptionError.
+bool error_is_a(ErrorKind kind, std::string_view cls);
+
+/// Whether `cls` is a class name `error_is_a` knows (for configuration).
+bool known_error_class(std::string_view cls);
 /// Renders the markdown of docs/error-codes.md from the table.
 std::string render_error_code_docs();
 

@@ -52,7 +52,11 @@ struct ServerOptions {
   int worker_queue_limit = 4096;                 ///< queued requests beyond the busy workers
   std::int64_t max_body_bytes = 16 << 20;        ///< buffered bodies; streamed bodies are unlimited
   std::uint32_t max_header_bytes = 16 << 10;
-  std::chrono::milliseconds request_timeout{30000};  ///< reading a request / writing a response; the handler deadline
+  std::chrono::milliseconds request_timeout{30000};  ///< the handler deadline (timeouts.request)
+  std::chrono::milliseconds header_timeout{5000};    ///< receiving a request head once its first byte may come
+  std::chrono::milliseconds read_timeout{30000};     ///< receiving a buffered request body
+  std::chrono::milliseconds write_timeout{30000};    ///< sending a buffered response
+  std::chrono::milliseconds chunk_timeout{30000};    ///< each piece of a streamed body, either way
   std::chrono::milliseconds idle_timeout{60000};     ///< keep-alive connection without a request
   std::chrono::milliseconds shutdown_timeout{30000}; ///< drain limit for in-flight requests
   int max_connections = 1024;  ///< open API-listener connections; beyond: 503 and close

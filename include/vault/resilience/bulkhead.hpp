@@ -5,6 +5,7 @@
 /// Retry-After). Thread-safe. Waiting is real time (a waiter is woken by a
 /// release, not by a clock).
 #include "vault/core/error.hpp"
+#include "vault/core/resilience_settings.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -13,12 +14,6 @@
 #include <string>
 
 namespace vault::resilience {
-
-struct BulkheadConfig {
-  int max_concurrent = 50;
-  int queue_size = 100;
-  std::chrono::milliseconds timeout{10000};
-};
 
 Status validate(const BulkheadConfig& c);
 

@@ -22,6 +22,7 @@
 /// Time is `clock`'s steady time; thread-safe.
 #include "vault/core/clock.hpp"
 #include "vault/core/error.hpp"
+#include "vault/core/resilience_settings.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -32,14 +33,6 @@
 #include <string_view>
 
 namespace vault::resilience {
-
-struct CircuitBreakerConfig {
-  int failure_threshold = 5;
-  std::chrono::milliseconds failure_window = std::chrono::seconds(60);
-  std::chrono::milliseconds open_duration = std::chrono::seconds(30);
-  int half_open_requests = 3;
-  int half_open_success_threshold = 2;
-};
 
 /// Configuration error when a value is out of range (thresholds < 1,
 /// non-positive durations, more successes required than probes allowed).
@@ -52,7 +45,7 @@ std::string_view circuit_state_name(CircuitState s);
 int circuit_state_value(CircuitState s);
 
 /// Whether `e` counts against the dependency (see above).
-bool counts_as_failure(const Error& e);
+bool counts_as_failure(const Error& e, const CircuitBreakerConfig& config = {});
 
 class CircuitBreaker {
  public:

@@ -6,6 +6,7 @@
 /// the global one). The decision carries what the X-RateLimit-* and
 /// Retry-After headers need. Time is `clock`'s steady time; thread-safe.
 #include "vault/core/clock.hpp"
+#include "vault/core/resilience_settings.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -14,12 +15,6 @@
 #include <unordered_map>
 
 namespace vault::resilience {
-
-struct RateLimit {
-  double requests_per_second = 0;  ///< 0 = unlimited
-  double burst = 0;                ///< bucket size; at least 1 when limited
-  bool limited() const { return requests_per_second > 0; }
-};
 
 struct RateDecision {
   bool allowed = true;

@@ -13,6 +13,7 @@
 /// and only idempotent operations (a non-idempotent one gets one attempt).
 #include "vault/core/clock.hpp"
 #include "vault/core/error.hpp"
+#include "vault/core/resilience_settings.hpp"
 
 #include <chrono>
 #include <functional>
@@ -22,19 +23,13 @@
 
 namespace vault::resilience {
 
-struct RetryPolicy {
-  int max_attempts = 3;  ///< including the first
-  std::chrono::milliseconds initial_delay{100};
-  std::chrono::milliseconds max_delay{5000};
-  double multiplier = 2.0;
-  double jitter = 0.5;  ///< 0..1: the delay grows by up to this fraction
-};
-
 /// Configuration error for out-of-range values.
 Status validate(const RetryPolicy& p);
 
-/// Whether an error may succeed when the same call is made again.
-bool is_retryable(const Error& e);
+/// Whether an error may succeed when the same call is made again: it is of
+/// a class in `p.retry_on` and of none in `p.do_not_retry`. Never for a
+/// cancelled call (nobody waits) or the caller's passed deadline.
+bool is_retryable(const Error& e, const RetryPolicy& p = {});
 
 /// The delay before retry `n` (0-based) for a uniform `u` in [0, 1).
 std::chrono::milliseconds backoff_delay(const RetryPolicy& p, int n, double u);
@@ -92,7 +87,7 @@ auto with_retries(const RetryContext& ctx, Idempotency idem, F&& fn) -> decltype
   if (ctx.budget) ctx.budget->on_first_attempt();
   for (int attempt = 1;; ++attempt) {
     auto r = fn();
-    if (r || attempt >= attempts || !is_retryable(r.error())) {
+    if (r || attempt >= attempts || !is_retryable(r.error(), ctx.policy)) {
       if (!r && attempt > 1) r.error().details()["attempts"] = attempt;
       return r;
     }
