@@ -153,9 +153,9 @@ def slo_overview():
     budget_th = thresholds(("red", None), ("orange", 0.25), ("yellow", 0.5), ("green", 0.75))
     return dashboard(
         "vault-slo-overview", "LLM Data Vault / SLO Overview",
-        "Spec 11.1-11.5: availability 99.9% and latency (99% of requests under 250 ms, the histogram "
-        "bound nearest the spec's 200 ms) over 30 days, error budgets and burn rates. Probe and scrape "
-        "requests are not part of the SLIs. Needs deploy/prometheus/slo_rules.yml and 30 days of retention.",
+        "Spec 11.1-11.5: availability 99.9% and latency (99% of requests under 200 ms) over 30 days, "
+        "error budgets and burn rates. Probe and scrape requests are not part of the SLIs. Needs "
+        "deploy/prometheus/slo_rules.yml and 30 days of retention.",
         [
             row("Compliance (30 days)"),
             stat("Availability (30d)", f'1 - slo:sli_error:ratio_rate30d{{job="$job",slo="availability"}}',
@@ -164,7 +164,7 @@ def slo_overview():
             stat("Latency p99 (5m)", 'job:vault_request_duration_seconds:p99_rate5m{job="$job"}', "s",
                  "99th percentile of API request latency over 5 minutes (interpolated in the histogram "
                  "bucket). Target < 200 ms.", thresholds(("green", None), ("red", 0.2)), decimals=3),
-            stat("Requests under 250 ms (30d)", f'1 - slo:sli_error:ratio_rate30d{{job="$job",slo="latency"}}',
+            stat("Requests under 200 ms (30d)", f'1 - slo:sli_error:ratio_rate30d{{job="$job",slo="latency"}}',
                  "percentunit", "Latency SLI over 30 days. Target 99%.",
                  thresholds(("red", None), ("green", 0.99)), decimals=2),
             stat("Error rate (5m)", 'slo:sli_error:ratio_rate5m{job="$job",slo="availability"}', "percentunit",
@@ -182,7 +182,7 @@ def slo_overview():
             row("Trends"),
             timeseries("Availability (1h windows)",
                        [(f'1 - slo:sli_error:ratio_rate1h{{job="$job",slo="availability"}}', "availability"),
-                        (f'1 - slo:sli_error:ratio_rate1h{{job="$job",slo="latency"}}', "requests under 250 ms")],
+                        (f'1 - slo:sli_error:ratio_rate1h{{job="$job",slo="latency"}}', "requests under 200 ms")],
                        "percentunit", "30-day trend of the two SLIs, each over 1-hour windows.",
                        w=24, th=thresholds(("red", None), ("green", 0.999)), timeFrom="30d", interval="1h"),
             timeseries("Burn rate",
@@ -195,7 +195,7 @@ def slo_overview():
                        [('slo:sli_error:ratio_rate5m{job="$job"}', "{{slo}} 5m"),
                         ('slo:sli_error:ratio_rate30m{job="$job"}', "{{slo}} 30m"),
                         ('slo:sli_error:ratio_rate6h{job="$job"}', "{{slo}} 6h")],
-                       "percentunit", "Share of bad events (5xx, or slower than 250 ms) per SLO and window."),
+                       "percentunit", "Share of bad events (5xx, or slower than 200 ms) per SLO and window."),
         ],
         time_from="now-24h",
     )

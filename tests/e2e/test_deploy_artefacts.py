@@ -7,6 +7,8 @@
 - `promtool check metrics` on a real scrape of vaultd's /metrics.
 - Every metric name in the rules and dashboards is one vaultd exports (or a
   recording rule defines).
+- The latency SLI's le is the SLO threshold and a bucket bound of vaultd's
+  histogram; the promtool test inputs use vaultd's bounds.
 - deploy/kubernetes: every manifest parsed and its structure checked (kinds,
   selectors, probes, preStop, grace period, ports); the ConfigMap's vaultd.yaml
   is the configuration the vaultd of this module runs with, and the probe paths
@@ -244,6 +246,49 @@ def test_rules_and_dashboards_use_real_metric_names(vaultd):
     assert not unknown, f"metric names vaultd does not export and no rule records: {unknown}"
     # the SLIs' sources are there
     assert {"vault_requests_total", "vault_request_duration_seconds_bucket"} <= set(used)
+
+
+# a {...} label set; quoted values may hold braces (endpoint="/api/v1/datasets/{id}")
+LABEL_SET = r'\{((?:[^{}"]|"(?:[^"\\]|\\.)*")*)\}'
+
+
+def duration_bucket_bounds(text: str) -> list:
+    """The le values of vault_request_duration_seconds_bucket selectors or series in text."""
+    return [m.group(1) for labels in re.findall(r"vault_request_duration_seconds_bucket" + LABEL_SET, text)
+            for m in re.finditer(r'(?:^|,)\s*le\s*=\s*"([^"]*)"', labels)]
+
+
+def test_latency_sli_threshold_is_a_bucket_vaultd_exports(vaultd):
+    """The latency SLI counts the requests of the bucket at the SLO threshold
+    (HighLatency's 0.2 s); a le the histogram does not have would match no
+    series and silently leave the SLI without data. The rules compare the
+    label as text, so the exposition must spell the bound the same way. The
+    promtool test inputs model the real histogram: every bound is one vaultd
+    exports, and an input histogram with the bucket just above the threshold
+    has the threshold's bucket too."""
+    make_traffic(vaultd)
+    exported = set(duration_bucket_bounds(vaultd.metrics()))
+    assert exported, "no vault_request_duration_seconds_bucket series in a scrape after traffic"
+    (high_latency,) = [a for a in alerts() if a["alert"] == "HighLatency"]
+    m = re.search(r"p99_rate5m > ([0-9.]+)", high_latency["expr"])
+    assert m, high_latency["expr"]
+    threshold = m.group(1)
+    rule_bounds = {le for g in rule_groups() for r in g["rules"] for le in duration_bucket_bounds(r["expr"])}
+    assert rule_bounds == {threshold}, rule_bounds
+    assert threshold in exported, f"vaultd exports no le={threshold!r} bucket: {sorted(exported, key=float)}"
+
+    above = min((b for b in exported if float(b) > float(threshold)), key=float)
+    for f in RULE_TESTS:
+        for test in yaml.safe_load(f.read_text())["tests"]:
+            histograms = {}
+            for s in test.get("input_series", []):
+                for le in duration_bucket_bounds(s["series"]):
+                    assert le in exported, f"{f.name}: {test['name']}: le={le!r} is not a bound of vaultd"
+                    key = re.sub(r'(^|,)\s*le\s*=\s*"[^"]*"', "", s["series"].split("{", 1)[1])
+                    histograms.setdefault(key, set()).add(le)
+            for key, bounds in histograms.items():
+                if above in bounds:
+                    assert threshold in bounds, f"{f.name}: {test['name']}: {key} has no le={threshold!r}"
 
 
 # ---------------------------------------------------------------------------
