@@ -3,6 +3,9 @@
 // gracefully. Exit codes: 0 clean stop, 1 start-up failure, 2 invalid
 // configuration.
 #include "vault/core/config.hpp"
+#include "vault/domain/guarded_dependencies.hpp"
+#include "vault/domain/operating_mode.hpp"
+#include "vault/resilience/rate_limiter.hpp"
 #include "vault/core/ids.hpp"
 #include "vault/core/private_files.hpp"
 #include "vault/crypto/envelope.hpp"
@@ -181,6 +184,26 @@ int main(int argc, char** argv) {
   obs::HealthRegistry health;
   auto& metrics = metrics::default_registry();
 
+  // ---- dependency guards: deadline, breaker, bulkhead and chaos faults on
+  // the metadata store, the blob store and the key provider
+  domain::DependencyGuards guards(*cfg);
+  auto& breaker_state = metrics.gauge("vault_circuit_breaker_state",
+                                      "Circuit breaker of each dependency: 0 closed, 1 open, 2 half-open.",
+                                      {"dependency"});
+  obs::Logger resilience_log = log.named("resilience");
+  for (resilience::DependencyGuard* g : guards.all()) {
+    breaker_state.labels({g->dependency()}).set(0);
+    g->breaker().on_state_change([&breaker_state, &resilience_log, dep = g->dependency()](resilience::CircuitState s) {
+      breaker_state.labels({dep}).set(resilience::circuit_state_value(s));
+      resilience_log.warn("circuit breaker state changed",
+                          {{"dependency", dep}, {"state", resilience::circuit_state_name(s)}});
+    });
+  }
+  if (cfg->fault_injection.enabled)
+    log.warn("fault injection is enabled (faults.enabled): for chaos tests only",
+             {{"faults", cfg->fault_injection.faults.size()}});
+  domain::OperatingMode mode(cfg->read_only_mode, cfg->degraded_mode);
+
   // ---- storage
   std::unique_ptr<storage::MetadataBackend> backend;
   std::unique_ptr<storage::BlobStore> blobs;
@@ -216,6 +239,7 @@ int main(int argc, char** argv) {
       return fail_start(log, s.error());
     }
     backend = std::move(*s);
+    backend->stores().ops.set_guard(&guards.metadata_store);
   }
   {
     auto step = health.step("blob_store");
@@ -224,7 +248,7 @@ int main(int argc, char** argv) {
       step.finish("failed");
       return fail_start(log, b.error());
     }
-    blobs = std::move(*b);
+    blobs = domain::guarded(std::move(*b), guards.blob_store);
   }
 
   // ---- services
@@ -260,9 +284,9 @@ int main(int argc, char** argv) {
       step.finish("failed");
       return fail_start(log, kp.error());
     }
-    envelope = std::make_unique<crypto::Envelope>(std::shared_ptr<crypto::KeyProvider>(std::move(*kp)));
+    envelope = std::make_unique<crypto::Envelope>(
+        std::shared_ptr<crypto::KeyProvider>(domain::guarded(std::move(*kp), guards.key_provider)));
   }
-  health.add("key_provider", [&] { return envelope->provider().ping(); }, true);
   // Named per-tenant keys (transit keys, "_anonymization"), wrapped by the tenant KEKs.
   domain::TenantKeyring tenant_keys(stores.keys, envelope->provider(), key_events);
   domain::TransitService transit(tenant_keys);  // /api/v1/transit
@@ -351,10 +375,31 @@ int main(int argc, char** argv) {
   else if (*resumed > 0)
     log.info("key rotation jobs resumed", {{"jobs", *resumed}});
   api.transit = &transit;
+  api.faults = &guards.faults;
+  api.mode = &mode;
   http::register_api_routes(router, api);
 
-  health.add("metadata_store", [&] { return stores.ops.ping(); }, true);
-  health.add("blob_store", [&] { return blobs->ping(); }, true);
+  // Readiness (spec 4.3): each dependency check with its configured
+  // timeout and criticality; open breakers and the operating mode degrade.
+  auto add_check = [&](const std::string& name, const std::string& setting, obs::HealthRegistry::Check check) {
+    const ReadinessCheckSettings& rc = cfg->readiness_checks.at(setting);
+    if (rc.enabled) health.add(name, std::move(check), rc.critical, rc.timeout);
+  };
+  add_check("metadata_store", "database", [&] { return stores.ops.ping(); });
+  add_check("blob_store", "storage", [&] { return blobs->ping(); });
+  add_check("key_provider", "kms", [&] { return envelope->provider().ping(); });
+  health.add("circuit_breakers", [&guards]() -> Status {
+        std::string open;
+        for (resilience::DependencyGuard* g : guards.all())
+          if (g->breaker().state() == resilience::CircuitState::Open) open += (open.empty() ? "" : ", ") + g->dependency();
+        if (!open.empty()) return fail(ErrorKind::CircuitOpen, "circuit breaker open: " + open);
+        return {};
+      }, false);
+  health.add("operating_mode", [&mode]() -> Status {
+        if (mode.degraded()) return fail(ErrorKind::MaintenanceMode, "degraded mode: writes are refused");
+        if (mode.read_only()) return fail(ErrorKind::MaintenanceMode, "read-only mode: writes are refused");
+        return {};
+      }, false);
   health.add("disk_space", [dir = cfg->data_dir]() -> Status {
         struct statvfs st {};
         if (statvfs(dir.c_str(), &st) != 0) return fail(ErrorKind::BlobStorage, "cannot stat data directory");
@@ -382,6 +427,12 @@ int main(int argc, char** argv) {
   opts.metrics_token = cfg->metrics_token.value_or("");
   opts.admin_host = cfg->admin_listen_host;
   opts.admin_port = cfg->admin_listen_port;
+  std::optional<resilience::RateLimiter> rate_limiter;
+  if (cfg->rate_limits.per_tenant.limited() || cfg->rate_limits.global.limited()) {
+    rate_limiter.emplace(cfg->rate_limits.per_tenant, cfg->rate_limits.global);
+    opts.rate_limiter = &*rate_limiter;
+  }
+  opts.mode = &mode;
 
   http::Authenticator authenticator = [&auth](std::string_view bearer) -> Result<http::Principal> {
     auto c = auth.authenticate(bearer);

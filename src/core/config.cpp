@@ -236,6 +236,33 @@ Status apply_exporters(Config& c, const YAML::Node& node) {
   return {};
 }
 
+/// "faults.inject": [{dependency: key_provider, kind: hang, percent: 100}, ...]
+Status apply_faults(Config& c, const YAML::Node& node) {
+  const std::string key = "faults.inject";
+  if (!node.IsSequence())
+    return std::unexpected(config_error(key, "", "expected a list of {dependency, kind, latency_ms, percent}"));
+  std::vector<FaultSetting> out;
+  for (const auto& item : node) {
+    if (!item.IsMap() || !item["dependency"] || !item["kind"])
+      return std::unexpected(config_error(key, "", "each fault has a dependency and a kind"));
+    FaultSetting f;
+    f.dependency = item["dependency"].as<std::string>();
+    f.kind = item["kind"].as<std::string>();
+    if (f.dependency != "metadata_store" && f.dependency != "blob_store" && f.dependency != "key_provider" &&
+        f.dependency != "cache")
+      return std::unexpected(config_error(key, f.dependency, "dependency must be metadata_store, blob_store, key_provider or cache"));
+    if (f.kind != "error" && f.kind != "latency" && f.kind != "hang")
+      return std::unexpected(config_error(key, f.kind, "kind must be error, latency or hang"));
+    if (item["latency_ms"]) f.latency = milliseconds(item["latency_ms"].as<std::int64_t>());
+    if (item["percent"]) f.percent = item["percent"].as<double>();
+    if (f.latency.count() < 0 || f.percent < 0 || f.percent > 100)
+      return std::unexpected(config_error(key, "", "latency_ms must be >= 0 and percent 0-100"));
+    out.push_back(std::move(f));
+  }
+  c.fault_injection.faults = std::move(out);
+  return {};
+}
+
 /// Settings generated per bulkhead and per readiness check.
 void add_generated(std::vector<Setting>& table) {
   for (const auto& [name, def] : default_bulkheads()) {
@@ -453,6 +480,18 @@ const std::vector<Setting>& settings() {
        nullptr, apply_sampling_rules},
       {{"tracing.exporters", "", "", "where kept spans go: a list of {type: otlp|log, endpoint} (YAML only)"},
        nullptr, apply_exporters},
+      // operating modes and chaos
+      {{"server.read_only_mode", "READ_ONLY_MODE", "--read-only-mode",
+        "refuse writes with 503 MaintenanceModeError, serve reads (also PUT /api/v1/admin/mode)"},
+       bool_at("server.read_only_mode", VAULT_FIELD(read_only_mode))},
+      {{"server.degraded_mode", "DEGRADED_MODE", "--degraded-mode",
+        "read-only, and readiness reports degraded (also PUT /api/v1/admin/mode)"},
+       bool_at("server.degraded_mode", VAULT_FIELD(degraded_mode))},
+      {{"faults.enabled", "VAULT_FAULT_INJECTION", "--fault-injection",
+        "allow fault injection on dependencies (chaos tests; /api/v1/admin/faults); off by default"},
+       bool_at("faults.enabled", VAULT_FIELD(fault_injection.enabled))},
+      {{"faults.inject", "", "", "faults set at start: a list of {dependency, kind, latency_ms, percent} (YAML only)"},
+       nullptr, apply_faults},
       {{"logging.level", "VAULT_LOG_LEVEL", "--log-level", "debug, info, warn or error"},
        [](Config& c, const std::string& v) -> Status {
          if (v != "debug" && v != "info" && v != "warn" && v != "error")
@@ -535,6 +574,8 @@ Status check_reliability(Config& c) {
   if (rp.initial_delay > rp.max_delay)
     return std::unexpected(config_error("retry_policy.initial_delay", std::to_string(rp.initial_delay.count()) + "ms",
                                         "must not exceed retry_policy.max_delay"));
+  if (!c.fault_injection.faults.empty() && !c.fault_injection.enabled)
+    return std::unexpected(config_error("faults.inject", "", "needs faults.enabled: true"));
   for (auto* rl : {&c.rate_limits.per_tenant, &c.rate_limits.global}) {
     if (rl->limited() && rl->burst == 0) rl->burst = std::max(1.0, rl->requests_per_second);
     if (rl->limited() && rl->burst < 1) rl->burst = 1;

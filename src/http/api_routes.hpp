@@ -4,12 +4,14 @@
 #include "vault/domain/dataset_service.hpp"
 #include "vault/domain/idempotency_service.hpp"
 #include "vault/domain/key_rotation.hpp"
+#include "vault/domain/operating_mode.hpp"
 #include "vault/domain/pii_service.hpp"
 #include "vault/domain/record_service.hpp"
 #include "vault/domain/tenant_purge.hpp"
 #include "vault/domain/transit_service.hpp"
 #include "vault/domain/version_service.hpp"
 #include "vault/http/handler.hpp"
+#include "vault/resilience/fault_injector.hpp"
 
 namespace vault::http {
 
@@ -30,6 +32,10 @@ struct ApiServices {
   /// Named tenant keys and encryption as a service (/api/v1/transit);
   /// nullptr when encryption is disabled (the routes answer 501).
   domain::TransitService* transit = nullptr;
+  /// Chaos faults on the dependencies (/api/v1/admin/faults); nullptr = not offered.
+  resilience::FaultInjector* faults = nullptr;
+  /// Read-only / degraded mode (/api/v1/admin/mode); nullptr = not offered.
+  domain::OperatingMode* mode = nullptr;
 };
 
 void register_api_routes(Router& router, ApiServices& services);
@@ -42,6 +48,8 @@ void register_version_routes(Router& router, ApiServices& s);
 void register_pii_routes(Router& router, ApiServices& s);
 void register_key_routes(Router& router, ApiServices& s);
 void register_transit_routes(Router& router, ApiServices& s);
+/// /api/v1/admin/faults and /api/v1/admin/mode (routes_admin.cpp).
+void register_admin_routes(Router& router, ApiServices& s);
 
 /// Wraps a POST handler with Idempotency-Key replay (24 h by default).
 Handler idempotent(Handler h, ApiServices& s);

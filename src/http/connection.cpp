@@ -388,6 +388,7 @@ asio::awaitable<bool> Connection::run_exchange(RequestRecord& st, std::shared_pt
 void Connection::set_common_headers(const RequestRecord& st, http::fields& f) const {
   f.set("X-Request-ID", st.ctx.request_id);
   f.set("traceparent", obs::format_traceparent(st.ctx.trace_id, st.ctx.span_id, st.trace_flags));
+  for (const auto& [k, v] : st.headers) f.set(k, v);
 }
 
 asio::awaitable<bool> Connection::send(RequestRecord& st, Response r) {

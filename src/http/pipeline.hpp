@@ -53,6 +53,8 @@ struct RequestRecord {
   std::uint64_t request_bytes = 0;
   std::uint64_t response_bytes = 0;
   int status = 0;
+  /// Headers a stage adds to whatever answer the request gets (X-RateLimit-*).
+  std::vector<std::pair<std::string, std::string>> headers;
 
   /// Ids for a request whose head could not even be parsed.
   void fresh_ids();

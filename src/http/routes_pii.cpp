@@ -153,7 +153,7 @@ void register_pii_routes(Router& r, ApiServices& s) {
           out["count"] = out["findings"].as_array().size();
           return Response::json(200, out);
         },
-        RouteOptions{});
+        RouteOptions{.read_only_safe = true});
 
   r.add("POST", "/api/v1/pii/anonymize", [&s](Request& req) {
           auto body = json_object_body(req);
@@ -211,7 +211,7 @@ void register_pii_routes(Router& r, ApiServices& s) {
           }
           return Response::json(200, json::object{{"results", std::move(results)}});
         },
-        RouteOptions{});
+        RouteOptions{.read_only_safe = true});
 }
 
 }  // namespace vault::http

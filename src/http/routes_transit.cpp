@@ -217,7 +217,7 @@ void register_transit_routes(Router& r, ApiServices& s) {
                      if (!e) return std::unexpected(e.error());
                      return encrypted_json(*e);
                    }),
-        RouteOptions{.min_role = Role::Writer});
+        RouteOptions{.min_role = Role::Writer, .read_only_safe = true});
 
   r.add("POST", "/api/v1/transit/decrypt/{name}",
         item_route(s, "ciphertext",
@@ -226,7 +226,7 @@ void register_transit_routes(Router& r, ApiServices& s) {
                      if (!p) return std::unexpected(p.error());
                      return json::object{{"plaintext", std::move(*p)}};
                    }),
-        RouteOptions{.min_role = Role::Writer});
+        RouteOptions{.min_role = Role::Writer, .read_only_safe = true});
 
   r.add("POST", "/api/v1/transit/rewrap/{name}",
         item_route(s, "ciphertext",
@@ -235,7 +235,7 @@ void register_transit_routes(Router& r, ApiServices& s) {
                      if (!e) return std::unexpected(e.error());
                      return encrypted_json(*e);
                    }),
-        RouteOptions{.min_role = Role::Writer});
+        RouteOptions{.min_role = Role::Writer, .read_only_safe = true});
 
   r.add("POST", "/api/v1/transit/datakey/{name}/{type}", [&s](Request& req) {
           const std::string& name = name_param(req);
@@ -250,7 +250,7 @@ void register_transit_routes(Router& r, ApiServices& s) {
           if (d.plaintext) out["plaintext"] = *d.plaintext;
           return Response::json(200, out);
         },
-        RouteOptions{.min_role = Role::Writer});
+        RouteOptions{.min_role = Role::Writer, .read_only_safe = true});
 }
 
 }  // namespace vault::http

@@ -46,6 +46,7 @@ void register_api_routes(Router& router, ApiServices& services) {
   register_pii_routes(router, services);
   register_key_routes(router, services);
   register_transit_routes(router, services);
+  register_admin_routes(router, services);
 }
 
 }  // namespace vault::http

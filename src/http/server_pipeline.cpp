@@ -22,6 +22,10 @@ Pipeline Server::Impl::build_pipeline(Listener listener) {
   stages.push_back(std::make_unique<Authorize>(
       [&srv, listener](Request& req, const Route& route) { return srv.authenticate(req, route, listener); },
       srv.deps));
+  // 5a. Rate limits per tenant and global (429), before any body byte.
+  if (srv.opts.rate_limiter) stages.push_back(std::make_unique<RateLimit>(*srv.opts.rate_limiter));
+  // 5b. Read-only / degraded mode: writes refused (503).
+  if (srv.opts.mode) stages.push_back(std::make_unique<WriteGate>(*srv.opts.mode));
   // 6. The body limit against the announced length (413).
   stages.push_back(std::make_unique<BodyLimit>(srv.opts.max_body_bytes));
   // 7. The share of the buffered-body budget, held to the end (503).

@@ -7,6 +7,8 @@
 #include "http/pipeline.hpp"
 #include "vault/core/worker_pool.hpp"
 #include "vault/core/clock.hpp"
+#include "vault/domain/operating_mode.hpp"
+#include "vault/resilience/rate_limiter.hpp"
 #include "vault/observability/metrics.hpp"
 
 #include <atomic>
@@ -80,6 +82,36 @@ class Authorize final : public CheckStage {
  private:
   Authenticate authenticate_;
   const DispatchDeps& deps_;
+};
+
+/// Token buckets per tenant and for the whole server (spec 3: rate limits),
+/// for authenticated routes once the principal is known (probes and
+/// /metrics are never limited). Admitted: X-RateLimit-Limit / -Remaining /
+/// -Reset on the answer. Refused: 429 TenantRateLimitError or
+/// GlobalRateLimitError with retry_after and Retry-After (DrainIfBody).
+/// The platform admin is limited as the system tenant it belongs to.
+class RateLimit final : public CheckStage {
+ public:
+  explicit RateLimit(resilience::RateLimiter& limiter) : limiter_(limiter) {}
+  std::string_view name() const override { return "rate_limit"; }
+  std::optional<Answer> check(Call& call) const override;
+
+ private:
+  resilience::RateLimiter& limiter_;
+};
+
+/// Read-only and degraded mode: a request that may change state (not GET,
+/// HEAD or a route marked read_only_safe; the admin API of faults and modes
+/// always passes) answers 503 MaintenanceModeError with Retry-After
+/// (DrainIfBody) while `mode` refuses writes.
+class WriteGate final : public CheckStage {
+ public:
+  explicit WriteGate(const domain::OperatingMode& mode) : mode_(mode) {}
+  std::string_view name() const override { return "write_gate"; }
+  std::optional<Answer> check(Call& call) const override;
+
+ private:
+  const domain::OperatingMode& mode_;
 };
 
 /// Sets call.body_limit: `max_body_bytes`, or at most kOpenRouteBodyBytes

@@ -64,12 +64,16 @@ void SqliteDatabase::close() {
 }
 
 Status SqliteDatabase::ping() {
-  auto r = read<std::monostate>([](Connection& c) -> Result<std::monostate> {
-    auto st = c.prepare("SELECT count(*) FROM schema_migrations");
-    auto row = exists(st);
-    if (!row) return std::unexpected(row.error());
-    return std::monostate{};
-  });
+  if (closed_.load()) return fail(ErrorKind::Database, "the store is closed");
+  auto probe = [this] {
+    return read_direct<std::monostate>([](Connection& c) -> Result<std::monostate> {
+      auto st = c.prepare("SELECT count(*) FROM schema_migrations");
+      auto row = exists(st);
+      if (!row) return std::unexpected(row.error());
+      return std::monostate{};
+    });
+  };
+  auto r = guard_ ? guard_->probe(probe) : probe();
   if (!r) return std::unexpected(r.error());
   return {};
 }

@@ -8,6 +8,7 @@
 /// described at the records table in sqlite_migrations.cpp.
 #include "storage/sqlite_read_pool.hpp"
 #include "storage/sqlite_writer.hpp"
+#include "vault/resilience/dependency_guard.hpp"
 #include "vault/storage/store_ops.hpp"
 
 #include <atomic>
@@ -26,6 +27,7 @@ class SqliteDatabase final : public StoreOps {
   Status ping() override;
   int schema_version() const override { return schema_version_; }
   void close() override;
+  void set_guard(resilience::DependencyGuard* guard) override { guard_ = guard; }
 
   /// Runs `fn` in one write transaction on the writer thread (group commit);
   /// returns once it is committed. Database if the database is closed.
@@ -38,11 +40,15 @@ class SqliteDatabase final : public StoreOps {
 
  private:
   SqliteDatabase(std::unique_ptr<sqlite::Writer> writer, std::string path, int schema_version);
+  /// read() without the guard (ping runs it under guard->probe).
+  template <class T>
+  Result<T> read_direct(const std::function<Result<T>(sqlite::Connection&)>& fn);
 
   std::unique_ptr<sqlite::Writer> writer_;
   sqlite::ReadPool readers_;
   const int schema_version_;
   std::atomic<bool> closed_{false};
+  resilience::DependencyGuard* guard_ = nullptr;
 };
 
 }  // namespace vault::storage
@@ -52,12 +58,19 @@ namespace vault::storage {
 template <class T>
 Result<T> SqliteDatabase::write(std::function<Result<T>(sqlite::Connection&)> fn) {
   if (closed_.load()) return fail(ErrorKind::Database, "the store is closed");
+  if (guard_) return guard_->call([&] { return writer_->execute<T>(std::move(fn)); });
   return writer_->execute<T>(std::move(fn));
 }
 
 template <class T>
 Result<T> SqliteDatabase::read(const std::function<Result<T>(sqlite::Connection&)>& fn) {
   if (closed_.load()) return fail(ErrorKind::Database, "the store is closed");
+  if (guard_) return guard_->call([&] { return read_direct<T>(fn); });
+  return read_direct<T>(fn);
+}
+
+template <class T>
+Result<T> SqliteDatabase::read_direct(const std::function<Result<T>(sqlite::Connection&)>& fn) {
   auto lease = readers_.acquire();
   if (!lease) return std::unexpected(lease.error());
   sqlite::Connection& c = **lease;

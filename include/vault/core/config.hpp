@@ -49,6 +49,9 @@ struct Config {
   RateLimitSettings rate_limits;
   std::map<std::string, ReadinessCheckSettings> readiness_checks = default_readiness_checks();
   TracingSettings tracing;
+  FaultInjectionSettings fault_injection;
+  bool read_only_mode = false;  ///< writes answer 503 MaintenanceModeError; reads go on
+  bool degraded_mode = false;   ///< read-only, and readiness says "degraded"
   // logging
   std::string log_level = "info";
   // idempotency

@@ -139,4 +139,17 @@ struct TracingSettings {
   std::vector<Exporter> exporters;
 };
 
+/// Chaos (spec 8.2): fault injection on the dependency adapters.
+struct FaultSetting {
+  std::string dependency;  ///< metadata_store | blob_store | key_provider | cache
+  std::string kind;        ///< error | latency | hang
+  milliseconds latency{0};
+  double percent = 100;
+};
+
+struct FaultInjectionSettings {
+  bool enabled = false;              ///< off by default: the admin endpoint refuses
+  std::vector<FaultSetting> faults;  ///< set at start (chaos runs); needs enabled
+};
+
 }  // namespace vault

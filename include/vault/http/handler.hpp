@@ -110,6 +110,10 @@ struct RouteOptions {
   /// do at most one indexed read and never stream (single-resource GETs):
   /// the I/O thread is blocked while they run.
   bool run_inline = false;
+  /// A POST that changes no state (detection, transit encryption): served in
+  /// read-only mode like GET and HEAD. Every other write answers 503
+  /// MaintenanceModeError there.
+  bool read_only_safe = false;
 };
 
 /// Result of authenticating a bearer token.

@@ -42,6 +42,13 @@
 #include <memory>
 #include <string>
 
+namespace vault::resilience {
+class RateLimiter;
+}
+namespace vault::domain {
+class OperatingMode;
+}
+
 namespace vault::http {
 
 struct ServerOptions {
@@ -64,6 +71,11 @@ struct ServerOptions {
   std::string metrics_token;   ///< bearer secret for /metrics on the API listener; "" = platform admin key only
   std::string admin_host;      ///< admin listener (built-in routes, no auth); "" = none
   std::uint16_t admin_port = 0;  ///< 0: any free port (see admin_bound_port())
+  /// Per-tenant and global token buckets for authenticated API requests
+  /// (429); null = no limits. Must outlive the server.
+  resilience::RateLimiter* rate_limiter = nullptr;
+  /// Read-only / degraded mode (writes 503); null = always writable. Must outlive the server.
+  const domain::OperatingMode* mode = nullptr;
 };
 
 class Server {

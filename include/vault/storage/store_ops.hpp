@@ -4,6 +4,10 @@
 /// is in stores.hpp.
 #include "vault/core/error.hpp"
 
+namespace vault::resilience {
+class DependencyGuard;
+}
+
 namespace vault::storage {
 
 class StoreOps {
@@ -17,6 +21,11 @@ class StoreOps {
   /// Flushes and closes; later calls of every store of the backend fail with
   /// Database.
   virtual void close() = 0;
+  /// From now on every call of every store of the backend runs through
+  /// `guard->call` (deadline, breaker, bulkhead, faults) and ping() through
+  /// `guard->probe`. Set once at start-up, before the stores are used;
+  /// `guard` must outlive the backend. Null (the default) = unguarded.
+  virtual void set_guard(resilience::DependencyGuard* guard) = 0;
 };
 
 }  // namespace vault::storage

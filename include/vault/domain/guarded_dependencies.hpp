@@ -1,0 +1,38 @@
+#pragma once
+/// The key provider and the blob store behind their DependencyGuard
+/// (resilience/dependency_guard.hpp): every call through guard.call(),
+/// ping() through guard.probe(). The metadata store is guarded inside its
+/// backend instead (StoreOps::set_guard), where its transactions are.
+#include "vault/core/config.hpp"
+#include "vault/crypto/key_provider.hpp"
+#include "vault/resilience/dependency_guard.hpp"
+#include "vault/storage/blob_store.hpp"
+
+#include <memory>
+#include <vector>
+
+namespace vault::domain {
+
+/// `guard` must outlive the returned provider.
+std::unique_ptr<crypto::KeyProvider> guarded(std::unique_ptr<crypto::KeyProvider> inner,
+                                             resilience::DependencyGuard& guard);
+
+/// `guard` must outlive the returned store.
+std::unique_ptr<storage::BlobStore> guarded(std::unique_ptr<storage::BlobStore> inner,
+                                            resilience::DependencyGuard& guard);
+
+/// The guards of the process, one per external dependency, built from the
+/// configuration (breaker settings, the storage_operations / kms_operations
+/// bulkheads, the operation timeouts), sharing one fault injector with the
+/// configured start-up faults set.
+class DependencyGuards {
+ public:
+  DependencyGuards(const Config& cfg, const Clock& clock = system_clock());
+  resilience::FaultInjector faults;
+  resilience::DependencyGuard metadata_store;
+  resilience::DependencyGuard blob_store;
+  resilience::DependencyGuard key_provider;
+  std::vector<resilience::DependencyGuard*> all() { return {&metadata_store, &blob_store, &key_provider}; }
+};
+
+}  // namespace vault::domain

@@ -1,0 +1,94 @@
+#pragma once
+/// Everything that stands between the vault and one dependency (the
+/// metadata store, the blob store, the key provider): the request's
+/// deadline, its circuit breaker (spec 3.1), its bulkhead (3.3) and the
+/// chaos faults set on it (fault_injector.hpp). Every call of the
+/// dependency goes through call(); health probes through probe().
+///
+/// call(fn), in order:
+///   1. the thread's request (Cancellation::current()) is gone or past its
+///      deadline → its cancellation / DeadlineExceeded, fn is not run;
+///   2. the breaker is open → CircuitOpen (503, Retry-After) at once;
+///   3. the bulkhead is full → Overloaded (503, Retry-After) at once, or
+///      after waiting at most its timeout and never past the deadline;
+///   4. an injected fault: error → the dependency's error class; latency →
+///      delayed (never past the deadline); hang → waits for the smaller of
+///      `operation_timeout` and the deadline, then TimeoutError /
+///      DeadlineExceeded (a hung dependency as our timeouts see it);
+///   5. fn(); its failure is reported to the breaker, which counts it or
+///      not by the breaker's count_as_failure / ignore_errors.
+/// probe(fn) applies only the faults (4): a health check must see a sick
+/// dependency, and must not be refused by a full pool or an open breaker.
+#include "vault/core/cancellation.hpp"
+#include "vault/core/clock.hpp"
+#include "vault/core/error.hpp"
+#include "vault/core/resilience_settings.hpp"
+#include "vault/resilience/bulkhead.hpp"
+#include "vault/resilience/circuit_breaker.hpp"
+#include "vault/resilience/fault_injector.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace vault::resilience {
+
+struct DependencyGuardOptions {
+  std::string dependency;               ///< "metadata_store", "blob_store", "key_provider"
+  ErrorKind error_kind = ErrorKind::Dependency;  ///< class of its failures (injected errors)
+  CircuitBreakerConfig breaker;
+  BulkheadConfig bulkhead;
+  std::chrono::milliseconds operation_timeout{10000};  ///< timeouts.database.query_timeout etc.
+};
+
+class DependencyGuard {
+ public:
+  /// `faults` may be null (no fault injection); it and `clock` must outlive the guard.
+  DependencyGuard(DependencyGuardOptions options, FaultInjector* faults, const Clock& clock = system_clock());
+
+  /// fn returns a Result<T> or Status.
+  template <class F>
+  auto call(F&& fn) -> decltype(fn()) {
+    if (auto s = check_cancelled(); !s) return std::unexpected(s.error());
+    auto permit = breaker_.acquire();
+    if (!permit) return std::unexpected(permit.error());
+    auto slot = bulkhead_.enter(deadline());
+    if (!slot) return std::unexpected(slot.error());  // the dropped permit counts nothing
+    if (auto injected = inject(); injected) {
+      permit->failure(*injected);
+      return std::unexpected(std::move(*injected));
+    }
+    auto r = fn();
+    if (r) permit->success();
+    else permit->failure(r.error());
+    return r;
+  }
+
+  template <class F>
+  auto probe(F&& fn) -> decltype(fn()) {
+    if (auto injected = inject(); injected) return std::unexpected(std::move(*injected));
+    return fn();
+  }
+
+  const std::string& dependency() const { return options_.dependency; }
+  CircuitBreaker& breaker() { return breaker_; }
+  Bulkhead& bulkhead() { return bulkhead_; }
+
+ private:
+  /// The thread's request deadline, if it has one.
+  std::optional<std::chrono::steady_clock::time_point> deadline() const;
+  /// Draws and applies a fault: the error to fail with, or none (after any latency).
+  std::optional<Error> inject();
+  /// Waits until `until` or the deadline, whichever is first, in short
+  /// steps that notice a client leaving. Returns the error that ended the
+  /// wait early (cancellation / DeadlineExceeded), or none at `until`.
+  std::optional<Error> wait_until(std::chrono::steady_clock::time_point until);
+
+  const DependencyGuardOptions options_;
+  FaultInjector* faults_;
+  const Clock& clock_;
+  CircuitBreaker breaker_;
+  Bulkhead bulkhead_;
+};
+
+}  // namespace vault::resilience

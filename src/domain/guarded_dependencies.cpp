@@ -1,0 +1,118 @@
+#include "vault/domain/guarded_dependencies.hpp"
+
+namespace vault::domain {
+namespace {
+
+class GuardedKeyProvider final : public crypto::KeyProvider {
+ public:
+  GuardedKeyProvider(std::unique_ptr<crypto::KeyProvider> inner, resilience::DependencyGuard& guard)
+      : inner_(std::move(inner)), guard_(guard) {}
+
+  std::string_view kind() const override { return inner_->kind(); }
+  Status ensure_kek(const std::string& t) override {
+    return guard_.call([&] { return inner_->ensure_kek(t); });
+  }
+  Result<std::uint32_t> current_version(const std::string& t) override {
+    return guard_.call([&] { return inner_->current_version(t); });
+  }
+  Result<std::vector<std::uint32_t>> versions(const std::string& t) override {
+    return guard_.call([&] { return inner_->versions(t); });
+  }
+  Result<crypto::WrappedKey> wrap(const std::string& t, crypto::ByteView dek) override {
+    return guard_.call([&] { return inner_->wrap(t, dek); });
+  }
+  Result<crypto::SecureBytes> unwrap(const std::string& t, const crypto::WrappedKey& w) override {
+    return guard_.call([&] { return inner_->unwrap(t, w); });
+  }
+  Result<std::uint32_t> rotate(const std::string& t) override {
+    return guard_.call([&] { return inner_->rotate(t); });
+  }
+  Status retire(const std::string& t, std::uint32_t v) override {
+    return guard_.call([&] { return inner_->retire(t, v); });
+  }
+  Status destroy(const std::string& t) override {
+    return guard_.call([&] { return inner_->destroy(t); });
+  }
+  Status ping() override {
+    return guard_.probe([&] { return inner_->ping(); });
+  }
+
+ private:
+  std::unique_ptr<crypto::KeyProvider> inner_;
+  resilience::DependencyGuard& guard_;
+};
+
+class GuardedBlobStore final : public storage::BlobStore {
+ public:
+  GuardedBlobStore(std::unique_ptr<storage::BlobStore> inner, resilience::DependencyGuard& guard)
+      : inner_(std::move(inner)), guard_(guard) {}
+
+  Status put(const std::string& key, std::string_view data) override {
+    return guard_.call([&] { return inner_->put(key, data); });
+  }
+  Result<std::string> get(const std::string& key) override {
+    return guard_.call([&] { return inner_->get(key); });
+  }
+  Result<bool> exists(const std::string& key) override {
+    return guard_.call([&] { return inner_->exists(key); });
+  }
+  Status remove(const std::string& key) override {
+    return guard_.call([&] { return inner_->remove(key); });
+  }
+  Result<std::vector<std::string>> list(const std::string& prefix) override {
+    return guard_.call([&] { return inner_->list(prefix); });
+  }
+  Status ping() override {
+    return guard_.probe([&] { return inner_->ping(); });
+  }
+
+ private:
+  std::unique_ptr<storage::BlobStore> inner_;
+  resilience::DependencyGuard& guard_;
+};
+
+resilience::DependencyGuardOptions options(const Config& cfg, std::string dependency, ErrorKind kind,
+                                          const std::string& bulkhead, std::chrono::milliseconds timeout) {
+  resilience::DependencyGuardOptions o;
+  o.dependency = std::move(dependency);
+  o.error_kind = kind;
+  o.breaker = cfg.circuit_breaker;
+  o.bulkhead = cfg.bulkheads.at(bulkhead);
+  o.operation_timeout = timeout;
+  return o;
+}
+
+resilience::FaultKind fault_kind(const std::string& k) {
+  if (k == "latency") return resilience::FaultKind::Latency;
+  if (k == "hang") return resilience::FaultKind::Hang;
+  return resilience::FaultKind::Error;
+}
+
+}  // namespace
+
+DependencyGuards::DependencyGuards(const Config& cfg, const Clock& clock)
+    : faults(cfg.fault_injection.enabled),
+      metadata_store(options(cfg, "metadata_store", ErrorKind::Database, "storage_operations",
+                             cfg.timeouts.database.query_timeout),
+                     &faults, clock),
+      blob_store(options(cfg, "blob_store", ErrorKind::BlobStorage, "storage_operations",
+                         cfg.timeouts.storage.write_timeout),
+                 &faults, clock),
+      key_provider(options(cfg, "key_provider", ErrorKind::KeyProvider, "kms_operations",
+                           cfg.timeouts.kms_operation_timeout),
+                   &faults, clock) {
+  for (const auto& f : cfg.fault_injection.faults)
+    (void)faults.set(resilience::Fault{f.dependency, fault_kind(f.kind), f.latency, f.percent});
+}
+
+std::unique_ptr<crypto::KeyProvider> guarded(std::unique_ptr<crypto::KeyProvider> inner,
+                                             resilience::DependencyGuard& guard) {
+  return std::make_unique<GuardedKeyProvider>(std::move(inner), guard);
+}
+
+std::unique_ptr<storage::BlobStore> guarded(std::unique_ptr<storage::BlobStore> inner,
+                                            resilience::DependencyGuard& guard) {
+  return std::make_unique<GuardedBlobStore>(std::move(inner), guard);
+}
+
+}  // namespace vault::domain

@@ -1,0 +1,197 @@
+// DependencyGuard: the order deadline → breaker → bulkhead → faults → call,
+// with real faults and real (short) waits; and the fault injector itself.
+#include "vault/resilience/dependency_guard.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+namespace vault::resilience {
+namespace {
+
+using namespace std::chrono_literals;
+
+DependencyGuardOptions options(std::chrono::milliseconds op_timeout = 200ms) {
+  DependencyGuardOptions o;
+  o.dependency = "metadata_store";
+  o.error_kind = ErrorKind::Database;
+  o.breaker.failure_threshold = 3;
+  o.breaker.failure_window = 60s;
+  o.breaker.open_duration = 30s;
+  o.breaker.half_open_requests = 1;
+  o.breaker.half_open_success_threshold = 1;
+  o.bulkhead = {.max_concurrent = 2, .queue_size = 0, .timeout = 1s};
+  o.operation_timeout = op_timeout;
+  return o;
+}
+
+Fault fault(FaultKind k, double percent = 100, std::chrono::milliseconds latency = 0ms) {
+  return Fault{"metadata_store", k, latency, percent};
+}
+
+Result<int> ok() { return 7; }
+
+std::chrono::milliseconds since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+}
+
+TEST(DependencyGuard, InjectedErrorsOpenTheBreakerThenCallsFailFastWithoutRunning) {
+  ManualClock clock;
+  FaultInjector faults(true);
+  DependencyGuard g(options(), &faults, clock);
+  ASSERT_TRUE(faults.set(fault(FaultKind::Error)));
+  for (int i = 0; i < 3; ++i) {
+    auto r = g.call(ok);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind(), ErrorKind::Database);  // the dependency's own class
+    EXPECT_TRUE(r.error().details().at("injected").as_bool());
+  }
+  EXPECT_EQ(g.breaker().state(), CircuitState::Open);
+  faults.clear();
+  int runs = 0;
+  auto r = g.call([&]() -> Result<int> { ++runs; return 1; });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::CircuitOpen);
+  EXPECT_EQ(runs, 0);
+  // after open_duration one probe closes it again (the fault is gone)
+  clock.advance(31s);
+  EXPECT_TRUE(g.call(ok));
+  EXPECT_EQ(g.breaker().state(), CircuitState::Closed);
+}
+
+TEST(DependencyGuard, AHangEndsAtTheOperationTimeoutAsATimeout) {
+  FaultInjector faults(true);
+  DependencyGuard g(options(150ms), &faults);
+  ASSERT_TRUE(faults.set(fault(FaultKind::Hang)));
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = g.call(ok);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::Timeout);
+  EXPECT_GE(since(t0), 140ms);
+  EXPECT_LT(since(t0), 2s);
+}
+
+TEST(DependencyGuard, AHangNeverOutlivesTheRequestDeadline) {
+  FaultInjector faults(true);
+  DependencyGuard g(options(10s), &faults);
+  ASSERT_TRUE(faults.set(fault(FaultKind::Hang)));
+  Cancellation request(std::chrono::steady_clock::now() + 100ms);
+  CancellationScope scope(&request);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = g.call(ok);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::DeadlineExceeded);
+  EXPECT_LT(since(t0), 2s);  // not the 10 s operation timeout
+}
+
+TEST(DependencyGuard, AClientThatLeftStopsTheWaitAndNothingRunsForIt) {
+  FaultInjector faults(true);
+  DependencyGuard g(options(10s), &faults);
+  ASSERT_TRUE(faults.set(fault(FaultKind::Hang)));
+  Cancellation request;
+  auto leaver = std::async(std::launch::async, [&] {
+    std::this_thread::sleep_for(80ms);
+    request.cancel();
+  });
+  CancellationScope scope(&request);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = g.call(ok);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(is_cancellation(r.error()));
+  EXPECT_LT(since(t0), 2s);
+  leaver.get();
+  // the request is gone: the next call does not even start, and a
+  // cancellation never counts against the dependency
+  int runs = 0;
+  EXPECT_FALSE(g.call([&]() -> Result<int> { ++runs; return 1; }));
+  EXPECT_EQ(runs, 0);
+  EXPECT_EQ(g.breaker().state(), CircuitState::Closed);
+}
+
+TEST(DependencyGuard, LatencyDelaysThenCalls) {
+  FaultInjector faults(true);
+  DependencyGuard g(options(), &faults);
+  ASSERT_TRUE(faults.set(fault(FaultKind::Latency, 100, 120ms)));
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = g.call(ok);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, 7);
+  EXPECT_GE(since(t0), 110ms);
+}
+
+TEST(DependencyGuard, AFullBulkheadRefusesAtOnce) {
+  DependencyGuard g(options(), nullptr);
+  std::promise<void> release;
+  std::shared_future<void> go = release.get_future().share();
+  std::atomic<int> inside{0};
+  auto slow = [&]() -> Result<int> {
+    ++inside;
+    go.wait();
+    return 1;
+  };
+  auto a = std::async(std::launch::async, [&] { return g.call(slow).has_value(); });
+  auto b = std::async(std::launch::async, [&] { return g.call(slow).has_value(); });
+  while (inside.load() < 2) std::this_thread::yield();
+  auto refused = g.call(ok);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind(), ErrorKind::Overloaded);
+  release.set_value();
+  EXPECT_TRUE(a.get());
+  EXPECT_TRUE(b.get());
+  EXPECT_EQ(g.breaker().state(), CircuitState::Closed);  // our own refusal counts nothing
+}
+
+TEST(DependencyGuard, ProbesSeeFaultsButNotTheBreaker) {
+  ManualClock clock;
+  FaultInjector faults(true);
+  DependencyGuard g(options(), &faults, clock);
+  ASSERT_TRUE(faults.set(fault(FaultKind::Error)));
+  for (int i = 0; i < 3; ++i) (void)g.call(ok);
+  ASSERT_EQ(g.breaker().state(), CircuitState::Open);
+  EXPECT_EQ(g.probe(ok).error().kind(), ErrorKind::Database);  // the sick dependency shows
+  faults.clear();
+  EXPECT_TRUE(g.probe(ok));  // an open breaker does not refuse the health check
+}
+
+TEST(FaultInjector, PercentDecidesTheShareOfCallsHit) {
+  FaultInjector faults(true);
+  ASSERT_TRUE(faults.set(fault(FaultKind::Error, 0)));
+  for (int i = 0; i < 200; ++i) EXPECT_FALSE(faults.draw("metadata_store"));
+  ASSERT_TRUE(faults.set(fault(FaultKind::Error, 50)));
+  int hit = 0;
+  for (int i = 0; i < 2000; ++i) hit += faults.draw("metadata_store").has_value();
+  EXPECT_GT(hit, 800);
+  EXPECT_LT(hit, 1200);
+  EXPECT_FALSE(faults.draw("blob_store"));
+}
+
+TEST(FaultInjector, DisabledRefusesToSetAndParseChecksEveryField) {
+  FaultInjector off(false);
+  EXPECT_FALSE(off.set(fault(FaultKind::Error)));
+  EXPECT_TRUE(off.list().empty());
+
+  auto f = parse_fault({{"dependency", "key_provider"}, {"kind", "latency"}, {"latency_ms", 250}, {"percent", 30}});
+  ASSERT_TRUE(f) << f.error().message();
+  EXPECT_EQ(f->kind, FaultKind::Latency);
+  EXPECT_EQ(f->latency.count(), 250);
+  EXPECT_DOUBLE_EQ(f->percent, 30);
+  EXPECT_EQ(fault_json(*f).at("kind").as_string(), "latency");
+  for (const boost::json::object& bad : {
+           boost::json::object{{"kind", "error"}},
+           boost::json::object{{"dependency", "mainframe"}, {"kind", "error"}},
+           boost::json::object{{"dependency", "cache"}, {"kind", "melt"}},
+           boost::json::object{{"dependency", "cache"}, {"kind", "latency"}},
+           boost::json::object{{"dependency", "cache"}, {"kind", "error"}, {"percent", 101}},
+           boost::json::object{{"dependency", "cache"}, {"kind", "error"}, {"extra", 1}},
+       }) {
+    auto r = parse_fault(bad);
+    ASSERT_FALSE(r) << boost::json::serialize(bad);
+    EXPECT_EQ(r.error().kind(), ErrorKind::Validation);
+  }
+}
+
+}  // namespace
+}  // namespace vault::resilience

@@ -1,0 +1,292 @@
+"""Resilience of a real vaultd (spec section 3, 8.2, 9.3): the spec's
+reliability configuration blocks, per-tenant and global rate limits,
+circuit breakers opened by injected dependency faults (fail fast, readiness,
+cached reads, recovery), and read-only / degraded mode.
+
+Figures (fail-fast latency, recovery time) are printed; run with -s to see them."""
+import secrets
+import time
+
+import pytest
+
+from vaultlib import VaultServer, assert_error, make_tenant, new_dataset
+
+SPEC_BLOCKS = """
+circuit_breaker:
+  failure_threshold: 5
+  failure_window: 60s
+  open_duration: 30s
+  half_open_requests: 3
+  half_open_success_threshold: 2
+  count_as_failure: [ServerError, TimeoutError, DependencyError]
+  ignore_errors: [ClientError]
+retry_policy:
+  max_attempts: 3
+  initial_delay: 100ms
+  max_delay: 5s
+  backoff_multiplier: 2.0
+  jitter: 0.5
+  retry_on: [TimeoutError, ConnectionError, ServiceUnavailableError, RateLimitError]
+  do_not_retry: [ValidationError, AuthenticationError, NotFoundError, ConflictError]
+  operations:
+    idempotent_writes: {max_attempts: 5}
+    non_idempotent_writes: {max_attempts: 1}
+bulkheads:
+  api_requests: {max_concurrent: 200, queue_size: 500, timeout: 30s}
+  storage_operations: {max_concurrent: 50, queue_size: 100, timeout: 10s}
+  kms_operations: {max_concurrent: 20, queue_size: 50, timeout: 5s}
+  cache_operations: {max_concurrent: 30, queue_size: 0, timeout: 1s}
+  analytics_jobs: {max_concurrent: 100, queue_size: 1000, timeout: 300s}
+  async_workers: {max_concurrent: 50, queue_size: 10000, timeout: 60s}
+timeouts:
+  connection: {dial_timeout: 5s, tls_handshake_timeout: 10s, dns_resolution_timeout: 2s}
+  request: {read_timeout: 30s, write_timeout: 30s, idle_timeout: 120s, header_timeout: 5s}
+  database: {connection_timeout: 5s, query_timeout: 10s, transaction_timeout: 30s}
+  kms: {operation_timeout: 5s}
+  storage: {read_timeout: 10s, write_timeout: 30s, metadata_timeout: 5s}
+  cache: {operation_timeout: 1s}
+  streaming: {upload_timeout: 300s, download_timeout: 300s, chunk_timeout: 30s}
+  jobs: {worker_timeout: 600s, shutdown_timeout: 30s}
+readiness:
+  endpoint: /health/ready
+  port: 8080
+  kubernetes: {initial_delay_seconds: 10, period_seconds: 5, timeout_seconds: 3, success_threshold: 1, failure_threshold: 2}
+  checks:
+    database: {enabled: true, timeout: 2s, query: "SELECT 1", critical: true}
+    redis: {enabled: true, timeout: 1s, operation: "PING", critical: false}
+    kms: {enabled: true, timeout: 3s, operation: "list_keys", critical: true}
+    storage: {enabled: true, timeout: 2s, operation: "head_bucket", critical: true}
+    message_queue: {enabled: true, timeout: 2s, operation: "ping", critical: false}
+tracing:
+  sampling:
+    default_rate: 0.01
+    sample_errors: true
+    sample_slow_requests: true
+    slow_threshold: 1s
+    rules:
+      - {endpoint: /api/v1/health/*, rate: 0.001}
+      - {endpoint: /api/v1/admin/*, rate: 1.0}
+rate_limits:
+  per_tenant: {requests_per_second: 1000, burst: 2000}
+  global: {requests_per_second: 10000}
+"""
+
+
+def start(tmp_path, name, env=None, config=None):
+    base = tmp_path / name
+    base.mkdir()
+    args = []
+    if config is not None:
+        (base / "vaultd.yaml").write_text(config)
+        args = ["--config", str(base / "vaultd.yaml")]
+    srv = VaultServer(base / "data", base / "vaultd.log", admin_key="vk_e2e_" + secrets.token_hex(16),
+                      env=env or {}, args=args)
+    return srv.start()
+
+
+def stop(srv):
+    assert srv.stop() == 0, srv.log_tail()
+
+
+def test_the_specs_reliability_blocks_are_accepted(tmp_path):
+    srv = start(tmp_path, "spec", config=SPEC_BLOCKS)
+    try:
+        admin = srv.client(srv.admin_key)
+        assert admin.request("GET", "/api/v1/datasets").status == 200
+    finally:
+        stop(srv)
+
+
+def test_a_bad_reliability_value_stops_the_start_with_exit_2(tmp_path):
+    (tmp_path / "bad.yaml").write_text("circuit_breaker:\n  count_as_failure: [Gremlins]\n")
+    srv = VaultServer(tmp_path / "data", tmp_path / "vaultd.log", args=["--config", str(tmp_path / "bad.yaml")])
+    proc = srv.launch()
+    assert proc.wait(30) == 2
+    err = srv.err_path.read_text() + srv.log_path.read_text()
+    assert "circuit_breaker.count_as_failure" in err and "Gremlins" in err
+
+
+def test_rate_limits_per_tenant_and_global(tmp_path):
+    srv = start(tmp_path, "rl", env={"VAULT_RATE_LIMIT_TENANT_RPS": "2", "VAULT_RATE_LIMIT_TENANT_BURST": "10"})
+    try:
+        admin = srv.client(srv.admin_key)
+        noisy, quiet = make_tenant(srv, admin), make_tenant(srv, admin)
+        statuses, refused = [], None
+        for _ in range(16):
+            r = noisy.reader.request("GET", "/api/v1/datasets")
+            statuses.append(r.status)
+            if r.status == 429 and refused is None:
+                refused = r
+        assert statuses[:10] == [200] * 10, statuses  # the burst
+        assert refused is not None, statuses
+        assert_error(refused, 429, "TenantRateLimitError")
+        assert refused.body["error"]["retry_after"] >= 1
+        assert int(refused.header("Retry-After")) >= 1
+        assert refused.header("X-RateLimit-Limit") == "10"
+        assert refused.header("X-RateLimit-Remaining") == "0"
+        assert int(refused.header("X-RateLimit-Reset")) >= 1
+        # another tenant is not affected; probes and /metrics are never limited
+        ok = quiet.reader.request("GET", "/api/v1/datasets")
+        assert ok.status == 200 and ok.header("X-RateLimit-Limit") == "10"
+        for _ in range(10):
+            assert srv.client().request("GET", "/health/ready").status == 200
+        # the bucket refills at the configured rate
+        time.sleep(1.1)
+        assert noisy.reader.request("GET", "/api/v1/datasets").status == 200
+    finally:
+        stop(srv)
+
+    srv = start(tmp_path, "rlg", env={"VAULT_RATE_LIMIT_GLOBAL_RPS": "1", "VAULT_RATE_LIMIT_GLOBAL_BURST": "3"})
+    try:
+        admin = srv.client(srv.admin_key)
+        statuses = [admin.request("GET", "/api/v1/tenants").status for _ in range(6)]
+        assert statuses.count(429) >= 2, statuses
+        r = admin.request("GET", "/api/v1/tenants")
+        assert_error(r, 429, "GlobalRateLimitError")
+    finally:
+        stop(srv)
+
+
+def test_fault_injection_is_off_unless_enabled(server, admin):
+    r = admin.request("POST", "/api/v1/admin/faults", json={"dependency": "key_provider", "kind": "error"})
+    assert_error(r, 403, "AuthorizationError")
+    assert admin.request("GET", "/api/v1/admin/faults").body == {"enabled": False, "faults": []}
+    t = make_tenant(server, admin)
+    assert_error(t.admin.request("GET", "/api/v1/admin/faults"), 403, "AuthorizationError")  # platform admin only
+
+
+def metric(srv, name, **labels):
+    text = srv.client(srv.admin_key).request("GET", "/metrics").body.decode()
+    want = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{{want}}}"):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def test_a_hung_key_provider_opens_its_breaker_then_recovers(tmp_path):
+    srv = start(tmp_path, "chaos", env={
+        "VAULT_FAULT_INJECTION": "true",
+        "VAULT_KMS_TIMEOUT": "300ms",
+        "VAULT_CIRCUIT_BREAKER_FAILURE_THRESHOLD": "2",
+        "VAULT_CIRCUIT_BREAKER_OPEN_DURATION": "2s",
+    })
+    try:
+        admin = srv.client(srv.admin_key)
+        t = make_tenant(srv, admin)
+        ds = new_dataset(t.writer)
+        rec = t.writer.request("POST", f"/api/v1/datasets/{ds['id']}/records", json={"note": "before"}).body
+        assert metric(srv, "vault_circuit_breaker_state", dependency="key_provider") == 0
+
+        r = admin.request("POST", "/api/v1/admin/faults", json={"dependency": "key_provider", "kind": "hang"})
+        assert r.status == 201, r
+        assert admin.request("GET", "/api/v1/admin/faults").body["faults"][0]["kind"] == "hang"
+
+        # New datasets need new data keys from the key provider: each call
+        # hangs until the 300 ms operation timeout, then the breaker opens.
+        failures = []
+        for _ in range(2):
+            d = new_dataset(t.writer)
+            t0 = time.monotonic()
+            w = t.writer.request("POST", f"/api/v1/datasets/{d['id']}/records", json={"n": 1})
+            failures.append((w.status, w.body["error"]["type"], time.monotonic() - t0))
+        assert all(s in (503, 504) for s, _, _ in failures), failures
+        assert all(secs >= 0.25 for _, _, secs in failures), failures
+        assert metric(srv, "vault_circuit_breaker_state", dependency="key_provider") == 1
+
+        d = new_dataset(t.writer)
+        t0 = time.monotonic()
+        w = t.writer.request("POST", f"/api/v1/datasets/{d['id']}/records", json={"n": 1})
+        fail_fast = time.monotonic() - t0
+        assert_error(w, 503, "CircuitOpenError")
+        assert int(w.header("Retry-After")) >= 1
+        assert fail_fast < 0.1, fail_fast
+        print(f"\nkey_provider hung: failures took {[round(s, 3) for _, _, s in failures]} s; "
+              f"with the breaker open a write fails in {fail_fast * 1000:.1f} ms")
+
+        # readiness sees the sick dependency (critical); cached reads go on
+        ready = srv.client().request("GET", "/health/ready")
+        assert ready.status == 503, ready
+        got = t.reader.request("GET", f"/api/v1/datasets/{ds['id']}/records/{rec['id']}")
+        assert got.status == 200 and got.body["data"] == {"note": "before"}, got
+
+        # cleared: recovers by itself within open_duration plus one probe
+        t_clear = time.monotonic()
+        assert admin.request("DELETE", "/api/v1/admin/faults").status == 204
+        recovered = None
+        while time.monotonic() - t_clear < 10:
+            d = new_dataset(t.writer)
+            w = t.writer.request("POST", f"/api/v1/datasets/{d['id']}/records", json={"n": 2})
+            if w.status == 201:
+                recovered = time.monotonic() - t_clear
+                break
+            time.sleep(0.1)
+        assert recovered is not None and recovered < 2 + 1.5, recovered
+        print(f"recovered {recovered:.2f} s after the fault was cleared (open_duration 2 s)")
+        assert metric(srv, "vault_circuit_breaker_state", dependency="key_provider") == 0
+        assert srv.client().request("GET", "/health/ready").status == 200
+    finally:
+        stop(srv)
+
+
+def test_metadata_store_errors_open_its_breaker(tmp_path):
+    srv = start(tmp_path, "dbchaos", env={
+        "VAULT_FAULT_INJECTION": "true",
+        "VAULT_CIRCUIT_BREAKER_FAILURE_THRESHOLD": "3",
+        "VAULT_CIRCUIT_BREAKER_OPEN_DURATION": "30s",
+    })
+    try:
+        admin = srv.client(srv.admin_key)
+        t = make_tenant(srv, admin)
+        r = admin.request("POST", "/api/v1/admin/faults",
+                          json={"dependency": "metadata_store", "kind": "error", "percent": 100})
+        assert r.status == 201, r
+        first = t.reader.request("GET", "/api/v1/datasets")
+        assert_error(first, 503)
+        for _ in range(5):
+            t.reader.request("GET", "/api/v1/datasets")
+        assert metric(srv, "vault_circuit_breaker_state", dependency="metadata_store") == 1
+        ready = srv.client().request("GET", "/health/ready")
+        assert ready.status == 503
+        # bad input for the faults endpoint is a clear 400
+        bad = admin.request("POST", "/api/v1/admin/faults", json={"dependency": "mainframe", "kind": "error"})
+        assert_error(bad, 400, "ValidationError")
+        assert admin.request("DELETE", "/api/v1/admin/faults").status == 204
+    finally:
+        stop(srv)
+
+
+def test_read_only_and_degraded_mode(tmp_path):
+    srv = start(tmp_path, "ro", env={"READ_ONLY_MODE": "true"})
+    try:
+        admin = srv.client(srv.admin_key)
+        # in read-only mode even creating a tenant is refused
+        r = admin.request("POST", "/api/v1/tenants", json={"name": "t-ro"})
+        assert_error(r, 503, "MaintenanceModeError")
+        assert int(r.header("Retry-After")) >= 1
+        ready = srv.client().request("GET", "/health/ready")
+        assert ready.status == 200 and ready.body["status"] == "degraded", ready
+        assert admin.request("GET", "/api/v1/admin/mode").body["read_only"] is True
+
+        assert admin.request("PUT", "/api/v1/admin/mode", json={"read_only": False}).status == 200
+        t = make_tenant(srv, admin)
+        ds = new_dataset(t.writer)
+        rec = t.writer.request("POST", f"/api/v1/datasets/{ds['id']}/records", json={"a": 1}).body
+
+        m = admin.request("PUT", "/api/v1/admin/mode", json={"degraded": True})
+        assert m.body == {"read_only": False, "degraded": True, "writes_refused": True}
+        w = t.writer.request("POST", f"/api/v1/datasets/{ds['id']}/records", json={"a": 2})
+        assert_error(w, 503, "MaintenanceModeError")
+        assert w.body["error"]["details"]["mode"] == "degraded"
+        assert_error(t.writer.request("DELETE", f"/api/v1/datasets/{ds['id']}/records/{rec['id']}"), 503,
+                     "MaintenanceModeError")
+        # reads go on, and state-free POSTs (detection) too
+        assert t.reader.request("GET", f"/api/v1/datasets/{ds['id']}/records/{rec['id']}").status == 200
+        assert t.reader.request("POST", "/api/v1/pii/detect", json={"text": "mail bob@example.com"}).status == 200
+        assert_error(admin.request("PUT", "/api/v1/admin/mode", json={"degraded": "yes"}), 400, "ValidationError")
+        assert_error(t.admin.request("PUT", "/api/v1/admin/mode", json={"degraded": False}), 403)
+        assert admin.request("PUT", "/api/v1/admin/mode", json={"degraded": False}).status == 200
+        assert t.writer.request("POST", f"/api/v1/datasets/{ds['id']}/records", json={"a": 3}).status == 201
+        assert srv.client().request("GET", "/health/ready").body["status"] == "ok"
+    finally:
+        stop(srv)
