@@ -5,6 +5,8 @@
 #include "vault/core/config.hpp"
 #include "vault/domain/guarded_dependencies.hpp"
 #include "vault/domain/operating_mode.hpp"
+#include "vault/domain/storage_metrics.hpp"
+#include "vault/observability/process_stats.hpp"
 #include "vault/resilience/rate_limiter.hpp"
 #include "vault/core/ids.hpp"
 #include "vault/core/private_files.hpp"
@@ -199,6 +201,20 @@ int main(int argc, char** argv) {
                           {{"dependency", dep}, {"state", resilience::circuit_state_name(s)}});
     });
   }
+  // Process threads and memory, read at each scrape (spec 6.2 system metrics).
+  auto& memory_bytes = metrics.gauge("vault_memory_bytes", "Resident memory of vaultd by kind (rss = rss_anon + rss_file)",
+                                     {"type"});
+  auto& threads_count = metrics.gauge("vault_threads", "Threads of the vaultd process").get();
+  metrics.add_collector([&memory_bytes, &threads_count] {
+    const obs::ProcessStats p = obs::read_process_stats();
+    memory_bytes.labels({"rss"}).set(static_cast<double>(p.rss_bytes));
+    memory_bytes.labels({"rss_anon"}).set(static_cast<double>(p.rss_anon_bytes));
+    memory_bytes.labels({"rss_file"}).set(static_cast<double>(p.rss_file_bytes));
+    threads_count.set(static_cast<double>(p.threads));
+  });
+  std::unique_ptr<resilience::CallObserver> storage_metrics = domain::make_storage_metrics_observer(metrics);
+  guards.metadata_store.set_observer(storage_metrics.get());
+  guards.blob_store.set_observer(storage_metrics.get());
   if (cfg->fault_injection.enabled)
     log.warn("fault injection is enabled (faults.enabled): for chaos tests only",
              {{"faults", cfg->fault_injection.faults.size()}});
@@ -381,13 +397,26 @@ int main(int argc, char** argv) {
 
   // Readiness (spec 4.3): each dependency check with its configured
   // timeout and criticality; open breakers and the operating mode degrade.
-  auto add_check = [&](const std::string& name, const std::string& setting, obs::HealthRegistry::Check check) {
+  // Slower than the thresholds (DB 100 ms, KMS 200 ms) is degraded.
+  auto add_check = [&](const std::string& name, const std::string& setting, obs::HealthRegistry::Check check,
+                       std::chrono::milliseconds slow_after) {
     const ReadinessCheckSettings& rc = cfg->readiness_checks.at(setting);
-    if (rc.enabled) health.add(name, std::move(check), rc.critical, rc.timeout);
+    if (rc.enabled) health.add(name, std::move(check), rc.critical, rc.timeout, slow_after);
   };
-  add_check("metadata_store", "database", [&] { return stores.ops.ping(); });
-  add_check("blob_store", "storage", [&] { return blobs->ping(); });
-  add_check("key_provider", "kms", [&] { return envelope->provider().ping(); });
+  using std::chrono::milliseconds;
+  add_check("metadata_store", "database", [&] { return stores.ops.ping(); }, milliseconds(100));
+  add_check("blob_store", "storage", [&] { return blobs->ping(); }, milliseconds(100));
+  add_check("key_provider", "kms", [&] { return envelope->provider().ping(); }, milliseconds(200));
+  health.add("bulkheads", [&guards]() -> Status {
+        std::string busy;
+        for (resilience::DependencyGuard* g : guards.all())
+          if (g->bulkhead().utilization() > 0.9)
+            busy += (busy.empty() ? "" : ", ") + g->dependency() + " " +
+                    std::to_string(g->bulkhead().in_use()) + " in use, " + std::to_string(g->bulkhead().queued()) +
+                    " queued";
+        if (!busy.empty()) return fail(ErrorKind::Overloaded, "pool pressure: " + busy, {{"degraded", true}});
+        return {};
+      }, false);
   health.add("circuit_breakers", [&guards]() -> Status {
         std::string open;
         for (resilience::DependencyGuard* g : guards.all())
@@ -422,6 +451,7 @@ int main(int argc, char** argv) {
   opts.chunk_timeout = cfg->timeouts.streaming.chunk_timeout;
   opts.idle_timeout = cfg->timeouts.request.idle_timeout;
   opts.shutdown_timeout = cfg->timeouts.jobs.shutdown_timeout;
+  opts.drain_delay = cfg->timeouts.drain_delay;
   opts.max_connections = cfg->max_connections;
   opts.max_buffered_body_bytes = cfg->max_buffered_body_bytes;
   opts.metrics_token = cfg->metrics_token.value_or("");
@@ -471,7 +501,9 @@ int main(int argc, char** argv) {
   }
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
+  log.info("shutdown: requests finished; stopping background jobs");
   rotation.stop();  // running jobs stay "running" in the store and resume at the next start
+  log.info("shutdown: closing the stores (pending writes flushed)");
   stores.ops.close();
   crypto::set_crypto_observer(nullptr);
   log.info("vaultd stopped");

@@ -28,7 +28,8 @@ void add_admin_commands(CLI::App& root, Context& ctx) {
     c->callback([&ctx, o] {
       ctx.action = [&ctx, o] {
         boost::json::object body{{"name", o->name}};
-        return run_request(ctx, "POST", "/api/v1/tenants", boost::json::serialize(body), {}, nullptr);
+        return run_request(ctx, "POST", "/api/v1/tenants", boost::json::serialize(body),
+                           {HttpClient::idempotency_key_header()}, nullptr);
       };
     });
   }
@@ -51,7 +52,8 @@ void add_admin_commands(CLI::App& root, Context& ctx) {
       ctx.action = [&ctx, o] {
         boost::json::object body{{"name", o->name}, {"role", o->role}};
         if (!o->tenant_id.empty()) body["tenant_id"] = o->tenant_id;
-        int rc = run_request(ctx, "POST", "/api/v1/api-keys", boost::json::serialize(body), {}, nullptr);
+        int rc = run_request(ctx, "POST", "/api/v1/api-keys", boost::json::serialize(body),
+                             {HttpClient::idempotency_key_header()}, nullptr);
         if (rc == exit_code::ok) ctx.note("note: the key secret is shown only once; store it now");
         return rc;
       };

@@ -89,7 +89,8 @@ void add_dataset_commands(CLI::App& root, Context& ctx) {
           if (!s) return usage_error("--schema: " + s.error());
           body["schema"] = std::move(*s);
         }
-        return run_request(ctx, "POST", "/api/v1/datasets", boost::json::serialize(body), {}, nullptr);
+        return run_request(ctx, "POST", "/api/v1/datasets", boost::json::serialize(body),
+                           {HttpClient::idempotency_key_header()}, nullptr);
       };
     });
   }

@@ -75,8 +75,11 @@ void add_record_commands(CLI::App& root, Context& ctx) {
         if (!data) return usage_error("--data: " + data.error());
         if (!data->is_object()) return usage_error("--data: a record must be a JSON object");
         std::string body = boost::json::serialize(*data);
-        if (o->rid.empty())
-          return run_request(ctx, "POST", records_path(o->dataset), body, if_match_header(o->if_match), nullptr);
+        if (o->rid.empty()) {
+          auto headers = if_match_header(o->if_match);
+          headers.push_back(HttpClient::idempotency_key_header());  // safe to retry
+          return run_request(ctx, "POST", records_path(o->dataset), body, headers, nullptr);
+        }
         return run_request(ctx, "PUT", record_path(o->dataset, o->rid), body, if_match_header(o->if_match),
                            nullptr);
       };

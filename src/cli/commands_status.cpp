@@ -79,7 +79,7 @@ int run_status(const Context& ctx) {
     }
     std::string st = str_member(startup, "status");
     if (startup.is_object())
-      if (const auto* d = startup.get_object().if_contains("duration_ms"); d && d->is_number())
+      if (const auto* d = startup.get_object().if_contains("startup_duration_ms"); d && d->is_number())
         st += " in " + cell_text(*d) + " ms";
     out["startup"] = st.empty() ? "HTTP " + std::to_string(startup_r.status) : st;
     out["server version"] = version;

@@ -38,8 +38,8 @@ void add_version_commands(CLI::App& root, Context& ctx) {
     c->callback([&ctx, o] {
       ctx.action = [&ctx, o] {
         boost::json::object body{{"message", o->message}};
-        return run_request(ctx, "POST", dataset_path(o->dataset) + "/versions", boost::json::serialize(body), {},
-                           nullptr);
+        return run_request(ctx, "POST", dataset_path(o->dataset) + "/versions", boost::json::serialize(body),
+                           {HttpClient::idempotency_key_header()}, nullptr);
       };
     });
   }

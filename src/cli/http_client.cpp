@@ -2,9 +2,16 @@
 
 #include <curl/curl.h>
 
+#include "vault/resilience/retry.hpp"
+
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <memory>
+#include <random>
+#include <thread>
 
 namespace vault::cli {
 namespace {
@@ -170,7 +177,7 @@ std::string HttpClient::escape(const std::string& s) {
   return out;
 }
 
-HttpResult<HttpResponse> HttpClient::request(const std::string& method, const std::string& path,
+HttpResult<HttpResponse> HttpClient::request_once(const std::string& method, const std::string& path,
                                              const std::optional<std::string>& json_body,
                                              const std::vector<std::string>& headers) const {
   auto t = prepare(base_url_, api_key_, path, headers);
@@ -195,6 +202,66 @@ HttpResult<HttpResponse> HttpClient::request(const std::string& method, const st
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &t->response.body);
   return perform(*t, method + " " + base_url_ + path);
+}
+
+namespace {
+
+bool retryable_status(long status) { return status == 429 || status == 502 || status == 503 || status == 504; }
+
+/// Seconds of a Retry-After header in its delta-seconds form, if any.
+std::optional<int> retry_after_seconds(const HttpResponse& r) {
+  const std::string v = r.header("retry-after");
+  int n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || ec != std::errc{} || p != v.data() + v.size() || n < 0) return std::nullopt;
+  return n;
+}
+
+}  // namespace
+
+HttpResult<HttpResponse> HttpClient::request(const std::string& method, const std::string& path,
+                                             const std::optional<std::string>& json_body,
+                                             const std::vector<std::string>& headers) const {
+  constexpr int kMaxRetryAfterSeconds = 10;
+  const RetryPolicy policy;  // the spec's defaults: 3 attempts, 100 ms .. 5 s, jitter 0.5
+  const bool idempotent =
+      method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+      std::any_of(headers.begin(), headers.end(), [](const std::string& h) {
+        return h.size() > 16 && std::equal(h.begin(), h.begin() + 16, "Idempotency-Key:",
+                                           [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+      });
+  std::minstd_rand rng{std::random_device{}()};
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (int attempt = 1;; ++attempt) {
+    auto r = request_once(method, path, json_body, headers);
+    if (!idempotent || attempt >= policy.max_attempts) return r;
+    std::chrono::milliseconds wait = resilience::backoff_delay(policy, attempt - 1, unit(rng));
+    if (r) {
+      if (!retryable_status(r->status)) return r;
+      if (auto ra = retry_after_seconds(*r)) {
+        if (*ra > kMaxRetryAfterSeconds) return r;
+        wait = std::max(wait, std::chrono::milliseconds(*ra * 1000));
+      }
+    } else if (r.error().local_io) {
+      return r;
+    }
+    std::this_thread::sleep_for(wait);
+  }
+}
+
+std::string HttpClient::idempotency_key_header() {
+  unsigned char b[16];
+  if (RAND_bytes(b, sizeof b) != 1) {
+    std::random_device rd;
+    for (auto& c : b) c = static_cast<unsigned char>(rd());
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "Idempotency-Key: cli-";
+  for (unsigned char c : b) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
 }
 
 HttpResult<HttpResponse> HttpClient::upload(const std::string& path, std::FILE* src,

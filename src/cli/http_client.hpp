@@ -49,6 +49,14 @@ class HttpClient {
   HttpClient(std::string base_url, std::string api_key);
 
   /// A request with an optional JSON body. `headers` are extra "Name: value" lines.
+  ///
+  /// Retries (spec 3.2): an idempotent request — GET, HEAD, PUT, DELETE, or
+  /// any request that carries an Idempotency-Key — is made up to 3 times
+  /// when the connection fails or the server answers 429, 502, 503 or 504;
+  /// it waits the exponential backoff with jitter (100 ms doubling, at most
+  /// 5 s) or the server's Retry-After, whichever is longer. An answer whose
+  /// Retry-After exceeds 10 s is returned at once (a maintenance window is
+  /// not worth blocking a terminal for). Other requests are made once.
   HttpResult<HttpResponse> request(const std::string& method, const std::string& path_and_query,
                                    const std::optional<std::string>& json_body = std::nullopt,
                                    const std::vector<std::string>& headers = {}) const;
@@ -67,10 +75,17 @@ class HttpClient {
 
   /// Percent-encodes one path segment or query value.
   static std::string escape(const std::string& s);
+  /// A fresh "Idempotency-Key: ..." header line (random, 128 bits): makes a
+  /// create request safe to retry (the server replays the first answer).
+  static std::string idempotency_key_header();
 
   const std::string& base_url() const { return base_url_; }
 
  private:
+  HttpResult<HttpResponse> request_once(const std::string& method, const std::string& path_and_query,
+                                        const std::optional<std::string>& json_body,
+                                        const std::vector<std::string>& headers) const;
+
   std::string base_url_;
   std::string api_key_;
 };

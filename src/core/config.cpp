@@ -104,6 +104,17 @@ Apply duration_at(const std::string& key, Get get) {
   };
 }
 
+/// A duration that may be zero ("0s" = off).
+template <class Get>
+Apply non_negative_duration_at(const std::string& key, Get get) {
+  return [=](Config& c, const std::string& v) -> Status {
+    auto d = parse_duration(v);
+    if (!d || d->count() < 0) return std::unexpected(config_error(key, v, "expected a duration like 5s (0s = off)"));
+    get(c) = *d;
+    return {};
+  };
+}
+
 template <class Get>
 Apply bool_at(const std::string& key, Get get) {
   return [=](Config& c, const std::string& v) -> Status {
@@ -413,6 +424,9 @@ const std::vector<Setting>& settings() {
       {{"timeouts.jobs.shutdown_timeout", "VAULT_SHUTDOWN_TIMEOUT", "--shutdown-timeout",
         "how long in-flight requests may run after SIGTERM"},
        duration_at("timeouts.jobs.shutdown_timeout", VAULT_FIELD(timeouts.jobs.shutdown_timeout))},
+      {{"timeouts.jobs.drain_delay", "VAULT_SHUTDOWN_DRAIN_DELAY", "--shutdown-drain-delay",
+        "after SIGTERM keep serving this long (Connection: close, readiness 503) before closing the listener"},
+       non_negative_duration_at("timeouts.jobs.drain_delay", VAULT_FIELD(timeouts.drain_delay))},
       // circuit breakers (spec 3.1): one per dependency, these settings
       {{"circuit_breaker.failure_threshold", "VAULT_CIRCUIT_BREAKER_FAILURE_THRESHOLD",
         "--circuit-breaker-failure-threshold", "counted failures within failure_window that open a breaker"},

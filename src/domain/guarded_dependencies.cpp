@@ -48,19 +48,21 @@ class GuardedBlobStore final : public storage::BlobStore {
       : inner_(std::move(inner)), guard_(guard) {}
 
   Status put(const std::string& key, std::string_view data) override {
-    return guard_.call([&] { return inner_->put(key, data); });
+    return guard_.call("write", [&] { return inner_->put(key, data); },
+                       [n = data.size()](const Status&) { return std::uint64_t{n}; });
   }
   Result<std::string> get(const std::string& key) override {
-    return guard_.call([&] { return inner_->get(key); });
+    return guard_.call("read", [&] { return inner_->get(key); },
+                       [](const Result<std::string>& r) { return std::uint64_t{r->size()}; });
   }
   Result<bool> exists(const std::string& key) override {
-    return guard_.call([&] { return inner_->exists(key); });
+    return guard_.call("head", [&] { return inner_->exists(key); });
   }
   Status remove(const std::string& key) override {
-    return guard_.call([&] { return inner_->remove(key); });
+    return guard_.call("delete", [&] { return inner_->remove(key); });
   }
   Result<std::vector<std::string>> list(const std::string& prefix) override {
-    return guard_.call([&] { return inner_->list(prefix); });
+    return guard_.call("list", [&] { return inner_->list(prefix); });
   }
   Status ping() override {
     return guard_.probe([&] { return inner_->ping(); });
@@ -71,10 +73,18 @@ class GuardedBlobStore final : public storage::BlobStore {
   resilience::DependencyGuard& guard_;
 };
 
-resilience::DependencyGuardOptions options(const Config& cfg, std::string dependency, ErrorKind kind,
-                                          const std::string& bulkhead, std::chrono::milliseconds timeout) {
+/// "sqlite" of "sqlite:///x", "local" of "" (the default keyring).
+std::string scheme_of(const std::string& url, const char* fallback) {
+  auto colon = url.find(':');
+  return colon == std::string::npos || colon == 0 ? fallback : url.substr(0, colon);
+}
+
+resilience::DependencyGuardOptions options(const Config& cfg, std::string dependency, std::string backend,
+                                          ErrorKind kind, const std::string& bulkhead,
+                                          std::chrono::milliseconds timeout) {
   resilience::DependencyGuardOptions o;
   o.dependency = std::move(dependency);
+  o.backend = std::move(backend);
   o.error_kind = kind;
   o.breaker = cfg.circuit_breaker;
   o.bulkhead = cfg.bulkheads.at(bulkhead);
@@ -92,13 +102,16 @@ resilience::FaultKind fault_kind(const std::string& k) {
 
 DependencyGuards::DependencyGuards(const Config& cfg, const Clock& clock)
     : faults(cfg.fault_injection.enabled),
-      metadata_store(options(cfg, "metadata_store", ErrorKind::Database, "storage_operations",
+      metadata_store(options(cfg, "metadata_store", scheme_of(cfg.database_url, "sqlite"), ErrorKind::Database,
+                             "storage_operations",
                              cfg.timeouts.database.query_timeout),
                      &faults, clock),
-      blob_store(options(cfg, "blob_store", ErrorKind::BlobStorage, "storage_operations",
+      blob_store(options(cfg, "blob_store", scheme_of(cfg.blob_url, "file"), ErrorKind::BlobStorage,
+                         "storage_operations",
                          cfg.timeouts.storage.write_timeout),
                  &faults, clock),
-      key_provider(options(cfg, "key_provider", ErrorKind::KeyProvider, "kms_operations",
+      key_provider(options(cfg, "key_provider", scheme_of(cfg.key_provider_url, "local"), ErrorKind::KeyProvider,
+                           "kms_operations",
                            cfg.timeouts.kms_operation_timeout),
                    &faults, clock) {
   for (const auto& f : cfg.fault_injection.faults)

@@ -9,7 +9,7 @@ void add_builtin_routes(Router& router, obs::HealthRegistry& health, metrics::Re
   open.authenticated = false;
   router.add(
       "GET", "/health/live",
-      [](Request&) { return Response::json(200, boost::json::object{{"status", "ok"}}); }, open);
+      [&health](Request&) { return Response::json(200, health.liveness().to_json()); }, open);
   router.add(
       "GET", std::string(kReadyPath),
       [&health](Request&) {

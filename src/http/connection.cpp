@@ -12,6 +12,7 @@ namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kLingerBytes = 16 << 20;
 constexpr auto kLingerTime = std::chrono::seconds(1);
+constexpr auto kFreshGrace = std::chrono::milliseconds(500);  // a fresh connection's first request, once closing
 
 /// Completes (on the caller's executor) once the exchange changed.
 template <class Token>
@@ -79,7 +80,9 @@ asio::awaitable<void> Connection::refuse_overloaded() {
 }
 
 void Connection::close_if_idle() {
-  if (idle_) {
+  if (idle_ && srv_.closing.load() && !served_any_) {
+    stream_.expires_after(kFreshGrace);  // see run(): its first request is still served
+  } else if (idle_) {
     stream_.close();
   } else {
     reclaim_requested_ = srv_.clock.steady_now();
@@ -110,8 +113,14 @@ asio::awaitable<void> Connection::run() {
     hp.header_limit(srv_.opts.max_header_bytes);
     hp.body_limit(boost::none);  // checked per route once the head is known
     idle_ = buf_.size() == 0;
-    if (idle_ && (srv_.shutting_down.load() || reclaim_due())) break;
-    stream_.expires_after(idle_ ? srv_.opts.idle_timeout : srv_.opts.header_timeout);
+    // Closing: a connection that was answered goes; a fresh one (its client
+    // connected just before the listener closed) still gets its first
+    // request read and answered, within a short grace.
+    const bool closing = srv_.closing.load();
+    if (idle_ && ((closing && served_any_) || reclaim_due())) break;
+    stream_.expires_after(closing ? std::min(kFreshGrace, srv_.opts.header_timeout)
+                          : idle_ ? srv_.opts.idle_timeout
+                                  : srv_.opts.header_timeout);
     auto [ec, n] = co_await http::async_read_header(stream_, buf_, hp, nothrow);
     idle_ = false;
     if (ec) {
@@ -131,6 +140,7 @@ asio::awaitable<void> Connection::run() {
       break;
     }
     bool keep = co_await serve(hp);
+    served_any_ = true;
     if (!keep) break;
   }
   stream_.close();

@@ -64,6 +64,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public Trans
   beast::tcp_stream stream_;
   beast::flat_buffer buf_;
   bool idle_ = false;
+  bool served_any_ = false;  ///< a request has been answered on this connection
   /// When close_if_idle() found this connection busy (finishing an answer
   /// the client may already have read): it closes when it next goes idle,
   /// if that is within a second of the server's clock. Without it a reclaim

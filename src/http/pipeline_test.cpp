@@ -328,6 +328,101 @@ TEST(AuthorizeStage, FillsThePrincipalOrAnswers401Or403BeforeTheBody) {
   }
 }
 
+std::string header(const Response& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return {};
+}
+
+std::string record_header(const Call& c, std::string_view name) {
+  for (const auto& [k, v] : c.record.headers)
+    if (k == name) return v;
+  return {};
+}
+
+TEST(RateLimitStage, TenantBucketsAnswer429WithHeadersAndProbesAreNeverLimited) {
+  ManualClock clock;
+  resilience::RateLimiter limiter({.requests_per_second = 1, .burst = 2}, {}, clock);
+  const RateLimit stage(limiter);
+  const Route api = route("GET", "/d");
+  const Route probe = route("GET", "/health/ready", RouteOptions{.authenticated = false});
+  auto call_as = [&](const std::string& tenant, const Route& r) {
+    auto f = std::make_unique<Fixture>("GET /d HTTP/1.1\r\nHost: h\r\n\r\n");
+    f->call->record.route = &r;
+    f->call->req.ctx.tenant_id = tenant;
+    return f;
+  };
+  for (int i = 0; i < 2; ++i) {
+    auto f = call_as("tn_a", api);
+    EXPECT_FALSE(stage.check(*f->call));
+    EXPECT_EQ(record_header(*f->call, "X-RateLimit-Limit"), "2");
+    EXPECT_EQ(record_header(*f->call, "X-RateLimit-Remaining"), std::to_string(1 - i));
+  }
+  auto f = call_as("tn_a", api);
+  auto a = stage.check(*f->call);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->response.status, 429);
+  EXPECT_EQ(error_type(a->response), "TenantRateLimitError");
+  EXPECT_EQ(header(a->response, "Retry-After"), "1");
+  EXPECT_EQ(a->after, AfterAnswer::DrainIfBody);
+  EXPECT_EQ(record_header(*f->call, "X-RateLimit-Remaining"), "0");
+  EXPECT_FALSE(stage.check(*call_as("tn_b", api)->call));  // another tenant has its own bucket
+  for (int i = 0; i < 10; ++i) {
+    auto p = call_as("", probe);
+    EXPECT_FALSE(stage.check(*p->call));
+    EXPECT_TRUE(p->call->record.headers.empty());
+  }
+  clock.advance(std::chrono::seconds(1));
+  EXPECT_FALSE(stage.check(*call_as("tn_a", api)->call));  // refilled
+}
+
+TEST(RateLimitStage, TheGlobalBucketAnswersGlobalRateLimitError) {
+  ManualClock clock;
+  resilience::RateLimiter limiter({}, {.requests_per_second = 1, .burst = 1}, clock);
+  const RateLimit stage(limiter);
+  const Route api = route("GET", "/d");
+  Fixture first("GET /d HTTP/1.1\r\nHost: h\r\n\r\n");
+  first.call->record.route = &api;
+  EXPECT_FALSE(stage.check(*first.call));
+  Fixture second("GET /d HTTP/1.1\r\nHost: h\r\n\r\n");
+  second.call->record.route = &api;
+  second.call->req.ctx.tenant_id = "tn_other";
+  auto a = stage.check(*second.call);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(error_type(a->response), "GlobalRateLimitError");
+}
+
+TEST(WriteGateStage, ReadOnlyModeRefusesStateChangesOnly) {
+  domain::OperatingMode mode(false, false);
+  const WriteGate gate(mode);
+  const Route post = route("POST", "/w");
+  const Route detect = route("POST", "/detect", RouteOptions{.read_only_safe = true});
+  auto call = [&](const std::string& method, const Route& r) {
+    auto f = std::make_unique<Fixture>(method + " /w HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n");
+    f->call->record.route = &r;
+    f->call->req.method = method;
+    return f;
+  };
+  EXPECT_FALSE(gate.check(*call("POST", post)->call));
+  mode.set(true, false);
+  auto a = gate.check(*call("POST", post)->call);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->response.status, 503);
+  EXPECT_EQ(error_type(a->response), "MaintenanceModeError");
+  EXPECT_EQ(header(a->response, "Retry-After"), "30");
+  EXPECT_EQ(a->after, AfterAnswer::DrainIfBody);
+  EXPECT_TRUE(gate.check(*call("DELETE", post)->call));
+  EXPECT_FALSE(gate.check(*call("GET", post)->call));
+  EXPECT_FALSE(gate.check(*call("HEAD", post)->call));
+  EXPECT_FALSE(gate.check(*call("POST", detect)->call));
+  mode.set(false, true);  // degraded refuses writes too
+  auto d = gate.check(*call("PUT", post)->call);
+  ASSERT_TRUE(d);
+  EXPECT_NE(d->response.body.find("degraded"), std::string::npos);
+  mode.set(false, false);
+  EXPECT_FALSE(gate.check(*call("PUT", post)->call));
+}
+
 TEST(BodyLimitStage, AnnouncedLengthOverTheLimitIs413) {
   const Route authed = route("POST", "/w");
   const Route open = route("POST", "/o", RouteOptions{.authenticated = false});

@@ -64,6 +64,7 @@ Server::Impl::~Impl() {
   acceptor.reset();
   admin_acceptor.reset();
   drain_timer.reset();
+  drain_delay_timer.reset();
   ioc.reset();
 }
 
@@ -158,8 +159,23 @@ Status Server::Impl::authenticate(Request& req, const Route& route, Listener l) 
 
 asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& acc, Listener l) {
   for (;;) {
+    if (closing.load()) {
+      // Clients whose connection the kernel completed are in the backlog:
+      // closing the listener would reset them with their request unanswered.
+      // Take them in (they are served once, with Connection: close), then close.
+      boost::system::error_code ec;
+      acc.non_blocking(true, ec);
+      for (int taken = 0; !ec && taken < 4096; ++taken) {
+        tcp::socket s(asio::make_strand(*ioc));
+        acc.accept(s, ec);
+        if (!ec) serve_socket(std::move(s), l);
+      }
+      acc.close(ec);
+      co_return;
+    }
     auto [ec, sock] = co_await acc.async_accept(asio::make_strand(*ioc), nothrow);
     if (ec) {
+      if (ec == asio::error::operation_aborted && closing.load()) continue;  // begin_drain(): take the backlog
       if (ec == asio::error::operation_aborted || !acc.is_open()) co_return;
       // e.g. EMFILE: back off briefly instead of spinning.
       access_log.warn("accept failed", {{"reason", ec.message()}});
@@ -167,41 +183,45 @@ asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& acc, Listener l) 
       co_await t.async_wait(nothrow);
       continue;
     }
-    boost::system::error_code ignored;
-    sock.set_option(tcp::no_delay(true), ignored);
-    bool full;
-    {
-      std::lock_guard lock(conns_mu);
-      full = l == Listener::Api ? api_conns >= static_cast<std::size_t>(std::max(1, opts.max_connections))
-                                : admin_conns >= kMaxAdminConnections;
-    }
-    if (full) {
-      if (l == Listener::Api) reclaim_idle_connections();
-      // Over the cap: a 503 when few are being refused, else just a close
-      // (refusing must not cost more than the cap saves).
-      if (l == Listener::Admin || refusing.load() >= kMaxRefusing) {
-        sock.close(ignored);
-        continue;
-      }
-      auto c = std::make_shared<Connection>(*this, std::move(sock), l);
-      // The completion handler owns the connection until the coroutine ends
-      // (a member coroutine does not keep its object alive).
-      asio::co_spawn(c->executor(), c->refuse_overloaded(), [c](std::exception_ptr) {});
-      continue;
+    serve_socket(std::move(sock), l);
+  }
+}
+
+void Server::Impl::serve_socket(tcp::socket sock, Listener l) {
+  boost::system::error_code ignored;
+  sock.set_option(tcp::no_delay(true), ignored);
+  bool full;
+  {
+    std::lock_guard lock(conns_mu);
+    full = l == Listener::Api ? api_conns >= static_cast<std::size_t>(std::max(1, opts.max_connections))
+                              : admin_conns >= kMaxAdminConnections;
+  }
+  if (full) {
+    if (l == Listener::Api) reclaim_idle_connections();
+    // Over the cap: a 503 when few are being refused, else just a close
+    // (refusing must not cost more than the cap saves).
+    if (l == Listener::Admin || refusing.load() >= kMaxRefusing) {
+      sock.close(ignored);
+      return;
     }
     auto c = std::make_shared<Connection>(*this, std::move(sock), l);
-    add_connection(c, l);
-    asio::co_spawn(c->executor(), c->run(), [this, c](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        access_log.error("connection failed", {{"exception", ex.what()}});
-      } catch (...) {
-        access_log.error("connection failed");
-      }
-    });
+    // The completion handler owns the connection until the coroutine ends
+    // (a member coroutine does not keep its object alive).
+    asio::co_spawn(c->executor(), c->refuse_overloaded(), [c](std::exception_ptr) {});
+    return;
   }
+  auto c = std::make_shared<Connection>(*this, std::move(sock), l);
+  add_connection(c, l);
+  asio::co_spawn(c->executor(), c->run(), [this, c](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      access_log.error("connection failed", {{"exception", ex.what()}});
+    } catch (...) {
+      access_log.error("connection failed");
+    }
+  });
 }
 
 void Server::Impl::reclaim_idle_connections() {
@@ -250,15 +270,27 @@ void Server::Impl::shutdown() {
   if (shutting_down.exchange(true)) return;
   health.set_shutting_down();
   if (ioc && port.load() != 0 && !stopped.load()) {
-    access_log.info("shutting down", {{"timeout_ms", static_cast<std::int64_t>(opts.shutdown_timeout.count())}});
-    asio::post(*ioc, [this] { begin_drain(); });
+    access_log.info("shutting down: readiness is 503, answers say Connection: close",
+                    {{"drain_delay_ms", static_cast<std::int64_t>(opts.drain_delay.count())},
+                     {"timeout_ms", static_cast<std::int64_t>(opts.shutdown_timeout.count())}});
+    asio::post(*ioc, [this] {
+      if (opts.drain_delay.count() <= 0) return begin_drain();
+      // The drain window (the preStop window): keep accepting and serving,
+      // each answer closing its connection, while load balancers notice
+      // the failing readiness and move clients elsewhere.
+      drain_delay_timer.emplace(*ioc, opts.drain_delay);
+      drain_delay_timer->async_wait([this](boost::system::error_code) { begin_drain(); });
+    });
   }
 }
 
 void Server::Impl::begin_drain() {
+  closing.store(true);
+  access_log.info("shutdown: listener closed, finishing in-flight requests");
+  // The accept loops take in their backlog, then close the listeners.
   boost::system::error_code ec;
-  if (acceptor) acceptor->close(ec);
-  if (admin_acceptor) admin_acceptor->close(ec);
+  if (acceptor) acceptor->cancel(ec);
+  if (admin_acceptor) admin_acceptor->cancel(ec);
   std::vector<std::shared_ptr<Connection>> live;
   {
     std::lock_guard lock(conns_mu);
@@ -275,11 +307,12 @@ void Server::Impl::begin_drain() {
 }
 
 void Server::Impl::check_drained() {
+  if (!closing.load()) return;  // still in the drain window
   {
     std::lock_guard lock(conns_mu);
     if (!conns.empty()) return;
   }
-  if (drain_timer) drain_timer->cancel();
+  if (drain_timer && drain_timer->cancel() > 0) access_log.info("shutdown: every connection closed");
 }
 
 void Server::Impl::force_close_all() {

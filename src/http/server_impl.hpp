@@ -93,7 +93,11 @@ struct Server::Impl {
   metrics::Counter* unhandled_exceptions;
   std::unordered_map<const Route*, RouteMetrics> cached_route_metrics;  // filled in start(), read-only after
 
+  /// From shutdown(): readiness 503, every answer says Connection: close.
   std::atomic<bool> shutting_down{false};
+  /// From begin_drain() (after opts.drain_delay): listeners closed, idle
+  /// connections stop reading requests.
+  std::atomic<bool> closing{false};
   std::atomic<bool> started{false};
   std::atomic<std::uint16_t> port{0};
   std::atomic<std::uint16_t> admin_port{0};
@@ -117,6 +121,7 @@ struct Server::Impl {
   std::optional<tcp::acceptor> acceptor;
   std::optional<tcp::acceptor> admin_acceptor;
   std::optional<asio::steady_timer> drain_timer;
+  std::optional<asio::steady_timer> drain_delay_timer;  ///< the drain window before begin_drain()
   bool draining = false;  // ioc thread only
   std::vector<std::thread> io_threads;
 
@@ -125,6 +130,8 @@ struct Server::Impl {
 
  private:
   asio::awaitable<void> accept_loop(tcp::acceptor& acc, Listener l);
+  /// Spawns the connection for an accepted socket (or refuses it over the cap).
+  void serve_socket(tcp::socket sock, Listener l);
   /// Opens, binds and listens `acc` on host:port; ConfigurationError naming `what`.
   Status listen(tcp::acceptor& acc, const std::string& host, std::uint16_t port, const char* what);
   void begin_drain();        // on the io_context

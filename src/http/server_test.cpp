@@ -462,12 +462,12 @@ TEST_F(ServerTest, HealthEndpoints) {
   Client c(port);
   auto r = c.send("GET", "/health/live");
   ASSERT_EQ(r.result_int(), 200u);
-  EXPECT_EQ(boost::json::parse(r.body()).as_object().at("status").as_string(), "ok");
+  EXPECT_EQ(boost::json::parse(r.body()).as_object().at("status").as_string(), "alive");
   r = c.send("GET", "/health/ready");
   ASSERT_EQ(r.result_int(), 200u);
   auto v = boost::json::parse(r.body()).as_object();
-  EXPECT_EQ(v.at("status").as_string(), "ok");
-  EXPECT_EQ(v.at("checks").as_object().at("db").as_object().at("status").as_string(), "ok");
+  EXPECT_EQ(v.at("status").as_string(), "ready");
+  EXPECT_EQ(v.at("checks").as_object().at("db").as_object().at("status").as_string(), "healthy");
   r = c.send("GET", "/health/startup");
   ASSERT_EQ(r.result_int(), 200u);
   EXPECT_EQ(boost::json::parse(r.body()).as_object().at("status").as_string(), "started");
@@ -625,6 +625,39 @@ TEST(ServerShutdown, GracefulDrainsInFlightAndRefusesNewConnections) {
   char byte;
   idle.socket().read_some(asio::buffer(&byte, 1), ec);
   EXPECT_TRUE(ec);
+  s.server->wait();
+}
+
+TEST(ServerShutdown, TheDrainWindowServesEveryoneWithConnectionCloseThenCloses) {
+  MiniServer s;
+  s.router.add("GET", "/x", [](Request&) { return Response::json(200, boost::json::object{{"x", 1}}); },
+               open_route());
+  ServerOptions o;
+  o.drain_delay = std::chrono::milliseconds(1500);
+  s.start(o);
+  Client kept(s.port);
+  ASSERT_TRUE(kept.send("GET", "/x").keep_alive());
+  const auto t0 = std::chrono::steady_clock::now();
+  s.server->shutdown();
+  EXPECT_EQ(s.health.check_all().status, "not_ready");
+  // in the window: the open keep-alive connection is answered, and told to close
+  auto r = kept.send("GET", "/x");
+  EXPECT_EQ(r.result_int(), 200u);
+  EXPECT_FALSE(r.keep_alive());
+  // a client connecting in the window is served too
+  Client late(s.port);
+  auto l = late.send("GET", "/x");
+  EXPECT_EQ(l.result_int(), 200u);
+  EXPECT_FALSE(l.keep_alive());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, o.drain_delay);  // (the test itself was in the window)
+  // after it, the listener closes
+  bool refused = false;
+  for (int i = 0; i < 5000 && !refused; ++i) {
+    refused = !can_connect(s.port);
+    if (!refused) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_TRUE(refused);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, o.drain_delay);
   s.server->wait();
 }
 

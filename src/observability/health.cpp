@@ -1,6 +1,7 @@
 #include "vault/observability/health.hpp"
 
 #include "vault/core/ids.hpp"
+#include "vault/observability/process_stats.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -16,6 +17,7 @@ struct HealthRegistry::Entry {
   Check check;
   bool critical;
   std::chrono::milliseconds timeout;
+  std::chrono::milliseconds slow_after;
   std::atomic<bool> running{false};
 };
 
@@ -26,6 +28,7 @@ struct Run {
   std::condition_variable cv;
   bool done = false;
   bool ok = false;
+  bool degraded = false;  ///< failed with {"degraded": true}
   std::string message;
   double latency_ms = 0;
 };
@@ -35,7 +38,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 }
 
 CheckResult synthetic_failure(std::string name, std::string message) {
-  return CheckResult{std::move(name), "failed", true, 0, std::move(message)};
+  return CheckResult{std::move(name), "unhealthy", true, 0, std::move(message)};
 }
 
 }  // namespace
@@ -48,8 +51,33 @@ boost::json::value HealthReport::to_json() const {
                                              {"latency_ms", c.latency_ms},
                                              {"message", c.message}};
   }
-  return boost::json::object{
-      {"status", status}, {"checks", std::move(checks_obj)}, {"timestamp", format_rfc3339(timestamp_micros)}};
+  return boost::json::object{{"status", status},
+                             {"overall_status", status},
+                             {"timestamp", format_rfc3339(timestamp_micros)},
+                             {"checks", std::move(checks_obj)}};
+}
+
+boost::json::value LivenessReport::to_json() const {
+  boost::json::array w;
+  for (const auto& s : warnings) w.push_back(boost::json::string(s));
+  return boost::json::object{{"status", "alive"},
+                             {"timestamp", format_rfc3339(timestamp_micros)},
+                             {"threads", threads},
+                             {"rss_bytes", rss_bytes},
+                             {"warnings", std::move(w)}};
+}
+
+LivenessReport HealthRegistry::liveness(const LivenessThresholds& limits) const {
+  LivenessReport r;
+  r.timestamp_micros = now_micros();
+  const ProcessStats p = read_process_stats();
+  r.threads = p.threads;
+  r.rss_bytes = p.rss_bytes;
+  if (r.threads > limits.max_threads)
+    r.warnings.push_back("threads " + std::to_string(r.threads) + " over " + std::to_string(limits.max_threads));
+  if (r.rss_bytes > limits.max_rss_bytes)
+    r.warnings.push_back("rss " + std::to_string(r.rss_bytes) + " bytes over " + std::to_string(limits.max_rss_bytes));
+  return r;
 }
 
 boost::json::value StartupReport::to_json() const {
@@ -57,15 +85,22 @@ boost::json::value StartupReport::to_json() const {
   for (const auto& s : steps) {
     steps_arr.push_back(boost::json::object{{"name", s.name}, {"status", s.status}, {"duration_ms", s.duration_ms}});
   }
-  return boost::json::object{
-      {"status", started ? "started" : "starting"}, {"steps", std::move(steps_arr)}, {"duration_ms", duration_ms}};
+  boost::json::object components;
+  for (const auto& s : steps) components[s.name] = s.status == "ok";
+  return boost::json::object{{"status", started ? "started" : "starting"},
+                             {"timestamp", format_rfc3339(now_micros())},
+                             {"startup_duration_ms", duration_ms},
+                             {"components", std::move(components)},
+                             {"steps", std::move(steps_arr)}};
 }
 
 HealthRegistry::HealthRegistry() : created_(std::chrono::steady_clock::now()) {}
 HealthRegistry::~HealthRegistry() = default;
 
-void HealthRegistry::add(std::string name, Check check, bool critical, std::chrono::milliseconds timeout) {
+void HealthRegistry::add(std::string name, Check check, bool critical, std::chrono::milliseconds timeout,
+                         std::chrono::milliseconds slow_after) {
   auto e = std::make_shared<Entry>();
+  e->slow_after = slow_after;
   e->name = std::move(name);
   e->check = std::move(check);
   e->critical = critical;
@@ -106,11 +141,16 @@ HealthReport HealthRegistry::check_all() {
       std::thread([e, run] {
         const auto start = std::chrono::steady_clock::now();
         bool ok = false;
+        bool degraded = false;
         std::string message;
         try {
           Status s = e->check();
           ok = s.has_value();
-          if (!ok) message = s.error().message();
+          if (!ok) {
+            message = s.error().message();
+            const auto* d = s.error().details().if_contains("degraded");
+            degraded = d && d->is_bool() && d->as_bool();
+          }
         } catch (const std::exception& ex) {
           message = std::string("check threw: ") + ex.what();
         } catch (...) {
@@ -123,6 +163,7 @@ HealthReport HealthRegistry::check_all() {
           std::lock_guard lock(run->mu);
           run->done = true;
           run->ok = ok;
+          run->degraded = degraded;
           run->message = std::move(message);
           run->latency_ms = ms_since(start);
         }
@@ -143,26 +184,36 @@ HealthReport HealthRegistry::check_all() {
     r.name = e->name;
     r.critical = e->critical;
     if (!runs[i]) {
-      r.status = "timeout";
+      r.status = "unhealthy";
       r.latency_ms = ms_since(t0);
-      r.message = "previous run of this check has not finished";
+      r.message = "previous run of this check has not finished (timed out)";
     } else {
       std::unique_lock lock(runs[i]->mu);
       bool done = runs[i]->cv.wait_until(lock, t0 + e->timeout, [&] { return runs[i]->done; });
       if (!done) {
-        r.status = "timeout";
+        r.status = "unhealthy";
         r.latency_ms = ms_since(t0);
         r.message = "check did not finish within " + std::to_string(e->timeout.count()) + " ms";
       } else {
-        r.status = runs[i]->ok ? "ok" : "failed";
         r.latency_ms = runs[i]->latency_ms;
         r.message = runs[i]->message;
+        if (runs[i]->ok) {
+          r.status = "healthy";
+          if (e->slow_after.count() > 0 && r.latency_ms > static_cast<double>(e->slow_after.count())) {
+            r.status = "degraded";
+            r.message = "slow: " + std::to_string(static_cast<long long>(r.latency_ms)) + " ms (threshold " +
+                        std::to_string(e->slow_after.count()) + " ms)";
+          }
+        } else {
+          r.status = runs[i]->degraded ? "degraded" : "unhealthy";
+        }
       }
     }
-    if (r.status != "ok") (r.critical ? critical_failed : noncritical_failed) = true;
+    if (r.status == "unhealthy") (r.critical ? critical_failed : noncritical_failed) = true;
+    if (r.status == "degraded") noncritical_failed = true;
     report.checks.push_back(std::move(r));
   }
-  report.status = critical_failed ? "not_ready" : noncritical_failed ? "degraded" : "ok";
+  report.status = critical_failed ? "not_ready" : noncritical_failed ? "degraded" : "ready";
   if (shutting_down()) report.status = "not_ready";
   return report;
 }

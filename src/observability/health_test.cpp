@@ -27,10 +27,10 @@ TEST(Health, NotReadyUntilStarted) {
   EXPECT_EQ(r.http_status(), 503);
   h.mark_started();
   r = h.check_all();
-  EXPECT_EQ(r.status, "ok");
+  EXPECT_EQ(r.status, "ready");
   EXPECT_EQ(r.http_status(), 200);
   ASSERT_TRUE(find(r, "db"));
-  EXPECT_EQ(find(r, "db")->status, "ok");
+  EXPECT_EQ(find(r, "db")->status, "healthy");
 }
 
 TEST(Health, Aggregation) {
@@ -41,7 +41,7 @@ TEST(Health, Aggregation) {
   auto r = h.check_all();
   EXPECT_EQ(r.status, "degraded");
   EXPECT_EQ(r.http_status(), 200);
-  EXPECT_EQ(find(r, "cache")->status, "failed");
+  EXPECT_EQ(find(r, "cache")->status, "unhealthy");
   EXPECT_EQ(find(r, "cache")->message, "database unreachable");
   EXPECT_FALSE(find(r, "cache")->critical);
 
@@ -79,9 +79,10 @@ TEST(Health, TimeoutAndNoPileUp) {
   h.add("db", ok);
   auto r = h.check_all();
   EXPECT_EQ(r.status, "degraded");
-  EXPECT_EQ(find(r, "hang")->status, "timeout");
+  EXPECT_EQ(find(r, "hang")->status, "unhealthy");
+  EXPECT_NE(find(r, "hang")->message.find("did not finish"), std::string::npos);
   r = h.check_all();  // still hung: not started again
-  EXPECT_EQ(find(r, "hang")->status, "timeout");
+  EXPECT_EQ(find(r, "hang")->status, "unhealthy");
   EXPECT_EQ(calls.load(), 1);
   {
     std::lock_guard lock(mu);
@@ -89,12 +90,12 @@ TEST(Health, TimeoutAndNoPileUp) {
   }
   cv.notify_all();
   // Wait (without timing assertions) until the hung run has finished, then it runs again.
-  for (int i = 0; i < 1000 && find(r, "hang")->status != "ok"; ++i) {
+  for (int i = 0; i < 1000 && find(r, "hang")->status != "healthy"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     r = h.check_all();
   }
-  EXPECT_EQ(find(r, "hang")->status, "ok");
-  EXPECT_EQ(r.status, "ok");
+  EXPECT_EQ(find(r, "hang")->status, "healthy");
+  EXPECT_EQ(r.status, "ready");
 }
 
 TEST(Health, ShuttingDownIsNotReadyAtOnce) {
@@ -119,9 +120,10 @@ TEST(Health, ReportJsonShape) {
   h.mark_started();
   h.add("db", ok);
   auto j = h.check_all().to_json().as_object();
-  EXPECT_EQ(j.at("status").as_string(), "ok");
+  EXPECT_EQ(j.at("status").as_string(), "ready");
+  EXPECT_EQ(j.at("overall_status").as_string(), "ready");
   auto& db = j.at("checks").as_object().at("db").as_object();
-  EXPECT_EQ(db.at("status").as_string(), "ok");
+  EXPECT_EQ(db.at("status").as_string(), "healthy");
   EXPECT_TRUE(db.at("critical").as_bool());
   EXPECT_TRUE(db.at("latency_ms").is_double());
   EXPECT_TRUE(db.at("message").is_string());
@@ -152,7 +154,53 @@ TEST(Health, StartupSteps) {
   auto j = rep.to_json().as_object();
   EXPECT_EQ(j.at("status").as_string(), "started");
   EXPECT_EQ(j.at("steps").as_array().size(), 3u);
-  EXPECT_TRUE(j.at("duration_ms").is_double());
+  EXPECT_TRUE(j.at("startup_duration_ms").is_double());
+  EXPECT_TRUE(j.at("timestamp").is_string());
+  const auto& components = j.at("components").as_object();
+  EXPECT_TRUE(components.at("config").as_bool());
+  EXPECT_FALSE(components.at("database").as_bool());
+}
+
+TEST(Health, SlowAndPressuredChecksDegradeWithoutFailing) {
+  HealthRegistry h;
+  h.mark_started();
+  h.add(
+      "kms",
+      []() -> Status {
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        return {};
+      },
+      true, std::chrono::milliseconds(2000), std::chrono::milliseconds(5));
+  h.add("db", ok, true, std::chrono::milliseconds(2000), std::chrono::milliseconds(60000));
+  auto r = h.check_all();
+  EXPECT_EQ(r.status, "degraded");  // a slow critical dependency degrades, it does not fail
+  EXPECT_EQ(r.http_status(), 200);
+  EXPECT_EQ(find(r, "kms")->status, "degraded");
+  EXPECT_NE(find(r, "kms")->message.find("slow"), std::string::npos);
+  EXPECT_EQ(find(r, "db")->status, "healthy");
+
+  HealthRegistry p;
+  p.mark_started();
+  p.add("pools", []() -> Status {
+    return fail(ErrorKind::Overloaded, "storage_operations 95% in use", {{"degraded", true}});
+  });
+  r = p.check_all();
+  EXPECT_EQ(r.status, "degraded");
+  EXPECT_EQ(find(r, "pools")->status, "degraded");
+}
+
+TEST(Health, LivenessReportsThreadsAndMemoryAndWarnsOverThresholds) {
+  HealthRegistry h;
+  auto r = h.liveness();
+  EXPECT_GE(r.threads, 1);
+  EXPECT_GT(r.rss_bytes, 0);
+  EXPECT_TRUE(r.warnings.empty());
+  auto j = r.to_json().as_object();
+  EXPECT_EQ(j.at("status").as_string(), "alive");
+  EXPECT_TRUE(j.at("timestamp").is_string());
+  auto over = h.liveness({.max_threads = 0, .max_rss_bytes = 1});
+  EXPECT_EQ(over.warnings.size(), 2u);
+  EXPECT_EQ(over.to_json().as_object().at("status").as_string(), "alive");  // still alive: a restart would not help
 }
 
 }  // namespace

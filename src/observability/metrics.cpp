@@ -378,11 +378,22 @@ HistogramFamily& Registry::histogram(const std::string& name, const std::string&
 }
 
 std::string Registry::render() const {
+  std::vector<std::function<void()>> collectors;
+  {
+    std::lock_guard lock(mu_);
+    collectors = collectors_;
+  }
+  for (const auto& c : collectors) c();
   std::string out;
   out.reserve(4096);
   std::lock_guard lock(mu_);
   for (const auto& f : families_) f->render(out);
   return out;
+}
+
+void Registry::add_collector(std::function<void()> fn) {
+  std::lock_guard lock(mu_);
+  collectors_.push_back(std::move(fn));
 }
 
 Registry& default_registry() {

@@ -158,5 +158,14 @@ TEST(Metrics, PromtoolAcceptsOutput) {
 
 TEST(Metrics, DefaultRegistryIsASingleton) { EXPECT_EQ(&default_registry(), &default_registry()); }
 
+TEST(Registry, CollectorsRunBeforeEveryRender) {
+  Registry r;
+  auto& g = r.gauge("vault_test_read_value", "set by a collector").get();
+  int calls = 0;
+  r.add_collector([&] { g.set(++calls); });
+  EXPECT_NE(r.render().find("vault_test_read_value 1"), std::string::npos);
+  EXPECT_NE(r.render().find("vault_test_read_value 2"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace vault::metrics

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <string>
+#include <vector>
 #include <future>
 #include <thread>
 
@@ -154,6 +156,47 @@ TEST(DependencyGuard, ProbesSeeFaultsButNotTheBreaker) {
   EXPECT_EQ(g.probe(ok).error().kind(), ErrorKind::Database);  // the sick dependency shows
   faults.clear();
   EXPECT_TRUE(g.probe(ok));  // an open breaker does not refuse the health check
+}
+
+struct Recorded {
+  std::string operation;
+  std::string error_type;  ///< "" on success
+  std::uint64_t bytes;
+};
+
+class RecordingObserver final : public CallObserver {
+ public:
+  void on_call(std::string_view dependency, std::string_view backend, std::string_view operation,
+               const Error* error, double seconds, std::uint64_t bytes) override {
+    EXPECT_EQ(dependency, "metadata_store");
+    EXPECT_EQ(backend, "sqlite");
+    EXPECT_GE(seconds, 0.0);
+    calls.push_back({std::string(operation), error ? std::string(error_info(error->kind()).type) : "", bytes});
+  }
+  std::vector<Recorded> calls;
+};
+
+TEST(DependencyGuard, ObservedCallsReportOperationOutcomeAndBytesIncludingRefusals) {
+  ManualClock clock;
+  FaultInjector faults(true);
+  auto o = options();
+  o.backend = "sqlite";
+  DependencyGuard g(o, &faults, clock);
+  RecordingObserver rec;
+  g.set_observer(&rec);
+  auto r = g.call("read", [] { return Result<std::string>("12345"); },
+                  [](const Result<std::string>& v) { return std::uint64_t{v->size()}; });
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(faults.set(fault(FaultKind::Error)));
+  for (int i = 0; i < 4; ++i) (void)g.call("write", ok);  // 3 failures open the breaker, the 4th is refused
+  ASSERT_EQ(rec.calls.size(), 5u);
+  EXPECT_EQ(rec.calls[0].operation, "read");
+  EXPECT_EQ(rec.calls[0].error_type, "");
+  EXPECT_EQ(rec.calls[0].bytes, 5u);
+  EXPECT_EQ(rec.calls[1].error_type, "DatabaseError");
+  EXPECT_EQ(rec.calls[4].error_type, "CircuitOpenError");
+  EXPECT_EQ(g.call(ok).error().kind(), ErrorKind::CircuitOpen);  // unobserved form
+  EXPECT_EQ(rec.calls.size(), 5u);
 }
 
 TEST(FaultInjector, PercentDecidesTheShareOfCallsHit) {

@@ -58,14 +58,14 @@ namespace vault::storage {
 template <class T>
 Result<T> SqliteDatabase::write(std::function<Result<T>(sqlite::Connection&)> fn) {
   if (closed_.load()) return fail(ErrorKind::Database, "the store is closed");
-  if (guard_) return guard_->call([&] { return writer_->execute<T>(std::move(fn)); });
+  if (guard_) return guard_->call("write", [&] { return writer_->execute<T>(std::move(fn)); });
   return writer_->execute<T>(std::move(fn));
 }
 
 template <class T>
 Result<T> SqliteDatabase::read(const std::function<Result<T>(sqlite::Connection&)>& fn) {
   if (closed_.load()) return fail(ErrorKind::Database, "the store is closed");
-  if (guard_) return guard_->call([&] { return read_direct<T>(fn); });
+  if (guard_) return guard_->call("read", [&] { return read_direct<T>(fn); });
   return read_direct<T>(fn);
 }
 

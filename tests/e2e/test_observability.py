@@ -43,21 +43,25 @@ def test_request_id(tenant):
 def test_health_shapes(server):
     c = server.client()
     live = c.request("GET", "/health/live", key=NO_KEY)
-    assert live.status == 200 and live.body == {"status": "ok"}
+    assert live.status == 200 and live.body["status"] == "alive" and isinstance(live.body["timestamp"], str)
+    assert live.body["threads"] >= 1 and live.body["rss_bytes"] > 0 and live.body["warnings"] == []
 
     ready = c.request("GET", "/health/ready", key=NO_KEY)
-    assert ready.status == 200 and ready.body["status"] in ("ok", "degraded")
+    assert ready.status == 200 and ready.body["status"] in ("ready", "degraded")
+    assert ready.body["overall_status"] == ready.body["status"]
     assert isinstance(ready.body["checks"], dict) and ready.body["checks"]
     for name, check in ready.body["checks"].items():
         assert {"status", "critical", "latency_ms", "message"} <= set(check), (name, check)
         assert isinstance(check["critical"], bool)
         assert isinstance(check["latency_ms"], (int, float)) and check["latency_ms"] >= 0
         assert isinstance(check["message"], str)
+        assert check["status"] in ("healthy", "degraded", "unhealthy")
     assert isinstance(ready.body["timestamp"], str)
 
     st = c.request("GET", "/health/startup", key=NO_KEY)
     assert st.status == 200 and st.body["status"] == "started"
-    assert st.body["steps"] and isinstance(st.body["duration_ms"], (int, float))
+    assert st.body["steps"] and isinstance(st.body["startup_duration_ms"], (int, float))
+    assert st.body["components"] and all(v is True for v in st.body["components"].values()), st.body
     for step in st.body["steps"]:
         assert {"name", "status", "duration_ms"} <= set(step)
 

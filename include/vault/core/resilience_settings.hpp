@@ -108,6 +108,9 @@ struct TimeoutSettings {
     milliseconds worker_timeout{600000};
     milliseconds shutdown_timeout{30000};
   } jobs;
+  /// After SIGTERM, serve on (Connection: close, readiness 503) this long
+  /// before closing the listener: the preStop window (spec 5.3). 0 = none.
+  milliseconds drain_delay{0};
 };
 
 /// Spec 4.3: one readiness check.

@@ -66,6 +66,9 @@ struct ServerOptions {
   std::chrono::milliseconds chunk_timeout{30000};    ///< each piece of a streamed body, either way
   std::chrono::milliseconds idle_timeout{60000};     ///< keep-alive connection without a request
   std::chrono::milliseconds shutdown_timeout{30000}; ///< drain limit for in-flight requests
+  /// After shutdown(): keep accepting and serving this long (answers with
+  /// Connection: close, readiness 503) before closing the listener.
+  std::chrono::milliseconds drain_delay{0};
   int max_connections = 1024;  ///< open API-listener connections; beyond: 503 and close
   std::int64_t max_buffered_body_bytes = 256 << 20;  ///< all buffered request bodies together; beyond: 503
   std::string metrics_token;   ///< bearer secret for /metrics on the API listener; "" = platform admin key only

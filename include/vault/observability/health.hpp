@@ -16,24 +16,42 @@
 
 namespace vault::obs {
 
-/// Outcome of one check in a report.
+/// Outcome of one check in a report (spec 4.3).
 struct CheckResult {
   std::string name;
-  std::string status;  ///< "ok" | "failed" | "timeout"
+  /// "healthy"; "degraded" (answered, but slower than its threshold, or the
+  /// check said so); "unhealthy" (failed or timed out).
+  std::string status;
   bool critical = true;
   double latency_ms = 0;
-  std::string message;  ///< the error's message when not ok ("" when ok)
+  std::string message;  ///< why it is not healthy ("" when healthy)
 };
 
 /// Aggregate readiness.
 struct HealthReport {
-  std::string status;  ///< "ok" | "degraded" | "not_ready"
+  std::string status;  ///< "ready" | "degraded" | "not_ready"
   std::vector<CheckResult> checks;
   std::int64_t timestamp_micros = 0;
-  /// 200 for ok/degraded, 503 for not_ready.
+  /// 200 for ready/degraded, 503 for not_ready.
   int http_status() const { return status == "not_ready" ? 503 : 200; }
-  /// {"status","checks":{name:{"status","critical","latency_ms","message"}},"timestamp"}
+  /// {"status","overall_status","timestamp","checks":{name:{"status","critical","latency_ms","message"}}}
   boost::json::value to_json() const;
+};
+
+/// Liveness (spec 4.2): the process answers. Over a threshold it stays
+/// alive (a restart would not help) and says so in `warnings`.
+struct LivenessReport {
+  std::int64_t timestamp_micros = 0;
+  long threads = 0;               ///< from /proc/self/status
+  std::int64_t rss_bytes = 0;     ///< resident set size
+  std::vector<std::string> warnings;
+  /// {"status": "alive", "timestamp", "threads", "rss_bytes", "warnings"}
+  boost::json::value to_json() const;
+};
+
+struct LivenessThresholds {
+  long max_threads = 10000;                          ///< spec: goroutine_threshold
+  std::int64_t max_rss_bytes = std::int64_t{2} << 30;  ///< spec: memory_threshold 2GB
 };
 
 struct StartupStep {
@@ -47,7 +65,8 @@ struct StartupReport {
   std::vector<StartupStep> steps;
   double duration_ms = 0;  ///< since the registry was created (until started)
   int http_status() const { return started ? 200 : 503; }
-  /// {"status": "started"|"starting", "steps": [...], "duration_ms"}
+  /// {"status": "started"|"starting", "timestamp", "startup_duration_ms",
+  ///  "components": {step: true|false}, "steps": [{"name","status","duration_ms"}]}
   boost::json::value to_json() const;
 };
 
@@ -57,8 +76,10 @@ struct StartupReport {
 /// hung dependency never piles up threads).
 ///
 /// Readiness is "not_ready" until mark_started() and from
-/// set_shutting_down() on; "not_ready" when a critical check fails,
-/// "degraded" when only non-critical ones fail, else "ok".
+/// set_shutting_down() on; "not_ready" when a critical check is unhealthy;
+/// "degraded" when a non-critical one is, or any check is degraded: it
+/// answered slower than its `slow_after`, or failed with an error whose
+/// details say {"degraded": true} (pressure, not failure); else "ready".
 class HealthRegistry {
  public:
   using Check = std::function<Status()>;
@@ -68,9 +89,12 @@ class HealthRegistry {
   HealthRegistry(const HealthRegistry&) = delete;
   HealthRegistry& operator=(const HealthRegistry&) = delete;
 
-  /// Adds (or replaces) a named check.
+  /// Adds (or replaces) a named check. `slow_after` 0 = never degraded by latency.
   void add(std::string name, Check check, bool critical = true,
-           std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+           std::chrono::milliseconds timeout = std::chrono::milliseconds(2000),
+           std::chrono::milliseconds slow_after = std::chrono::milliseconds(0));
+  /// Threads and memory of this process against `limits`.
+  LivenessReport liveness(const LivenessThresholds& limits = {}) const;
   /// Runs every check in parallel; returns within about the largest timeout.
   HealthReport check_all();
 

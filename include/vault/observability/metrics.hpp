@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstdint>
 #include <initializer_list>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -151,12 +152,18 @@ class Registry {
                              std::vector<double> buckets = default_latency_buckets());
 
   /// Prometheus text exposition format 0.0.4, families in registration order.
+  /// Runs the collectors first.
   std::string render() const;
+  /// `fn` runs at the start of every render(), to set gauges that are read
+  /// rather than counted (process memory, threads). Must be quick and
+  /// thread-safe; must not register families.
+  void add_collector(std::function<void()> fn);
 
  private:
   FamilyBase* find(const std::string& name) const;
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<FamilyBase>> families_;
+  std::vector<std::function<void()>> collectors_;
 };
 
 /// The process-wide registry (the only global mutable state of the design).

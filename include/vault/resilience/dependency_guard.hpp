@@ -19,6 +19,10 @@
 ///      not by the breaker's count_as_failure / ignore_errors.
 /// probe(fn) applies only the faults (4): a health check must see a sick
 /// dependency, and must not be refused by a full pool or an open breaker.
+///
+/// call(operation, fn) also tells the observer (if any) how the call went:
+/// its operation name, duration, outcome and bytes moved — the storage
+/// metrics of spec 6.2 — including refusals by the guard itself.
 #include "vault/core/cancellation.hpp"
 #include "vault/core/clock.hpp"
 #include "vault/core/error.hpp"
@@ -28,13 +32,25 @@
 #include "vault/resilience/fault_injector.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace vault::resilience {
 
+/// Receives every observed call (thread-safe; keep it quick).
+class CallObserver {
+ public:
+  virtual ~CallObserver() = default;
+  /// `error` null on success; `bytes` 0 when not known.
+  virtual void on_call(std::string_view dependency, std::string_view backend, std::string_view operation,
+                       const Error* error, double seconds, std::uint64_t bytes) = 0;
+};
+
 struct DependencyGuardOptions {
   std::string dependency;               ///< "metadata_store", "blob_store", "key_provider"
+  std::string backend;                  ///< "sqlite", "file", "local", "pkcs11" (metric label)
   ErrorKind error_kind = ErrorKind::Dependency;  ///< class of its failures (injected errors)
   CircuitBreakerConfig breaker;
   BulkheadConfig bulkhead;
@@ -64,6 +80,26 @@ class DependencyGuard {
     return r;
   }
 
+  /// call(fn), observed as `operation`; `bytes_of(result)` gives the bytes
+  /// moved by a successful call.
+  template <class F, class Bytes>
+  auto call(std::string_view operation, F&& fn, Bytes&& bytes_of) -> decltype(fn()) {
+    if (!observer_) return call(std::forward<F>(fn));
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = call(std::forward<F>(fn));
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (r) observer_->on_call(options_.dependency, options_.backend, operation, nullptr, secs, bytes_of(r));
+    else observer_->on_call(options_.dependency, options_.backend, operation, &r.error(), secs, 0);
+    return r;
+  }
+  template <class F>
+  auto call(std::string_view operation, F&& fn) -> decltype(fn()) {
+    return call(operation, std::forward<F>(fn), [](const auto&) { return std::uint64_t{0}; });
+  }
+
+  /// Set once at start-up, before calls; must outlive the guard.
+  void set_observer(CallObserver* o) { observer_ = o; }
+
   template <class F>
   auto probe(F&& fn) -> decltype(fn()) {
     if (auto injected = inject(); injected) return std::unexpected(std::move(*injected));
@@ -89,6 +125,7 @@ class DependencyGuard {
   const Clock& clock_;
   CircuitBreaker breaker_;
   Bulkhead bulkhead_;
+  CallObserver* observer_ = nullptr;
 };
 
 }  // namespace vault::resilience
