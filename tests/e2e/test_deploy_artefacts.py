@@ -11,8 +11,11 @@
   histogram; the promtool test inputs use vaultd's bounds.
 - deploy/kubernetes: every manifest parsed and its structure checked (kinds,
   selectors, probes, preStop, grace period, ports); the ConfigMap's vaultd.yaml
-  is the configuration the vaultd of this module runs with, and the probe paths
-  answer 200 on its admin listener. kubectl is not used: it cannot check
+  (with the spec's reliability blocks) is the configuration the vaultd of this
+  module runs with: it becomes ready, the probe paths answer in the spec's
+  shapes on its admin listener, its rate limits are in force, and after
+  SIGTERM it drains for timeouts.jobs.drain_delay and exits 0 within the
+  grace period that is left after the preStop sleep. kubectl is not used: it cannot check
   manifests without an API server (`--dry-run=client` still asks one for the
   resource mappings), and Debian's kubectl (kubernetes-client 1.20) does not
   know autoscaling/v2.
@@ -25,9 +28,11 @@ import json
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -192,10 +197,13 @@ def test_every_alert_has_a_firing_and_a_silent_test():
 
 def test_alerts_of_spec_6_5_and_11_4_are_there():
     names = {a["alert"] for a in alerts()}
-    # 6.5 (DatabaseConnectionPoolExhausted has our equivalent, see alerts.yml) and 11.4
-    assert {"HighErrorRate", "HighLatency", "ErrorBudgetBurnRateTooFast", "ServiceDegraded",
+    # 6.5 (DatabaseConnectionPoolExhausted has our equivalent, ServiceDegraded
+    # is CircuitBreakerOpen; see alerts.yml) and 11.4
+    assert {"HighErrorRate", "HighLatency", "ErrorBudgetBurnRateTooFast", "CircuitBreakerOpen",
             "ConnectionLimitNearlyExhausted", "ErrorBudgetFastBurn", "ErrorBudgetMediumBurn",
             "ErrorBudgetSlowBurn", "LatencyBudgetFastBurn", "LatencyBudgetSlowBurn"} <= names
+    # the spec's storage errors (6.2) and liveness memory threshold (4.2)
+    assert {"StorageErrors", "HighMemory"} <= names
     for a in alerts():
         if "Burn" in a["alert"]:
             # multi-window: two SLI windows in one expression
@@ -481,8 +489,35 @@ def test_deployment_shutdown_fits_the_grace_period():
     assert m, command
     pre_stop = int(m.group(1))
     assert pre_stop == 5  # spec 5.3
-    shutdown = duration_seconds(yaml.safe_load(configmap_vaultd_yaml())["timeouts"]["jobs"]["shutdown_timeout"])
-    assert pre_stop + shutdown < pod["terminationGracePeriodSeconds"]
+    # SIGTERM comes after the preStop hook; vaultd then serves on for
+    # drain_delay before it closes the listener and gives in-flight requests
+    # shutdown_timeout: the three add up inside the grace period.
+    jobs = yaml.safe_load(configmap_vaultd_yaml())["timeouts"]["jobs"]
+    drain, shutdown = duration_seconds(jobs["drain_delay"]), duration_seconds(jobs["shutdown_timeout"])
+    assert drain > 0, "without a drain window keep-alive clients are cut off at SIGTERM"
+    assert pre_stop + drain + shutdown < pod["terminationGracePeriodSeconds"]
+
+
+def test_configmap_readiness_agrees_with_the_deployment():
+    """readiness.* in the ConfigMap describes the Deployment's readinessProbe
+    (vaultd treats it as information), and every dependency check gives up
+    before the probe does, so a hung dependency is a 503 naming it rather
+    than a probe timeout."""
+    config = yaml.safe_load(configmap_vaultd_yaml())
+    probe = container()["readinessProbe"]
+    readiness = config["readiness"]
+    assert readiness["endpoint"] == probe["httpGet"]["path"]
+    admin_port = {p["name"]: p["containerPort"] for p in container()["ports"]}["admin"]
+    assert readiness["port"] == admin_port
+    k8s = {re.sub(r"_(\w)", lambda m: m.group(1).upper(), k): v for k, v in readiness["kubernetes"].items()}
+    assert k8s == {k: probe[k] for k in k8s} and len(k8s) == 5
+    enabled = {n: c for n, c in readiness["checks"].items() if c["enabled"]}
+    assert set(enabled) == {"database", "kms", "storage"}
+    for name, check in enabled.items():
+        assert check["critical"] is True, name
+        assert duration_seconds(check["timeout"]) < probe["timeoutSeconds"], name
+    assert config["faults"]["enabled"] is False
+    assert not config["server"]["read_only_mode"] and not config["server"]["degraded_mode"]
 
 
 def test_deployment_runs_the_configmap_and_its_secrets():
@@ -551,13 +586,93 @@ def test_configmap_check_has_teeth(tmp_path):
 
 
 def test_probe_paths_answer_on_the_admin_listener(vaultd):
+    """The probes answer 200 in the spec's shapes (4.2-4.4), and with the
+    ConfigMap's readiness settings a healthy vaultd is "ready", not
+    "degraded": every check healthy."""
     c = container()
     admin_port = {p["name"]: p["containerPort"] for p in c["ports"]}["admin"]
     config = yaml.safe_load(configmap_vaultd_yaml())
     assert port_of(config["server"]["admin_listen"]) == admin_port
+    bodies = {}
     for probe in SPEC_PROBES:
-        status, _ = http_get(f"http://127.0.0.1:{vaultd.admin_port}{c[probe]['httpGet']['path']}")
+        status, body = http_get(f"http://127.0.0.1:{vaultd.admin_port}{c[probe]['httpGet']['path']}")
         assert status == 200, probe
+        bodies[probe] = json.loads(body)
+
+    live = bodies["livenessProbe"]
+    assert live["status"] == "alive" and live["timestamp"], live
+    assert live["threads"] > 0 and live["rss_bytes"] > 0 and live["warnings"] == [], live
+
+    ready = bodies["readinessProbe"]
+    assert ready["status"] == ready["overall_status"] == "ready", ready
+    checks = ready["checks"]
+    assert {"metadata_store", "blob_store", "key_provider", "circuit_breakers", "bulkheads",
+            "operating_mode", "disk_space"} <= set(checks), sorted(checks)
+    assert {n: ch["status"] for n, ch in checks.items() if ch["status"] != "healthy"} == {}
+    assert all(checks[n]["critical"] for n in ("metadata_store", "blob_store", "key_provider"))
+
+    startup = bodies["startupProbe"]
+    assert startup["status"] == "started" and startup["startup_duration_ms"] > 0, startup
+    assert startup["components"] and all(startup["components"].values()), startup
+
+
+def test_configmap_rate_limits_are_in_force(vaultd):
+    """An authenticated answer carries X-RateLimit-* with a bucket size of
+    the ConfigMap (the tighter of the tenant's and the server's)."""
+    limits = yaml.safe_load(configmap_vaultd_yaml())["rate_limits"]
+    r = vaultd.client(vaultd.admin_key).request("GET", "/api/v1/tenants")
+    assert r.status == 200
+    assert int(r.header("X-RateLimit-Limit")) == min(limits["per_tenant"]["burst"], limits["global"]["burst"])
+    assert 0 <= int(r.header("X-RateLimit-Remaining")) < int(r.header("X-RateLimit-Limit"))
+    assert r.header("X-RateLimit-Reset") is not None
+
+
+def test_configmap_shutdown_drains_then_exits_0(tmp_path):
+    """What the kubelet does after the preStop sleep: SIGTERM. With the
+    ConfigMap's drain_delay vaultd answers readiness 503 at once, keeps
+    answering API requests with Connection: close for the drain window,
+    and exits 0 within the rest of the grace period."""
+    config = tmp_path / "vaultd.yaml"
+    config.write_text(configmap_vaultd_yaml())
+    jobs = yaml.safe_load(configmap_vaultd_yaml())["timeouts"]["jobs"]
+    drain = duration_seconds(jobs["drain_delay"])
+    admin_port = free_port()
+    srv = VaultServer(tmp_path / "data", tmp_path / "vaultd.log", admin_key="vk_e2e_" + secrets.token_hex(16),
+                      env={"VAULT_ADMIN_LISTEN": f"127.0.0.1:{admin_port}",
+                           "VAULT_MASTER_KEY": secrets.token_hex(32)},
+                      args=["--config", str(config)])
+    srv.start(timeout=120)
+    client = srv.client(srv.admin_key)
+    try:
+        assert client.request("GET", "/api/v1/tenants").status == 200
+        t0 = time.monotonic()
+        srv.proc.send_signal(signal.SIGTERM)
+
+        def not_ready():
+            try:
+                http_get(f"http://127.0.0.1:{admin_port}/health/ready", timeout=2)
+            except urllib.error.HTTPError as e:
+                return e.code == 503
+            return False
+        wait_for("readiness 503 after SIGTERM", not_ready, timeout=drain)
+        served = 0
+        while time.monotonic() - t0 < drain * 0.6:
+            r = client.request("GET", "/api/v1/tenants")
+            assert r.status == 200, r
+            assert (r.header("Connection") or "").lower() == "close", dict(r.headers)
+            served += 1
+            time.sleep(0.1)
+        assert served > 0
+        pod = only("Deployment")["spec"]["template"]["spec"]
+        pre_stop = int(re.search(r"sleep (\d+)", " ".join(container()["lifecycle"]["preStop"]["exec"]["command"])).group(1))
+        code = srv.proc.wait(pod["terminationGracePeriodSeconds"] - pre_stop)
+        elapsed = time.monotonic() - t0
+    finally:
+        if srv.proc.poll() is None:
+            srv.proc.kill()
+            srv.proc.wait()
+    assert code == 0, srv.log_tail()
+    assert elapsed >= drain * 0.9, f"stopped after {elapsed:.1f} s, before the drain window of {drain} s ended"
 
 
 # ---------------------------------------------------------------------------
