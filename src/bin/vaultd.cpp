@@ -7,6 +7,7 @@
 #include "vault/domain/operating_mode.hpp"
 #include "vault/domain/storage_metrics.hpp"
 #include "vault/observability/process_stats.hpp"
+#include "vault/observability/slo.hpp"
 #include "vault/resilience/rate_limiter.hpp"
 #include "vault/core/ids.hpp"
 #include "vault/core/private_files.hpp"
@@ -61,16 +62,22 @@ void print_help() {
   std::cout << "\nExit codes: 0 clean shutdown, 1 start-up failure, 2 invalid configuration.\n";
 }
 
-/// Background housekeeping (idempotency purge) until stopped.
+/// Background housekeeping until stopped: the idempotency purge every 10
+/// minutes, the SLO state saved every minute.
 class Housekeeper {
  public:
-  Housekeeper(domain::IdempotencyService& idempotency, obs::Logger log)
-      : thread_([this, &idempotency, log] {
+  Housekeeper(domain::IdempotencyService& idempotency, const obs::SloTracker& slo, std::string slo_path,
+              obs::Logger log)
+      : thread_([this, &idempotency, &slo, slo_path, log] {
           std::unique_lock lk(mu_);
-          while (!stop_) {
-            auto r = idempotency.purge_expired();
-            if (!r) log.warn("idempotency purge failed", {{"error", r.error().message()}});
-            cv_.wait_for(lk, std::chrono::minutes(10), [this] { return stop_; });
+          for (int minute = 0; !stop_; ++minute) {
+            if (minute % 10 == 0) {
+              auto r = idempotency.purge_expired();
+              if (!r) log.warn("idempotency purge failed", {{"error", r.error().message()}});
+            }
+            if (minute > 0)
+              if (auto s = slo.save(slo_path); !s) log.warn("SLO state not saved", {{"error", s.error().message()}});
+            cv_.wait_for(lk, std::chrono::minutes(1), [this] { return stop_; });
           }
         }) {}
   ~Housekeeper() {
@@ -219,6 +226,22 @@ int main(int argc, char** argv) {
     log.warn("fault injection is enabled (faults.enabled): for chaos tests only",
              {{"faults", cfg->fault_injection.faults.size()}});
   domain::OperatingMode mode(cfg->read_only_mode, cfg->degraded_mode);
+  // SLOs (spec 11): measured per request, the 30-day state kept across restarts.
+  obs::SloTracker slo;
+  const std::string slo_path = (std::filesystem::path(cfg->data_dir) / "slo.json").string();
+  auto& budget_remaining = metrics.gauge("vault_error_budget_remaining",
+                                         "Error budget left over 30 days (1 untouched, 0 spent)", {"slo"});
+  auto& burn_rate = metrics.gauge("vault_slo_burn_rate", "Error ratio over the window / allowed error ratio",
+                                  {"slo", "window"});
+  metrics.add_collector([&slo, &budget_remaining, &burn_rate] {
+    budget_remaining.labels({"availability"}).set(slo.availability_budget_remaining());
+    budget_remaining.labels({"latency"}).set(slo.latency_budget_remaining());
+    for (auto [name, w] : {std::pair{"5m", std::chrono::minutes(5)}, std::pair{"1h", std::chrono::minutes(60)},
+                           std::pair{"6h", std::chrono::minutes(360)}}) {
+      burn_rate.labels({"availability", name}).set(slo.availability_burn_rate(w));
+      burn_rate.labels({"latency", name}).set(slo.latency_burn_rate(w));
+    }
+  });
 
   // ---- storage
   std::unique_ptr<storage::MetadataBackend> backend;
@@ -234,6 +257,8 @@ int main(int argc, char** argv) {
     // Owner-only data: existing files and directories with group/other
     // bits (an older version, a copy, a restore) are tightened before the
     // stores open them.
+    if (auto loaded = slo.load(slo_path); !loaded)
+      log.warn("SLO state not loaded", {{"error", loaded.error().message()}});
     auto tightened = tighten_tree(cfg->data_dir);
     if (!tightened) log.warn("data directory permissions could not all be restricted", {{"error", tightened.error().message()}});
     std::vector<TightenedPath> changed = std::move(*created);
@@ -393,6 +418,7 @@ int main(int argc, char** argv) {
   api.transit = &transit;
   api.faults = &guards.faults;
   api.mode = &mode;
+  api.slo = &slo;
   http::register_api_routes(router, api);
 
   // Readiness (spec 4.3): each dependency check with its configured
@@ -463,6 +489,7 @@ int main(int argc, char** argv) {
     opts.rate_limiter = &*rate_limiter;
   }
   opts.mode = &mode;
+  opts.slo = &slo;
 
   http::Authenticator authenticator = [&auth](std::string_view bearer) -> Result<http::Principal> {
     auto c = auth.authenticate(bearer);
@@ -478,7 +505,7 @@ int main(int argc, char** argv) {
     }
   }
   health.mark_started();
-  Housekeeper housekeeper(idempotency, log.named("housekeeper"));
+  Housekeeper housekeeper(idempotency, slo, slo_path, log.named("housekeeper"));
   if (server.admin_bound_port() != 0)
     log.info("admin listener started",
              {{"admin_listen", cfg->admin_listen_host + ":" + std::to_string(server.admin_bound_port())}});
@@ -502,6 +529,7 @@ int main(int argc, char** argv) {
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
   log.info("shutdown: requests finished; stopping background jobs");
+  if (auto s = slo.save(slo_path); !s) log.warn("SLO state not saved", {{"error", s.error().message()}});
   rotation.stop();  // running jobs stay "running" in the store and resume at the next start
   log.info("shutdown: closing the stores (pending writes flushed)");
   stores.ops.close();

@@ -377,6 +377,8 @@ const std::vector<Setting>& settings() {
       {{"timeouts.request", "VAULT_REQUEST_TIMEOUT", "--request-timeout",
         "request deadline: the time a handler has, passed down to every dependency call"},
        duration_at("timeouts.request", VAULT_FIELD(timeouts.deadline))},
+      {{"timeouts.request.deadline", "", "", "the same as timeouts.request, next to the request.* timeouts"},
+       duration_at("timeouts.request.deadline", VAULT_FIELD(timeouts.deadline))},
       {{"timeouts.idle", "VAULT_IDLE_TIMEOUT", "--idle-timeout", "idle keep-alive timeout"},
        duration_at("timeouts.idle", VAULT_FIELD(timeouts.request.idle_timeout))},
       {{"timeouts.request.idle_timeout", "", "", "idle keep-alive timeout (same as timeouts.idle)"},

@@ -220,6 +220,11 @@ TEST(ReliabilityConfig, TheOldSingleRequestTimeoutStillWorks) {
   ASSERT_TRUE(c) << c.error().message();
   EXPECT_EQ(c->timeouts.deadline.count(), 7000);
   EXPECT_EQ(c->timeouts.request.idle_timeout.count(), 9000);
+  // next to the hierarchy's request.* keys the deadline has its own name
+  c = load_yaml("timeouts:\n  request:\n    deadline: 12s\n    header_timeout: 2s\n");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->timeouts.deadline.count(), 12000);
+  EXPECT_EQ(c->timeouts.request.header_timeout.count(), 2000);
 }
 
 TEST(ReliabilityConfig, EnvironmentAndFlagsOverrideTheCommonOnes) {

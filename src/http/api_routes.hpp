@@ -11,6 +11,7 @@
 #include "vault/domain/transit_service.hpp"
 #include "vault/domain/version_service.hpp"
 #include "vault/http/handler.hpp"
+#include "vault/observability/slo.hpp"
 #include "vault/resilience/fault_injector.hpp"
 
 namespace vault::http {
@@ -36,6 +37,8 @@ struct ApiServices {
   resilience::FaultInjector* faults = nullptr;
   /// Read-only / degraded mode (/api/v1/admin/mode); nullptr = not offered.
   domain::OperatingMode* mode = nullptr;
+  /// The SLO compliance matrix (/api/v1/admin/slo); nullptr = not offered.
+  const obs::SloTracker* slo = nullptr;
 };
 
 void register_api_routes(Router& router, ApiServices& services);

@@ -1,4 +1,5 @@
 #include "http/connection.hpp"
+#include "vault/observability/slo.hpp"
 
 #include "vault/observability/trace.hpp"
 
@@ -453,6 +454,8 @@ void Connection::record(const RequestRecord& st) {
   const std::string_view status_sv(status, static_cast<std::size_t>(res.ptr - status));
   try {
     srv_.requests_total->labels({method, st.endpoint, status_sv}).inc();
+    if (srv_.opts.slo && !st.endpoint.starts_with("/health/") && st.endpoint != "/metrics")
+      srv_.opts.slo->record(st.status, secs);
     RouteMetrics rm = srv_.route_metrics(st.route, method, st.endpoint);
     rm.duration->observe(secs);
     rm.request_size->observe(static_cast<double>(st.request_bytes));

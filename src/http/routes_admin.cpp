@@ -1,4 +1,4 @@
-// /api/v1/admin: chaos faults on the dependencies and the operating mode.
+// /api/v1/admin: chaos faults on the dependencies, the operating mode, SLOs.
 // Platform admin only; both always pass the read-only write gate (they are
 // how an operator gets out of it).
 #include "api_json.hpp"
@@ -69,6 +69,13 @@ void register_admin_routes(Router& r, ApiServices& s) {
   r.add("DELETE", "/api/v1/admin/faults", [&s](Request&) {
           faults_of(s).clear();
           return Response::empty(204);
+        },
+        kAdmin);
+
+  // The SLO compliance matrix of spec 11.2 (30-day budgets, burn rates).
+  r.add("GET", "/api/v1/admin/slo", [&s](Request&) {
+          if (!s.slo) throw VaultException(Error(ErrorKind::NotImplemented, "SLOs are not measured here"));
+          return Response::json(200, s.slo->report());
         },
         kAdmin);
 

@@ -425,3 +425,43 @@ def test_sigterm_under_load_drops_no_accepted_request(tmp_path):
     assert counts["5xx"] == 0
     assert counts["ok"] > before  # served during the drain window
     assert exit_secs < 1 + 30
+
+
+def test_slo_report_budget_and_burn_survive_a_restart(tmp_path):
+    srv = start(tmp_path, "slo", env={"VAULT_FAULT_INJECTION": "true",
+                                      "VAULT_CIRCUIT_BREAKER_FAILURE_THRESHOLD": "100"})
+    try:
+        admin = srv.client(srv.admin_key)
+        t = make_tenant(srv, admin)
+        for _ in range(20):
+            assert t.reader.request("GET", "/api/v1/datasets").status == 200
+        admin.request("POST", "/api/v1/admin/faults", json={"dependency": "metadata_store", "kind": "error"})
+        for _ in range(3):
+            assert t.reader.request("GET", "/api/v1/datasets").status == 503
+        admin.request("DELETE", "/api/v1/admin/faults")
+        for _ in range(5):
+            srv.client().request("GET", "/health/ready")  # probes are not counted
+        r = admin.request("GET", "/api/v1/admin/slo")
+        assert r.status == 200, r
+        slos = {s["slo"]: s for s in r.body["slos"]}
+        assert set(slos) == {"availability", "latency", "error_rate", "throughput"}
+        a = slos["availability"]
+        assert a["target"] == 0.999 and a["period"] == "30d"
+        assert a["status"] == "violated" and a["current"] < 1
+        assert a["budget_remaining"] < 0 and a["burn_rate"]["5m"] > 1
+        total = r.body["requests_30d"]
+        assert total >= 20 + 3
+        text = admin.request("GET", "/metrics").body.decode()
+        assert 'vault_error_budget_remaining{slo="availability"}' in text
+        assert 'vault_slo_burn_rate{slo="availability",window="5m"}' in text
+        assert_error(t.admin.request("GET", "/api/v1/admin/slo"), 403)
+    finally:
+        stop(srv)
+    srv.start()
+    try:
+        admin = srv.client(srv.admin_key)
+        again = admin.request("GET", "/api/v1/admin/slo").body
+        assert again["requests_30d"] >= total, (again["requests_30d"], total)  # the budget was not reset
+        assert {s["slo"]: s for s in again["slos"]}["availability"]["status"] == "violated"
+    finally:
+        stop(srv)

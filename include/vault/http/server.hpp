@@ -48,6 +48,9 @@ class RateLimiter;
 namespace vault::domain {
 class OperatingMode;
 }
+namespace vault::obs {
+class SloTracker;
+}
 
 namespace vault::http {
 
@@ -79,6 +82,9 @@ struct ServerOptions {
   resilience::RateLimiter* rate_limiter = nullptr;
   /// Read-only / degraded mode (writes 503); null = always writable. Must outlive the server.
   const domain::OperatingMode* mode = nullptr;
+  /// Counts every answered API request (not probes, not /metrics) for the
+  /// SLOs; null = not measured. Must outlive the server.
+  obs::SloTracker* slo = nullptr;
 };
 
 class Server {
