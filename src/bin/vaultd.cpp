@@ -5,7 +5,9 @@
 #include "vault/core/config.hpp"
 #include "vault/domain/guarded_dependencies.hpp"
 #include "vault/domain/operating_mode.hpp"
-#include "vault/domain/storage_metrics.hpp"
+#include "vault/domain/dependency_observer.hpp"
+#include "vault/http/otlp_exporter.hpp"
+#include "vault/observability/tracing.hpp"
 #include "vault/observability/process_stats.hpp"
 #include "vault/observability/slo.hpp"
 #include "vault/resilience/rate_limiter.hpp"
@@ -219,9 +221,26 @@ int main(int argc, char** argv) {
     memory_bytes.labels({"rss_file"}).set(static_cast<double>(p.rss_file_bytes));
     threads_count.set(static_cast<double>(p.threads));
   });
-  std::unique_ptr<resilience::CallObserver> storage_metrics = domain::make_storage_metrics_observer(metrics);
-  guards.metadata_store.set_observer(storage_metrics.get());
-  guards.blob_store.set_observer(storage_metrics.get());
+  // Storage metrics and child spans of every dependency call.
+  std::unique_ptr<resilience::CallObserver> dependency_observer = domain::make_dependency_observer(metrics);
+  for (resilience::DependencyGuard* g : guards.all()) g->set_observer(dependency_observer.get());
+  // Spans (spec 6.3): only when an exporter is configured.
+  std::unique_ptr<obs::Tracer> tracer;
+  if (!cfg->tracing.exporters.empty()) {
+    std::vector<std::unique_ptr<obs::SpanExporter>> exporters;
+    for (const auto& e : cfg->tracing.exporters) {
+      if (e.type == "log") {
+        exporters.push_back(obs::json_lines_exporter(e.endpoint));
+      } else {
+        auto x = http::otlp_http_exporter(e.endpoint, std::chrono::seconds(5));
+        if (!x) return fail_start(log, Error(ErrorKind::Configuration, x.error().message()));
+        exporters.push_back(std::move(*x));
+      }
+    }
+    tracer = std::make_unique<obs::Tracer>(cfg->tracing, std::move(exporters));
+    log.info("tracing enabled", {{"exporters", cfg->tracing.exporters.size()},
+                                 {"default_rate", cfg->tracing.default_rate}});
+  }
   if (cfg->fault_injection.enabled)
     log.warn("fault injection is enabled (faults.enabled): for chaos tests only",
              {{"faults", cfg->fault_injection.faults.size()}});
@@ -490,6 +509,7 @@ int main(int argc, char** argv) {
   }
   opts.mode = &mode;
   opts.slo = &slo;
+  opts.tracer = tracer.get();
 
   http::Authenticator authenticator = [&auth](std::string_view bearer) -> Result<http::Principal> {
     auto c = auth.authenticate(bearer);

@@ -10,28 +10,28 @@ class GuardedKeyProvider final : public crypto::KeyProvider {
 
   std::string_view kind() const override { return inner_->kind(); }
   Status ensure_kek(const std::string& t) override {
-    return guard_.call([&] { return inner_->ensure_kek(t); });
+    return guard_.call("ensure_kek", [&] { return inner_->ensure_kek(t); });
   }
   Result<std::uint32_t> current_version(const std::string& t) override {
-    return guard_.call([&] { return inner_->current_version(t); });
+    return guard_.call("current_version", [&] { return inner_->current_version(t); });
   }
   Result<std::vector<std::uint32_t>> versions(const std::string& t) override {
-    return guard_.call([&] { return inner_->versions(t); });
+    return guard_.call("versions", [&] { return inner_->versions(t); });
   }
   Result<crypto::WrappedKey> wrap(const std::string& t, crypto::ByteView dek) override {
-    return guard_.call([&] { return inner_->wrap(t, dek); });
+    return guard_.call("wrap", [&] { return inner_->wrap(t, dek); });
   }
   Result<crypto::SecureBytes> unwrap(const std::string& t, const crypto::WrappedKey& w) override {
-    return guard_.call([&] { return inner_->unwrap(t, w); });
+    return guard_.call("unwrap", [&] { return inner_->unwrap(t, w); });
   }
   Result<std::uint32_t> rotate(const std::string& t) override {
-    return guard_.call([&] { return inner_->rotate(t); });
+    return guard_.call("rotate", [&] { return inner_->rotate(t); });
   }
   Status retire(const std::string& t, std::uint32_t v) override {
-    return guard_.call([&] { return inner_->retire(t, v); });
+    return guard_.call("retire", [&] { return inner_->retire(t, v); });
   }
   Status destroy(const std::string& t) override {
-    return guard_.call([&] { return inner_->destroy(t); });
+    return guard_.call("destroy", [&] { return inner_->destroy(t); });
   }
   Status ping() override {
     return guard_.probe([&] { return inner_->ping(); });

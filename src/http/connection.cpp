@@ -1,4 +1,5 @@
 #include "http/connection.hpp"
+#include "vault/core/ids.hpp"
 #include "vault/observability/slo.hpp"
 
 #include "vault/observability/trace.hpp"
@@ -150,6 +151,7 @@ asio::awaitable<void> Connection::run() {
 asio::awaitable<bool> Connection::serve(http::request_parser<http::empty_body>& hp) {
   const auto cl = hp.content_length();
   Call call(*this, hp.get(), !hp.is_done(), cl ? std::optional<std::uint64_t>(*cl) : std::nullopt);
+  call.record.tracing = srv_.opts.tracer != nullptr;
   call.record.version = hp.get().version();
   call.record.keep_alive = hp.get().keep_alive();
   hp_ = &hp;
@@ -463,6 +465,8 @@ void Connection::record(const RequestRecord& st) {
   } catch (...) {
     // metrics must never break serving
   }
+  if (srv_.opts.tracer && st.endpoint != "/metrics" && !st.endpoint.starts_with("/health/"))
+    trace(st, method, secs);
   if (srv_.access_log.enabled(obs::LogLevel::Info)) {
     srv_.access_log.info("request",
                          {{"method", method},
@@ -473,6 +477,33 @@ void Connection::record(const RequestRecord& st) {
                           {"bytes_in", st.request_bytes},
                           {"request_id", st.ctx.request_id}},
                          {st.ctx.trace_id, st.ctx.span_id, st.ctx.tenant_id});
+  }
+}
+
+void Connection::trace(const RequestRecord& st, std::string_view method, double secs) {
+  try {
+    if (!srv_.opts.tracer->keep(st.endpoint, st.status, secs, (st.trace_flags & 1) != 0)) return;
+    std::vector<obs::SpanRecord> spans;
+    obs::SpanRecord root;
+    root.trace_id = st.ctx.trace_id;
+    root.span_id = st.ctx.span_id;
+    root.parent_span_id = st.ctx.parent_span_id;
+    root.name = std::string(method) + " " + std::string(st.endpoint);
+    root.server = true;
+    root.end_us = now_micros();
+    root.start_us = root.end_us - static_cast<std::int64_t>(secs * 1e6);
+    root.error = st.status >= 500;
+    root.attributes = {{"http.method", std::string(method)},
+                       {"http.route", std::string(st.endpoint)},
+                       {"http.status_code", std::to_string(st.status)},
+                       {"request_id", st.ctx.request_id}};
+    if (!st.ctx.tenant_id.empty()) root.attributes.emplace_back("tenant_id", st.ctx.tenant_id);
+    spans.push_back(std::move(root));
+    if (st.trace)
+      for (auto& c : st.trace->take()) spans.push_back(std::move(c));
+    srv_.opts.tracer->submit(std::move(spans));
+  } catch (...) {
+    // tracing must never break serving
   }
 }
 

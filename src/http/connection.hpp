@@ -58,6 +58,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public Trans
   bool reclaim_due();
   void set_common_headers(const RequestRecord& st, http::fields& f) const;
   void record(const RequestRecord& st);
+  /// Hands the request's spans to the tracer when the sampler keeps them.
+  void trace(const RequestRecord& st, std::string_view method, double secs);
 
   Server::Impl& srv_;
   const Listener listener_;

@@ -19,6 +19,7 @@
 /// implements with Beast; unit tests hand in a fake.
 #include "vault/http/handler.hpp"
 #include "vault/http/router.hpp"
+#include "vault/observability/tracing.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/message.hpp>
@@ -55,6 +56,10 @@ struct RequestRecord {
   int status = 0;
   /// Headers a stage adds to whatever answer the request gets (X-RateLimit-*).
   std::vector<std::pair<std::string, std::string>> headers;
+  /// Tracing is on: Dispatch gives the handler a collector for child spans
+  /// (`trace`), the connection turns the request into its server span.
+  bool tracing = false;
+  std::shared_ptr<obs::TraceCollector> trace;
 
   /// Ids for a request whose head could not even be parsed.
   void fresh_ids();

@@ -29,13 +29,22 @@ Response pool_full(const RequestContext& ctx) {
 boost::asio::awaitable<bool> Dispatch::serve(Call& call, Next) const {
   const Route* route = call.record.route;
   const bool streaming = route->options.stream_request;
+  if (call.record.tracing)
+    call.record.trace = std::make_shared<obs::TraceCollector>(call.record.ctx.trace_id, call.record.ctx.span_id);
   // Cheap built-ins and short single-read routes run on the I/O thread.
   if (run_inline_(route) || (route->options.run_inline && !streaming)) {
-    Response r = run_here(*route, call.req, deps_);
+    Response r;
+    {
+      obs::TraceScope trace(call.record.trace.get());
+      r = run_here(*route, call.req, deps_);
+    }
     co_return co_await call.io.respond(call, std::move(r), AfterAnswer::KeepIfNoBody);
   }
   auto ex = std::make_shared<Exchange>(std::move(call.req), streaming ? kPieceBytes : 0, clock_);
-  WorkerPool::Job job = [ex, route, deps = &deps_] { run_route(*route, *ex, *deps); };
+  WorkerPool::Job job = [ex, route, deps = &deps_, trace = call.record.trace] {
+    obs::TraceScope scope(trace.get());
+    run_route(*route, *ex, *deps);
+  };
   if (!submit_(job)) {
     co_return co_await call.io.respond(call, pool_full(call.record.ctx), AfterAnswer::DrainIfClosing);
   }

@@ -2,8 +2,9 @@
 import json
 import re
 import secrets
+import time
 
-from vaultlib import NO_KEY, assert_error, new_dataset
+from vaultlib import NO_KEY, VaultServer, assert_error, make_tenant, new_dataset
 
 TP_RE = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
 
@@ -120,3 +121,112 @@ def test_logs_are_json_and_never_hold_record_data(server, tenant):
     for ln in lines:
         ev = json.loads(ln)
         assert {"timestamp", "level", "logger", "message"} <= set(ev), ev
+
+
+class _OtlpReceiver:
+    """A tiny OTLP/HTTP JSON receiver on a free loopback port: keeps every span posted."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        spans = self.spans = []
+        self.lock = lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                assert self.path == "/v1/traces" and self.headers.get("Content-Type") == "application/json"
+                doc = json.loads(body)
+                with lock:
+                    for rs in doc["resourceSpans"]:
+                        for ss in rs["scopeSpans"]:
+                            spans.extend(ss["spans"])
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def wait_for(self, pred, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                found = [s for s in self.spans if pred(s)]
+            if found:
+                return found
+            time.sleep(0.05)
+        return []
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_spans_are_sampled_and_exported_over_otlp_and_as_json_lines(tmp_path):
+    receiver = _OtlpReceiver()
+    span_log = tmp_path / "spans.jsonl"
+    cfg = tmp_path / "vaultd.yaml"
+    cfg.write_text(
+        "tracing:\n"
+        "  sampling:\n"
+        "    default_rate: 0.0\n"
+        "    sample_errors: true\n"
+        "    rules:\n"
+        "      - {endpoint: /api/v1/datasets/*, rate: 1.0}\n"
+        "  exporters:\n"
+        f"    - {{type: otlp, endpoint: 'http://127.0.0.1:{receiver.port}/v1/traces'}}\n"
+        f"    - {{type: log, endpoint: '{span_log}'}}\n"
+        "faults:\n  enabled: true\n")
+    srv = VaultServer(tmp_path / "data", tmp_path / "vaultd.log", admin_key="vk_e2e_" + secrets.token_hex(16),
+                      args=["--config", str(cfg)])
+    srv.start()
+    try:
+        admin = srv.client(srv.admin_key)
+        t = make_tenant(srv, admin)
+        ds = new_dataset(t.writer)
+        trace_id, parent = secrets.token_hex(16), secrets.token_hex(8)
+        r = t.reader.request("GET", f"/api/v1/datasets/{ds['id']}",
+                             headers={"traceparent": f"00-{trace_id}-{parent}-00"})
+        assert r.status == 200
+        # the route's rule (rate 1.0) keeps it: a server span continuing the caller's trace...
+        roots = receiver.wait_for(lambda s: s["traceId"] == trace_id and s["kind"] == 2)
+        assert len(roots) == 1, receiver.spans
+        root = roots[0]
+        assert root["parentSpanId"] == parent and root["name"] == "GET /api/v1/datasets/{id}"
+        attrs = {a["key"]: a["value"]["stringValue"] for a in root["attributes"]}
+        assert attrs["http.status_code"] == "200" and attrs["http.route"] == "/api/v1/datasets/{id}"
+        assert r.header("traceparent").split("-")[2] == root["spanId"]
+        # ...with a child span per metadata store call
+        children = receiver.wait_for(lambda s: s["traceId"] == trace_id and s.get("parentSpanId") == root["spanId"])
+        assert children and all(c["name"].startswith("metadata_store.") for c in children), children
+        assert int(children[0]["startTimeUnixNano"]) >= int(root["startTimeUnixNano"])
+        # default_rate 0: an ordinary list request is not kept ...
+        other = secrets.token_hex(16)
+        assert t.reader.request("GET", "/api/v1/datasets", headers={"traceparent": f"00-{other}-{parent}-00"}).status == 200
+        # ... but a failed one always is
+        admin.request("POST", "/api/v1/admin/faults", json={"dependency": "metadata_store", "kind": "error"})
+        failed_trace = secrets.token_hex(16)
+        f = t.reader.request("GET", "/api/v1/datasets", headers={"traceparent": f"00-{failed_trace}-{parent}-00"})
+        assert f.status == 503
+        admin.request("DELETE", "/api/v1/admin/faults")
+        err = receiver.wait_for(lambda s: s["traceId"] == failed_trace and s["kind"] == 2)
+        assert err and err[0]["status"]["code"] == 2
+        failed_child = receiver.wait_for(lambda s: s["traceId"] == failed_trace and s["kind"] == 3)
+        assert failed_child and any(a["key"] == "error.type" and a["value"]["stringValue"] == "DatabaseError"
+                                    for a in failed_child[0]["attributes"])
+        assert not [s for s in receiver.spans if s["traceId"] == other]
+        # the same spans as JSON lines
+        lines = [json.loads(ln) for ln in span_log.read_text().splitlines()]
+        assert any(ln["trace_id"] == trace_id and ln["kind"] == "server" for ln in lines)
+        assert all(ds["name"] not in json.dumps(ln) for ln in lines)  # no tenant data in spans
+    finally:
+        assert srv.stop() == 0
+        receiver.close()

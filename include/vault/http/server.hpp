@@ -50,6 +50,7 @@ class OperatingMode;
 }
 namespace vault::obs {
 class SloTracker;
+class Tracer;
 }
 
 namespace vault::http {
@@ -85,6 +86,9 @@ struct ServerOptions {
   /// Counts every answered API request (not probes, not /metrics) for the
   /// SLOs; null = not measured. Must outlive the server.
   obs::SloTracker* slo = nullptr;
+  /// Server span per request, child spans per dependency call, sampled and
+  /// exported (spec 6.3); null = no spans. Must outlive the server.
+  obs::Tracer* tracer = nullptr;
 };
 
 class Server {
