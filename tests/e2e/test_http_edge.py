@@ -303,19 +303,28 @@ def test_connection_cap(tmp_path, stop_after):
     try:
         # Fill the cap. The server notices the close of the start-up probe's
         # connections asynchronously, so a slot may still be taken for a
-        # moment: retry a refused one.
-        for _ in range(cap):
-            for _attempt in range(200):
+        # moment. A refusal at the cap also reclaims idle connections — the
+        # ones already held among them — so after any refusal start over
+        # until the cap fills without one.
+        for _round in range(100):
+            for conn in held:
+                conn.close()
+            held.clear()
+            refused = False
+            for _ in range(cap):
                 conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
                 conn.request("GET", "/health/live")
                 r = conn.getresponse()
                 r.read()
-                if r.status == 200:
+                if r.status != 200:
+                    conn.close()
+                    refused = True
                     break
-                conn.close()
-                time.sleep(0.05)
-            assert r.status == 200
-            held.append(conn)
+                held.append(conn)
+            if not refused:
+                break
+            time.sleep(0.1)
+        assert len(held) == cap
         # One over the cap: 503 (the idle ones are reclaimed only after it).
         raw = raw_exchange(srv.port, b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
         status, headers, body = parse_raw_response(raw)
