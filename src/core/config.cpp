@@ -30,21 +30,6 @@ Error config_error(const std::string& key, const std::string& value, const std::
                {{"setting", key}});
 }
 
-template <class Int>
-Apply int_setting(const std::string& key, Int Config::*field, Int lo, Int hi) {
-  return [=](Config& c, const std::string& v) -> Status {
-    Int n{};
-    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec != std::errc{} || p != v.data() + v.size())
-      return std::unexpected(config_error(key, v, "not an integer"));
-    if (n < lo || n > hi)
-      return std::unexpected(config_error(
-          key, v, "out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"));
-    c.*field = n;
-    return {};
-  };
-}
-
 Apply string_setting(const std::string& key, std::string Config::*field, bool non_empty = true) {
   return [=](Config& c, const std::string& v) -> Status {
     if (non_empty && v.empty()) return std::unexpected(config_error(key, v, "must not be empty"));
@@ -53,22 +38,13 @@ Apply string_setting(const std::string& key, std::string Config::*field, bool no
   };
 }
 
-Apply bool_setting(const std::string& key, bool Config::*field) {
-  return [key, field](Config& c, const std::string& v) -> Status {
-    if (v == "true" || v == "1" || v == "on") c.*field = true;
-    else if (v == "false" || v == "0" || v == "off") c.*field = false;
-    else return std::unexpected(config_error(key, v, "expected true or false"));
-    return {};
-  };
-}
-
 // Settings inside nested structs: a getter names the field.
 #define VAULT_FIELD(path) [](Config& c) -> auto& { return c.path; }
 
-template <class Get>
-Apply int_at(const std::string& key, Get get, int lo, int hi) {
+template <class Int, class Get>
+Apply int_at(const std::string& key, Get get, Int lo, Int hi) {
   return [=](Config& c, const std::string& v) -> Status {
-    int n{};
+    Int n{};
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec != std::errc{} || p != v.data() + v.size())
       return std::unexpected(config_error(key, v, "not an integer"));
@@ -123,6 +99,16 @@ Apply bool_at(const std::string& key, Get get) {
     else return std::unexpected(config_error(key, v, "expected true or false"));
     return {};
   };
+}
+
+// Top-level settings name their field by member pointer.
+template <class Int>
+Apply int_setting(const std::string& key, Int Config::*field, Int lo, Int hi) {
+  return int_at(key, [field](Config& c) -> Int& { return c.*field; }, lo, hi);
+}
+
+Apply bool_setting(const std::string& key, bool Config::*field) {
+  return bool_at(key, [field](Config& c) -> bool& { return c.*field; });
 }
 
 /// A list of the spec's error class names: a YAML sequence, or a

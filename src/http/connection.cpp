@@ -454,10 +454,11 @@ void Connection::record(const RequestRecord& st) {
   char status[8];
   auto res = std::to_chars(status, status + sizeof status, st.status);
   const std::string_view status_sv(status, static_cast<std::size_t>(res.ptr - status));
+  // Probes and scrapes are neither SLO events nor traced requests.
+  const bool probe = st.endpoint.starts_with("/health/") || st.endpoint == "/metrics";
   try {
     srv_.requests_total->labels({method, st.endpoint, status_sv}).inc();
-    if (srv_.opts.slo && !st.endpoint.starts_with("/health/") && st.endpoint != "/metrics")
-      srv_.opts.slo->record(st.status, secs);
+    if (srv_.opts.slo && !probe) srv_.opts.slo->record(st.status, secs);
     RouteMetrics rm = srv_.route_metrics(st.route, method, st.endpoint);
     rm.duration->observe(secs);
     rm.request_size->observe(static_cast<double>(st.request_bytes));
@@ -465,8 +466,7 @@ void Connection::record(const RequestRecord& st) {
   } catch (...) {
     // metrics must never break serving
   }
-  if (srv_.opts.tracer && st.endpoint != "/metrics" && !st.endpoint.starts_with("/health/"))
-    trace(st, method, secs);
+  if (srv_.opts.tracer && !probe) trace(st, method, secs);
   if (srv_.access_log.enabled(obs::LogLevel::Info)) {
     srv_.access_log.info("request",
                          {{"method", method},

@@ -66,34 +66,32 @@ SloCounts SloTracker::counts(std::chrono::minutes window) const {
   return sum;
 }
 
-double SloTracker::availability_budget_remaining() const {
-  const SloCounts c = counts(k30d);
-  return 1.0 - ratio(c.errors, c.total) / (1.0 - targets_.availability);
-}
-
-double SloTracker::latency_budget_remaining() const {
-  const SloCounts c = counts(k30d);
-  return 1.0 - ratio(c.slow, c.total) / (1.0 - targets_.latency);
-}
-
-double SloTracker::availability_burn_rate(std::chrono::minutes window) const {
-  const SloCounts c = counts(window);
+double SloTracker::availability_burn(const SloCounts& c) const {
   return ratio(c.errors, c.total) / (1.0 - targets_.availability);
 }
 
-double SloTracker::latency_burn_rate(std::chrono::minutes window) const {
-  const SloCounts c = counts(window);
+double SloTracker::latency_burn(const SloCounts& c) const {
   return ratio(c.slow, c.total) / (1.0 - targets_.latency);
 }
 
+double SloTracker::availability_budget_remaining() const { return 1.0 - availability_burn(counts(k30d)); }
+double SloTracker::latency_budget_remaining() const { return 1.0 - latency_burn(counts(k30d)); }
+double SloTracker::availability_burn_rate(std::chrono::minutes window) const {
+  return availability_burn(counts(window));
+}
+double SloTracker::latency_burn_rate(std::chrono::minutes window) const { return latency_burn(counts(window)); }
+
 boost::json::object SloTracker::report() const {
   namespace json = boost::json;
-  const SloCounts month = counts(k30d);
-  const SloCounts five = counts(std::chrono::minutes(5));
+  // Each window summed once (the 30-day one is a walk over 43,200 buckets).
+  std::vector<SloCounts> per_window;
+  for (auto w : kWindows) per_window.push_back(counts(w));
+  const SloCounts& five = per_window.front();  // kWindows runs 5m .. 30d
+  const SloCounts& month = per_window.back();
   auto burn = [&](bool latency) {
     json::object o;
-    for (auto w : kWindows)
-      o[window_name(w)] = round4(latency ? latency_burn_rate(w) : availability_burn_rate(w));
+    for (std::size_t i = 0; i < per_window.size(); ++i)
+      o[window_name(kWindows[i])] = round4(latency ? latency_burn(per_window[i]) : availability_burn(per_window[i]));
     return o;
   };
   const double availability = 1.0 - ratio(month.errors, month.total);
@@ -107,7 +105,7 @@ boost::json::object SloTracker::report() const {
                               {"target", targets_.availability},
                               {"current", round4(availability)},
                               {"status", status(availability >= targets_.availability, month.total)},
-                              {"budget_remaining", round4(availability_budget_remaining())},
+                              {"budget_remaining", round4(1.0 - availability_burn(month))},
                               {"burn_rate", burn(false)}});
   slos.push_back(json::object{{"slo", "latency"},
                               {"period", "30d"},
@@ -115,14 +113,14 @@ boost::json::object SloTracker::report() const {
                               {"threshold_ms", targets_.latency_threshold.count()},
                               {"current", round4(within)},
                               {"status", status(within >= targets_.latency, month.total)},
-                              {"budget_remaining", round4(latency_budget_remaining())},
+                              {"budget_remaining", round4(1.0 - latency_burn(month))},
                               {"burn_rate", burn(true)}});
   slos.push_back(json::object{{"slo", "error_rate"},
                               {"period", "30d"},
                               {"target", round4(1.0 - targets_.availability)},
                               {"current", round4(error_rate)},
                               {"status", status(error_rate <= 1.0 - targets_.availability, month.total)},
-                              {"budget_remaining", round4(availability_budget_remaining())}});
+                              {"budget_remaining", round4(1.0 - availability_burn(month))}});
   slos.push_back(json::object{{"slo", "throughput"},
                               {"period", "5m"},
                               {"target", targets_.throughput_rps},

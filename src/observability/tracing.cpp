@@ -139,12 +139,9 @@ Tracer::~Tracer() {
 }
 
 bool Tracer::keep(std::string_view endpoint, int status, double seconds, bool parent_sampled) {
-  double u;
-  {
-    std::lock_guard lock(mu_);
-    u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-  }
-  return sampler_.keep(endpoint, status, seconds, parent_sampled, u);
+  // Per thread: no lock shared by every request on the answer path.
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  return sampler_.keep(endpoint, status, seconds, parent_sampled, std::uniform_real_distribution<double>(0.0, 1.0)(rng));
 }
 
 void Tracer::submit(std::vector<SpanRecord> spans) {

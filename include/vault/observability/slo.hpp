@@ -72,6 +72,9 @@ class SloTracker {
     SloCounts c;
   };
   std::int64_t now_minute() const;
+  /// Error ratio of `c` / allowed error ratio.
+  double availability_burn(const SloCounts& c) const;
+  double latency_burn(const SloCounts& c) const;
   static double ratio(std::uint64_t bad, std::uint64_t total) {
     return total == 0 ? 0.0 : static_cast<double>(bad) / static_cast<double>(total);
   }

@@ -137,7 +137,6 @@ class Tracer {
   std::deque<SpanRecord> queue_;
   bool busy_ = false;
   bool stop_ = false;
-  std::minstd_rand rng_{std::random_device{}()};
   std::atomic<std::uint64_t> exported_{0}, dropped_{0}, failed_{0};
   std::thread thread_;
 };
