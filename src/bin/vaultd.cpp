@@ -210,6 +210,26 @@ int main(int argc, char** argv) {
                           {{"dependency", dep}, {"state", resilience::circuit_state_name(s)}});
     });
   }
+  // The bulkheads (spec 3.3): the guards' storage and KMS pools and the
+  // process's own (api_requests, pii_scanning, crypto_operations).
+  domain::WorkPools pools(*cfg);
+  const std::vector<resilience::Bulkhead*> bulkheads = domain::all_bulkheads(guards, pools);
+  auto& bulkhead_in_use = metrics.gauge("vault_bulkhead_in_use", "Calls running inside each bulkhead.", {"bulkhead"});
+  auto& bulkhead_queued = metrics.gauge("vault_bulkhead_queued", "Calls waiting for a slot of each bulkhead.", {"bulkhead"});
+  auto& bulkhead_limit = metrics.gauge("vault_bulkhead_max_concurrent", "Slots of each bulkhead (max_concurrent).",
+                                       {"bulkhead"});
+  auto& bulkhead_rejected = metrics.counter("vault_bulkhead_rejected_total",
+                                            "Calls each bulkhead refused (full, or waited too long).", {"bulkhead"});
+  metrics.add_collector([&, mu = std::make_shared<std::mutex>()] {
+    std::lock_guard lock(*mu);  // the counters advance by the difference: one collector at a time
+    for (resilience::Bulkhead* b : bulkheads) {
+      bulkhead_in_use.labels({b->name()}).set(b->in_use());
+      bulkhead_queued.labels({b->name()}).set(b->queued());
+      bulkhead_limit.labels({b->name()}).set(b->config().max_concurrent);
+      metrics::Counter& rejected = bulkhead_rejected.labels({b->name()});
+      rejected.inc(static_cast<double>(b->rejected()) - rejected.value());
+    }
+  });
   // Process threads and memory, read at each scrape (spec 6.2 system metrics).
   auto& memory_bytes = metrics.gauge("vault_memory_bytes", "Resident memory of vaultd by kind (rss = rss_anon + rss_file)",
                                      {"type"});
@@ -378,6 +398,7 @@ int main(int argc, char** argv) {
     }
     domain::PiiOptions pii_options;
     pii_options.default_policy_json = cfg->pii_default_policy;
+    pii_options.scan_pool = &pools.pii_scanning;
     // Anonymization keys: HKDF of the tenant key "_anonymization" (wrapped by
     // the tenant's KEK in the tenant keyring), version 1 for life (pseudonyms
     // and hashes must stay stable); PiiService caches the derived keys.
@@ -405,7 +426,8 @@ int main(int argc, char** argv) {
   // Import parses, scans and seals on these threads (concurrent imports share them).
   const int import_threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 8u));
   WorkerPool import_pool(import_threads, static_cast<std::size_t>(4 * import_threads));
-  domain::RecordService records(stores.records, stores.versions, datasets, *codec, pii_service.get(), limits,
+  std::unique_ptr<domain::PayloadCodec> pooled_codec = domain::bulkheaded(*codec, pools.crypto_operations);
+  domain::RecordService records(stores.records, stores.versions, datasets, *pooled_codec, pii_service.get(), limits,
                                 pii_service.get(), &import_pool);
   domain::VersionService versions(stores.versions, datasets, records, tenant_keys);
 
@@ -452,13 +474,12 @@ int main(int argc, char** argv) {
   add_check("metadata_store", "database", [&] { return stores.ops.ping(); }, milliseconds(100));
   add_check("blob_store", "storage", [&] { return blobs->ping(); }, milliseconds(100));
   add_check("key_provider", "kms", [&] { return envelope->provider().ping(); }, milliseconds(200));
-  health.add("bulkheads", [&guards]() -> Status {
+  health.add("bulkheads", [&bulkheads]() -> Status {
         std::string busy;
-        for (resilience::DependencyGuard* g : guards.all())
-          if (g->bulkhead().utilization() > 0.9)
-            busy += (busy.empty() ? "" : ", ") + g->dependency() + " " +
-                    std::to_string(g->bulkhead().in_use()) + " in use, " + std::to_string(g->bulkhead().queued()) +
-                    " queued";
+        for (resilience::Bulkhead* b : bulkheads)
+          if (b->utilization() > 0.9)
+            busy += (busy.empty() ? "" : ", ") + b->name() + " " + std::to_string(b->in_use()) + " in use, " +
+                    std::to_string(b->queued()) + " queued";
         if (!busy.empty()) return fail(ErrorKind::Overloaded, "pool pressure: " + busy, {{"degraded", true}});
         return {};
       }, false);
@@ -510,6 +531,13 @@ int main(int argc, char** argv) {
   opts.mode = &mode;
   opts.slo = &slo;
   opts.tracer = tracer.get();
+  opts.api_bulkhead = &pools.api_requests;
+  opts.dependencies_fast = [&guards] {
+    if (guards.faults.any()) return false;
+    for (resilience::DependencyGuard* g : guards.all())
+      if (g->breaker().state() != resilience::CircuitState::Closed) return false;
+    return true;
+  };
 
   http::Authenticator authenticator = [&auth](std::string_view bearer) -> Result<http::Principal> {
     auto c = auth.authenticate(bearer);

@@ -34,6 +34,11 @@ Status Cancellation::check() const {
 
 const Cancellation* Cancellation::current() noexcept { return tls_current; }
 
+std::optional<Cancellation::Clock::time_point> Cancellation::current_deadline() noexcept {
+  if (!tls_current || tls_current->deadline() == Clock::time_point::max()) return std::nullopt;
+  return tls_current->deadline();
+}
+
 CancellationScope::CancellationScope(const Cancellation* token) noexcept : previous_(tls_current) {
   tls_current = token;
 }

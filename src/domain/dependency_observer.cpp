@@ -16,7 +16,15 @@ class DependencyObserver final : public resilience::CallObserver {
         bytes_(r.counter("vault_storage_bytes_total", "Bytes moved by blob store reads and writes",
                          {"backend", "operation"})),
         errors_(r.counter("vault_storage_errors_total", "Failed metadata and blob store calls, by error class",
-                          {"backend", "operation", "error_type"})) {}
+                          {"backend", "operation", "error_type"})),
+        retries_(r.counter("vault_retries_total",
+                           "Retry decisions of dependency calls: retried (another attempt), recovered (succeeded "
+                           "after retries), exhausted (gave up), budget_exhausted (the retry budget was spent)",
+                           {"dependency", "outcome"})) {}
+
+  void on_retry(std::string_view dependency, std::string_view outcome) override {
+    retries_.labels({dependency, outcome}).inc();
+  }
 
   void on_call(std::string_view dependency, std::string_view backend, std::string_view operation,
                const Error* error, double seconds, std::uint64_t bytes) override {
@@ -41,6 +49,7 @@ class DependencyObserver final : public resilience::CallObserver {
   metrics::HistogramFamily& duration_;
   metrics::CounterFamily& bytes_;
   metrics::CounterFamily& errors_;
+  metrics::CounterFamily& retries_;
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "vault/domain/guarded_dependencies.hpp"
 
+#include "vault/core/cancellation.hpp"
+
 namespace vault::domain {
 namespace {
 
@@ -10,28 +12,28 @@ class GuardedKeyProvider final : public crypto::KeyProvider {
 
   std::string_view kind() const override { return inner_->kind(); }
   Status ensure_kek(const std::string& t) override {
-    return guard_.call("ensure_kek", [&] { return inner_->ensure_kek(t); });
+    return guard_.call("ensure_kek", resilience::CallKind::IdempotentWrite, [&] { return inner_->ensure_kek(t); });
   }
   Result<std::uint32_t> current_version(const std::string& t) override {
-    return guard_.call("current_version", [&] { return inner_->current_version(t); });
+    return guard_.call("current_version", resilience::CallKind::Read, [&] { return inner_->current_version(t); });
   }
   Result<std::vector<std::uint32_t>> versions(const std::string& t) override {
-    return guard_.call("versions", [&] { return inner_->versions(t); });
+    return guard_.call("versions", resilience::CallKind::Read, [&] { return inner_->versions(t); });
   }
   Result<crypto::WrappedKey> wrap(const std::string& t, crypto::ByteView dek) override {
-    return guard_.call("wrap", [&] { return inner_->wrap(t, dek); });
+    return guard_.call("wrap", resilience::CallKind::Read, [&] { return inner_->wrap(t, dek); });
   }
   Result<crypto::SecureBytes> unwrap(const std::string& t, const crypto::WrappedKey& w) override {
-    return guard_.call("unwrap", [&] { return inner_->unwrap(t, w); });
+    return guard_.call("unwrap", resilience::CallKind::Read, [&] { return inner_->unwrap(t, w); });
   }
   Result<std::uint32_t> rotate(const std::string& t) override {
-    return guard_.call("rotate", [&] { return inner_->rotate(t); });
+    return guard_.call("rotate", resilience::CallKind::NonIdempotentWrite, [&] { return inner_->rotate(t); });
   }
   Status retire(const std::string& t, std::uint32_t v) override {
-    return guard_.call("retire", [&] { return inner_->retire(t, v); });
+    return guard_.call("retire", resilience::CallKind::IdempotentWrite, [&] { return inner_->retire(t, v); });
   }
   Status destroy(const std::string& t) override {
-    return guard_.call("destroy", [&] { return inner_->destroy(t); });
+    return guard_.call("destroy", resilience::CallKind::IdempotentWrite, [&] { return inner_->destroy(t); });
   }
   Status ping() override {
     return guard_.probe([&] { return inner_->ping(); });
@@ -48,21 +50,21 @@ class GuardedBlobStore final : public storage::BlobStore {
       : inner_(std::move(inner)), guard_(guard) {}
 
   Status put(const std::string& key, std::string_view data) override {
-    return guard_.call("write", [&] { return inner_->put(key, data); },
+    return guard_.call("write", resilience::CallKind::IdempotentWrite, [&] { return inner_->put(key, data); },
                        [n = data.size()](const Status&) { return std::uint64_t{n}; });
   }
   Result<std::string> get(const std::string& key) override {
-    return guard_.call("read", [&] { return inner_->get(key); },
+    return guard_.call("read", resilience::CallKind::Read, [&] { return inner_->get(key); },
                        [](const Result<std::string>& r) { return std::uint64_t{r->size()}; });
   }
   Result<bool> exists(const std::string& key) override {
-    return guard_.call("head", [&] { return inner_->exists(key); });
+    return guard_.call("head", resilience::CallKind::Read, [&] { return inner_->exists(key); });
   }
   Status remove(const std::string& key) override {
-    return guard_.call("delete", [&] { return inner_->remove(key); });
+    return guard_.call("delete", resilience::CallKind::IdempotentWrite, [&] { return inner_->remove(key); });
   }
   Result<std::vector<std::string>> list(const std::string& prefix) override {
-    return guard_.call("list", [&] { return inner_->list(prefix); });
+    return guard_.call("list", resilience::CallKind::Read, [&] { return inner_->list(prefix); });
   }
   Status ping() override {
     return guard_.probe([&] { return inner_->ping(); });
@@ -71,6 +73,26 @@ class GuardedBlobStore final : public storage::BlobStore {
  private:
   std::unique_ptr<storage::BlobStore> inner_;
   resilience::DependencyGuard& guard_;
+};
+
+class BulkheadedCodec final : public PayloadCodec {
+ public:
+  BulkheadedCodec(PayloadCodec& inner, resilience::Bulkhead& pool) : inner_(inner), pool_(pool) {}
+  Result<std::string> seal(const PayloadContext& ctx, std::string_view plaintext) override {
+    auto slot = pool_.enter(Cancellation::current_deadline());
+    if (!slot) return std::unexpected(slot.error());
+    return inner_.seal(ctx, plaintext);
+  }
+  Result<std::string> open(const PayloadContext& ctx, std::string_view stored) override {
+    auto slot = pool_.enter(Cancellation::current_deadline());
+    if (!slot) return std::unexpected(slot.error());
+    return inner_.open(ctx, stored);
+  }
+  bool is_identity() const override { return inner_.is_identity(); }
+
+ private:
+  PayloadCodec& inner_;
+  resilience::Bulkhead& pool_;
 };
 
 /// "sqlite" of "sqlite:///x", "local" of "" (the default keyring).
@@ -89,6 +111,7 @@ resilience::DependencyGuardOptions options(const Config& cfg, std::string depend
   o.breaker = cfg.circuit_breaker;
   o.bulkhead = cfg.bulkheads.at(bulkhead);
   o.operation_timeout = timeout;
+  o.retry = cfg.retry;
   return o;
 }
 
@@ -116,6 +139,24 @@ DependencyGuards::DependencyGuards(const Config& cfg, const Clock& clock)
                    &faults, clock) {
   for (const auto& f : cfg.fault_injection.faults)
     (void)faults.set(resilience::Fault{f.dependency, fault_kind(f.kind), f.latency, f.percent});
+}
+
+WorkPools::WorkPools(const Config& cfg)
+    : api_requests("api_requests", cfg.bulkheads.at("api_requests")),
+      pii_scanning("pii_scanning", cfg.bulkheads.at("pii_scanning")),
+      crypto_operations("crypto_operations", cfg.bulkheads.at("crypto_operations")) {}
+
+std::vector<resilience::Bulkhead*> all_bulkheads(DependencyGuards& guards, WorkPools& pools) {
+  std::vector<resilience::Bulkhead*> out;
+  for (resilience::DependencyGuard* g : guards.all()) out.push_back(&g->bulkhead());
+  out.push_back(&pools.api_requests);
+  out.push_back(&pools.pii_scanning);
+  out.push_back(&pools.crypto_operations);
+  return out;
+}
+
+std::unique_ptr<PayloadCodec> bulkheaded(PayloadCodec& inner, resilience::Bulkhead& pool) {
+  return std::make_unique<BulkheadedCodec>(inner, pool);
 }
 
 std::unique_ptr<crypto::KeyProvider> guarded(std::unique_ptr<crypto::KeyProvider> inner,

@@ -1,5 +1,7 @@
 #include "vault/domain/pii_service.hpp"
 
+#include "vault/core/cancellation.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -173,12 +175,22 @@ std::string PiiService::summarize(const std::vector<pii::JsonFinding>& findings,
       boost::json::object{{"total", findings.size()}, {"entities", std::move(entities)}});
 }
 
+Result<std::optional<resilience::Bulkhead::Permit>> PiiService::scan_slot() const {
+  std::optional<resilience::Bulkhead::Permit> none;
+  if (!options_.scan_pool) return none;
+  auto p = options_.scan_pool->enter(Cancellation::current_deadline());
+  if (!p) return std::unexpected(p.error());
+  return std::optional<resilience::Bulkhead::Permit>(std::move(*p));
+}
+
 Result<Inspection> PiiService::inspect(const storage::Dataset& dataset, const boost::json::value& record,
                                        std::string& payload) {
   if (!options_.scan_on_write) return Inspection{};
   auto policy = policy_of(dataset);
   if (!policy) return std::unexpected(policy.error());
   const pii::Policy& p = **policy;
+  auto slot = scan_slot();
+  if (!slot) return std::unexpected(slot.error());
   auto findings = scanner_->scan_json(record, p.scan_options());
   std::erase_if(findings, [&](const pii::JsonFinding& f) { return !p.applies_to(f.finding); });
   if (findings.empty()) return Inspection{};
@@ -239,17 +251,23 @@ Result<std::string> PiiService::anonymized_view(const storage::Dataset& d, std::
   return boost::json::serialize(doc);
 }
 
-std::vector<pii::Finding> PiiService::detect_text(std::string_view text, const pii::ScanOptions& o) const {
+Result<std::vector<pii::Finding>> PiiService::detect_text(std::string_view text, const pii::ScanOptions& o) const {
+  auto slot = scan_slot();
+  if (!slot) return std::unexpected(slot.error());
   return scanner_->scan_text(text, o);
 }
 
-std::vector<pii::JsonFinding> PiiService::detect_json(const boost::json::value& v,
-                                                      const pii::ScanOptions& o) const {
+Result<std::vector<pii::JsonFinding>> PiiService::detect_json(const boost::json::value& v,
+                                                              const pii::ScanOptions& o) const {
+  auto slot = scan_slot();
+  if (!slot) return std::unexpected(slot.error());
   return scanner_->scan_json(v, o);
 }
 
 Result<std::string> PiiService::anonymize_text(const std::string& tenant_id, std::string_view text,
                                                const pii::Policy& policy, pii::AnonymizeStats* stats) {
+  auto slot = scan_slot();
+  if (!slot) return std::unexpected(slot.error());
   auto findings = scanner_->scan_text(text, policy.scan_options());
   std::erase_if(findings, [&](const pii::Finding& f) { return !policy.applies_to(f); });
   if (findings.empty()) return std::string(text);
@@ -269,6 +287,8 @@ Result<std::vector<pii::JsonFinding>> PiiService::anonymize_json(const std::stri
                                                                  boost::json::value& doc,
                                                                  const pii::Policy& policy,
                                                                  pii::AnonymizeStats* stats) {
+  auto slot = scan_slot();
+  if (!slot) return std::unexpected(slot.error());
   auto findings = scanner_->scan_json(doc, policy.scan_options());
   std::erase_if(findings, [&](const pii::JsonFinding& f) { return !policy.applies_to(f.finding); });
   if (findings.empty()) return findings;

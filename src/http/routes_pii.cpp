@@ -146,9 +146,13 @@ void register_pii_routes(Router& r, ApiServices& s) {
           domain::PiiService& p = pii_of(s);
           json::object out;
           if (in.text) {
-            out["findings"] = findings_json(p.detect_text(*in.text, opts), opts.code_point_offsets);
+            auto found = p.detect_text(*in.text, opts);
+            if (!found) throw VaultException(std::move(found.error()));
+            out["findings"] = findings_json(*found, opts.code_point_offsets);
           } else {
-            out["findings"] = findings_json(p.detect_json(*in.doc, opts), opts.code_point_offsets);
+            auto found = p.detect_json(*in.doc, opts);
+            if (!found) throw VaultException(std::move(found.error()));
+            out["findings"] = findings_json(*found, opts.code_point_offsets);
           }
           out["count"] = out["findings"].as_array().size();
           return Response::json(200, out);

@@ -35,7 +35,8 @@ Pipeline Server::Impl::build_pipeline(Listener listener) {
   // 9. The handler: inline or on the worker pool (503 when full).
   stages.push_back(std::make_unique<Dispatch>(
       [&srv](const Route* r) { return srv.is_inline(r) || (r == srv.ready_route && srv.shutting_down.load()); },
-      [&srv](WorkerPool::Job& job) { return srv.pool->try_submit(job); }, srv.deps, srv.clock));
+      [&srv](WorkerPool::Job& job) { return srv.pool->try_submit(job); }, srv.deps, srv.clock,
+      srv.opts.api_bulkhead, srv.opts.dependencies_fast));
   return Pipeline(std::move(stages));
 }
 

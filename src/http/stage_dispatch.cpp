@@ -2,6 +2,7 @@
 #include "http/exchange.hpp"
 #include "http/stages.hpp"
 
+#include <optional>
 #include <stdexcept>
 
 namespace vault::http {
@@ -31,17 +32,46 @@ boost::asio::awaitable<bool> Dispatch::serve(Call& call, Next) const {
   const bool streaming = route->options.stream_request;
   if (call.record.tracing)
     call.record.trace = std::make_shared<obs::TraceCollector>(call.record.ctx.trace_id, call.record.ctx.span_id);
-  // Cheap built-ins and short single-read routes run on the I/O thread.
-  if (run_inline_(route) || (route->options.run_inline && !streaming)) {
+  // Cheap built-ins and short single-read routes run on the I/O thread
+  // (the latter while the dependencies are quick).
+  const bool builtin_inline = run_inline_(route);
+  const bool route_inline = !builtin_inline && route->options.run_inline && !streaming &&
+                            clock_.steady_now().time_since_epoch().count() >= inline_paused_until_.load() &&
+                            (!fast_ || fast_());
+  if (builtin_inline || route_inline) {
     Response r;
+    const auto t0 = clock_.steady_now();
     {
       obs::TraceScope trace(call.record.trace.get());
       r = run_here(*route, call.req, deps_);
     }
+    if (route_inline) {
+      const auto t1 = clock_.steady_now();
+      if (t1 - t0 > kSlowInline) inline_paused_until_.store((t1 + kInlinePause).time_since_epoch().count());
+    }
     co_return co_await call.io.respond(call, std::move(r), AfterAnswer::KeepIfNoBody);
   }
+  std::optional<resilience::Bulkhead::Ticket> place;
+  if (api_) {
+    auto admitted = api_->admit();
+    if (!admitted) {
+      co_return co_await call.io.respond(call, error_response(admitted.error(), call.record.ctx),
+                                         AfterAnswer::DrainIfClosing);
+    }
+    place.emplace(std::move(*admitted));
+  }
   auto ex = std::make_shared<Exchange>(std::move(call.req), streaming ? kPieceBytes : 0, clock_);
-  WorkerPool::Job job = [ex, route, deps = &deps_, trace = call.record.trace] {
+  WorkerPool::Job job = [ex, route, deps = &deps_, trace = call.record.trace, place = std::move(place)]() mutable {
+    if (place) {
+      const auto& ctx = ex->request().ctx;
+      std::optional<std::chrono::steady_clock::time_point> deadline;
+      if (!route->options.stream_request && ctx.deadline != std::chrono::steady_clock::time_point{})
+        deadline = ctx.deadline;
+      if (Status s = place->start(deadline); !s) {
+        ex->complete(error_response(s.error(), ctx));
+        return;
+      }
+    }
     obs::TraceScope scope(trace.get());
     run_route(*route, *ex, *deps);
   };

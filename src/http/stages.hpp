@@ -8,6 +8,7 @@
 #include "vault/core/worker_pool.hpp"
 #include "vault/core/clock.hpp"
 #include "vault/domain/operating_mode.hpp"
+#include "vault/resilience/bulkhead.hpp"
 #include "vault/resilience/rate_limiter.hpp"
 #include "vault/observability/metrics.hpp"
 
@@ -182,13 +183,26 @@ class ReadBody final : public Stage {
 /// `run_inline(route)` says so or the route asks for it (RouteOptions::
 /// run_inline, not streamed); else on the worker pool through an Exchange
 /// (`submit` false = pool full → 503 Overloaded, Retry-After: 1,
-/// DrainIfClosing). Never calls `next`.
+/// DrainIfClosing). A pool-run handler first takes a place in the `api`
+/// bulkhead (if any: full → the same 503 at once) and on its worker waits
+/// for a running slot (longer than the bulkhead's timeout → 503, the
+/// handler is not run). A route's own run_inline is honoured only while
+/// `fast()` (if given) holds and no such inline run took longer than
+/// kSlowInline in the last kInlinePause. Never calls `next`.
 class Dispatch final : public Stage {
  public:
   using Submit = std::function<bool(WorkerPool::Job&)>;
   using RunInline = std::function<bool(const Route*)>;
-  Dispatch(RunInline run_inline, Submit submit, const DispatchDeps& deps, const Clock& clock)
-      : run_inline_(std::move(run_inline)), submit_(std::move(submit)), deps_(deps), clock_(clock) {}
+  static constexpr std::chrono::milliseconds kSlowInline{5};
+  static constexpr std::chrono::milliseconds kInlinePause{5000};
+  Dispatch(RunInline run_inline, Submit submit, const DispatchDeps& deps, const Clock& clock,
+           resilience::Bulkhead* api = nullptr, std::function<bool()> fast = {})
+      : run_inline_(std::move(run_inline)),
+        submit_(std::move(submit)),
+        deps_(deps),
+        clock_(clock),
+        api_(api),
+        fast_(std::move(fast)) {}
   std::string_view name() const override { return "dispatch"; }
   boost::asio::awaitable<bool> serve(Call& call, Next next) const override;
 
@@ -197,6 +211,10 @@ class Dispatch final : public Stage {
   Submit submit_;
   const DispatchDeps& deps_;
   const Clock& clock_;
+  resilience::Bulkhead* api_;
+  std::function<bool()> fast_;
+  /// Route-chosen inline runs wait until then (steady ticks) after a slow one.
+  mutable std::atomic<Clock::steady_time::rep> inline_paused_until_{0};
 };
 
 /// Per-piece buffer of a streamed request body (one piece in flight).

@@ -13,7 +13,8 @@ Status validate(const BulkheadConfig& c) {
 
 Bulkhead::Bulkhead(std::string name, BulkheadConfig config) : name_(std::move(name)), config_(config) {}
 
-Error Bulkhead::overloaded(const char* why) const {
+Error Bulkhead::overloaded(const char* why) {
+  rejected_.fetch_add(1, std::memory_order_relaxed);
   return Error(ErrorKind::Overloaded, std::string("the server is at capacity (") + name_ + ": " + why + ")",
                {{"bulkhead", name_}})
       .with_retry_after(1);
@@ -34,6 +35,37 @@ Result<Bulkhead::Permit> Bulkhead::enter(std::optional<std::chrono::steady_clock
   if (!got) return std::unexpected(overloaded("waited too long"));
   ++in_use_;
   return Permit(this);
+}
+
+Result<Bulkhead::Ticket> Bulkhead::admit() {
+  std::lock_guard lock(mu_);
+  if (in_use_ + queued_ >= config_.max_concurrent + config_.queue_size)
+    return std::unexpected(overloaded("queue full"));
+  ++queued_;
+  return Ticket(this, std::chrono::steady_clock::now());
+}
+
+Status Bulkhead::Ticket::start(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  if (!b_ || running_) return {};
+  Bulkhead& b = *b_;
+  auto until = admitted_ + b.config_.timeout;
+  if (deadline) until = std::min(until, *deadline);
+  std::unique_lock lock(b.mu_);
+  if (!b.cv_.wait_until(lock, until, [&] { return b.in_use_ < b.config_.max_concurrent; })) {
+    --b.queued_;
+    b_ = nullptr;
+    return std::unexpected(b.overloaded("waited too long"));
+  }
+  --b.queued_;
+  ++b.in_use_;
+  running_ = true;
+  return {};
+}
+
+void Bulkhead::leave(bool running) {
+  if (running) return release();
+  std::lock_guard lock(mu_);
+  --queued_;
 }
 
 void Bulkhead::release() {

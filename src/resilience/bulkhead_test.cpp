@@ -87,6 +87,56 @@ TEST(Bulkhead, NeverMoreThanMaxConcurrentUnderContention) {
   EXPECT_EQ(b.in_use(), 0);
 }
 
+TEST(Bulkhead, AdmitTakesAPlaceAtOnceOrRefusesAndStartWaitsForASlot) {
+  Bulkhead b("api_requests", {.max_concurrent = 1, .queue_size = 1, .timeout = 10s});
+  auto t1 = b.admit();
+  auto t2 = b.admit();
+  ASSERT_TRUE(t1 && t2);
+  EXPECT_EQ(b.queued(), 2);  // admitted, not yet running
+  const auto t0 = std::chrono::steady_clock::now();
+  auto refused = b.admit();  // 1 running + 1 queued places are taken
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind(), ErrorKind::Overloaded);
+  EXPECT_EQ(refused.error().retry_after(), 1);
+  EXPECT_EQ(b.rejected(), 1u);
+  ASSERT_TRUE(t1->start());
+  EXPECT_TRUE(t1->running());
+  EXPECT_EQ(b.in_use(), 1);
+  EXPECT_EQ(b.queued(), 1);
+  auto second = std::async(std::launch::async, [&] { return t2->start().has_value(); });
+  std::this_thread::sleep_for(20ms);
+  { auto gone = std::move(*t1); }  // its slot goes to the waiting ticket
+  EXPECT_TRUE(second.get());
+  EXPECT_EQ(b.in_use(), 1);
+  EXPECT_EQ(b.queued(), 0);
+  { auto gone = std::move(*t2); }
+  EXPECT_EQ(b.in_use(), 0);
+  EXPECT_TRUE(b.admit());  // a dropped, never started ticket gives its place back
+  EXPECT_EQ(b.queued(), 0);
+}
+
+TEST(Bulkhead, AStartedTicketWaitsAtMostTheTimeoutCountedFromItsAdmission) {
+  Bulkhead b("api_requests", {.max_concurrent = 1, .queue_size = 4, .timeout = 100ms});
+  auto running = b.admit();
+  ASSERT_TRUE(running && running->start());
+  auto late = b.admit();
+  ASSERT_TRUE(late);
+  std::this_thread::sleep_for(60ms);  // queued time counts
+  const auto t0 = std::chrono::steady_clock::now();
+  auto s = late->start();
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind(), ErrorKind::Overloaded);
+  EXPECT_LT(waited, 90ms);
+  EXPECT_EQ(b.queued(), 0);  // the place was given back at once
+  EXPECT_EQ(b.rejected(), 1u);
+  auto early = b.admit();
+  ASSERT_TRUE(early);
+  const auto deadline = std::chrono::steady_clock::now() + 10ms;
+  EXPECT_FALSE(early->start(deadline));  // and never past the caller's deadline
+}
+
 TEST(Bulkhead, ConfigIsValidated) {
   EXPECT_TRUE(validate(BulkheadConfig{}));
   EXPECT_FALSE(validate(BulkheadConfig{.max_concurrent = 0}));

@@ -27,6 +27,8 @@ DependencyGuardOptions options(std::chrono::milliseconds op_timeout = 200ms) {
   o.breaker.half_open_success_threshold = 1;
   o.bulkhead = {.max_concurrent = 2, .queue_size = 0, .timeout = 1s};
   o.operation_timeout = op_timeout;
+  o.retry.policy.max_attempts = 1;  // retries have their own tests
+  o.retry.idempotent_writes_max_attempts = 1;
   return o;
 }
 
@@ -173,8 +175,119 @@ class RecordingObserver final : public CallObserver {
     EXPECT_GE(seconds, 0.0);
     calls.push_back({std::string(operation), error ? std::string(error_info(error->kind()).type) : "", bytes});
   }
+  void on_retry(std::string_view, std::string_view outcome) override { retries.emplace_back(outcome); }
   std::vector<Recorded> calls;
+  std::vector<std::string> retries;
 };
+
+/// Retries with real waits (a ManualClock would never end a backoff).
+DependencyGuardOptions retrying(int max_attempts = 3) {
+  auto o = options();
+  o.retry.idempotent_writes_max_attempts = 5;
+  o.backend = "sqlite";
+  o.breaker.failure_threshold = 100;
+  o.retry.policy.max_attempts = max_attempts;
+  o.retry.policy.initial_delay = 1ms;
+  o.retry.policy.max_delay = 5ms;
+  return o;
+}
+
+/// Fails with `kind` the first `failures` times, then returns 7.
+auto flaky(int failures, ErrorKind kind, int& runs) {
+  return [failures, kind, &runs]() -> Result<int> {
+    if (runs++ < failures) return fail(kind, "flaky");
+    return 7;
+  };
+}
+
+TEST(DependencyGuard, ARetryableFailureIsRetriedWithBackoffUntilItSucceeds) {
+  DependencyGuard g(retrying(), nullptr);
+  RecordingObserver rec;
+  g.set_observer(&rec);
+  int runs = 0;
+  auto r = g.call("read", CallKind::Read, flaky(2, ErrorKind::Timeout, runs));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, 7);
+  EXPECT_EQ(runs, 3);
+  EXPECT_EQ(rec.retries, (std::vector<std::string>{"retried", "retried", "recovered"}));
+  ASSERT_EQ(rec.calls.size(), 1u);  // one observed operation, its retries inside
+  EXPECT_EQ(rec.calls[0].error_type, "");
+  // max_attempts bounds it; the error says how many were made
+  runs = 0;
+  rec.retries.clear();
+  auto gave_up = g.call("read", CallKind::Read, flaky(5, ErrorKind::Timeout, runs));
+  ASSERT_FALSE(gave_up);
+  EXPECT_EQ(runs, 3);
+  EXPECT_EQ(gave_up.error().details().at("attempts").as_int64(), 3);
+  EXPECT_EQ(rec.retries.back(), "exhausted");
+}
+
+TEST(DependencyGuard, WritesGetTheirOwnAttemptsAndNonIdempotentOnesNone) {
+  auto o = retrying();
+  o.retry.idempotent_writes_max_attempts = 5;
+  DependencyGuard g(o, nullptr);
+  int runs = 0;
+  EXPECT_TRUE(g.call(CallKind::IdempotentWrite, flaky(4, ErrorKind::Database, runs)));
+  EXPECT_EQ(runs, 5);  // a store error is a ConnectionError: retried
+  runs = 0;
+  EXPECT_FALSE(g.call(CallKind::Read, flaky(4, ErrorKind::Timeout, runs)));
+  EXPECT_EQ(runs, 3);
+  runs = 0;
+  EXPECT_FALSE(g.call(CallKind::NonIdempotentWrite, flaky(1, ErrorKind::Timeout, runs)));
+  EXPECT_EQ(runs, 1);
+}
+
+TEST(DependencyGuard, NeitherClientErrorsNorTheGuardsOwnRefusalsAreRetried) {
+  auto o = retrying();
+  o.breaker.failure_threshold = 1;
+  DependencyGuard g(o, nullptr);
+  int runs = 0;
+  EXPECT_FALSE(g.call(flaky(1, ErrorKind::Validation, runs)));
+  EXPECT_EQ(runs, 1);
+  runs = 0;
+  EXPECT_FALSE(g.call(flaky(1, ErrorKind::ResourceNotFound, runs)));
+  EXPECT_EQ(runs, 1);
+  runs = 0;
+  auto opened = g.call(flaky(9, ErrorKind::Timeout, runs));  // the first failure opens the breaker
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(runs, 1);  // the retry met the open breaker and stopped there
+  EXPECT_EQ(opened.error().kind(), ErrorKind::Timeout);  // answering with the dependency's own failure
+  EXPECT_EQ(opened.error().details().at("attempts").as_int64(), 1);
+  EXPECT_EQ(g.call(ok).error().kind(), ErrorKind::CircuitOpen);  // the next call is refused at once
+}
+
+TEST(DependencyGuard, TheRetryBudgetCapsRetriesAcrossCalls) {
+  auto o = retrying();
+  o.retry_budget = {.ratio = 0, .min_per_second = 0, .max_tokens = 2};
+  DependencyGuard g(o, nullptr);
+  RecordingObserver rec;
+  g.set_observer(&rec);
+  int runs = 0;
+  (void)g.call("read", CallKind::Read, flaky(99, ErrorKind::Timeout, runs));  // 3 attempts: 2 tokens spent
+  EXPECT_EQ(runs, 3);
+  runs = 0;
+  auto r = g.call("read", CallKind::Read, flaky(99, ErrorKind::Timeout, runs));
+  EXPECT_EQ(runs, 1);  // no token left: the outage gets no extra load
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::Timeout);
+  EXPECT_EQ(rec.retries.back(), "budget_exhausted");
+}
+
+TEST(DependencyGuard, NoRetryStartsThatCouldNotEndBeforeTheDeadline) {
+  auto o = retrying();
+  o.retry.policy.initial_delay = 500ms;
+  o.retry.policy.max_delay = 500ms;
+  DependencyGuard g(o, nullptr);
+  Cancellation request(std::chrono::steady_clock::now() + 100ms);
+  CancellationScope scope(&request);
+  int runs = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = g.call(flaky(9, ErrorKind::Timeout, runs));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(r.error().kind(), ErrorKind::Timeout);
+  EXPECT_LT(since(t0), 90ms);  // answered at once, not after a useless wait
+}
 
 TEST(DependencyGuard, ObservedCallsReportOperationOutcomeAndBytesIncludingRefusals) {
   ManualClock clock;
@@ -184,11 +297,11 @@ TEST(DependencyGuard, ObservedCallsReportOperationOutcomeAndBytesIncludingRefusa
   DependencyGuard g(o, &faults, clock);
   RecordingObserver rec;
   g.set_observer(&rec);
-  auto r = g.call("read", [] { return Result<std::string>("12345"); },
+  auto r = g.call("read", CallKind::Read, [] { return Result<std::string>("12345"); },
                   [](const Result<std::string>& v) { return std::uint64_t{v->size()}; });
   ASSERT_TRUE(r);
   ASSERT_TRUE(faults.set(fault(FaultKind::Error)));
-  for (int i = 0; i < 4; ++i) (void)g.call("write", ok);  // 3 failures open the breaker, the 4th is refused
+  for (int i = 0; i < 4; ++i) (void)g.call("write", CallKind::IdempotentWrite, ok);  // 3 failures open the breaker, the 4th is refused
   ASSERT_EQ(rec.calls.size(), 5u);
   EXPECT_EQ(rec.calls[0].operation, "read");
   EXPECT_EQ(rec.calls[0].error_type, "");

@@ -58,14 +58,16 @@ namespace vault::storage {
 template <class T>
 Result<T> SqliteDatabase::write(std::function<Result<T>(sqlite::Connection&)> fn) {
   if (closed_.load()) return fail(ErrorKind::Database, "the store is closed");
-  if (guard_) return guard_->call("write", [&] { return writer_->execute<T>(std::move(fn)); });
+  // A failed write transaction was rolled back: running it again is safe
+  // (each attempt gets its own copy of fn).
+  if (guard_) return guard_->call("write", resilience::CallKind::IdempotentWrite, [&] { return writer_->execute<T>(fn); });
   return writer_->execute<T>(std::move(fn));
 }
 
 template <class T>
 Result<T> SqliteDatabase::read(const std::function<Result<T>(sqlite::Connection&)>& fn) {
   if (closed_.load()) return fail(ErrorKind::Database, "the store is closed");
-  if (guard_) return guard_->call("read", [&] { return read_direct<T>(fn); });
+  if (guard_) return guard_->call("read", resilience::CallKind::Read, [&] { return read_direct<T>(fn); });
   return read_direct<T>(fn);
 }
 

@@ -231,7 +231,11 @@ def test_acknowledged_single_writes_survive_kill9(tmp_path):
     assert not failures, failures[:3]
     assert len(acked) >= 500
 
+    t0 = time.monotonic()
     srv.start()
+    to_ready = time.monotonic() - t0
+    print(f"\nkill -9 under writes: {len(acked)} acknowledged; restart to ready in {to_ready:.2f} s")
+    assert to_ready < 60  # the startup probe's budget (spec 4.4, deploy/kubernetes: 12 x 5 s)
     try:
         missing = []
         for rid, data in list(acked.items()):

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 
 namespace vault {
 
@@ -50,6 +51,8 @@ class Cancellation {
 
   /// The thread's current token (installed by CancellationScope), or null.
   static const Cancellation* current() noexcept;
+  /// The current token's deadline; none without a token or a deadline.
+  static std::optional<Clock::time_point> current_deadline() noexcept;
 
  private:
   const vault::Clock& clock_;

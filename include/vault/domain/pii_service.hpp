@@ -22,6 +22,7 @@
 #include "vault/pii/anonymization/anonymizer.hpp"
 #include "vault/pii/anonymization/policy.hpp"
 #include "vault/pii/detection/scanner.hpp"
+#include "vault/resilience/bulkhead.hpp"
 #include "vault/storage/token_store.hpp"
 
 #include <boost/json/value.hpp>
@@ -30,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -59,6 +61,10 @@ struct PiiOptions {
   bool scan_on_write = true;
   /// The policy of datasets that have none (JSON text; "" = {"action":"flag"}).
   std::string default_policy_json;
+  /// The pii_scanning bulkhead (spec 3.3): every scan (record writes, views,
+  /// detect, anonymize) runs inside it; full → OverloadedError (503). Null =
+  /// unbounded. Must outlive the service.
+  resilience::Bulkhead* scan_pool = nullptr;
 };
 
 /// Observes anonymization and violations (metrics in vaultd). Labels are
@@ -100,8 +106,8 @@ class PiiService final : public RecordInspector, public RecordViewer {
   Result<std::string> anonymized_view(const storage::Dataset& d, std::string_view payload) override;
 
   // ---- /api/v1/pii
-  std::vector<pii::Finding> detect_text(std::string_view text, const pii::ScanOptions& o) const;
-  std::vector<pii::JsonFinding> detect_json(const boost::json::value& v, const pii::ScanOptions& o) const;
+  Result<std::vector<pii::Finding>> detect_text(std::string_view text, const pii::ScanOptions& o) const;
+  Result<std::vector<pii::JsonFinding>> detect_json(const boost::json::value& v, const pii::ScanOptions& o) const;
   Result<std::string> anonymize_text(const std::string& tenant_id, std::string_view text,
                                      const pii::Policy& policy, pii::AnonymizeStats* stats = nullptr);
   /// Rewrites `doc` in place; returns the findings that were anonymized.
@@ -134,6 +140,9 @@ class PiiService final : public RecordInspector, public RecordViewer {
   Result<pii::AnonymizerContext> context_for(const std::string& tenant_id,
                                              std::shared_ptr<const pii::AnonymizerKeys>& hold);
   Result<std::shared_ptr<const pii::AnonymizerKeys>> keys_for(const std::string& tenant_id);
+  /// A slot of the scan_pool bulkhead (none when there is no pool), waited
+  /// for at most its timeout and the thread's request deadline.
+  Result<std::optional<resilience::Bulkhead::Permit>> scan_slot() const;
 
   std::shared_ptr<const pii::Scanner> scanner_;
   KeySource keys_;

@@ -39,10 +39,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 namespace vault::resilience {
+class Bulkhead;
 class RateLimiter;
 }
 namespace vault::domain {
@@ -81,6 +83,17 @@ struct ServerOptions {
   /// Per-tenant and global token buckets for authenticated API requests
   /// (429); null = no limits. Must outlive the server.
   resilience::RateLimiter* rate_limiter = nullptr;
+  /// The api_requests bulkhead (spec 3.3) of handlers run on the worker
+  /// pool: admitted at dispatch (full → 503 OverloadedError, Retry-After),
+  /// started on a worker (waited longer than its timeout → 503). Inline
+  /// built-ins (probes, /metrics) are outside it. Null = only the pool's
+  /// queue limit applies. Must outlive the server.
+  resilience::Bulkhead* api_bulkhead = nullptr;
+  /// Routes marked run_inline run on the I/O thread only while this says
+  /// the dependencies answer quickly (no fault set, no breaker open) and no
+  /// inline run was slow lately; else on the worker pool, so a slow store
+  /// cannot hold the I/O threads (and the probes behind them). Empty = yes.
+  std::function<bool()> dependencies_fast;
   /// Read-only / degraded mode (writes 503); null = always writable. Must outlive the server.
   const domain::OperatingMode* mode = nullptr;
   /// Counts every answered API request (not probes, not /metrics) for the

@@ -52,6 +52,8 @@ class FaultInjector {
   Status set(const Fault& f);
   void clear();
   std::vector<Fault> list();
+  /// Whether any fault is set now (lock-free).
+  bool any() const { return active_.load(std::memory_order_relaxed) > 0; }
 
   /// The fault that hits this call of `dependency`, if any (rolls the dice).
   std::optional<Fault> draw(std::string_view dependency);
