@@ -208,7 +208,8 @@ def service_health():
     return dashboard(
         "vault-service-health", "LLM Data Vault / Service Health",
         "Is every vaultd up and ready, which dependencies are failing, how full the connection and "
-        "body-buffer limits are, and the state of key rotation.",
+        "body-buffer limits and the bulkheads are, how often dependency calls are retried, and the state "
+        "of key rotation.",
         [
             row("Up and ready"),
             stat("Targets up", f'sum(up{{{inst}}})', "short", "vaultd processes Prometheus can scrape.",
@@ -253,6 +254,33 @@ def service_health():
             timeseries("Buffered request bodies",
                        [(f'vault_buffered_body_bytes{{{inst}}}', "{{instance}}")], "bytes",
                        "Request-body bytes held in memory (limit: server.max_buffered_body_bytes; beyond: 503)."),
+            row("Bulkheads and retries"),
+            timeseries("Bulkhead usage",
+                       [(f'vault_bulkhead_in_use{{{inst}}} / vault_bulkhead_max_concurrent{{{inst}}}',
+                         "{{instance}} {{bulkhead}}")],
+                       "percentunit", "Running calls / max_concurrent of each bulkhead (spec 3.3). Over 90% the "
+                       "readiness check bulkheads says degraded. api_requests never runs more handlers than "
+                       "server.worker_threads, so its share stays at or below worker_threads / max_concurrent.",
+                       th=thresholds(("green", None), ("red", 0.9)), min=0, max=1),
+            timeseries("Bulkhead in use and queued vs max",
+                       [(f'vault_bulkhead_in_use{{{inst}}}', "{{instance}} {{bulkhead}} in use"),
+                        (f'vault_bulkhead_queued{{{inst}}}', "{{instance}} {{bulkhead}} queued"),
+                        (f'vault_bulkhead_max_concurrent{{{inst}}}', "{{instance}} {{bulkhead}} max")],
+                       "short", "Calls running and waiting for a slot, against max_concurrent. Waiting calls "
+                       "beyond queue_size, or longer than the bulkhead's timeout, are refused."),
+            timeseries("Bulkhead rejections",
+                       [(f'sum by (instance, bulkhead) (rate(vault_bulkhead_rejected_total{{{inst}}}[{RATE}]))',
+                         "{{instance}} {{bulkhead}}")],
+                       "ops", "Calls refused with 503 OverloadedError (Retry-After: 1): the bulkhead was full "
+                       "or the wait passed its timeout. Alert BulkheadSaturated when refusals go on for 5 "
+                       "minutes."),
+            timeseries("Dependency retries by outcome",
+                       [(f'sum by (dependency, outcome) (rate(vault_retries_total{{{inst}}}[{RATE}]))',
+                         "{{dependency}} {{outcome}}")],
+                       "ops", "Retry decisions of metadata store, blob store and key provider calls (spec 3.2): "
+                       "retried (another attempt), recovered (succeeded after retries), exhausted (attempts "
+                       "or deadline used up), budget_exhausted (the retry budget was spent; alert "
+                       "RetryBudgetExhausted)."),
             row("Key provider and key rotation"),
             timeseries("Key provider operations",
                        [(f'sum by (operation, status) (rate(vault_kms_operations_total{{{inst}}}[{RATE}]))',
@@ -290,8 +318,8 @@ def error_analysis():
             timeseries("5xx by endpoint",
                        [(f'sum by (method, endpoint, status) (rate(vault_requests_total{{job="$job",status=~"5.."}}[{RATE}]))',
                          "{{method}} {{endpoint}} {{status}}")],
-                       "reqps", "503 includes OverloadedError (full worker queue, connection or body-buffer "
-                       "limit) and readiness while not ready."),
+                       "reqps", "503 includes OverloadedError (a full bulkhead, worker queue, connection or "
+                       "body-buffer limit) and readiness while not ready."),
             timeseries("4xx by endpoint",
                        [(f'sum by (method, endpoint, status) (rate(vault_requests_total{{job="$job",status=~"4.."}}[{RATE}]))',
                          "{{method}} {{endpoint}} {{status}}")],
@@ -306,7 +334,7 @@ def error_analysis():
                        [(f'sum by (status) (rate(vault_requests_total{{{API},status=~"503|429"}}[{RATE}]))',
                          "{{status}}")],
                        "reqps", "503 OverloadedError / ServiceUnavailable and 429 rate limits (each answer "
-                       "carries Retry-After)."),
+                       "carries Retry-After). Refusals by bulkhead: vault-service-health, Bulkhead rejections."),
             row("Internal failures"),
             timeseries("Unhandled exceptions",
                        [(f'sum by (instance) (increase(vault_unhandled_exceptions_total{{job="$job"}}[5m]))',

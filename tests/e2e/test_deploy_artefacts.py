@@ -204,6 +204,8 @@ def test_alerts_of_spec_6_5_and_11_4_are_there():
             "ErrorBudgetSlowBurn", "LatencyBudgetFastBurn", "LatencyBudgetSlowBurn"} <= names
     # the spec's storage errors (6.2) and liveness memory threshold (4.2)
     assert {"StorageErrors", "HighMemory"} <= names
+    # bulkheads refusing calls (3.3) and retry budgets spent (3.2)
+    assert {"BulkheadSaturated", "RetryBudgetExhausted"} <= names
     for a in alerts():
         if "Burn" in a["alert"]:
             # multi-window: two SLI windows in one expression
@@ -753,7 +755,8 @@ def test_dashboard_queries_parse(tmp_path):
 def test_runbooks_of_the_spec_exist_and_are_indexed():
     # spec 9.3 and appendix B, plus one per alert family
     needed = {"high-error-rate", "database-failure", "kms-unavailable", "storage-failure", "memory-leak",
-              "high-latency", "error-budget", "circuit-breaker", "connection-limit", "vaultd-unavailable"}
+              "high-latency", "error-budget", "circuit-breaker", "connection-limit", "vaultd-unavailable",
+              "bulkheads-and-retries"}
     present = {p.stem for p in RUNBOOKS.glob("*.md")} - {"README"}
     assert needed <= present
     index = (RUNBOOKS / "README.md").read_text()
