@@ -535,7 +535,7 @@ int main(int argc, char** argv) {
   opts.dependencies_fast = [&guards] {
     if (guards.faults.any()) return false;
     for (resilience::DependencyGuard* g : guards.all())
-      if (g->breaker().state() != resilience::CircuitState::Closed) return false;
+      if (!g->breaker().closed_now()) return false;
     return true;
   };
 

@@ -488,6 +488,7 @@ void Connection::trace(const RequestRecord& st, std::string_view method, double 
     root.trace_id = st.ctx.trace_id;
     root.span_id = st.ctx.span_id;
     root.parent_span_id = st.ctx.parent_span_id;
+    root.trace_state = st.ctx.trace_state;
     root.name = std::string(method) + " " + std::string(st.endpoint);
     root.server = true;
     root.end_us = now_micros();

@@ -22,6 +22,8 @@ RequestHead read_request_head(const boost::beast::http::request_header<>& head) 
       req.ctx.trace_id = std::move(tp->trace_id);
       req.ctx.parent_span_id = std::move(tp->parent_id);
       h.trace_flags = tp->flags;
+      if (auto ts = head.find("tracestate"); ts != head.end() && obs::is_acceptable_tracestate(ts->value()))
+        req.ctx.trace_state.assign(ts->value());
     }
   }
   if (req.ctx.trace_id.empty()) req.ctx.trace_id = obs::new_trace_id();

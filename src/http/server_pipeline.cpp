@@ -36,7 +36,8 @@ Pipeline Server::Impl::build_pipeline(Listener listener) {
   stages.push_back(std::make_unique<Dispatch>(
       [&srv](const Route* r) { return srv.is_inline(r) || (r == srv.ready_route && srv.shutting_down.load()); },
       [&srv](WorkerPool::Job& job) { return srv.pool->try_submit(job); }, srv.deps, srv.clock,
-      srv.opts.api_bulkhead, srv.opts.dependencies_fast));
+      srv.opts.api_bulkhead, srv.opts.dependencies_fast,
+      [&srv](const Route* r) { return r == srv.ready_route; }));
   return Pipeline(std::move(stages));
 }
 

@@ -31,7 +31,8 @@ boost::asio::awaitable<bool> Dispatch::serve(Call& call, Next) const {
   const Route* route = call.record.route;
   const bool streaming = route->options.stream_request;
   if (call.record.tracing)
-    call.record.trace = std::make_shared<obs::TraceCollector>(call.record.ctx.trace_id, call.record.ctx.span_id);
+    call.record.trace = std::make_shared<obs::TraceCollector>(call.record.ctx.trace_id, call.record.ctx.span_id,
+                                                              call.record.ctx.trace_state);
   // Cheap built-ins and short single-read routes run on the I/O thread
   // (the latter while the dependencies are quick).
   const bool builtin_inline = run_inline_(route);
@@ -52,7 +53,7 @@ boost::asio::awaitable<bool> Dispatch::serve(Call& call, Next) const {
     co_return co_await call.io.respond(call, std::move(r), AfterAnswer::KeepIfNoBody);
   }
   std::optional<resilience::Bulkhead::Ticket> place;
-  if (api_) {
+  if (api_ && !(outside_api_ && outside_api_(route))) {
     auto admitted = api_->admit();
     if (!admitted) {
       co_return co_await call.io.respond(call, error_response(admitted.error(), call.record.ctx),

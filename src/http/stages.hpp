@@ -187,7 +187,9 @@ class ReadBody final : public Stage {
 /// bulkhead (if any: full → the same 503 at once) and on its worker waits
 /// for a running slot (longer than the bulkhead's timeout → 503, the
 /// handler is not run). A route's own run_inline is honoured only while
-/// `fast()` (if given) holds and no such inline run took longer than
+/// `fast()` (if given) holds; routes `outside_api` names (readiness: an
+/// overload must show as `degraded`, not as a refused probe) skip the
+/// bulkhead and no such inline run took longer than
 /// kSlowInline in the last kInlinePause. Never calls `next`.
 class Dispatch final : public Stage {
  public:
@@ -196,13 +198,15 @@ class Dispatch final : public Stage {
   static constexpr std::chrono::milliseconds kSlowInline{5};
   static constexpr std::chrono::milliseconds kInlinePause{5000};
   Dispatch(RunInline run_inline, Submit submit, const DispatchDeps& deps, const Clock& clock,
-           resilience::Bulkhead* api = nullptr, std::function<bool()> fast = {})
+           resilience::Bulkhead* api = nullptr, std::function<bool()> fast = {},
+           std::function<bool(const Route*)> outside_api = {})
       : run_inline_(std::move(run_inline)),
         submit_(std::move(submit)),
         deps_(deps),
         clock_(clock),
         api_(api),
-        fast_(std::move(fast)) {}
+        fast_(std::move(fast)),
+        outside_api_(std::move(outside_api)) {}
   std::string_view name() const override { return "dispatch"; }
   boost::asio::awaitable<bool> serve(Call& call, Next next) const override;
 
@@ -213,6 +217,7 @@ class Dispatch final : public Stage {
   const Clock& clock_;
   resilience::Bulkhead* api_;
   std::function<bool()> fast_;
+  std::function<bool(const Route*)> outside_api_;  ///< routes that never wait for the api bulkhead
   /// Route-chosen inline runs wait until then (steady ticks) after a slow one.
   mutable std::atomic<Clock::steady_time::rep> inline_paused_until_{0};
 };

@@ -93,6 +93,16 @@ std::optional<TraceParent> parse_traceparent(std::string_view h) {
   return tp;
 }
 
+bool is_acceptable_tracestate(std::string_view v) {
+  if (v.empty() || v.size() > 512) return false;
+  int members = 1;
+  for (char c : v) {
+    if (c < 0x20 || c > 0x7e) return false;
+    if (c == ',' && ++members > 32) return false;
+  }
+  return true;
+}
+
 std::string format_traceparent(std::string_view trace_id, std::string_view span_id, std::uint8_t flags) {
   std::string out;
   out.reserve(55);

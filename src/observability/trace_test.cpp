@@ -60,6 +60,17 @@ TEST(Traceparent, FormatRoundTrip) {
   EXPECT_FALSE(tp->sampled());
 }
 
+TEST(Tracestate, OnlyPlausibleValuesAreCarriedOn) {
+  EXPECT_TRUE(is_acceptable_tracestate("vendor=a1,other=b2"));
+  EXPECT_TRUE(is_acceptable_tracestate("congo=t61rcWkgMzE"));
+  EXPECT_FALSE(is_acceptable_tracestate(""));
+  EXPECT_FALSE(is_acceptable_tracestate(std::string(513, 'a')));
+  EXPECT_FALSE(is_acceptable_tracestate("a=1\r\nx-injected: 1"));  // no control characters
+  std::string many;
+  for (int i = 0; i < 33; ++i) many += (i ? "," : "") + std::string("k") + std::to_string(i) + "=v";
+  EXPECT_FALSE(is_acceptable_tracestate(many));  // more than 32 members
+}
+
 TEST(TraceIds, ShapeAndUniqueness) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {

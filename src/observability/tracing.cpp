@@ -45,6 +45,7 @@ boost::json::object span_object(const SpanRecord& s) {
   return {{"trace_id", s.trace_id},
           {"span_id", s.span_id},
           {"parent_span_id", s.parent_span_id},
+          {"trace_state", s.trace_state},
           {"name", s.name},
           {"kind", s.server ? "server" : "client"},
           {"start_us", s.start_us},
@@ -62,6 +63,7 @@ void TraceCollector::add_child(std::string name, std::int64_t start_us, std::int
   s.trace_id = trace_id_;
   s.span_id = new_span_id();
   s.parent_span_id = parent_;
+  s.trace_state = trace_state_;
   s.name = std::move(name);
   s.start_us = start_us;
   s.end_us = end_us;
@@ -116,6 +118,7 @@ std::string otlp_json(const std::vector<SpanRecord>& spans, std::string_view ser
                       {"attributes", std::move(attrs)},
                       {"status", json::object{{"code", s.error ? 2 : 1}}}};  // ERROR, OK
     if (!s.parent_span_id.empty()) span["parentSpanId"] = s.parent_span_id;
+    if (!s.trace_state.empty()) span["traceState"] = s.trace_state;
     out.push_back(std::move(span));
   }
   json::object resource{

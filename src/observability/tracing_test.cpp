@@ -99,12 +99,14 @@ TEST(SpanEncoding, OtlpJsonAndJsonLines) {
   s.end_us = 3500;
   s.error = true;
   s.attributes = {{"http.status_code", "503"}};
+  s.trace_state = "vendor=a1";
   auto v = boost::json::parse(otlp_json({s}, "vaultd")).as_object();
   const auto& rs = v.at("resourceSpans").as_array()[0].as_object();
   EXPECT_EQ(rs.at("resource").at("attributes").as_array()[0].at("value").at("stringValue").as_string(), "vaultd");
   const auto& span = rs.at("scopeSpans").as_array()[0].at("spans").as_array()[0].as_object();
   EXPECT_EQ(span.at("traceId").as_string(), s.trace_id);
   EXPECT_EQ(span.at("parentSpanId").as_string(), s.parent_span_id);
+  EXPECT_EQ(span.at("traceState").as_string(), "vendor=a1");
   EXPECT_EQ(span.at("kind").as_int64(), 2);
   EXPECT_EQ(span.at("startTimeUnixNano").as_string(), "1000000");
   EXPECT_EQ(span.at("status").at("code").as_int64(), 2);

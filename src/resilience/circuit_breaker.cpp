@@ -63,6 +63,7 @@ CircuitState CircuitBreaker::state() {
 
 void CircuitBreaker::transition(CircuitState to, Clock::steady_time now) {
   state_ = to;
+  closed_.store(to == CircuitState::Closed, std::memory_order_relaxed);
   ++epoch_;
   failures_.clear();
   probes_admitted_ = 0;

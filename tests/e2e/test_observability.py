@@ -194,13 +194,14 @@ def test_spans_are_sampled_and_exported_over_otlp_and_as_json_lines(tmp_path):
         ds = new_dataset(t.writer)
         trace_id, parent = secrets.token_hex(16), secrets.token_hex(8)
         r = t.reader.request("GET", f"/api/v1/datasets/{ds['id']}",
-                             headers={"traceparent": f"00-{trace_id}-{parent}-00"})
+                             headers={"traceparent": f"00-{trace_id}-{parent}-00", "tracestate": "vendor=a1,other=b2"})
         assert r.status == 200
         # the route's rule (rate 1.0) keeps it: a server span continuing the caller's trace...
         roots = receiver.wait_for(lambda s: s["traceId"] == trace_id and s["kind"] == 2)
         assert len(roots) == 1, receiver.spans
         root = roots[0]
         assert root["parentSpanId"] == parent and root["name"] == "GET /api/v1/datasets/{id}"
+        assert root["traceState"] == "vendor=a1,other=b2"  # the caller's tracestate carried on
         attrs = {a["key"]: a["value"]["stringValue"] for a in root["attributes"]}
         assert attrs["http.status_code"] == "200" and attrs["http.route"] == "/api/v1/datasets/{id}"
         assert r.header("traceparent").split("-")[2] == root["spanId"]
@@ -208,6 +209,7 @@ def test_spans_are_sampled_and_exported_over_otlp_and_as_json_lines(tmp_path):
         children = receiver.wait_for(lambda s: s["traceId"] == trace_id and s.get("parentSpanId") == root["spanId"])
         assert children and all(c["name"].startswith("metadata_store.") for c in children), children
         assert int(children[0]["startTimeUnixNano"]) >= int(root["startTimeUnixNano"])
+        assert all(c["traceState"] == "vendor=a1,other=b2" for c in children)
         # default_rate 0: an ordinary list request is not kept ...
         other = secrets.token_hex(16)
         assert t.reader.request("GET", "/api/v1/datasets", headers={"traceparent": f"00-{other}-{parent}-00"}).status == 200

@@ -506,12 +506,16 @@ bulkheads:
         rss_before = _rss_mb(srv)
         probes = []
 
+        readiness = []
+
         def probe():
             end = time.monotonic() + 2.5
             while time.monotonic() < end:
                 t0 = time.monotonic()
                 status = srv.client().request("GET", "/health/live").status
                 probes.append((status, time.monotonic() - t0))
+                ready = srv.client().request("GET", "/health/ready")
+                readiness.append((ready.status, ready.body.get("status")))
                 time.sleep(0.1)
 
         prober = threading.Thread(target=probe)
@@ -533,6 +537,9 @@ bulkheads:
         assert _percentile([a[1] for a in refused], 0.5) < 0.1  # refused at once
         assert probes and all(p[0] == 200 for p in probes)
         assert max(p[1] for p in probes) < 1.0  # the I/O threads stay free for the probes
+        # readiness is answered outside the api bulkhead: overload shows as pool pressure, not as a refused probe
+        assert readiness and all(s == 200 and st in ("ready", "degraded") for s, st in readiness), readiness
+        assert ("degraded" in {st for _, st in readiness}), readiness
         rejected = metric(srv, "vault_bulkhead_rejected_total", bulkhead="api_requests")
         assert rejected >= len(refused)
         rss_after = _rss_mb(srv)

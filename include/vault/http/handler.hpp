@@ -28,6 +28,7 @@ struct RequestContext {
   std::string trace_id;        ///< 32 hex chars (from traceparent or new)
   std::string span_id;         ///< 16 hex chars, this server's span
   std::string parent_span_id;  ///< from traceparent, may be empty
+  std::string trace_state;     ///< the caller's W3C tracestate (with a valid traceparent), kept on our spans
   std::string request_id;      ///< X-Request-ID (echoed) or generated
   std::string tenant_id;       ///< set after authentication
   std::string api_key_id;

@@ -85,7 +85,7 @@ struct ServerOptions {
   resilience::RateLimiter* rate_limiter = nullptr;
   /// The api_requests bulkhead (spec 3.3) of handlers run on the worker
   /// pool: admitted at dispatch (full → 503 OverloadedError, Retry-After),
-  /// started on a worker (waited longer than its timeout → 503). Inline
+  /// started on a worker (waited longer than its timeout → 503). The
   /// built-ins (probes, /metrics) are outside it. Null = only the pool's
   /// queue limit applies. Must outlive the server.
   resilience::Bulkhead* api_bulkhead = nullptr;

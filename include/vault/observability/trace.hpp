@@ -25,6 +25,11 @@ struct TraceParent {
 std::optional<TraceParent> parse_traceparent(std::string_view header);
 
 /// "00-<trace_id>-<span_id>-<flags as 2 hex>" (always version 00).
+/// Whether a `tracestate` value may be carried on (W3C: at most 512
+/// characters here, printable ASCII, at most 32 comma-separated members);
+/// anything else is dropped, not repaired.
+bool is_acceptable_tracestate(std::string_view value);
+
 std::string format_traceparent(std::string_view trace_id, std::string_view span_id, std::uint8_t flags);
 
 /// 32 lowercase hex chars, never all zero. Thread-local generator seeded

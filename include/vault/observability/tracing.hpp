@@ -37,6 +37,7 @@ struct SpanRecord {
   std::string trace_id;        ///< 32 hex
   std::string span_id;         ///< 16 hex
   std::string parent_span_id;  ///< "" for a root span
+  std::string trace_state;     ///< the caller's tracestate, carried on ("" = none)
   std::string name;            ///< "GET /api/v1/datasets/{id}", "metadata_store.read"
   bool server = false;         ///< kind: server (the request) or client (a dependency call)
   std::int64_t start_us = 0;   ///< unix microseconds
@@ -48,8 +49,8 @@ struct SpanRecord {
 /// The child spans of one request. Thread-safe (a request may fan out).
 class TraceCollector {
  public:
-  TraceCollector(std::string trace_id, std::string server_span_id)
-      : trace_id_(std::move(trace_id)), parent_(std::move(server_span_id)) {}
+  TraceCollector(std::string trace_id, std::string server_span_id, std::string trace_state = {})
+      : trace_id_(std::move(trace_id)), parent_(std::move(server_span_id)), trace_state_(std::move(trace_state)) {}
   /// A finished child of the request's server span.
   void add_child(std::string name, std::int64_t start_us, std::int64_t end_us, bool error,
                  std::vector<std::pair<std::string, std::string>> attributes);
@@ -60,6 +61,7 @@ class TraceCollector {
   static constexpr std::size_t kMaxChildren = 256;  ///< a runaway loop does not grow a trace without bound
   const std::string trace_id_;
   const std::string parent_;
+  const std::string trace_state_;
   std::mutex mu_;
   std::vector<SpanRecord> children_;
 };

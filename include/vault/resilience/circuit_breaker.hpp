@@ -24,6 +24,7 @@
 #include "vault/core/error.hpp"
 #include "vault/core/resilience_settings.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -85,6 +86,9 @@ class CircuitBreaker {
   }
 
   CircuitState state();
+  /// Closed as of the last transition, without a lock (an open breaker whose
+  /// open_duration passed still reads not-closed until someone calls it).
+  bool closed_now() const { return closed_.load(std::memory_order_relaxed); }
   const std::string& dependency() const { return dependency_; }
   /// Called (under the breaker's lock: keep it quick) on every transition.
   void on_state_change(std::function<void(CircuitState)> fn);
@@ -100,6 +104,7 @@ class CircuitBreaker {
   const Clock& clock_;
   std::mutex mu_;
   CircuitState state_ = CircuitState::Closed;
+  std::atomic<bool> closed_{true};
   std::uint64_t epoch_ = 0;                   ///< bumps on every transition
   std::deque<Clock::steady_time> failures_;  ///< closed: counted failures in the window
   Clock::steady_time opened_at_{};
