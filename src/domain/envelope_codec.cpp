@@ -45,7 +45,7 @@ Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::create_firs
   // One creator at a time: a second concurrent creator would put its own
   // (never stored) DEK into the shared cache, and writers picking it up
   // would seal records nobody can open.
-  std::lock_guard create_lock(create_mu_);
+  std::lock_guard create_lock(create_mu_[std::hash<std::string>{}(map_key(tenant_id, dataset_id)) % create_mu_.size()]);
   auto existing = keys_.list_data_keys(tenant_id, dataset_id);
   if (!existing) return std::unexpected(existing.error());
   for (const auto& k : *existing)

@@ -167,7 +167,11 @@ TEST(Pipeline, AChainThatNeverAnswersIsAProgrammingError) {
 TEST(CountActiveStage, CountsTheRequestWhileTheRestRuns) {
   Fixture f("GET /x HTTP/1.1\r\nHost: h\r\n\r\n");
   metrics::Gauge gauge;
-  CountActive stage(gauge);
+  const Call* seen = nullptr;
+  CountActive stage([&](const Call& c) -> metrics::Gauge& {
+    seen = &c;
+    return gauge;
+  });
   double during = -1;
   asio::io_context ioc;
   auto next = [&]() -> asio::awaitable<bool> {
@@ -179,6 +183,7 @@ TEST(CountActiveStage, CountsTheRequestWhileTheRestRuns) {
   EXPECT_TRUE(fut.get());
   EXPECT_EQ(during, 1.0);
   EXPECT_EQ(gauge.value(), 0.0);
+  EXPECT_EQ(seen, f.call.get());  // the gauge is chosen by the call (its route)
 }
 
 TEST(ReadHeadStage, BuildsTheRequestAndItsRecord) {

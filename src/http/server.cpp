@@ -28,7 +28,7 @@ Server::Impl::Impl(ServerOptions o, Router& r, Authenticator a, obs::HealthRegis
   const auto sizes = metrics::exponential_buckets(100, 10, 8);  // 100 B .. 10 GB
   request_size = &registry.histogram("vault_request_size_bytes", "HTTP request body size.", me, sizes);
   response_size = &registry.histogram("vault_response_size_bytes", "HTTP response body size.", me, sizes);
-  active_requests = &registry.gauge("vault_active_requests", "HTTP requests being served now.").get();
+  active_requests = &registry.gauge("vault_active_requests", "HTTP requests being served now, by method and route template.", me);
   active_connections =
       &registry.gauge("vault_active_connections", "HTTP connections open on the API listener.").get();
   max_connections = &registry
@@ -73,7 +73,7 @@ RouteMetrics Server::Impl::route_metrics(const Route* route, std::string_view me
     if (auto it = cached_route_metrics.find(route); it != cached_route_metrics.end()) return it->second;
   }
   return RouteMetrics{&duration->labels({method, endpoint}), &request_size->labels({method, endpoint}),
-                      &response_size->labels({method, endpoint})};
+                      &response_size->labels({method, endpoint}), &active_requests->labels({method, endpoint})};
 }
 
 Status Server::Impl::start() {

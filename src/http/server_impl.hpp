@@ -40,6 +40,7 @@ struct RouteMetrics {
   metrics::Histogram* duration = nullptr;
   metrics::Histogram* request_size = nullptr;
   metrics::Histogram* response_size = nullptr;
+  metrics::Gauge* active = nullptr;
 };
 
 struct Server::Impl {
@@ -86,7 +87,7 @@ struct Server::Impl {
   metrics::HistogramFamily* duration;
   metrics::HistogramFamily* request_size;
   metrics::HistogramFamily* response_size;
-  metrics::Gauge* active_requests;
+  metrics::GaugeFamily* active_requests;
   metrics::Gauge* active_connections;
   metrics::Gauge* max_connections;
   metrics::Gauge* buffered_body_bytes;

@@ -10,14 +10,16 @@ Pipeline Server::Impl::build_pipeline(Listener listener) {
   Impl& srv = *this;
   const Router* api = listener == Listener::Api ? &srv.router : nullptr;  // the admin listener: built-ins only
   std::vector<std::unique_ptr<Stage>> stages;
-  // 1. vault_active_requests counts the request while it is served.
-  stages.push_back(std::make_unique<CountActive>(*srv.active_requests));
-  // 2. Request id, trace context, headers, target (400).
+  // 1. Request id, trace context, headers, target (400).
   stages.push_back(std::make_unique<ReadHead>());
-  // 3. The handler's deadline: now + request_timeout.
+  // 2. The handler's deadline: now + request_timeout.
   stages.push_back(std::make_unique<SetDeadline>(srv.opts.request_timeout, srv.clock));
-  // 4. Routing (404 / 405).
+  // 3. Routing (404 / 405).
   stages.push_back(std::make_unique<RouteRequest>(srv.builtin, api));
+  // 4. vault_active_requests{method, endpoint} counts the request while it is served.
+  stages.push_back(std::make_unique<CountActive>([&srv](const Call& call) -> metrics::Gauge& {
+    return *srv.route_metrics(call.record.route, call.record.method, call.record.endpoint).active;
+  }));
   // 5. Authentication and authorization from the headers (401 / 403), before any body byte.
   stages.push_back(std::make_unique<Authorize>(
       [&srv, listener](Request& req, const Route& route) { return srv.authenticate(req, route, listener); },

@@ -501,7 +501,7 @@ TEST_F(ServerTest, MetricsEndpoint) {
             std::string::npos);
   EXPECT_NE(m.find("vault_request_size_bytes_count"), std::string::npos);
   EXPECT_NE(m.find("vault_response_size_bytes_count"), std::string::npos);
-  EXPECT_NE(m.find("vault_active_requests 1\n"), std::string::npos);  // this very request
+  EXPECT_NE(m.find(R"(vault_active_requests{method="GET",endpoint="/metrics"} 1)"), std::string::npos);  // this very request
 
   if (std::system("command -v promtool >/dev/null 2>&1") == 0) {
     char path[] = "/tmp/vault_http_metrics_XXXXXX";

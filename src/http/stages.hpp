@@ -18,16 +18,18 @@
 
 namespace vault::http {
 
-/// Wraps the rest of the chain: `gauge` (vault_active_requests) counts the
-/// request while it is being served.
+/// Wraps the rest of the chain after routing: the gauge `gauge_of(call)`
+/// gives (vault_active_requests{method, endpoint}) counts the request while
+/// it is being served.
 class CountActive final : public Stage {
  public:
-  explicit CountActive(metrics::Gauge& gauge) : gauge_(gauge) {}
+  using GaugeOf = std::function<metrics::Gauge&(const Call&)>;
+  explicit CountActive(GaugeOf gauge_of) : gauge_of_(std::move(gauge_of)) {}
   std::string_view name() const override { return "count_active"; }
   boost::asio::awaitable<bool> serve(Call& call, Next next) const override;
 
  private:
-  metrics::Gauge& gauge_;
+  GaugeOf gauge_of_;
 };
 
 /// Builds call.req from the head: request id (X-Request-ID when acceptable,

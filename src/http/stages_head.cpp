@@ -32,8 +32,8 @@ struct ActiveGuard {
 
 }  // namespace
 
-boost::asio::awaitable<bool> CountActive::serve(Call&, Next next) const {
-  ActiveGuard active(gauge_);
+boost::asio::awaitable<bool> CountActive::serve(Call& call, Next next) const {
+  ActiveGuard active(gauge_of_(call));
   co_return co_await next();
 }
 

@@ -10,6 +10,7 @@
 #include "vault/domain/seams.hpp"
 #include "vault/storage/key_store.hpp"
 
+#include <array>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -42,7 +43,10 @@ class EnvelopePayloadCodec final : public PayloadCodec {
   storage::KeyStore& keys_;
   crypto::Envelope& envelope_;
   std::mutex mu_;
-  std::mutex create_mu_;  ///< serialises first-DEK creation in this process
+  /// Serialise first-DEK creation per dataset in this process, striped by
+  /// dataset: a hung key provider call holds up the first writes of 1/64
+  /// of the datasets, not of all of them.
+  std::array<std::mutex, 64> create_mu_;
   std::unordered_map<std::string, std::uint32_t> active_version_;  ///< "tenant\0dataset" → version
   KeyEvents::Subscription keys_changed_;  ///< last: ends before the rest goes
 };
