@@ -21,6 +21,12 @@ void add_scan_command(CLI::App& root, Context& ctx);
 /// Offline `anonymize` of a local file (commands_anonymize.cpp).
 void add_anonymize_command(CLI::App& root, Context& ctx);
 
+/// Where `scan` and `anonymize` keep compiled pattern databases between
+/// runs: $VAULT_CACHE_DIR, else $XDG_CACHE_HOME/vault, else
+/// $HOME/.cache/vault; "" (compile every run) when none is set or
+/// VAULT_CACHE_DIR is set empty.
+std::string scanner_cache_dir();
+
 /// Builds the whole command tree (global options, footer, subcommands).
 void build_cli(CLI::App& app, Context& ctx);
 

@@ -161,7 +161,7 @@ int run_anonymize_command(const Context& ctx, const AnonCliOpts& o) {
       return usage_error(target + " exists (use --force to overwrite)");
   }
 
-  auto scanner = pii::Scanner::create(catalogue);
+  auto scanner = pii::Scanner::create(catalogue, {.compile_cache_dir = scanner_cache_dir()});
   if (!scanner) {
     std::cerr << "error: cannot build the PII scanner: " << scanner.error().message() << '\n';
     return exit_code::generic;

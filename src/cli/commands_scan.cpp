@@ -9,11 +9,20 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <thread>
 
 namespace vault::cli {
+
+std::string scanner_cache_dir() {
+  if (const char* v = std::getenv("VAULT_CACHE_DIR")) return v;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/vault";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/vault";
+  return {};
+}
+
 namespace {
 
 struct ScanCliOpts {
@@ -47,7 +56,7 @@ int run_scan_command(const Context& ctx, const ScanCliOpts& o) {
   if (!error.empty()) return usage_error(error);
 
   auto t0 = std::chrono::steady_clock::now();
-  auto scanner = pii::Scanner::create(catalogue);
+  auto scanner = pii::Scanner::create(catalogue, {.compile_cache_dir = scanner_cache_dir()});
   if (!scanner) {
     std::cerr << "error: cannot build the PII scanner: " << scanner.error().message() << '\n';
     return exit_code::generic;

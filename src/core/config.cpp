@@ -361,6 +361,9 @@ const std::vector<Setting>& settings() {
       {{"pii.recognizers", "VAULT_PII_RECOGNIZERS", "--pii-recognizers",
         "custom recognizers: path of a YAML/JSON file (pattern, validator, context, score)"},
        string_setting("pii.recognizers", &Config::pii_recognizers, false)},
+      {{"pii.cache_dir", "VAULT_PII_CACHE_DIR", "--pii-cache-dir",
+        "where compiled pattern databases are kept between starts (default <data_dir>/cache)"},
+       string_setting("pii.cache_dir", &Config::pii_cache_dir, false)},
       {{"timeouts.request", "VAULT_REQUEST_TIMEOUT", "--request-timeout",
         "request deadline: the time a handler has, passed down to every dependency call"},
        duration_at("timeouts.request", VAULT_FIELD(timeouts.deadline))},
@@ -697,6 +700,7 @@ Result<Config> load_config(const std::vector<std::string>& args,
   if (ec) return fail(config_error("storage.data_dir", c.data_dir, ec.message()));
   if (c.database_url.empty()) c.database_url = "sqlite://" + (abs_dir / "meta.db").string();
   if (c.blob_url.empty()) c.blob_url = "file://" + (abs_dir / "blobs").string();
+  if (c.pii_cache_dir.empty()) c.pii_cache_dir = (abs_dir / "cache").string();
   if (auto s = check_reliability(c); !s) return fail(s.error());
   if (c.max_buffered_body_bytes < c.max_body_bytes)
     return fail(config_error("server.max_buffered_body_bytes", std::to_string(c.max_buffered_body_bytes),

@@ -16,7 +16,7 @@ import tempfile
 
 import pytest
 
-from vaultlib import VAULT_CLI
+from vaultlib import E2E_CACHE_DIR, VAULT_CLI
 
 EXIT_REJECT_OR_INPUT, EXIT_USAGE = 1, 2
 # The entities most runs are restricted to.
@@ -30,6 +30,7 @@ FILLER = ["the", "order", "was", "shipped", "please", "review", "ticket", "thank
 
 def env(extra=None):
     e = {k: v for k, v in os.environ.items() if not k.startswith("VAULT_")}
+    e["VAULT_CACHE_DIR"] = E2E_CACHE_DIR  # compiled pattern databases shared by the run
     e.update(extra or {})
     return e
 

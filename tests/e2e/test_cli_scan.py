@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from vaultlib import VAULT_CLI
+from vaultlib import E2E_CACHE_DIR, VAULT_CLI
 
 EXIT_FOUND, EXIT_USAGE = 1, 2
 CHUNK = 1 << 20  # TextWindower::kChunk and the JSONL batch size
@@ -38,6 +38,7 @@ BIG_SSN_LINES = [1, 7000, 14321, 25000]
 def run(*args):
     assert VAULT_CLI.exists(), f"{VAULT_CLI} is missing: scripts/build.sh build vault"
     env = {k: v for k, v in os.environ.items() if not k.startswith("VAULT_")}
+    env["VAULT_CACHE_DIR"] = E2E_CACHE_DIR  # compiled pattern databases shared by the run
     p = subprocess.run([str(VAULT_CLI), *map(str, args)], env=env, capture_output=True, timeout=300,
                        stdin=subprocess.DEVNULL)
     return p.returncode, p.stdout.decode(), p.stderr.decode()
@@ -280,3 +281,31 @@ def test_include_and_exclude_globs(tree):
     files = {rel(tree, f) for f in rep["findings"]}
     assert "vendor/lib.txt" in files and "data/c.csv" in files
     assert not any(f.endswith(".jsonl") or "big" in f or f == "data/b.json" for f in files)
+
+
+def test_the_compiled_pattern_database_is_cached_between_runs(tmp_path):
+    import stat
+
+    cache = tmp_path / "cache"
+    (tmp_path / "a.txt").write_text(f"mail {BORDER_EMAIL} today\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VAULT_")}
+    env["VAULT_CACHE_DIR"] = str(cache)
+
+    def scan():
+        p = subprocess.run([str(VAULT_CLI), "scan", str(tmp_path / "a.txt"), "--format", "json"], env=env,
+                           capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
+        assert p.returncode == 0, p.stderr
+        report = json.loads(p.stdout)
+        return [f["entity"] for f in report["findings"]], report["summary"]["compile_seconds"]
+
+    first, compile_first = scan()
+    files = sorted(cache.glob("vectorscan-*.db"))
+    assert files and stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    written = {f: f.stat().st_mtime_ns for f in files}
+    second, compile_second = scan()
+    print(f"\nvault scan: scanner built in {compile_first:.2f} s compiling, {compile_second:.2f} s from the cache")
+    assert second == first == ["EMAIL_ADDRESS"]
+    assert {f: f.stat().st_mtime_ns for f in files} == written  # read, not written again
+    env["VAULT_CACHE_DIR"] = ""  # empty: no cache
+    assert scan()[0] == first

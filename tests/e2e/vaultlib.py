@@ -10,6 +10,7 @@ import hashlib
 import http.client
 import json as _json
 import os
+import tempfile
 import re
 import secrets
 import signal
@@ -248,6 +249,12 @@ def assert_error(resp: Response, expected_status=None, expected_type=None):
 # ---------------------------------------------------------------------------
 # server process
 
+# Where the servers of a test run share their compiled PII pattern database
+# (pii.cache_dir): only the first start of a run compiles it.
+E2E_CACHE_DIR = os.environ.get("VAULT_E2E_CACHE_DIR") or os.path.join(
+    tempfile.gettempdir(), f"vault-e2e-cache-{os.getuid()}")
+
+
 class VaultServer:
     """One vaultd process. `log_path` receives stdout, `log_path`.err stderr."""
 
@@ -262,7 +269,9 @@ class VaultServer:
 
     def environment(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith("VAULT_")}
-        env.update({"VAULT_LISTEN": f"127.0.0.1:{self.port}", "VAULT_DATA_DIR": str(self.data_dir)})
+        env.update({"VAULT_LISTEN": f"127.0.0.1:{self.port}", "VAULT_DATA_DIR": str(self.data_dir),
+                    # one compiled pattern database for every server of the run (a test may override it)
+                    "VAULT_PII_CACHE_DIR": E2E_CACHE_DIR})
         if self.admin_key:
             env["VAULT_BOOTSTRAP_ADMIN_KEY"] = self.admin_key
         env.update(self.extra_env)

@@ -41,6 +41,7 @@ struct Config {
   std::string pii_default_policy;     ///< JSON; "" = {"action":"flag"}
   std::string pii_gitleaks_rules;     ///< gitleaks TOML file with extra secret rules; "" = none
   std::string pii_recognizers;        ///< YAML/JSON file of custom recognizers; "" = none
+  std::string pii_cache_dir;          ///< compiled pattern databases; "" = <data_dir>/cache
   // reliability (spec 3, 4.3, 6.3): see resilience_settings.hpp
   TimeoutSettings timeouts;
   CircuitBreakerConfig circuit_breaker;

@@ -3,6 +3,7 @@
 // and deterministic overlap resolution.
 #include "vault/pii/detection/scanner.hpp"
 
+#include "compiled_db_cache.hpp"
 #include "ner.hpp"
 #include "scanner_impl.hpp"
 #include "text_util.hpp"
@@ -80,9 +81,12 @@ std::string pattern_name(const std::vector<RecognizerSpec>& recs, const Scanner:
   return recs[t.rec].patterns[t.pat].name;
 }
 
-/// Compiles `entries` into `out`, dropping (and reporting) patterns Vectorscan rejects.
+/// Compiles `entries` into `out`, dropping (and reporting) patterns
+/// Vectorscan rejects. With a `cache_dir`, a database compiled before from
+/// the same expressions is loaded from there instead, and a fresh one is
+/// filed there (compiled_db_cache.hpp).
 Status compile_db(std::vector<Entry> entries, unsigned id_base, const std::vector<RecognizerSpec>& recs,
-                  Scanner::Impl::Db& out, std::vector<SkippedRule>& skipped) {
+                  Scanner::Impl::Db& out, std::vector<SkippedRule>& skipped, const std::string& cache_dir) {
   out.id_base = id_base;
   while (!entries.empty()) {
     std::vector<const char*> exprs;
@@ -92,10 +96,17 @@ Status compile_db(std::vector<Entry> entries, unsigned id_base, const std::vecto
       flags.push_back(entries[i].flags);
       ids.push_back(id_base + static_cast<unsigned>(i));
     }
+    const std::string key = cache_dir.empty() ? std::string() : detail::compiled_db_key(exprs, flags, ids, HS_MODE_BLOCK);
+    if (hs_database_t* cached = detail::load_compiled_db(cache_dir, key)) {
+      out.db = cached;
+      for (auto& e : entries) out.targets.push_back(std::move(e.targets));
+      return {};
+    }
     hs_compile_error_t* err = nullptr;
     hs_database_t* db = nullptr;
     if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(entries.size()), HS_MODE_BLOCK,
                          nullptr, &db, &err) == HS_SUCCESS) {
+      detail::store_compiled_db(cache_dir, key, db);
       out.db = db;
       for (auto& e : entries) out.targets.push_back(std::move(e.targets));
       return {};
@@ -235,7 +246,7 @@ thread_local ScratchCache tls_cache;
 
 }  // namespace
 
-Status Scanner::Impl::compile(const Catalogue& catalogue) {
+Status Scanner::Impl::compile(const Catalogue& catalogue, const std::string& cache_dir) {
   uid = next_uid.fetch_add(1);
   recs = catalogue.recognizers();
   ner_enabled = catalogue.dictionary_entities();
@@ -263,8 +274,8 @@ Status Scanner::Impl::compile(const Catalogue& catalogue) {
       list[it->second.second].targets.push_back({r, p});
     }
   if (npatterns == 0) return {};
-  if (auto st = compile_db(std::move(main_entries), 0, recs, main, skipped); !st) return st;
-  if (auto st = compile_db(std::move(digit_entries), 1u << 24, recs, digit, skipped); !st) return st;
+  if (auto st = compile_db(std::move(main_entries), 0, recs, main, skipped, cache_dir); !st) return st;
+  if (auto st = compile_db(std::move(digit_entries), 1u << 24, recs, digit, skipped, cache_dir); !st) return st;
   if (!main.db && !digit.db) return fail(ErrorKind::Configuration, "no recognizer pattern could be compiled");
   hs_scratch_t* s = nullptr;
   bool ok = (!main.db || hs_alloc_scratch(main.db, &s) == HS_SUCCESS) &&
@@ -600,15 +611,15 @@ std::vector<Finding> Scanner::Impl::finish(std::vector<Finding> found, std::stri
 
 // --- public API ---------------------------------------------------------------
 
-Scanner::Scanner(const Catalogue& catalogue) : impl_(std::make_unique<Impl>()) {
-  if (auto st = impl_->compile(catalogue); !st) throw VaultException(st.error());
+Scanner::Scanner(const Catalogue& catalogue, const ScannerOptions& options) : impl_(std::make_unique<Impl>()) {
+  if (auto st = impl_->compile(catalogue, options.compile_cache_dir); !st) throw VaultException(st.error());
 }
 
 Scanner::~Scanner() = default;
 
-Result<std::shared_ptr<const Scanner>> Scanner::create(const Catalogue& catalogue) {
+Result<std::shared_ptr<const Scanner>> Scanner::create(const Catalogue& catalogue, const ScannerOptions& options) {
   try {
-    return std::make_shared<const Scanner>(catalogue);
+    return std::make_shared<const Scanner>(catalogue, options);
   } catch (const VaultException& e) {
     return fail(e.error());
   }

@@ -51,7 +51,7 @@ struct Scanner::Impl {
   std::uint64_t uid = 0;  // process-unique, keys the thread-local scratch cache
 
   ~Impl();
-  Status compile(const Catalogue& catalogue);
+  Status compile(const Catalogue& catalogue, const std::string& cache_dir);
   /// This thread's scratch for this scanner's databases.
   hs_scratch_t* scratch() const;
   Active active(const ScanOptions& o) const;

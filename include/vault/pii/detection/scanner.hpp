@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,14 +20,22 @@ namespace vault::pii {
 /// validator and entropy checks, then gets context boosts. Overlaps are
 /// resolved deterministically (higher score, then longer span, then
 /// earlier start, then entity name) unless ScanOptions says otherwise.
+struct ScannerOptions {
+  /// Where compiled pattern databases are kept between runs ("" = compile
+  /// every time). A database is reused only for the very same expressions,
+  /// flags and Vectorscan version; damaged files are compiled again.
+  std::string compile_cache_dir;
+};
+
 class Scanner {
  public:
   /// Compiles the catalogue. Patterns Vectorscan rejects are skipped and
   /// reported by `skipped()`; fails only when nothing at all compiles
   /// while the catalogue has patterns, or on allocation failure.
-  static Result<std::shared_ptr<const Scanner>> create(const Catalogue& catalogue);
+  static Result<std::shared_ptr<const Scanner>> create(const Catalogue& catalogue,
+                                                       const ScannerOptions& options = {});
   /// Throws VaultException on failure (convenience for tests and tools).
-  explicit Scanner(const Catalogue& catalogue);
+  explicit Scanner(const Catalogue& catalogue, const ScannerOptions& options = {});
   ~Scanner();
   Scanner(const Scanner&) = delete;
   Scanner& operator=(const Scanner&) = delete;
