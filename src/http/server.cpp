@@ -85,14 +85,17 @@ Status Server::Impl::start() {
     }
   }
   ioc = std::make_unique<asio::io_context>(std::max(1, opts.io_threads));
-  acceptor.emplace(*ioc);
+  // Each listener lives on its own strand: its accept loop and begin_drain's
+  // cancel are serialised, so a cancel cannot slip between the loop's check
+  // of `closing` and its next async_accept (which would then wait forever).
+  acceptor.emplace(asio::make_strand(*ioc));
   if (Status s = listen(*acceptor, opts.host, opts.port, "listen"); !s) {
     acceptor.reset();
     return s;
   }
   port.store(acceptor->local_endpoint().port());
   if (!opts.admin_host.empty()) {
-    admin_acceptor.emplace(*ioc);
+    admin_acceptor.emplace(asio::make_strand(*ioc));
     if (Status s = listen(*admin_acceptor, opts.admin_host, opts.admin_port, "admin listen"); !s) {
       admin_acceptor.reset();
       acceptor.reset();
@@ -105,8 +108,9 @@ Status Server::Impl::start() {
   pool = std::make_unique<WorkerPool>(opts.worker_threads, static_cast<std::size_t>(std::max(0, opts.worker_queue_limit)));
   api_pipeline.emplace(build_pipeline(Listener::Api));
   admin_pipeline.emplace(build_pipeline(Listener::Admin));
-  asio::co_spawn(*ioc, accept_loop(*acceptor, Listener::Api), asio::detached);
-  if (admin_acceptor) asio::co_spawn(*ioc, accept_loop(*admin_acceptor, Listener::Admin), asio::detached);
+  asio::co_spawn(acceptor->get_executor(), accept_loop(*acceptor, Listener::Api), asio::detached);
+  if (admin_acceptor)
+    asio::co_spawn(admin_acceptor->get_executor(), accept_loop(*admin_acceptor, Listener::Admin), asio::detached);
   for (int i = 0; i < std::max(1, opts.io_threads); ++i) {
     io_threads.emplace_back([this] {
       for (;;) {
@@ -288,9 +292,12 @@ void Server::Impl::begin_drain() {
   closing.store(true);
   access_log.info("shutdown: listener closed, finishing in-flight requests");
   // The accept loops take in their backlog, then close the listeners.
-  boost::system::error_code ec;
-  if (acceptor) acceptor->cancel(ec);
-  if (admin_acceptor) admin_acceptor->cancel(ec);
+  for (auto* acc : {&acceptor, &admin_acceptor}) {
+    if (*acc) asio::post((*acc)->get_executor(), [acc] {
+        boost::system::error_code ec;
+        (*acc)->cancel(ec);
+      });
+  }
   std::vector<std::shared_ptr<Connection>> live;
   {
     std::lock_guard lock(conns_mu);
