@@ -12,18 +12,11 @@
 
 namespace vault::obs {
 
-struct HealthRegistry::Entry {
-  std::string name;
-  Check check;
-  bool critical;
-  std::chrono::milliseconds timeout;
-  std::chrono::milliseconds slow_after;
-  std::atomic<bool> running{false};
-};
-
 namespace {
 
+/// One execution of a check; probes that come while it runs share it.
 struct Run {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::mutex mu;
   std::condition_variable cv;
   bool done = false;
@@ -42,6 +35,16 @@ CheckResult synthetic_failure(std::string name, std::string message) {
 }
 
 }  // namespace
+
+struct HealthRegistry::Entry {
+  std::string name;
+  Check check;
+  bool critical;
+  std::chrono::milliseconds timeout;
+  std::chrono::milliseconds slow_after;
+  std::mutex run_mu;
+  std::shared_ptr<Run> current;  ///< the latest run (finished or not); guarded by run_mu
+};
 
 boost::json::value HealthReport::to_json() const {
   boost::json::object checks_obj;
@@ -135,8 +138,23 @@ HealthReport HealthRegistry::check_all() {
   std::vector<std::shared_ptr<Run>> runs(entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
     auto& e = entries[i];
-    if (e->running.exchange(true)) continue;  // previous run still hung: report timeout
-    auto run = std::make_shared<Run>();
+    // A run still in progress (another probe started it, or it hangs) is
+    // joined, not repeated: concurrent probes share one execution, and a
+    // hung dependency never piles up threads.
+    std::shared_ptr<Run> run;
+    {
+      std::lock_guard lock(e->run_mu);
+      if (e->current) {
+        std::lock_guard run_lock(e->current->mu);
+        if (!e->current->done) run = e->current;
+      }
+      if (run) {
+        runs[i] = std::move(run);
+        continue;
+      }
+      run = std::make_shared<Run>();
+      e->current = run;
+    }
     try {
       std::thread([e, run] {
         const auto start = std::chrono::steady_clock::now();
@@ -156,9 +174,6 @@ HealthReport HealthRegistry::check_all() {
         } catch (...) {
           message = "check threw an unknown exception";
         }
-        // Free the check for the next check_all() before publishing the
-        // result: a caller that sees `done` must be able to start it again.
-        e->running.store(false);
         {
           std::lock_guard lock(run->mu);
           run->done = true;
@@ -171,7 +186,8 @@ HealthReport HealthRegistry::check_all() {
       }).detach();
       runs[i] = std::move(run);
     } catch (const std::exception&) {
-      e->running.store(false);
+      std::lock_guard lock(e->run_mu);
+      e->current.reset();  // no thread: the next probe starts it again
     }
   }
 
@@ -186,10 +202,13 @@ HealthReport HealthRegistry::check_all() {
     if (!runs[i]) {
       r.status = "unhealthy";
       r.latency_ms = ms_since(t0);
-      r.message = "previous run of this check has not finished (timed out)";
+      r.message = "the check could not be started (no thread)";
     } else {
       std::unique_lock lock(runs[i]->mu);
-      bool done = runs[i]->cv.wait_until(lock, t0 + e->timeout, [&] { return runs[i]->done; });
+      // At most the check's timeout, counted from when its run started: a
+      // probe joining a run that hangs answers at once.
+      const auto until = std::min(t0, runs[i]->started) + e->timeout;
+      bool done = runs[i]->cv.wait_until(lock, until, [&] { return runs[i]->done; });
       if (!done) {
         r.status = "unhealthy";
         r.latency_ms = ms_since(t0);

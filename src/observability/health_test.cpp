@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <latch>
+
+#include <future>
+
 #include <atomic>
 #include <condition_variable>
 #include <thread>
@@ -96,6 +100,29 @@ TEST(Health, TimeoutAndNoPileUp) {
   }
   EXPECT_EQ(find(r, "hang")->status, "healthy");
   EXPECT_EQ(r.status, "ready");
+}
+
+TEST(Health, ConcurrentProbesShareOneRunAndItsResult) {
+  HealthRegistry h;
+  h.mark_started();
+  std::atomic<int> calls{0};
+  std::latch inside(1);
+  h.add(
+      "db",
+      [&]() -> Status {
+        ++calls;
+        inside.count_down();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        return {};
+      },
+      true, std::chrono::seconds(10));
+  auto first = std::async(std::launch::async, [&] { return h.check_all(); });
+  inside.wait();  // the first probe's run is in progress
+  auto second = h.check_all();
+  EXPECT_EQ(second.status, "ready");  // it waited for that run, not "unhealthy"
+  EXPECT_EQ(find(second, "db")->status, "healthy");
+  EXPECT_EQ(first.get().status, "ready");
+  EXPECT_EQ(calls.load(), 1);  // one execution for both probes
 }
 
 TEST(Health, ShuttingDownIsNotReadyAtOnce) {

@@ -72,8 +72,10 @@ struct StartupReport {
 
 /// Thread-safe. Checks run in parallel, each on its own thread, bounded by
 /// its timeout: a check that does not return in time is reported as
-/// "timeout" and, while it is still running, is not started again (so a
-/// hung dependency never piles up threads).
+/// "timeout". While a check runs it is not started again: concurrent probes
+/// share its one run and its result, each waiting at most the timeout
+/// counted from the run's start (so a hung dependency never piles up
+/// threads, and a probe that joins a hung run answers at once).
 ///
 /// Readiness is "not_ready" until mark_started() and from
 /// set_shutting_down() on; "not_ready" when a critical check is unhealthy;
