@@ -1,6 +1,7 @@
 #include "vault/storage/factory.hpp"
 
 #include "storage/file_blob_store.hpp"
+#include "storage/pg_stores.hpp"
 #include "storage/sqlite_stores.hpp"
 #include "vault/core/private_files.hpp"
 
@@ -17,12 +18,19 @@ std::string scheme_of(const std::string& url) {
 
 }  // namespace
 
-Result<std::unique_ptr<MetadataBackend>> open_metadata_store(const std::string& url) {
+Result<std::unique_ptr<MetadataBackend>> open_metadata_store(const std::string& url,
+                                                             const MetadataStoreOptions& options) {
   const std::string scheme = scheme_of(url);
+  if (scheme == "postgresql" || scheme == "postgres") {
+    auto s = PgBackend::open(url, PgOptions{options.pool_size, options.connect_timeout, options.query_timeout});
+    if (!s) return std::unexpected(s.error());
+    return std::unique_ptr<MetadataBackend>(std::move(*s));
+  }
   if (scheme != "sqlite")
     return fail(ErrorKind::Configuration,
                 "unsupported metadata store URL scheme \"" + scheme +
-                    "\": expected sqlite:///absolute/path.db or sqlite://relative/path.db");
+                    "\": expected sqlite:///absolute/path.db, sqlite://relative/path.db or "
+                    "postgresql://user@host:port/database");
   // sqlite:///abs -> "/abs"; sqlite://rel -> "rel"
   const std::string path = url.substr(std::string("sqlite://").size());
   if (path.empty() || path.back() == '/' || path.find('?') != std::string::npos)

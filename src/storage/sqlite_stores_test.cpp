@@ -1,15 +1,5 @@
 #include "storage/sqlite_stores.hpp"
 
-#include "conformance/cross_aggregate_conformance.hpp"
-#include "conformance/dataset_store_conformance.hpp"
-#include "conformance/idempotency_store_conformance.hpp"
-#include "conformance/job_store_conformance.hpp"
-#include "conformance/key_store_conformance.hpp"
-#include "conformance/record_store_conformance.hpp"
-#include "conformance/store_ops_conformance.hpp"
-#include "conformance/tenant_store_conformance.hpp"
-#include "conformance/token_store_conformance.hpp"
-#include "conformance/version_store_conformance.hpp"
 #include "storage/sqlite_migrations.hpp"
 #include "support/temp_dir.hpp"
 #include "vault/storage/factory.hpp"
@@ -27,17 +17,6 @@
 namespace vault::storage {
 namespace {
 
-using conformance::MetadataBackendParam;
-using conformance::CrossAggregateConformance;
-using conformance::DatasetStoreConformance;
-using conformance::IdempotencyStoreConformance;
-using conformance::JobStoreConformance;
-using conformance::KeyStoreConformance;
-using conformance::RecordStoreConformance;
-using conformance::StoreOpsConformance;
-using conformance::TenantStoreConformance;
-using conformance::TokenStoreConformance;
-using conformance::VersionStoreConformance;
 using Op = RecordWrite::Op;
 
 std::string fresh_db_path() {
@@ -52,24 +31,6 @@ std::unique_ptr<SqliteBackend> open_at(const std::string& path) {
   EXPECT_TRUE(s) << s.error().message();
   return s ? std::move(*s) : nullptr;
 }
-
-std::unique_ptr<MetadataBackend> fresh_sqlite_backend() { return open_at(fresh_db_path()); }
-
-// Every store conformance suite, against SQLite.
-const MetadataBackendParam kSqlite{"sqlite", fresh_sqlite_backend};
-#define VAULT_SQLITE_CONFORMANCE(suite) \
-  INSTANTIATE_TEST_SUITE_P(Sqlite, suite, ::testing::Values(kSqlite), conformance::MetadataBackendParamName)
-VAULT_SQLITE_CONFORMANCE(StoreOpsConformance);
-VAULT_SQLITE_CONFORMANCE(TenantStoreConformance);
-VAULT_SQLITE_CONFORMANCE(DatasetStoreConformance);
-VAULT_SQLITE_CONFORMANCE(RecordStoreConformance);
-VAULT_SQLITE_CONFORMANCE(VersionStoreConformance);
-VAULT_SQLITE_CONFORMANCE(KeyStoreConformance);
-VAULT_SQLITE_CONFORMANCE(JobStoreConformance);
-VAULT_SQLITE_CONFORMANCE(TokenStoreConformance);
-VAULT_SQLITE_CONFORMANCE(IdempotencyStoreConformance);
-VAULT_SQLITE_CONFORMANCE(CrossAggregateConformance);
-#undef VAULT_SQLITE_CONFORMANCE
 
 void seed(const Stores& s) {
   ASSERT_TRUE(s.tenants.create_tenant(Tenant{"t1", "one", "active", 1}));
@@ -281,7 +242,7 @@ TEST(MetadataBackendFactory, SqliteUrlsAndUnknownSchemes) {
   r->reset();
   std::filesystem::remove_all(rel);
 
-  for (const std::string bad : {"postgres://u@h/db", "s3://bucket", "mysql://x", "meta.db", "", "sqlite://",
+  for (const std::string bad : {"s3://bucket", "mysql://x", "meta.db", "", "sqlite://",
                                 "sqlite:///dir/"}) {
     auto b = open_metadata_store(bad);
     ASSERT_FALSE(b) << bad;

@@ -4,16 +4,29 @@
 #include "vault/storage/blob_store.hpp"
 #include "vault/storage/stores.hpp"
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 
 namespace vault::storage {
 
+/// Settings of a networked metadata store (spec timeouts.database); the
+/// embedded SQLite store has no pool and ignores them.
+struct MetadataStoreOptions {
+  std::size_t pool_size = 16;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds query_timeout{10000};
+};
+
 /// `sqlite:///abs/path/meta.db` or `sqlite://relative/path.db` (parent
-/// directories are created). Configuration error for an unknown scheme or a
-/// malformed URL; Database if the backend cannot be opened. The backend owns
-/// every aggregate store (`->stores()`); destroying it closes them.
-Result<std::unique_ptr<MetadataBackend>> open_metadata_store(const std::string& url);
+/// directories are created), or `postgresql://user[:password]@host:port/db`
+/// (also `postgres://`; any libpq URL parameter, e.g. `?sslmode=require`).
+/// Configuration error for an unknown scheme or a malformed URL; Database if
+/// the backend cannot be opened. The backend owns every aggregate store
+/// (`->stores()`); destroying it closes them.
+Result<std::unique_ptr<MetadataBackend>> open_metadata_store(const std::string& url,
+                                                             const MetadataStoreOptions& options = {});
 
 /// `file:///abs/dir` (created if missing). Configuration error for an
 /// unknown scheme or a malformed URL; BlobStorage if the directory is unusable.
