@@ -313,7 +313,11 @@ int main(int argc, char** argv) {
   }
   {
     auto step = health.step("metadata_store");
-    auto s = storage::open_metadata_store(cfg->database_url);
+    auto s = storage::open_metadata_store(
+        cfg->database_url,
+        storage::MetadataStoreOptions{static_cast<std::size_t>(cfg->database_pool_size),
+                                      cfg->timeouts.database.connection_timeout,
+                                      cfg->timeouts.database.query_timeout});
     if (!s) {
       step.finish("failed");
       return fail_start(log, s.error());

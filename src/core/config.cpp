@@ -339,8 +339,12 @@ const std::vector<Setting>& settings() {
       {{"storage.data_dir", "VAULT_DATA_DIR", "--data-dir", "data directory (created)"},
        string_setting("storage.data_dir", &Config::data_dir)},
       {{"storage.database_url", "VAULT_DATABASE_URL", "--database-url",
-        "metadata store URL (sqlite://...)"},
+        "metadata store URL: sqlite:///path/meta.db (default <data_dir>/meta.db) or "
+        "postgresql://user[:password]@host:port/database[?param=value...]"},
        string_setting("storage.database_url", &Config::database_url)},
+      {{"storage.database_pool_size", "VAULT_DATABASE_POOL_SIZE", "--database-pool-size",
+        "PostgreSQL: connections this vaultd opens at most (default 16)"},
+       int_setting("storage.database_pool_size", &Config::database_pool_size, 1, 1000)},
       {{"storage.blob_url", "VAULT_BLOB_URL", "--blob-url", "blob store URL (file://...)"},
        string_setting("storage.blob_url", &Config::blob_url)},
       {{"keys.provider_url", "VAULT_KEY_PROVIDER", "--key-provider",

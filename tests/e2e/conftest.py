@@ -10,12 +10,24 @@ import secrets
 
 import pytest
 
-from vaultlib import VaultServer, make_tenant
+from vaultlib import PG_STATE, VaultServer, make_tenant
 
 
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "slow: large imports and kill -9 runs (still part of the default run)")
+    config.addinivalue_line(
+        "markers", "embedded_store: reads the embedded store's files (meta.db) directly; "
+                   "runs in the SQLite run of the suite only")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not PG_STATE:
+        return
+    skip = pytest.mark.skip(reason="inspects the embedded SQLite store's files; the e2e.* run covers it")
+    for item in items:
+        if "embedded_store" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="module")
@@ -54,4 +66,5 @@ def dataset(tenant):
 
 
 def pytest_report_header(config):
-    return f"vault bin dir: {os.environ.get('VAULT_BIN_DIR', '<repo>/build/bin')}"
+    store = f"PostgreSQL ({PG_STATE})" if PG_STATE else "embedded SQLite"
+    return f"vault bin dir: {os.environ.get('VAULT_BIN_DIR', '<repo>/build/bin')}; metadata store: {store}"

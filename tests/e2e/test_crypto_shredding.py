@@ -16,7 +16,11 @@ import shutil
 import subprocess
 import secrets
 
+import pytest
+
 from vaultlib import BIN_DIR, VaultServer, assert_error, make_tenant, new_dataset
+
+pytestmark = pytest.mark.embedded_store  # reads meta.db itself
 
 CHECKER = BIN_DIR / "vault_shred_check"
 LINE = re.compile(r"^dataset (\S+) (\S+) revisions=(\d+) decrypted=(\d+) failed=(\d+) needles=(\S*)$")

@@ -6,7 +6,11 @@ import os
 import secrets
 import stat
 
+import pytest
+
 from vaultlib import VaultServer, make_tenant, new_dataset
+
+pytestmark = pytest.mark.embedded_store  # reads meta.db itself
 
 
 def modes(root):

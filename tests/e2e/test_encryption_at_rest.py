@@ -7,7 +7,11 @@ import secrets
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from vaultlib import VaultServer, import_jsonl, make_tenant, new_dataset
+
+pytestmark = pytest.mark.embedded_store  # reads meta.db itself
 
 
 def files_containing(root: Path, needle: bytes):

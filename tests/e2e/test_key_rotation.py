@@ -6,11 +6,10 @@ everything readable. The server's output never contains record data or the
 master key."""
 import base64
 import secrets
-import sqlite3
 import threading
 import time
 
-from vaultlib import VaultServer, make_tenant, new_dataset
+from vaultlib import VaultServer, make_tenant, metadata_rows, new_dataset
 
 
 def wait_job(admin, job_id, seen, timeout=120, ops=None):
@@ -180,10 +179,8 @@ def test_rotation_under_load_then_restart(tmp_path):
 
         check_all(t.reader)
         assert srv.stop() == 0
-        db = sqlite3.connect(data / "meta.db")
-        rows = db.execute("SELECT d.id, k.version, k.kek_version, k.state, length(k.wrapped) FROM data_keys k "
-                          "JOIN datasets d ON d.pk = k.dataset_pk").fetchall()
-        db.close()
+        rows = metadata_rows(data, "SELECT d.id, k.version, k.kek_version, k.state, length(k.wrapped) FROM data_keys k "
+                                   "JOIN datasets d ON d.pk = k.dataset_pk")
         assert all(r[2] == 2 for r in rows if r[4] > 0), rows  # every live wrap uses KEK v2
         hot_keys = sorted((r[1], r[3], r[4]) for r in rows if r[0] == hot)
         assert hot_keys[0][:2] == (1, "retired") and hot_keys[0][2] == 0, hot_keys  # shredded
@@ -200,12 +197,8 @@ def test_rotation_under_load_then_restart(tmp_path):
 
 
 def job_state_in_db(data_dir, job_id):
-    db = sqlite3.connect(data_dir / "meta.db")
-    try:
-        row = db.execute("SELECT state FROM key_jobs WHERE id=?", (job_id,)).fetchone()
-    finally:
-        db.close()
-    return row[0] if row else None
+    rows = metadata_rows(data_dir, "SELECT state FROM key_jobs WHERE id=?", (job_id,))
+    return rows[0][0] if rows else None
 
 
 def test_jobs_resume_after_kill9(tmp_path):
@@ -266,9 +259,7 @@ def test_jobs_resume_after_kill9(tmp_path):
                 assert final_check(admin)
             everything_reads(srv.client)
         # The DEK job shredded version 1 of the data key after resuming.
-        db = sqlite3.connect(data / "meta.db")
-        states = sorted(db.execute("SELECT version, state, length(wrapped) FROM data_keys").fetchall())
-        db.close()
+        states = sorted(metadata_rows(data, "SELECT version, state, length(wrapped) FROM data_keys"))
         assert states[0][:2] == (1, "retired") and states[0][2] == 0, states
         assert states[-1][1] == "active", states
     finally:

@@ -5,7 +5,7 @@ platform key), tags holding the old storage separator."""
 import json
 import secrets
 
-from vaultlib import assert_error, create_key, import_jsonl, new_dataset
+from vaultlib import assert_error, create_key, import_jsonl, metadata_rows, new_dataset
 
 SSN = "536-22-8726"
 EMAIL = "jane.doe@example.com"
@@ -82,7 +82,6 @@ def test_idempotency_fingerprints_are_keyed(server, tenant):
     """A bare SHA-256 of a small record body in the idempotency table could be
     brute-forced from a copy of meta.db: it is an HMAC under a tenant key."""
     import hashlib
-    import sqlite3
     ds = new_dataset(tenant.writer)
     k = "fp-" + secrets.token_hex(8)
     body = b'{"ssn":"536-22-8726"}'
@@ -93,11 +92,7 @@ def test_idempotency_fingerprints_are_keyed(server, tenant):
     other = tenant.writer.request("POST", rec_path(ds), body=b'{"ssn":"536-22-8727"}',
                                   headers={"Idempotency-Key": k, **JSON})
     assert_error(other, 422, "IdempotencyKeyReuseError")
-    db = sqlite3.connect(server.data_dir / "meta.db")
-    try:
-        (stored,) = db.execute("SELECT request_hash FROM idempotency WHERE key=?", (k,)).fetchone()
-    finally:
-        db.close()
+    ((stored,),) = metadata_rows(server.data_dir, "SELECT request_hash FROM idempotency WHERE key=?", (k,))
     bare = hashlib.sha256(b"POST\n" + rec_path(ds).encode() + b"\n" + body).hexdigest()
     assert stored.startswith("hmac-sha256:v1:") and bare not in stored, stored
 

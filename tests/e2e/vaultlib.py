@@ -15,6 +15,7 @@ import re
 import secrets
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -255,8 +256,54 @@ E2E_CACHE_DIR = os.environ.get("VAULT_E2E_CACHE_DIR") or os.path.join(
     tempfile.gettempdir(), f"vault-e2e-cache-{os.getuid()}")
 
 
+# Set by CTest for the e2e_pg.* run of the suite: the state directory of the
+# PostgreSQL cluster of the fixture "pg" (scripts/services/pg_start.sh). Every
+# data directory then gets a schema of its own on that server, so a server
+# restarted on the same data directory finds its metadata again.
+PG_STATE = os.environ.get("VAULT_E2E_PG_STATE", "")
+
+
+def pg_server_url() -> str:
+    return (Path(PG_STATE) / "url").read_text().strip()
+
+
+def pg_database_url(data_dir: Path) -> str:
+    """postgresql:// URL of a schema belonging to `data_dir` (created if missing)."""
+    base = pg_server_url()
+    schema = "e2e_" + hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", base, "-c", f"CREATE SCHEMA IF NOT EXISTS {schema}"],
+                   check=True, stdout=subprocess.DEVNULL)
+    return f"{base}?options=-csearch_path%3D{schema}"
+
+
+def _cell(text: str):
+    return int(text) if re.fullmatch(r"-?\d+", text) else text
+
+
+def metadata_rows(data_dir: Path, sql: str, params=()) -> list:
+    """The rows of `sql` (with ? placeholders) run directly on the metadata
+    store of `data_dir`: its meta.db, or in the PostgreSQL run its schema
+    (through psql; integers come back as int, everything else as str)."""
+    if not PG_STATE:
+        db = sqlite3.connect(Path(data_dir) / "meta.db")
+        try:
+            return db.execute(sql, params).fetchall()
+        finally:
+            db.close()
+    n = iter(range(1, len(params) + 1))
+    text = re.sub(r"\?", lambda _: f":'p{next(n)}'", sql)
+    args = ["psql", "-X", "-q", "-At", "-F", "\x1f", "-v", "ON_ERROR_STOP=1"]
+    for i, v in enumerate(params, 1):
+        args += ["-v", f"p{i}={v}"]
+    out = subprocess.run(args + [pg_database_url(data_dir)], input=text + ";\n", capture_output=True,
+                         text=True, check=True).stdout
+    return [tuple(_cell(c) for c in line.split("\x1f")) for line in out.splitlines() if line]
+
+
 class VaultServer:
-    """One vaultd process. `log_path` receives stdout, `log_path`.err stderr."""
+    """One vaultd process. `log_path` receives stdout, `log_path`.err stderr.
+    In the PostgreSQL run (VAULT_E2E_PG_STATE) its metadata store is a schema
+    of that server tied to `data_dir` unless `env` names a database itself."""
 
     def __init__(self, data_dir: Path, log_path: Path, admin_key: str | None = None,
                  env: dict | None = None, port: int | None = None, args=()):
@@ -274,6 +321,8 @@ class VaultServer:
                     "VAULT_PII_CACHE_DIR": E2E_CACHE_DIR})
         if self.admin_key:
             env["VAULT_BOOTSTRAP_ADMIN_KEY"] = self.admin_key
+        if PG_STATE and "VAULT_DATABASE_URL" not in self.extra_env:
+            env["VAULT_DATABASE_URL"] = pg_database_url(self.data_dir)
         env.update(self.extra_env)
         return env
 

@@ -31,7 +31,8 @@ struct Config {
   std::uint16_t admin_listen_port = 0;
   // storage
   std::string data_dir = "vault-data";
-  std::string database_url;  ///< default sqlite://<data_dir>/meta.db
+  std::string database_url;  ///< default sqlite://<data_dir>/meta.db; or postgresql://...
+  int database_pool_size = 16;  ///< PostgreSQL connections per vaultd (SQLite: unused)
   std::string blob_url;      ///< default file://<abs data_dir>/blobs
   // encryption at rest
   std::string key_provider_url;  ///< "" = local keyring under <data_dir>/keys
