@@ -22,13 +22,24 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# Node.js and npm for the npm-packaged test servers (s3rver), unless the
+# machine already has them.
+if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#PACKAGES[@]} packages present"
-  exit 0
+else
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Test servers from npm (tests/services/package.json, versions pinned by its
+# package-lock.json), installed once into tests/services/node_modules.
+services="$(dirname "$0")/../tests/services"
+if [ ! -f "$services/node_modules/s3rver/bin/s3rver.js" ]; then
+  echo "setup: installing the npm test servers (tests/services)"
+  (cd "$services" && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -327,7 +327,11 @@ int main(int argc, char** argv) {
   }
   {
     auto step = health.step("blob_store");
-    auto b = storage::open_blob_store(cfg->blob_url);
+    const auto& st = cfg->timeouts.storage;
+    auto b = storage::open_blob_store(cfg->blob_url,
+                                      storage::BlobStoreOptions{cfg->timeouts.database.connection_timeout,
+                                                                st.read_timeout, st.write_timeout,
+                                                                st.metadata_timeout});
     if (!b) {
       step.finish("failed");
       return fail_start(log, b.error());

@@ -345,7 +345,9 @@ const std::vector<Setting>& settings() {
       {{"storage.database_pool_size", "VAULT_DATABASE_POOL_SIZE", "--database-pool-size",
         "PostgreSQL: connections this vaultd opens at most (default 16)"},
        int_setting("storage.database_pool_size", &Config::database_pool_size, 1, 1000)},
-      {{"storage.blob_url", "VAULT_BLOB_URL", "--blob-url", "blob store URL (file://...)"},
+      {{"storage.blob_url", "VAULT_BLOB_URL", "--blob-url",
+        "blob store URL: file:///dir (default <data_dir>/blobs) or "
+        "s3://BUCKET[/prefix]?endpoint=http://host:port&region=... (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"},
        string_setting("storage.blob_url", &Config::blob_url)},
       {{"keys.provider_url", "VAULT_KEY_PROVIDER", "--key-provider",
         "KEK provider: local:///keyring?master_key_file=... or pkcs11:///module.so?token=..&pin_env=.."},

@@ -2,6 +2,7 @@
 
 #include "storage/file_blob_store.hpp"
 #include "storage/pg_stores.hpp"
+#include "storage/s3_blob_store.hpp"
 #include "storage/sqlite_stores.hpp"
 #include "vault/core/private_files.hpp"
 
@@ -44,11 +45,22 @@ Result<std::unique_ptr<MetadataBackend>> open_metadata_store(const std::string& 
   return std::unique_ptr<MetadataBackend>(std::move(*s));
 }
 
-Result<std::unique_ptr<BlobStore>> open_blob_store(const std::string& url) {
+Result<std::unique_ptr<BlobStore>> open_blob_store(const std::string& url, const BlobStoreOptions& options) {
   const std::string scheme = scheme_of(url);
+  if (scheme == "s3") {
+    auto c = s3::parse_url(url);
+    if (!c) return std::unexpected(c.error());
+    c->connect_timeout = options.connect_timeout;
+    c->read_timeout = options.read_timeout;
+    c->write_timeout = options.write_timeout;
+    c->metadata_timeout = options.metadata_timeout;
+    auto store = std::make_unique<S3BlobStore>(std::move(*c));
+    if (auto p = store->ping(); !p) return std::unexpected(p.error());
+    return std::unique_ptr<BlobStore>(std::move(store));
+  }
   if (scheme != "file")
     return fail(ErrorKind::Configuration, "unsupported blob store URL scheme \"" + scheme +
-                                              "\": expected file:///absolute/directory");
+                                              "\": expected file:///absolute/directory or s3://bucket?endpoint=...");
   const std::string path = url.substr(std::string("file://").size());
   if (path.empty() || path.front() != '/')
     return fail(ErrorKind::Configuration, "the file URL must name an absolute directory (file:///dir)");

@@ -4,7 +4,7 @@
 // reconnection after a server restart, unreachable servers.
 #include "storage/pg_stores.hpp"
 #include "storage/sqlite_stores.hpp"
-#include "support/pg_test_server.hpp"
+#include "support/test_services.hpp"
 #include "support/temp_dir.hpp"
 #include "vault/storage/factory.hpp"
 

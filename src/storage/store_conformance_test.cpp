@@ -1,7 +1,7 @@
 // Every store conformance suite (tests/conformance), unchanged, against
 // every metadata backend: SQLite (a fresh database file per test) and
 // PostgreSQL (a fresh schema per test on the server of the CTest fixture
-// "pg", support/pg_test_server.hpp). The suites define their tests in
+// "services", support/test_services.hpp). The suites define their tests in
 // headers, so this is the one translation unit that includes them.
 #include "storage/sqlite_stores.hpp"
 
@@ -15,7 +15,7 @@
 #include "conformance/tenant_store_conformance.hpp"
 #include "conformance/token_store_conformance.hpp"
 #include "conformance/version_store_conformance.hpp"
-#include "support/pg_test_server.hpp"
+#include "support/test_services.hpp"
 #include "support/temp_dir.hpp"
 #include "vault/storage/factory.hpp"
 

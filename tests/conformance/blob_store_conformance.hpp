@@ -21,6 +21,12 @@ namespace vault::storage::conformance {
 struct BlobStoreParam {
   std::string name;
   std::function<std::unique_ptr<BlobStore>()> make;
+  /// False when the server behind the store writes an object in place, so a
+  /// reader can see half of an overwrite. The store's contract then cannot
+  /// hold and ConcurrentOverwritesAreNeverTorn is skipped, saying why. (So
+  /// far only s3rver, the test S3 server: AWS S3 and MinIO replace objects
+  /// atomically.)
+  bool server_replaces_atomically = true;
 };
 inline void PrintTo(const BlobStoreParam& p, std::ostream* os) { *os << p.name; }
 inline std::string BlobStoreParamName(const ::testing::TestParamInfo<BlobStoreParam>& i) {
@@ -125,6 +131,8 @@ TEST_P(BlobStoreConformance, Ping) { EXPECT_TRUE(b().ping()); }
 TEST_P(BlobStoreConformance, ConcurrentOverwritesAreNeverTorn) {
   // Two writers alternate whole objects of different sizes; readers must only
   // ever see one of them complete.
+  if (!GetParam().server_replaces_atomically)
+    GTEST_SKIP() << GetParam().name << ": the server writes objects in place (not the store's doing)";
   const std::string a(300 * 1024, 'A');
   const std::string bb(200 * 1024 + 3, 'B');
   ASSERT_TRUE(b().put("obj", a));

@@ -28,8 +28,20 @@ struct MetadataStoreOptions {
 Result<std::unique_ptr<MetadataBackend>> open_metadata_store(const std::string& url,
                                                              const MetadataStoreOptions& options = {});
 
-/// `file:///abs/dir` (created if missing). Configuration error for an
-/// unknown scheme or a malformed URL; BlobStorage if the directory is unusable.
-Result<std::unique_ptr<BlobStore>> open_blob_store(const std::string& url);
+/// Timeouts of a networked blob store (spec timeouts.storage); the file
+/// store ignores them.
+struct BlobStoreOptions {
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds read_timeout{10000};
+  std::chrono::milliseconds write_timeout{30000};
+  std::chrono::milliseconds metadata_timeout{5000};
+};
+
+/// `file:///abs/dir` (created if missing), or
+/// `s3://BUCKET[/prefix]?endpoint=http://host:port&region=us-east-1` (S3 or
+/// any S3-compatible server; credentials from AWS_ACCESS_KEY_ID and
+/// AWS_SECRET_ACCESS_KEY; the bucket must exist). Configuration error for an
+/// unknown scheme or a malformed URL; BlobStorage if the store is unusable.
+Result<std::unique_ptr<BlobStore>> open_blob_store(const std::string& url, const BlobStoreOptions& options = {});
 
 }  // namespace vault::storage
