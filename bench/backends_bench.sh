@@ -11,12 +11,13 @@
 # the machine's cores: vaultd, PostgreSQL, the load generator.
 #
 # Usage: bench/backends_bench.sh
-# Env:   DURATION (10s per wrk run), RECORDS (100000 for import/export),
+# Env:   DURATION (10s per wrk run), IMPORT_RECORDS (100000 for import/export),
 #        BACKENDS ("embedded postgres"), KEEP=1 (keep the logs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
-RECORDS=${RECORDS:-100000}
+IMPORT_RECORDS=${IMPORT_RECORDS:-100000}
+unset RECORDS  # mix_bench.sh reads RECORDS (records per dataset)
 BACKENDS=${BACKENDS:-embedded postgres}
 tmp=$(mktemp -d /tmp/vault-backends-bench.XXXXXX)
 cleanup() {
@@ -46,13 +47,13 @@ for backend in $BACKENDS; do
     case $bench in
       http) env "${env[@]}" DURATION=$DURATION bench/http_bench.sh >"$out" 2>&1 ;;
       mix) env "${env[@]}" DURATION=$DURATION OPEN=0 bench/mix_bench.sh >"$out" 2>&1 ;;
-      import) env "${env[@]}" python3 bench/import_export_bench.py --records "$RECORDS" --warm >"$out" 2>&1 ;;
+      import) env "${env[@]}" python3 bench/import_export_bench.py --records "$IMPORT_RECORDS" --warm >"$out" 2>&1 ;;
     esac || { echo "backends_bench: $backend / $bench failed:" >&2; tail -20 "$out" >&2; exit 1; }
   done
 done
 
 echo "loopback, $(nproc) cores shared by vaultd, PostgreSQL (fsync on), s3rver and the load generators;"
-echo "wrk runs of $DURATION; import/export of $RECORDS records of ~1 KB (scanning and encryption on)"
+echo "wrk runs of $DURATION; import/export of $IMPORT_RECORDS records of ~1 KB (scanning and encryption on)"
 python3 - "$tmp" $BACKENDS <<'PY'
 import re, sys
 tmp, backends = sys.argv[1], sys.argv[2:]
@@ -67,8 +68,8 @@ rows = [
     ("mix req/s (closed)", "mix", r"^all \(wrk\)\s+\d+\s+([\d.]+)"),
     ("mix p99 ms", "mix", r"^all \(wrk\)\s+\d+\s+\S+\s+\S+\s+\S+\s+([\d.]+)"),
     ("mix 5xx", "mix", r"^all \(wrk\)\s+\d+\s+\S+\s+\S+\s+\S+\s+\S+\s+\d+\s+\d+\s+\d+\s+(\d+)"),
-    ("import records/s", "import", r"^import: .*= ([\d,]+) records/s"),
-    ("export MB/s", "import", r"^export: .*= ([\d.]+) MB/s"),
+    ("import records/s", "import", r"^import: .*?s = ([\d,]+) records/s"),
+    ("export MB/s", "import", r"^export: .*?s = ([\d.]+) MB/s"),
 ]
 head = f"{'figure':<22}" + "".join(f"{b:>12}" for b in backends)
 if len(backends) == 2:

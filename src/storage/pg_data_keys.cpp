@@ -9,7 +9,7 @@ using pg::Params;
 
 Status PgKeyStore::put_data_key(const DataKey& k) {
   if (k.version < 1) return fail(ErrorKind::Validation, "data key version must be >= 1");
-  return db_.write<void>([&](Connection& c) -> Status {
+  return db_.write<void>(PgDatabase::dataset_partition(k.tenant_id, k.dataset_id), [&](Connection& c) -> Status {
     auto row = pg::load_dataset(c, k.tenant_id, k.dataset_id, /*for_update=*/true);
     if (!row) return std::unexpected(row.error());
     auto dup = c.query("SELECT 1 FROM data_keys WHERE dataset_pk=$1 AND version=$2",
@@ -60,7 +60,7 @@ Result<std::vector<DataKey>> PgKeyStore::list_data_keys(const std::string& tenan
 }
 
 Status PgKeyStore::update_data_key(const DataKey& k) {
-  return db_.write<void>([&](Connection& c) -> Status {
+  return db_.write<void>(PgDatabase::dataset_partition(k.tenant_id, k.dataset_id), [&](Connection& c) -> Status {
     auto row = pg::load_dataset(c, k.tenant_id, k.dataset_id);
     if (!row) return std::unexpected(row.error());
     auto r = c.query(

@@ -2,6 +2,7 @@
 
 #include "storage/pg_migrations.hpp"
 
+#include <algorithm>
 #include <variant>
 
 namespace vault::storage {
@@ -18,6 +19,8 @@ Result<std::unique_ptr<PgDatabase>> PgDatabase::open(const std::string& url, con
 PgDatabase::PgDatabase(std::string url, const PgOptions& o, int schema_version)
     : pool_(std::move(url), pg::Pool::Options{o.pool_size, o.connect_timeout,
                                               pg::ConnectOptions{o.connect_timeout, o.query_timeout}}),
+      // Half the pool at most writes (the rest serves reads), 8 partitions at most.
+      group_commit_(pool_, std::clamp<std::size_t>(o.pool_size / 2, 1, 8), [this] { pool_.drop_idle(); }),
       schema_version_(schema_version) {}
 
 PgDatabase::~PgDatabase() { close(); }
@@ -42,13 +45,11 @@ bool PgDatabase::may_retry(const pg::Connection& c, const Error& e, int attempt)
 Status PgDatabase::ping() {
   if (closed_.load()) return fail(ErrorKind::Database, "the store is closed");
   auto probe = [this] {
-    return transact<std::monostate>(
-        [](pg::Connection& c) -> Result<std::monostate> {
-          auto r = c.query("SELECT 1");
-          if (!r) return std::unexpected(r.error());
-          return std::monostate{};
-        },
-        true);
+    return read_direct<std::monostate>([](pg::Connection& c) -> Result<std::monostate> {
+      auto r = c.query("SELECT 1");
+      if (!r) return std::unexpected(r.error());
+      return std::monostate{};
+    });
   };
   auto r = guard_ ? guard_->probe(probe) : probe();
   if (!r) return std::unexpected(r.error());

@@ -1,16 +1,23 @@
 #pragma once
 /// The PostgreSQL database every PostgreSQL aggregate store shares: a pool of
-/// libpq connections (pg_pool.hpp), transactions with retry of serialization
-/// failures and of stale connections, the closed flag and the schema version
+/// libpq connections (pg_pool.hpp), group commit of writes with retry of
+/// serialization failures and of stale connections, the closed flag and the schema version
 /// after migrations (pg_migrations.cpp). It is also the backend's StoreOps.
 ///
-/// Writes run in one READ COMMITTED transaction each; methods that change a
+/// Each write is one READ COMMITTED transaction (or savepoint); methods that change a
 /// dataset's records, versions or counters lock the dataset row first
 /// (SELECT ... FOR UPDATE), which serializes them per dataset exactly as
 /// SQLite's single writer does, while writes to different datasets run in
-/// parallel. Reads run in one REPEATABLE READ READ ONLY transaction (one
-/// snapshot, as a SQLite read transaction). Group commit is PostgreSQL's own:
-/// concurrent commits on the pooled connections share WAL flushes.
+/// parallel. Reads run without an explicit transaction: each statement sees
+/// the latest committed state, which saves the BEGIN and COMMIT round trips
+/// on every read. That keeps SQLite's results because what a read combines
+/// is immutable once committed: a record revision is addressed by seq and
+/// written once, and a dataset's seq only moves forward with the revisions
+/// in the same transaction (an as-of read at S sees exactly the revisions
+/// live at S, whenever its statements run). Writes go through group commit
+/// (pg_group_commit.hpp): concurrent writes share transactions and commits,
+/// per partition; writes of one dataset always share a partition.
+#include "storage/pg_group_commit.hpp"
 #include "storage/pg_pool.hpp"
 #include "vault/resilience/dependency_guard.hpp"
 #include "vault/storage/store_ops.hpp"
@@ -18,7 +25,9 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace vault::storage {
 
@@ -39,10 +48,19 @@ class PgDatabase final : public StoreOps {
   void close() override;
   void set_guard(resilience::DependencyGuard* guard) override { guard_ = guard; }
 
-  /// Runs `fn` in one read-write transaction; returns once it is committed.
+  /// Runs `fn` as one write (in its own savepoint of a group transaction);
+  /// returns once it is committed. `partition` names what the write locks
+  /// (dataset_partition() for a dataset's rows; "" = no shared row).
   template <class T>
-  Result<T> write(const std::function<Result<T>(pg::Connection&)>& fn);
-  /// Runs `fn` in one read-only snapshot transaction.
+  Result<T> write(std::string_view partition, const std::function<Result<T>(pg::Connection&)>& fn);
+  template <class T>
+  Result<T> write(const std::function<Result<T>(pg::Connection&)>& fn) {
+    return write<T>(std::string_view(), fn);
+  }
+  static std::string dataset_partition(const std::string& tenant_id, const std::string& dataset_id) {
+    return tenant_id + '/' + dataset_id;
+  }
+  /// Runs `fn`'s statements in autocommit mode (see above).
   template <class T>
   Result<T> read(const std::function<Result<T>(pg::Connection&)>& fn);
 
@@ -50,12 +68,14 @@ class PgDatabase final : public StoreOps {
 
  private:
   PgDatabase(std::string url, const PgOptions& o, int schema_version);
+  /// read() without the guard (ping runs it under guard->probe).
   template <class T>
-  Result<T> transact(const std::function<Result<T>(pg::Connection&)>& fn, bool read_only);
+  Result<T> read_direct(const std::function<Result<T>(pg::Connection&)>& fn);
   /// After a failure on `c`: true if the same transaction may run again.
   bool may_retry(const pg::Connection& c, const Error& e, int attempt);
 
   pg::Pool pool_;
+  pg::GroupCommit group_commit_;
   const int schema_version_;
   std::atomic<bool> closed_{false};
   resilience::DependencyGuard* guard_ = nullptr;
@@ -66,43 +86,38 @@ class PgDatabase final : public StoreOps {
 namespace vault::storage {
 
 template <class T>
-Result<T> PgDatabase::write(const std::function<Result<T>(pg::Connection&)>& fn) {
+Result<T> PgDatabase::write(std::string_view partition, const std::function<Result<T>(pg::Connection&)>& fn) {
   if (closed_.load()) return fail(ErrorKind::Database, "the store is closed");
-  // A failed transaction was rolled back: running it again is safe.
-  if (guard_)
-    return guard_->call("write", resilience::CallKind::IdempotentWrite, [&] { return transact<T>(fn, false); });
-  return transact<T>(fn, false);
+  auto once = [&]() -> Result<T> {
+    std::optional<Result<T>> out;
+    const std::function<Status(pg::Connection&)> job = [&](pg::Connection& c) -> Status {
+      out.emplace(fn(c));
+      if (!*out) return std::unexpected(out->error());
+      return {};
+    };
+    auto s = group_commit_.run(partition, job);
+    if (!s) return std::unexpected(s.error());  // also when fn succeeded but its commit did not
+    return std::move(*out);
+  };
+  // A failed write was rolled back: running it again is safe.
+  if (guard_) return guard_->call("write", resilience::CallKind::IdempotentWrite, once);
+  return once();
 }
 
 template <class T>
 Result<T> PgDatabase::read(const std::function<Result<T>(pg::Connection&)>& fn) {
   if (closed_.load()) return fail(ErrorKind::Database, "the store is closed");
-  if (guard_) return guard_->call("read", resilience::CallKind::Read, [&] { return transact<T>(fn, true); });
-  return transact<T>(fn, true);
+  if (guard_) return guard_->call("read", resilience::CallKind::Read, [&] { return read_direct<T>(fn); });
+  return read_direct<T>(fn);
 }
 
 template <class T>
-Result<T> PgDatabase::transact(const std::function<Result<T>(pg::Connection&)>& fn, bool read_only) {
+Result<T> PgDatabase::read_direct(const std::function<Result<T>(pg::Connection&)>& fn) {
   for (int attempt = 0;; ++attempt) {
     auto lease = pool_.acquire();
     if (!lease) return std::unexpected(lease.error());
-    pg::Connection& c = **lease;
-    if (auto b = c.exec(read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY" : "BEGIN"); !b) {
-      if (may_retry(c, b.error(), attempt)) continue;
-      return std::unexpected(b.error());
-    }
-    auto r = fn(c);
-    if (!r) {
-      const bool again = may_retry(c, r.error(), attempt);
-      if (c.in_transaction()) (void)c.exec("ROLLBACK");
-      if (again) continue;
-      return r;
-    }
-    if (auto cm = c.exec("COMMIT"); !cm) {
-      // A connection lost during COMMIT leaves the outcome unknown: not retried here.
-      if (!pg::connection_sqlstate(c.last_sqlstate()) && may_retry(c, cm.error(), attempt)) continue;
-      return std::unexpected(cm.error());
-    }
+    auto r = fn(**lease);
+    if (!r && may_retry(**lease, r.error(), attempt)) continue;
     return r;
   }
 }

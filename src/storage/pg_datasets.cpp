@@ -99,7 +99,7 @@ Result<std::vector<Dataset>> PgDatasetStore::list_datasets(const std::string& te
 
 Result<Dataset> PgDatasetStore::update_dataset(const std::string& tenant_id, const std::string& id,
                                                const DatasetPatch& patch, std::optional<std::int64_t> expected_etag) {
-  return db_.write<Dataset>([&](Connection& c) -> Result<Dataset> {
+  return db_.write<Dataset>(PgDatabase::dataset_partition(tenant_id, id), [&](Connection& c) -> Result<Dataset> {
     auto row = pg::load_dataset(c, tenant_id, id, /*for_update=*/true);
     if (!row) return std::unexpected(row.error());
     Dataset& d = row->d;
@@ -138,7 +138,7 @@ Result<Dataset> PgDatasetStore::update_dataset(const std::string& tenant_id, con
 }
 
 Status PgDatasetStore::delete_dataset(const std::string& tenant_id, const std::string& id) {
-  return db_.write<void>([&](Connection& c) -> Status {
+  return db_.write<void>(PgDatabase::dataset_partition(tenant_id, id), [&](Connection& c) -> Status {
     auto r = c.query("DELETE FROM datasets WHERE tenant_id=$1 AND id=$2", Params().text(tenant_id).text(id));
     if (!r) return std::unexpected(r.error());
     if (r->affected() == 0) return std::unexpected(pg::dataset_not_found());

@@ -62,7 +62,7 @@ Result<int> rewrite_one(Connection& c, std::int64_t dataset_pk, const PayloadRew
 Status PgRecordStore::rewrite_record_payload(const std::string& tenant_id, const std::string& dataset_id,
                                              const std::string& record_id, Seq seq, std::string_view expected,
                                              std::string_view payload) {
-  return db_.write<void>([&](Connection& c) -> Status {
+  return db_.write<void>(PgDatabase::dataset_partition(tenant_id, dataset_id), [&](Connection& c) -> Status {
     auto ds = pg::load_dataset(c, tenant_id, dataset_id, /*for_update=*/true);
     if (!ds) return std::unexpected(ds.error());
     auto r = rewrite_one(c, ds->pk, PayloadRewrite{record_id, seq, std::string(expected), std::string(payload)});
@@ -77,7 +77,7 @@ Status PgRecordStore::rewrite_record_payload(const std::string& tenant_id, const
 Result<std::int64_t> PgRecordStore::rewrite_record_payloads(const std::string& tenant_id,
                                                             const std::string& dataset_id,
                                                             const std::vector<PayloadRewrite>& rewrites) {
-  return db_.write<std::int64_t>([&](Connection& c) -> Result<std::int64_t> {
+  return db_.write<std::int64_t>(PgDatabase::dataset_partition(tenant_id, dataset_id), [&](Connection& c) -> Result<std::int64_t> {
     auto ds = pg::load_dataset(c, tenant_id, dataset_id, /*for_update=*/true);
     if (!ds) return std::unexpected(ds.error());
     if (rewrites.empty()) return std::int64_t{0};

@@ -67,7 +67,7 @@ Result<std::vector<RecordWriteResult>> PgRecordStore::write_records(const std::s
                                                                     const std::string& dataset_id,
                                                                     std::vector<RecordWrite> writes) {
   using Out = std::vector<RecordWriteResult>;
-  return db_.write<Out>([&](Connection& c) -> Result<Out> {
+  return db_.write<Out>(PgDatabase::dataset_partition(tenant_id, dataset_id), [&](Connection& c) -> Result<Out> {
     auto ds = pg::load_dataset(c, tenant_id, dataset_id, /*for_update=*/true);
     if (!ds) return std::unexpected(ds.error());
     if (ds->d.status == "archived")

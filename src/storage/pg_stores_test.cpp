@@ -135,6 +135,39 @@ TEST(PgStores, ConcurrentWritersOnOneDatasetKeepCountersExact) {
   EXPECT_EQ(all->items.size(), static_cast<std::size_t>(kThreads * kBatches * kPerBatch));
 }
 
+// Group commit: writes that fail (a duplicate id) share groups with writes
+// that succeed; each gets its own answer and only the failed ones are undone.
+TEST(PgStores, FailedWritesInAGroupAreUndoneAlone) {
+  auto be = pg_backend(MetadataStoreOptions{8});
+  ASSERT_TRUE(be);
+  const Stores& s = be->stores();
+  seed(s);
+  ASSERT_TRUE(s.records.write_records("t1", "ds1", {RecordWrite(Op::Insert, "taken", "x")}));
+  constexpr int kThreads = 8, kWrites = 40;
+  std::atomic<int> ok{0}, conflicts{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWrites; ++i) {
+        const bool dup = i % 2 == 1;
+        auto r = s.records.write_records(
+            "t1", "ds1", {RecordWrite(Op::Insert, dup ? "taken" : "w" + std::to_string(t) + "-" + std::to_string(i), "yy")});
+        if (r) ++ok;
+        else if (r.error().kind() == ErrorKind::Conflict) ++conflicts;
+        else ++other;
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), kThreads * kWrites / 2);
+  EXPECT_EQ(conflicts.load(), kThreads * kWrites / 2);
+  EXPECT_EQ(other.load(), 0);
+  auto d = s.datasets.get_dataset("t1", "ds1");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->record_count, 1 + kThreads * kWrites / 2);
+  EXPECT_EQ(d->seq, 1 + kThreads * kWrites / 2);  // a refused write takes no seq
+  EXPECT_EQ(d->record_bytes, 1 + 2 * kThreads * kWrites / 2);
+}
+
 TEST(PgStores, UnreachableServerIsADatabaseErrorWithinTheConnectTimeout) {
   const auto t0 = std::chrono::steady_clock::now();
   // Port 1 on loopback: nothing listens, the connection is refused at once.

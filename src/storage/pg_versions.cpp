@@ -8,7 +8,7 @@ using pg::Connection;
 using pg::Params;
 
 Result<Version> PgVersionStore::create_version(const std::string& tenant_id, const Version& v) {
-  return db_.write<Version>([&](Connection& c) -> Result<Version> {
+  return db_.write<Version>(PgDatabase::dataset_partition(tenant_id, v.dataset_id), [&](Connection& c) -> Result<Version> {
     // The dataset row lock orders version numbers and writes of the dataset.
     auto row = pg::load_dataset(c, tenant_id, v.dataset_id, /*for_update=*/true);
     if (!row) return std::unexpected(row.error());
