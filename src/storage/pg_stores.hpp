@@ -61,7 +61,8 @@ class PgDatasetStore final : public DatasetStore {
 
 class PgRecordStore final : public RecordStore {
  public:
-  explicit PgRecordStore(PgDatabase& db) : db_(db) {}
+  explicit PgRecordStore(PgDatabase& db);
+  ~PgRecordStore() override;
 
   Result<std::vector<RecordWriteResult>> write_records(const std::string& tenant_id,
                                                        const std::string& dataset_id,
@@ -86,7 +87,13 @@ class PgRecordStore final : public RecordStore {
                                                const std::vector<PayloadRewrite>& rewrites) override;
 
  private:
+  struct Call;
+  struct Queues;
+  /// Applies `round` (queued calls on one dataset) in one transaction.
+  void run_round(const std::string& tenant_id, const std::string& dataset_id, const std::vector<Call*>& round);
+
   PgDatabase& db_;
+  std::unique_ptr<Queues> queues_;
 };
 
 class PgVersionStore final : public VersionStore {

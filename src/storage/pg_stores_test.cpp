@@ -135,8 +135,9 @@ TEST(PgStores, ConcurrentWritersOnOneDatasetKeepCountersExact) {
   EXPECT_EQ(all->items.size(), static_cast<std::size_t>(kThreads * kBatches * kPerBatch));
 }
 
-// Group commit: writes that fail (a duplicate id) share groups with writes
-// that succeed; each gets its own answer and only the failed ones are undone.
+// Combined writes and group commit: calls that fail (a duplicate id after a
+// new one) share rounds with calls that succeed; each gets its own answer and
+// only the failed calls are undone, entirely.
 TEST(PgStores, FailedWritesInAGroupAreUndoneAlone) {
   auto be = pg_backend(MetadataStoreOptions{8});
   ASSERT_TRUE(be);
@@ -150,8 +151,11 @@ TEST(PgStores, FailedWritesInAGroupAreUndoneAlone) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kWrites; ++i) {
         const bool dup = i % 2 == 1;
-        auto r = s.records.write_records(
-            "t1", "ds1", {RecordWrite(Op::Insert, dup ? "taken" : "w" + std::to_string(t) + "-" + std::to_string(i), "yy")});
+        const std::string id = "w" + std::to_string(t) + "-" + std::to_string(i);
+        // A failing call writes a new id first: it must vanish with the call.
+        auto r = dup ? s.records.write_records("t1", "ds1", {RecordWrite(Op::Insert, id, "zz"),
+                                                            RecordWrite(Op::Insert, "taken", "zz")})
+                     : s.records.write_records("t1", "ds1", {RecordWrite(Op::Insert, id, "yy")});
         if (r) ++ok;
         else if (r.error().kind() == ErrorKind::Conflict) ++conflicts;
         else ++other;
@@ -166,6 +170,12 @@ TEST(PgStores, FailedWritesInAGroupAreUndoneAlone) {
   EXPECT_EQ(d->record_count, 1 + kThreads * kWrites / 2);
   EXPECT_EQ(d->seq, 1 + kThreads * kWrites / 2);  // a refused write takes no seq
   EXPECT_EQ(d->record_bytes, 1 + 2 * kThreads * kWrites / 2);
+  for (int t = 0; t < kThreads; ++t)
+    for (int i = 1; i < kWrites; i += 2) {
+      auto g = s.records.get_record("t1", "ds1", "w" + std::to_string(t) + "-" + std::to_string(i));
+      ASSERT_FALSE(g);
+      EXPECT_EQ(g.error().kind(), ErrorKind::RecordNotFound);
+    }
 }
 
 TEST(PgStores, UnreachableServerIsADatabaseErrorWithinTheConnectTimeout) {
