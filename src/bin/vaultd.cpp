@@ -476,12 +476,13 @@ int main(int argc, char** argv) {
   // timeout and criticality; open breakers and the operating mode degrade.
   // Slower than the thresholds (DB 100 ms, KMS 200 ms) is degraded.
   auto add_check = [&](const std::string& name, const std::string& setting, obs::HealthRegistry::Check check,
-                       std::chrono::milliseconds slow_after) {
+                       std::chrono::milliseconds slow_after, obs::HealthRegistry::Note note = {}) {
     const ReadinessCheckSettings& rc = cfg->readiness_checks.at(setting);
-    if (rc.enabled) health.add(name, std::move(check), rc.critical, rc.timeout, slow_after);
+    if (rc.enabled) health.add(name, std::move(check), rc.critical, rc.timeout, slow_after, std::move(note));
   };
   using std::chrono::milliseconds;
-  add_check("metadata_store", "database", [&] { return stores.ops.ping(); }, milliseconds(100));
+  add_check("metadata_store", "database", [&] { return stores.ops.ping(); }, milliseconds(100),
+            [&] { return stores.ops.describe(); });
   add_check("blob_store", "storage", [&] { return blobs->ping(); }, milliseconds(100));
   add_check("key_provider", "kms", [&] { return envelope->provider().ping(); }, milliseconds(200));
   health.add("bulkheads", [&bulkheads]() -> Status {

@@ -42,6 +42,7 @@ struct HealthRegistry::Entry {
   bool critical;
   std::chrono::milliseconds timeout;
   std::chrono::milliseconds slow_after;
+  Note note;
   std::mutex run_mu;
   std::shared_ptr<Run> current;  ///< the latest run (finished or not); guarded by run_mu
 };
@@ -101,9 +102,10 @@ HealthRegistry::HealthRegistry() : created_(std::chrono::steady_clock::now()) {}
 HealthRegistry::~HealthRegistry() = default;
 
 void HealthRegistry::add(std::string name, Check check, bool critical, std::chrono::milliseconds timeout,
-                         std::chrono::milliseconds slow_after) {
+                         std::chrono::milliseconds slow_after, Note note) {
   auto e = std::make_shared<Entry>();
   e->slow_after = slow_after;
+  e->note = std::move(note);
   e->name = std::move(name);
   e->check = std::move(check);
   e->critical = critical;
@@ -169,6 +171,10 @@ HealthReport HealthRegistry::check_all() {
             const auto* d = s.error().details().if_contains("degraded");
             degraded = d && d->is_bool() && d->as_bool();
           }
+          if (e->note) {
+            std::string note = e->note();
+            if (!note.empty()) message = message.empty() ? std::move(note) : message + " (" + note + ")";
+          }
         } catch (const std::exception& ex) {
           message = std::string("check threw: ") + ex.what();
         } catch (...) {
@@ -221,7 +227,8 @@ HealthReport HealthRegistry::check_all() {
           if (e->slow_after.count() > 0 && r.latency_ms > static_cast<double>(e->slow_after.count())) {
             r.status = "degraded";
             r.message = "slow: " + std::to_string(static_cast<long long>(r.latency_ms)) + " ms (threshold " +
-                        std::to_string(e->slow_after.count()) + " ms)";
+                        std::to_string(e->slow_after.count()) + " ms)" +
+                        (r.message.empty() ? "" : "; " + r.message);
           }
         } else {
           r.status = runs[i]->degraded ? "degraded" : "unhealthy";

@@ -37,6 +37,19 @@ TEST(Health, NotReadyUntilStarted) {
   EXPECT_EQ(find(r, "db")->status, "healthy");
 }
 
+TEST(Health, NotesOfHealthyAndFailedChecks) {
+  HealthRegistry h;
+  h.mark_started();
+  h.add("db", ok, true, std::chrono::milliseconds(2000), std::chrono::milliseconds(0),
+        [] { return std::string("pool: 2 of 16 connections open, 1 in use"); });
+  h.add("cache", broken, false, std::chrono::milliseconds(2000), std::chrono::milliseconds(0),
+        [] { return std::string("pool: 0 of 4"); });
+  auto r = h.check_all();
+  EXPECT_EQ(find(r, "db")->status, "healthy");
+  EXPECT_EQ(find(r, "db")->message, "pool: 2 of 16 connections open, 1 in use");
+  EXPECT_EQ(find(r, "cache")->message, "database unreachable (pool: 0 of 4)");
+}
+
 TEST(Health, Aggregation) {
   HealthRegistry h;
   h.mark_started();

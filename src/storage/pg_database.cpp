@@ -42,6 +42,12 @@ bool PgDatabase::may_retry(const pg::Connection& c, const Error& e, int attempt)
   return false;
 }
 
+std::string PgDatabase::describe() const {
+  const auto u = pool_.usage();
+  return "connection pool: " + std::to_string(u.in_use) + "/" + std::to_string(u.size) + " active (" +
+         std::to_string(u.open) + " open)";
+}
+
 Status PgDatabase::ping() {
   if (closed_.load()) return fail(ErrorKind::Database, "the store is closed");
   auto probe = [this] {
@@ -53,6 +59,11 @@ Status PgDatabase::ping() {
   };
   auto r = guard_ ? guard_->probe(probe) : probe();
   if (!r) return std::unexpected(r.error());
+  // Spec 4.3: a pool more than 90% busy makes the check degraded (pressure,
+  // not failure); readiness adds the figures from describe().
+  const auto u = pool_.usage();
+  if (u.in_use * 10 > u.size * 9)
+    return fail(ErrorKind::Database, "high utilization", {{"degraded", true}});
   return {};
 }
 

@@ -45,6 +45,8 @@ class PgDatabase final : public StoreOps {
 
   Status ping() override;
   int schema_version() const override { return schema_version_; }
+  /// "connection pool: K/M active (N open)" (spec 4.3's wording).
+  std::string describe() const override;
   void close() override;
   void set_guard(resilience::DependencyGuard* guard) override { guard_ = guard; }
 

@@ -4,7 +4,7 @@ import re
 import secrets
 import time
 
-from vaultlib import NO_KEY, VaultServer, assert_error, make_tenant, new_dataset
+from vaultlib import NO_KEY, PG_STATE, VaultServer, assert_error, make_tenant, new_dataset
 
 TP_RE = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
 
@@ -58,6 +58,8 @@ def test_health_shapes(server):
         assert isinstance(check["message"], str)
         assert check["status"] in ("healthy", "degraded", "unhealthy")
     assert isinstance(ready.body["timestamp"], str)
+    if PG_STATE:  # PostgreSQL reports its connection pool (spec 4.3)
+        assert ready.body["checks"]["metadata_store"]["message"].startswith("connection pool: "), ready.body
 
     st = c.request("GET", "/health/startup", key=NO_KEY)
     assert st.status == 200 and st.body["status"] == "started"

@@ -24,7 +24,7 @@ struct CheckResult {
   std::string status;
   bool critical = true;
   double latency_ms = 0;
-  std::string message;  ///< why it is not healthy ("" when healthy)
+  std::string message;  ///< why it is not healthy; when healthy, the check's note ("" if none)
 };
 
 /// Aggregate readiness.
@@ -85,16 +85,20 @@ struct StartupReport {
 class HealthRegistry {
  public:
   using Check = std::function<Status()>;
+  /// What a healthy check reports besides its status (e.g. pool usage).
+  using Note = std::function<std::string()>;
 
   HealthRegistry();
   ~HealthRegistry();
   HealthRegistry(const HealthRegistry&) = delete;
   HealthRegistry& operator=(const HealthRegistry&) = delete;
 
-  /// Adds (or replaces) a named check. `slow_after` 0 = never degraded by latency.
+  /// Adds (or replaces) a named check. `slow_after` 0 = never degraded by
+  /// latency. `note`, if set, runs after a successful check and becomes the
+  /// check's message (a failed check's message is its error, + the note).
   void add(std::string name, Check check, bool critical = true,
            std::chrono::milliseconds timeout = std::chrono::milliseconds(2000),
-           std::chrono::milliseconds slow_after = std::chrono::milliseconds(0));
+           std::chrono::milliseconds slow_after = std::chrono::milliseconds(0), Note note = {});
   /// Threads and memory of this process against `limits`.
   LivenessReport liveness(const LivenessThresholds& limits = {}) const;
   /// Runs every check in parallel; returns within about the largest timeout.

@@ -4,6 +4,8 @@
 /// is in stores.hpp.
 #include "vault/core/error.hpp"
 
+#include <string>
+
 namespace vault::resilience {
 class DependencyGuard;
 }
@@ -18,6 +20,9 @@ class StoreOps {
   virtual Status ping() = 0;
   /// Schema version after migrations.
   virtual int schema_version() const = 0;
+  /// A short line for readiness (spec 4.3), e.g. connection pool usage; no
+  /// secrets, no data. "" when there is nothing to say.
+  virtual std::string describe() const { return {}; }
   /// Flushes and closes; later calls of every store of the backend fail with
   /// Database.
   virtual void close() = 0;
