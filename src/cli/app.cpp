@@ -33,6 +33,7 @@ void build_cli(CLI::App& app, Context& ctx) {
   add_version_commands(app, ctx);
   add_admin_commands(app, ctx);
   add_crypto_commands(app, ctx);
+  add_backup_commands(app, ctx);
   add_scan_command(app, ctx);
   add_anonymize_command(app, ctx);
 }

@@ -16,6 +16,8 @@ void add_version_commands(CLI::App& root, Context& ctx);
 void add_admin_commands(CLI::App& root, Context& ctx);  ///< tenants, api-keys
 /// Offline `encrypt`, `decrypt` and `keygen` (commands_crypto.cpp).
 void add_crypto_commands(CLI::App& root, Context& ctx);
+/// `admin backup` and `admin restore` of an embedded data directory (commands_backup.cpp).
+void add_backup_commands(CLI::App& root, Context& ctx);
 /// Offline `scan` of local files for PII and secrets (commands_scan.cpp).
 void add_scan_command(CLI::App& root, Context& ctx);
 /// Offline `anonymize` of a local file (commands_anonymize.cpp).
