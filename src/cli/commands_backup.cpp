@@ -63,6 +63,8 @@ class Scratch {
 int backup_once(const BackupOpts& o, const fs::path& target, const fcs::KeyMaterial& key) {
   std::error_code ec;
   if (fs::exists(target, ec) && !o.key.force) return usage_error(target.string() + " exists (use --force)");
+  if (!target.parent_path().empty() && !fs::exists(target.parent_path(), ec))
+    if (auto d = create_private_dirs(target.parent_path()); !d) return report(d.error());
   Scratch scratch(target);
   if (scratch.path().empty()) {
     std::cerr << "error: cannot create a scratch directory next to " << target << '\n';
@@ -163,7 +165,7 @@ int run_restore(const BackupOpts& o) {
 }  // namespace
 
 void add_backup_commands(CLI::App& root, Context& ctx) {
-  auto* admin = root.add_subcommand("admin", "Operations on a data directory: backup and restore (offline of the API)");
+  auto* admin = root.add_subcommand("admin", "Backup and restore of a data directory (on its files, not through the API)");
   admin->require_subcommand(1);
   const char* key_note =
       "Key: --key-file or --passphrase-file / --passphrase-env (Argon2id); on a terminal the passphrase is "
