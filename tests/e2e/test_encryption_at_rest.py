@@ -1,17 +1,15 @@
 """Encryption at rest, end to end: record payloads written through every write
 path must not appear in clear in any file of the data directory (SQLite
-database, its WAL, blobs, keyring) nor in the server's output, while reads
-and exports return them intact; deleting a dataset destroys its data key."""
+database, its WAL, blobs, keyring) nor, in the PostgreSQL run, in any file of
+the PostgreSQL cluster (tables, indexes, TOAST, WAL), nor in the server's
+output, while reads and exports return them intact; deleting a dataset
+destroys its data key."""
 import os
 import secrets
-import sqlite3
+import subprocess
 from pathlib import Path
 
-import pytest
-
-from vaultlib import VaultServer, import_jsonl, make_tenant, new_dataset
-
-pytestmark = pytest.mark.embedded_store  # reads meta.db itself
+from vaultlib import PG_STATE, VaultServer, import_jsonl, make_tenant, metadata_rows, new_dataset, pg_server_url
 
 
 def files_containing(root: Path, needle: bytes):
@@ -63,15 +61,20 @@ def test_canaries_never_reach_disk_or_logs(tmp_path):
         # Stop cleanly first so everything (WAL included) is on disk, then look.
         assert srv.stop() == 0
         data = tmp_path / "data"
-        assert any(p.name.startswith("meta.db") for p in data.iterdir())
+        roots = [data]
+        if PG_STATE:
+            # Every page to the data files too, not only to the WAL.
+            subprocess.run(["psql", "-X", "-q", pg_server_url(), "-c", "CHECKPOINT"], check=True)
+            roots.append(Path((Path(PG_STATE) / "data").read_text().strip()) / "db")
+        else:
+            assert any(p.name.startswith("meta.db") for p in data.iterdir())
         for c in canaries:
-            assert files_containing(data, c.encode()) == [], c
+            for root in roots:
+                assert files_containing(root, c.encode()) == [], (c, root)
             assert c.encode() not in srv.log_path.read_bytes()
             assert c.encode() not in Path(str(srv.log_path) + ".err").read_bytes()
         # The database holds wrapped data keys only.
-        db = sqlite3.connect(data / "meta.db")
-        rows = db.execute("SELECT version, kek_id, length(wrapped) FROM data_keys").fetchall()
-        db.close()
+        rows = metadata_rows(data, "SELECT version, kek_id, length(wrapped) FROM data_keys")
         assert len(rows) == 1 and rows[0][0] == 1 and rows[0][2] > 32
 
         # After a restart everything still decrypts.
@@ -81,9 +84,7 @@ def test_canaries_never_reach_disk_or_logs(tmp_path):
 
         # Deleting the dataset destroys its wrapped data key (crypto-shredding).
         assert srv.client(t.admin.key).request("DELETE", f"/api/v1/datasets/{ds}").status == 204
-        db = sqlite3.connect(data / "meta.db")
-        assert db.execute("SELECT count(*) FROM data_keys").fetchone()[0] == 0
-        db.close()
+        assert metadata_rows(data, "SELECT count(*) FROM data_keys") == [(0,)]
     finally:
         if srv.proc and srv.proc.poll() is None:
             assert srv.stop() == 0
