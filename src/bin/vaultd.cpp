@@ -341,6 +341,22 @@ int main(int argc, char** argv) {
 
   // ---- services
   const storage::Stores& stores = backend->stores();
+  if (stores.ops.connection_pool()) {  // a networked metadata store (PostgreSQL)
+    auto& pool_connections = metrics.gauge("vault_database_connections",
+                                           "Connections of the metadata store's pool by state (in_use, idle).",
+                                           {"state"});
+    auto& pool_max = metrics
+                         .gauge("vault_database_connections_max",
+                                "Connections the metadata store's pool opens at most (storage.database_pool_size).")
+                         .get();
+    metrics.add_collector([&stores, &pool_connections, &pool_max] {
+      if (auto u = stores.ops.connection_pool()) {
+        pool_connections.labels({"in_use"}).set(static_cast<double>(u->in_use));
+        pool_connections.labels({"idle"}).set(static_cast<double>(u->open - u->in_use));
+        pool_max.set(static_cast<double>(u->size));
+      }
+    });
+  }
   domain::AuthService auth(stores.tenants);
   {
     auto step = health.step("bootstrap");

@@ -47,6 +47,10 @@ class PgDatabase final : public StoreOps {
   int schema_version() const override { return schema_version_; }
   /// "connection pool: K/M active (N open)" (spec 4.3's wording).
   std::string describe() const override;
+  std::optional<ConnectionPoolUsage> connection_pool() const override {
+    const auto u = pool_.usage();
+    return ConnectionPoolUsage{u.open, u.in_use, u.size};
+  }
   void close() override;
   void set_guard(resilience::DependencyGuard* guard) override { guard_ = guard; }
 

@@ -89,6 +89,11 @@ def test_metrics_use_route_templates(server, tenant):
 
     samples = [ln for ln in text.splitlines() if ln.startswith("vault_requests_total{")]
     assert samples, text[:2000]
+    if PG_STATE:  # the PostgreSQL pool (default size 16)
+        assert "vault_database_connections_max 16\n" in text, text[:3000]
+        assert re.search(r'^vault_database_connections\{state="idle"\} [1-9]', text, re.M), text[:3000]
+    else:
+        assert "vault_database_connections" not in text
     labels = [dict(re.findall(r'(\w+)="([^"]*)"', ln)) for ln in samples]
     for lb in labels:
         assert {"method", "endpoint", "status"} <= set(lb), lb

@@ -4,6 +4,8 @@
 /// is in stores.hpp.
 #include "vault/core/error.hpp"
 
+#include <cstddef>
+#include <optional>
 #include <string>
 
 namespace vault::resilience {
@@ -11,6 +13,13 @@ class DependencyGuard;
 }
 
 namespace vault::storage {
+
+/// A networked backend's connection pool, for metrics and readiness.
+struct ConnectionPoolUsage {
+  std::size_t open = 0;    ///< connections open (idle + in use)
+  std::size_t in_use = 0;  ///< leased to a call right now
+  std::size_t size = 0;    ///< the most it opens
+};
 
 class StoreOps {
  public:
@@ -23,6 +32,8 @@ class StoreOps {
   /// A short line for readiness (spec 4.3), e.g. connection pool usage; no
   /// secrets, no data. "" when there is nothing to say.
   virtual std::string describe() const { return {}; }
+  /// The connection pool's use; nullopt for a backend without one (SQLite).
+  virtual std::optional<ConnectionPoolUsage> connection_pool() const { return std::nullopt; }
   /// Flushes and closes; later calls of every store of the backend fail with
   /// Database.
   virtual void close() = 0;
