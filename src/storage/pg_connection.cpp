@@ -197,7 +197,7 @@ Error Connection::error_of(PGresult* r, std::string_view context) {
 }
 
 Result<Rows> Connection::query(std::string_view sql, const Params& p) {
-  auto it = prepared_.find(std::string(sql));
+  auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     std::string name = "v" + std::to_string(prepared_.size() + 1);
     const std::string text(sql);

@@ -106,8 +106,13 @@ class Connection {
  private:
   explicit Connection(PGconn* c) : c_(c) {}
   Error error_of(PGresult* r, std::string_view context);
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   PGconn* c_;
-  std::unordered_map<std::string, std::string> prepared_;  // sql -> statement name
+  // sql -> statement name; looked up by string_view (no copy per statement)
+  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> prepared_;
   std::string last_sqlstate_;
 };
 

@@ -43,7 +43,7 @@ bool PgDatabase::may_retry(const pg::Connection& c, const Error& e, int attempt)
 }
 
 std::string PgDatabase::describe() const {
-  const auto u = pool_.usage();
+  const auto u = *connection_pool();
   return "connection pool: " + std::to_string(u.in_use) + "/" + std::to_string(u.size) + " active (" +
          std::to_string(u.open) + " open)";
 }

@@ -77,7 +77,7 @@ class PgDatabase final : public StoreOps {
   /// read() without the guard (ping runs it under guard->probe).
   template <class T>
   Result<T> read_direct(const std::function<Result<T>(pg::Connection&)>& fn);
-  /// After a failure on `c`: true if the same transaction may run again.
+  /// After a failed read on `c`: true if it may run again.
   bool may_retry(const pg::Connection& c, const Error& e, int attempt);
 
   pg::Pool pool_;

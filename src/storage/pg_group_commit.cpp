@@ -67,35 +67,26 @@ void GroupCommit::run_group(const std::vector<Job*>& group) {
 
 bool GroupCommit::attempt(Connection& c, const std::vector<Job*>& group) {
   for (Job* j : group) j->again = false;
-  if (auto b = c.exec("BEGIN"); !b) {
-    for (Job* j : group) j->result = b;
-    return !connection_failed(c, b);
-  }
+  // The whole group fails with `s`; false when the connection failed.
+  auto all_fail = [&](Status s) {
+    const bool lost = connection_failed(c, s);  // judged on the failing command, before ROLLBACK
+    for (Job* k : group) k->result = s;
+    if (c.in_transaction()) (void)c.exec("ROLLBACK");
+    return !lost;
+  };
+  if (auto b = c.exec("BEGIN"); !b) return all_fail(b);
   const bool alone = group.size() == 1;
   for (Job* j : group) {
-    if (!alone) {
-      if (auto s = c.exec("SAVEPOINT w"); !s) {
-        for (Job* k : group) k->result = s;
-        if (c.in_transaction()) (void)c.exec("ROLLBACK");
-        return !connection_failed(c, s);
-      }
-    }
+    if (!alone)
+      if (auto s = c.exec("SAVEPOINT w"); !s) return all_fail(s);
     j->result = (*j->fn)(c);
     if (j->result) {
-      if (!alone) {
-        if (auto s = c.exec("RELEASE SAVEPOINT w"); !s) {
-          for (Job* k : group) k->result = s;
-          if (c.in_transaction()) (void)c.exec("ROLLBACK");
-          return !connection_failed(c, s);
-        }
-      }
+      if (!alone)
+        if (auto s = c.exec("RELEASE SAVEPOINT w"); !s) return all_fail(s);
       continue;
     }
     const std::string state = c.last_sqlstate();
-    if (connection_failed(c, j->result)) {
-      for (Job* k : group) k->result = j->result;
-      return false;
-    }
+    if (connection_failed(c, j->result)) return all_fail(j->result);
     // This write alone is undone; the others of the group go on.
     const bool retry = j->result.error().kind() == ErrorKind::Database && retryable_sqlstate(state);
     if (alone) {
@@ -103,11 +94,7 @@ bool GroupCommit::attempt(Connection& c, const std::vector<Job*>& group) {
       j->again = retry;
       return true;
     }
-    if (auto s = c.exec("ROLLBACK TO SAVEPOINT w"); !s) {
-      for (Job* k : group) k->result = s;
-      if (c.in_transaction()) (void)c.exec("ROLLBACK");
-      return !connection_failed(c, s);
-    }
+    if (auto s = c.exec("ROLLBACK TO SAVEPOINT w"); !s) return all_fail(s);
     j->again = retry;
   }
   if (auto cm = c.exec("COMMIT"); !cm) {
@@ -115,11 +102,9 @@ bool GroupCommit::attempt(Connection& c, const std::vector<Job*>& group) {
     // not rerun. Any other failure rolled everything back.
     const bool rerun = retryable_sqlstate(c.last_sqlstate());
     for (Job* j : group) {
-      if (rerun && j->result) {
-        j->again = true;
-      } else if (j->result) {
-        j->result = cm;
-      }
+      if (!j->result) continue;  // already failed alone
+      if (rerun) j->again = true;
+      else j->result = cm;
     }
     return true;
   }

@@ -1,6 +1,7 @@
 #include "storage/pg_migrations.hpp"
 
-#include <chrono>
+#include "vault/core/ids.hpp"
+
 #include <span>
 
 namespace vault::storage::pg {
@@ -162,12 +163,6 @@ CREATE UNIQUE INDEX pii_tokens_by_value ON pii_tokens(tenant_id, value_hash);
 // Any fixed number: the key of the advisory lock migrations hold.
 constexpr const char* kLockSql = "SELECT pg_advisory_xact_lock(7310582299416173)";
 
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Result<int> current_version(Connection& c) {
   auto r = c.query("SELECT coalesce(max(version), 0)::int8 FROM schema_migrations");
   if (!r) return std::unexpected(r.error());
@@ -193,7 +188,7 @@ Result<int> migrate_locked(Connection& c) {
     if (!applied->empty()) continue;
     if (auto s = c.exec(m.sql); !s) return std::unexpected(s.error());
     auto ins = c.query("INSERT INTO schema_migrations(version, applied_at) VALUES($1::int8, $2)",
-                       Params().int8(m.version).int8(now_us()));
+                       Params().int8(m.version).int8(now_micros()));
     if (!ins) return std::unexpected(ins.error());
   }
   return current_version(c);

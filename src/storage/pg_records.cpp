@@ -101,8 +101,8 @@ void PgRecordStore::run_round(const std::string& tenant_id, const std::string& d
         if (auto f = batch.flush(c); !f) return std::unexpected(f.error());
         return std::monostate{};
       });
-  for (Call* call : round)
-    if (!s || !call->result) call->result = std::unexpected(s ? Error(ErrorKind::Database, "postgresql: write lost") : s.error());
+  if (!s)  // nothing of the round was committed, the calls that applied included
+    for (Call* call : round) call->result = std::unexpected(s.error());
 }
 
 Result<Record> PgRecordStore::get_record(const std::string& tenant_id, const std::string& dataset_id,

@@ -1,14 +1,6 @@
 #include "storage/pg_rows.hpp"
 
-#include <chrono>
-
 namespace vault::storage::pg {
-
-Timestamp now_micros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Dataset dataset_from(const Rows& r, int i) {
   Dataset d;

@@ -1,6 +1,7 @@
 #pragma once
 /// Row <-> value mapping shared by the PostgreSQL stores' translation units.
 #include "storage/pg_connection.hpp"
+#include "vault/core/ids.hpp"
 #include "vault/storage/types.hpp"
 
 #include <optional>
@@ -11,7 +12,7 @@
 
 namespace vault::storage::pg {
 
-Timestamp now_micros();
+using vault::now_micros;  // core/ids.hpp
 
 namespace detail {
 template <class V>

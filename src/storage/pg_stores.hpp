@@ -8,7 +8,7 @@
 ///
 ///   PgTenantStore       pg_tenants.cpp
 ///   PgDatasetStore      pg_datasets.cpp
-///   PgRecordStore       pg_records.cpp, pg_record_rewrites.cpp
+///   PgRecordStore       pg_records.cpp (+ pg_record_batch.cpp), pg_record_rewrites.cpp
 ///   PgVersionStore      pg_versions.cpp
 ///   PgKeyStore          pg_data_keys.cpp, pg_tenant_keys.cpp
 ///   PgJobStore          pg_key_jobs.cpp

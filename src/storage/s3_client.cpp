@@ -1,5 +1,7 @@
 #include "storage/s3_client.hpp"
 
+#include "vault/core/ids.hpp"
+
 #include <curl/curl.h>
 
 #include <cctype>
@@ -176,7 +178,7 @@ Result<Response> Client::send(const std::string& method, const std::string& obje
   req.path = c_.path_style ? "/" + c_.bucket + "/" : "/";
   if (!object.empty()) req.path += c_.prefix + object;
   req.query = query;
-  req.payload_sha256 = sigv4::sha256_hex(body);
+  req.payload_sha256 = vault::sha256_hex(body);
   const std::string date = amz_now();
   req.headers = {{"host", host_}, {"x-amz-content-sha256", req.payload_sha256}, {"x-amz-date", date}};
   if (!c_.credentials.session_token.empty()) req.headers["x-amz-security-token"] = c_.credentials.session_token;

@@ -1,8 +1,9 @@
 #include "storage/sigv4.hpp"
 
+#include "vault/core/ids.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 namespace vault::storage::sigv4 {
 namespace {
@@ -43,12 +44,6 @@ std::string trim(std::string_view v) {
 }
 
 }  // namespace
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d);
-  return to_hex(d, sizeof d);
-}
 
 std::string uri_encode(std::string_view s, bool keep_slash) {
   std::string out;
@@ -94,7 +89,7 @@ std::string authorization(const Request& r, const Credentials& c, const std::str
   const std::string day = amz_date.substr(0, 8);
   const std::string scope = day + "/" + region + "/" + service + "/aws4_request";
   const std::string to_sign =
-      "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + sha256_hex(canonical_request(r));
+      "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + vault::sha256_hex(canonical_request(r));
   const std::string key =
       hmac(hmac(hmac(hmac("AWS4" + c.secret_access_key, day), region), service), "aws4_request");
   const std::string sig = hmac(key, to_sign);

@@ -20,7 +20,7 @@ struct Request {
   std::string path;                           ///< absolute, not yet encoded ("/bucket/key")
   std::map<std::string, std::string> query;   ///< not yet encoded
   std::map<std::string, std::string> headers; ///< lower-case names; host included
-  std::string payload_sha256;                 ///< hex, or "UNSIGNED-PAYLOAD"
+  std::string payload_sha256;                 ///< vault::sha256_hex of the body, or "UNSIGNED-PAYLOAD"
 };
 
 /// RFC 3986 encoding as SigV4 wants it: everything but A-Z a-z 0-9 - _ . ~
@@ -35,8 +35,5 @@ std::string canonical_request(const Request& r);
 /// x-amz-content-sha256, ...): all of them are signed.
 std::string authorization(const Request& r, const Credentials& c, const std::string& region,
                           const std::string& amz_date, const std::string& service = "s3");
-
-/// Lower-case hex SHA-256 of `data`.
-std::string sha256_hex(std::string_view data);
 
 }  // namespace vault::storage::sigv4

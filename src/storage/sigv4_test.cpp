@@ -1,5 +1,7 @@
 #include "storage/sigv4.hpp"
 
+#include "vault/core/ids.hpp"
+
 #include <gtest/gtest.h>
 
 namespace vault::storage::sigv4 {
@@ -12,7 +14,7 @@ TEST(SigV4, MatchesTheS3DocumentationExample) {
   Request r;
   r.method = "GET";
   r.path = "/test.txt";
-  r.payload_sha256 = sha256_hex("");
+  r.payload_sha256 = vault::sha256_hex("");
   r.headers = {{"host", "examplebucket.s3.amazonaws.com"},
                {"range", "bytes=0-9"},
                {"x-amz-content-sha256", r.payload_sha256},
