@@ -24,6 +24,8 @@ bool is_retryable(const Error& e, const RetryPolicy& p) {
   if (is_cancellation(e)) return false;
   // The caller's own deadline passed: a retry would answer too late.
   if (e.kind() == ErrorKind::DeadlineExceeded) return false;
+  // The failing side knows better: e.g. a write that may have been applied.
+  if (const auto* r = e.details().if_contains("retryable"); r && r->is_bool() && !r->as_bool()) return false;
   for (const auto& cls : p.do_not_retry)
     if (error_is_a(e.kind(), cls)) return false;
   for (const auto& cls : p.retry_on)

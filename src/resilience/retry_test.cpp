@@ -37,6 +37,8 @@ TEST(Retry, OnlyErrorsThatMaySucceedLaterAreRetried) {
                       ErrorKind::DeadlineExceeded})
     EXPECT_FALSE(is_retryable(Error(k, "x"))) << error_code_string(k);
   EXPECT_FALSE(is_retryable(Error(ErrorKind::Transient, "gone", {{"cancelled", true}})));
+  EXPECT_FALSE(is_retryable(Error(ErrorKind::Database, "may have been applied", {{"retryable", false}})));
+  EXPECT_TRUE(is_retryable(Error(ErrorKind::Database, "x", {{"retryable", true}})));
 }
 
 TEST(Retry, RetryOnAndDoNotRetryComeFromThePolicy) {

@@ -105,7 +105,8 @@ Result<T> PgDatabase::write(std::string_view partition, const std::function<Resu
     if (!s) return std::unexpected(s.error());  // also when fn succeeded but its commit did not
     return std::move(*out);
   };
-  // A failed write was rolled back: running it again is safe.
+  // A failed write was rolled back, so the guard may run it again; one whose
+  // COMMIT lost the connection is marked not retryable (pg_group_commit.cpp).
   if (guard_) return guard_->call("write", resilience::CallKind::IdempotentWrite, once);
   return once();
 }

@@ -101,10 +101,15 @@ bool GroupCommit::attempt(Connection& c, const std::vector<Job*>& group) {
     // A connection lost during COMMIT leaves the outcome unknown: reported,
     // not rerun. Any other failure rolled everything back.
     const bool rerun = retryable_sqlstate(c.last_sqlstate());
+    Status outcome = cm;
+    if (connection_failed(c, cm))  // it may have been applied: running it again could apply it twice
+      outcome = std::unexpected(Error(ErrorKind::Database,
+                                      "postgresql: the connection was lost during COMMIT; the write may have been applied",
+                                      {{"retryable", false}}));
     for (Job* j : group) {
       if (!j->result) continue;  // already failed alone
       if (rerun) j->again = true;
-      else j->result = cm;
+      else j->result = outcome;
     }
     return true;
   }

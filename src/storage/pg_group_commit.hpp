@@ -38,6 +38,7 @@ class GroupCommit {
   Status run(std::string_view partition_key, const std::function<Status(Connection&)>& fn);
 
   static constexpr std::size_t kMaxGroup = 64;
+
   static constexpr int kMaxReruns = 3;
 
  private:

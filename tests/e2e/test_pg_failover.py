@@ -73,6 +73,7 @@ def test_promoting_the_replica_loses_no_acknowledged_write(tmp_path):
             while not stop.is_set():
                 data = {"w": w, "i": i}
                 i += 1
+                sent = time.monotonic()
                 try:
                     r = t.writer.request("POST", path, json=data)
                 except OSError as e:
@@ -81,7 +82,7 @@ def test_promoting_the_replica_loses_no_acknowledged_write(tmp_path):
                 now = time.monotonic()
                 if r.status == 201:
                     with lock:
-                        acked[r.body["id"]] = (data, now)
+                        acked[r.body["id"]] = (data, now, sent)
                 else:
                     failed.append((now, r.status))
                     time.sleep(0.05)
@@ -97,14 +98,15 @@ def test_promoting_the_replica_loses_no_acknowledged_write(tmp_path):
         pg_ctl(replica, "-w", "promote")
         promoted = time.monotonic() - kill_at[0]
         # Writes succeed again without restarting vaultd: the first write
-        # acknowledged after the first refusal that followed the kill.
+        # acknowledged among those sent after the first refusal that followed
+        # the kill (a write sent before it may be acknowledged late).
         deadline = time.monotonic() + 120
 
         def recovered_at():
             refusals = [at for at, _ in list(failed) if at > kill_at[0]]
             if not refusals:
                 return None
-            after = [at for _, at in list(acked.values()) if at > min(refusals)]
+            after = [at for _, at, sent in list(acked.values()) if sent > min(refusals)]
             return min(after) if after else None
 
         while recovered_at() is None:
@@ -116,10 +118,10 @@ def test_promoting_the_replica_loses_no_acknowledged_write(tmp_path):
             th.join(30)
         rto = recovered_at() - kill_at[0]
 
-        lost = [rid for rid, (data, _) in acked.items()
+        lost = [rid for rid, (data, _, _) in acked.items()
                 if (g := t.reader.request("GET", f"{path}/{rid}")).status != 200 or g.body["data"] != data]
         during = [f for f in failed if f[0] > kill_at[0]]
-        print(f"\nfailover: {len(acked)} writes acknowledged ({sum(1 for _, a in acked.values() if a < kill_at[0])} "
+        print(f"\nfailover: {len(acked)} writes acknowledged ({sum(1 for _, a, _ in acked.values() if a < kill_at[0])} "
               f"before the kill); replica promoted {promoted:.1f} s after the kill; RTO (kill -> first "
               f"acknowledged write) {rto:.1f} s; {len(during)} writes refused meanwhile (503); RPO: {len(lost)} "
               f"acknowledged writes lost")

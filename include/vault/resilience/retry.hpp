@@ -28,7 +28,8 @@ Status validate(const RetryPolicy& p);
 
 /// Whether an error may succeed when the same call is made again: it is of
 /// a class in `p.retry_on` and of none in `p.do_not_retry`. Never for a
-/// cancelled call (nobody waits) or the caller's passed deadline.
+/// cancelled call (nobody waits), the caller's passed deadline, or an error
+/// whose details say {"retryable": false} (a write whose outcome is unknown).
 bool is_retryable(const Error& e, const RetryPolicy& p = {});
 
 /// The delay before retry `n` (0-based) for a uniform `u` in [0, 1).
