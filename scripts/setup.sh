@@ -12,7 +12,7 @@ PACKAGES=(
   # tests
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev python3 python3-pytest python3-yaml
   # test services and benchmark tools
-  wrk nginx-light procps curl prometheus postgresql
+  wrk nginx-light procps curl prometheus postgresql redis-server haproxy
 )
 
 missing=()

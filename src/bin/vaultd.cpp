@@ -2,6 +2,9 @@
 // services → routes → server), serves until SIGTERM/SIGINT, shuts down
 // gracefully. Exit codes: 0 clean stop, 1 start-up failure, 2 invalid
 // configuration.
+#include "vault/cache/cluster_events.hpp"
+#include "vault/cache/redis_client.hpp"
+#include "vault/cache/shared_rate_limiter.hpp"
 #include "vault/core/config.hpp"
 #include "vault/domain/guarded_dependencies.hpp"
 #include "vault/domain/operating_mode.hpp"
@@ -338,6 +341,21 @@ int main(int argc, char** argv) {
     }
     blobs = domain::guarded(std::move(*b), guards.blob_store);
   }
+  // Redis, shared by replicas (optional, never critical): opened lazily, so a
+  // Redis that is down at start does not keep the vault from starting.
+  std::unique_ptr<cache::RedisClient> redis;
+  if (!cfg->cache_url.empty()) {
+    auto step = health.step("cache");
+    const auto t = cfg->timeouts.cache_operation_timeout;
+    auto r = cache::RedisClient::open(
+        cfg->cache_url,
+        cache::RedisOptions{t, t, static_cast<std::size_t>(cfg->bulkheads.at("cache_operations").max_concurrent)});
+    if (!r) {
+      step.finish("failed");
+      return fail_start(log, r.error());
+    }
+    redis = std::move(*r);
+  }
 
   // ---- services
   const storage::Stores& stores = backend->stores();
@@ -376,6 +394,11 @@ int main(int argc, char** argv) {
   // Key lifecycle: services that change keys publish here; key caches subscribe.
   domain::KeyEvents key_events;
   domain::DatasetService datasets(stores.datasets, key_events);
+  // With Redis: key changes and revocations reach every replica at once.
+  std::unique_ptr<cache::ClusterEvents> cluster_events;
+  if (redis)
+    cluster_events = std::make_unique<cache::ClusterEvents>(*redis, guards.cache, key_events, auth,
+                                                            log.named("cluster"));
 
   // ---- keys (always: tenant keys for PII operators and transit need them)
   MetricsCryptoObserver crypto_metrics(metrics);
@@ -501,6 +524,9 @@ int main(int argc, char** argv) {
             [&] { return stores.ops.describe(); });
   add_check("blob_store", "storage", [&] { return blobs->ping(); }, milliseconds(100));
   add_check("key_provider", "kms", [&] { return envelope->provider().ping(); }, milliseconds(200));
+  if (redis)  // spec 4.3: PING, not critical (requests bypass a cache that is away)
+    add_check("cache", "redis", [&] { return guards.cache.probe([&] { return redis->ping(); }); },
+              milliseconds(100), [&] { return cluster_events->describe(); });
   health.add("bulkheads", [&bulkheads]() -> Status {
         std::string busy;
         for (resilience::Bulkhead* b : bulkheads)
@@ -550,10 +576,15 @@ int main(int argc, char** argv) {
   opts.metrics_token = cfg->metrics_token.value_or("");
   opts.admin_host = cfg->admin_listen_host;
   opts.admin_port = cfg->admin_listen_port;
-  std::optional<resilience::RateLimiter> rate_limiter;
+  // Rate limits: in Redis when there is one (shared by replicas), else here.
+  std::unique_ptr<resilience::Admission> rate_limiter;
   if (cfg->rate_limits.per_tenant.limited() || cfg->rate_limits.global.limited()) {
-    rate_limiter.emplace(cfg->rate_limits.per_tenant, cfg->rate_limits.global);
-    opts.rate_limiter = &*rate_limiter;
+    if (redis)
+      rate_limiter = std::make_unique<cache::SharedRateLimiter>(*redis, guards.cache, cfg->rate_limits.per_tenant,
+                                                                cfg->rate_limits.global);
+    else
+      rate_limiter = std::make_unique<resilience::RateLimiter>(cfg->rate_limits.per_tenant, cfg->rate_limits.global);
+    opts.rate_limiter = rate_limiter.get();
   }
   opts.mode = &mode;
   opts.slo = &slo;

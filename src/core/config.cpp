@@ -349,6 +349,10 @@ const std::vector<Setting>& settings() {
         "blob store URL: file:///dir (default <data_dir>/blobs) or "
         "s3://BUCKET[/prefix]?endpoint=http://host:port&region=... (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"},
        string_setting("storage.blob_url", &Config::blob_url)},
+      {{"cache.url", "VAULT_CACHE_URL", "--cache-url",
+        "Redis shared by replicas (rate limits, cache invalidations): redis://[[user]:password@]host[:port][/db]; "
+        "\"\" = none (one replica)"},
+       string_setting("cache.url", &Config::cache_url, false)},
       {{"keys.provider_url", "VAULT_KEY_PROVIDER", "--key-provider",
         "KEK provider: local:///keyring?master_key_file=... or pkcs11:///module.so?token=..&pin_env=.."},
        string_setting("keys.provider_url", &Config::key_provider_url)},

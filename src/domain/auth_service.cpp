@@ -137,10 +137,19 @@ Status AuthService::revoke_key(const std::string& tenant_id, const std::string& 
   // Store first, then evict: a lookup that read the key before the store
   // change sees the generation move and does not cache it.
   if (auto s = tenants_.revoke_api_key(tenant_id, key_id); !s) return s;
+  {
+    std::lock_guard lk(mu_);
+    ++generation_;
+    std::erase_if(cache_, [&](const auto& kv) { return kv.second.caller.api_key_id == key_id; });
+  }
+  if (revoked_) revoked_(tenant_id);
+  return {};
+}
+
+void AuthService::forget_all() {
   std::lock_guard lk(mu_);
   ++generation_;
-  std::erase_if(cache_, [&](const auto& kv) { return kv.second.caller.api_key_id == key_id; });
-  return {};
+  cache_.clear();
 }
 
 void AuthService::forget_tenant(const std::string& tenant_id) {

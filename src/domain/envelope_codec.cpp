@@ -20,7 +20,8 @@ EnvelopePayloadCodec::EnvelopePayloadCodec(storage::KeyStore& keys, crypto::Enve
     : keys_(keys),
       envelope_(envelope),
       keys_changed_(events.on_dataset_keys_changed(
-          [this](const std::string& tenant_id, const std::string& dataset_id) { forget_dataset(tenant_id, dataset_id); })) {}
+          [this](const std::string& tenant_id, const std::string& dataset_id) { forget_dataset(tenant_id, dataset_id); })),
+      all_changed_(events.on_all_keys_changed([this] { forget_all(); })) {}
 
 Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::key_version(
     const std::string& tenant_id, const std::string& dataset_id, std::uint32_t version) {
@@ -116,6 +117,12 @@ void EnvelopePayloadCodec::forget_dataset(const std::string& tenant_id, const st
   envelope_.forget_dataset(tenant_id, dataset_id);
   std::lock_guard lk(mu_);
   active_version_.erase(map_key(tenant_id, dataset_id));
+}
+
+void EnvelopePayloadCodec::forget_all() {
+  envelope_.cache().clear();
+  std::lock_guard lk(mu_);
+  active_version_.clear();
 }
 
 }  // namespace vault::domain

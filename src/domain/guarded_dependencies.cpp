@@ -136,7 +136,11 @@ DependencyGuards::DependencyGuards(const Config& cfg, const Clock& clock)
       key_provider(options(cfg, "key_provider", scheme_of(cfg.key_provider_url, "local"), ErrorKind::KeyProvider,
                            "kms_operations",
                            cfg.timeouts.kms_operation_timeout),
-                   &faults, clock) {
+                   &faults, clock),
+      cache(options(cfg, "cache", scheme_of(cfg.cache_url, "none"), ErrorKind::Cache, "cache_operations",
+                    cfg.timeouts.cache_operation_timeout),
+            &faults, clock),
+      has_cache_(!cfg.cache_url.empty()) {
   for (const auto& f : cfg.fault_injection.faults)
     (void)faults.set(resilience::Fault{f.dependency, fault_kind(f.kind), f.latency, f.percent});
 }

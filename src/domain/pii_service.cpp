@@ -56,7 +56,12 @@ PiiService::PiiService(std::shared_ptr<const pii::Scanner> scanner, storage::Tok
       observer_(observer),
       tokens_(store, [this](const std::string& tenant) { return keys_for(tenant); }),
       clock_(clock),
-      tenant_purged_(events.on_tenant_purged([this](const std::string& tenant_id) { forget_tenant(tenant_id); })) {}
+      tenant_purged_(events.on_tenant_purged([this](const std::string& tenant_id) { forget_tenant(tenant_id); })),
+      all_changed_(events.on_all_keys_changed([this] {
+        std::lock_guard lk(mu_);
+        keys_cache_.clear();
+        policies_.clear();
+      })) {}
 
 Result<std::string> PiiService::canonical_policy(const boost::json::value& v) {
   auto p = pii::parse_policy(v);

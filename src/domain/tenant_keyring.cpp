@@ -43,7 +43,18 @@ TenantKeyring::TenantKeyring(storage::KeyStore& keys, crypto::KeyProvider& provi
       options_(options),
       clock_(clock),
       cache_(options.cache, clock),
-      tenant_purged_(events.on_tenant_purged([this](const std::string& tenant_id) { forget_tenant(tenant_id); })) {}
+      events_(events),
+      tenant_purged_(events.on_tenant_purged([this](const std::string& tenant_id) { forget_tenant(tenant_id); })),
+      // Settings and material of a changed key (here or on another replica).
+      key_changed_(events.on_tenant_key_changed([this](const std::string& tenant_id, const std::string& name) {
+        forget_meta(tenant_id, name);
+        cache_.erase_dataset(tenant_id, name);  // the DekCache keys by "dataset" = name
+      })),
+      all_changed_(events.on_all_keys_changed([this] {
+        cache_.clear();
+        std::lock_guard lk(meta_mu_);
+        meta_.clear();
+      })) {}
 
 Result<std::string> TenantKeyring::new_wrapped_key(const std::string& tenant_id) {
   if (auto s = provider_.ensure_kek(tenant_id); !s) return std::unexpected(s.error());
@@ -98,7 +109,7 @@ Result<TenantKeyInfo> TenantKeyring::create(const std::string& tenant_id, const 
     crypto::wipe_string(first.wrapped);
     return std::unexpected(s.error());
   }
-  forget_meta(tenant_id, name);
+  events_.tenant_key_changed(tenant_id, name);
   return info(tenant_id, name);
 }
 
@@ -121,13 +132,13 @@ Result<std::int64_t> TenantKeyring::rotate(const std::string& tenant_id, const s
   storage::TenantKey next{
       tenant_id, name, m->latest + 1, std::move(*wrapped), storage::TenantKeyState::Active, now_micros()};
   if (auto s = keys_.put_tenant_key(next); !s) {
-    forget_meta(tenant_id, name);
+    events_.tenant_key_changed(tenant_id, name);
     if (s.error().kind() == ErrorKind::Conflict)
       return fail(ErrorKind::ConcurrentModification, "the key was rotated concurrently; retry",
                   {{"name", name}});
     return std::unexpected(s.error());
   }
-  forget_meta(tenant_id, name);
+  events_.tenant_key_changed(tenant_id, name);
   return next.version;
 }
 
@@ -208,16 +219,16 @@ Result<TenantKeyInfo> TenantKeyring::configure(const std::string& tenant_id, con
   }
   if (patch.deletion_allowed) cfg.deletion_allowed = *patch.deletion_allowed;
   if (auto s = keys_.update_tenant_key_config(cfg); !s) return std::unexpected(s.error());
-  forget_meta(tenant_id, name);
+  events_.tenant_key_changed(tenant_id, name);
   return info(tenant_id, name);
 }
 
 Status TenantKeyring::destroy(const std::string& tenant_id, const std::string& name) {
   auto n = keys_.delete_tenant_keys(tenant_id, name);
-  forget_meta(tenant_id, name);
+  // Drops settings and the cached material of every version, here and (with
+  // cache::ClusterEvents) on every other replica.
+  events_.tenant_key_changed(tenant_id, name);
   if (!n) return std::unexpected(n.error());
-  // Drop cached material of every version (the DekCache keys by "dataset" = name).
-  cache_.erase_dataset(tenant_id, name);
   if (*n == 0) return std::unexpected(not_found(name));
   return {};
 }

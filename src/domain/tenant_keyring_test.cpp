@@ -50,6 +50,23 @@ TEST_F(Keyring, AnotherProcesssRotationIsSeenOnceTheMetadataTtlOfTheClockPassed)
   EXPECT_EQ((*mine.current("t1", "k"))->version, 2u);
 }
 
+// In one process (or across replicas, with cache::ClusterEvents carrying
+// the event), a rotation is seen at once, not after the metadata TTL.
+TEST_F(Keyring, RotationPublishedOnTheSameKeyEventsIsSeenAtOnce) {
+  ManualClock clock;
+  TenantKeyringOptions o;
+  o.meta_ttl = std::chrono::hours(1);
+  TenantKeyring mine(stores().keys, *provider_, events_, o, clock);
+  TenantKeyring theirs(stores().keys, *provider_, events_, o, clock);
+  ASSERT_TRUE(mine.create("t1", "k"));
+  ASSERT_EQ((*mine.current("t1", "k"))->version, 1u);
+  ASSERT_EQ((*theirs.current("t1", "k"))->version, 1u);
+  ASSERT_TRUE(theirs.rotate("t1", "k"));
+  EXPECT_EQ((*mine.current("t1", "k"))->version, 2u);
+  ASSERT_TRUE(theirs.destroy("t1", "k"));
+  EXPECT_FALSE(mine.key("t1", "k", 1));  // cached material went with it
+}
+
 TEST_F(Keyring, ValidatesNameAndType) {
   VAULT_EXPECT_KIND(keyring_->create("t1", ""), ErrorKind::Validation);
   VAULT_EXPECT_KIND(keyring_->create("t1", std::string(129, 'a')), ErrorKind::Validation);

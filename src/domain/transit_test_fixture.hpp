@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <list>
 #include <memory>
 
 namespace vault::domain::testing {
@@ -31,12 +32,15 @@ class KeyringTest : public ::testing::Test {
     if (backend_) stores().ops.close();
   }
   /// A second keyring on the same store and provider (another "process").
+  /// A keyring as another process has it: the same store and provider, its
+  /// own KeyEvents (so it hears nothing of this process's changes).
   std::unique_ptr<TenantKeyring> another_keyring() {
-    return std::make_unique<TenantKeyring>(stores().keys, *provider_, events_);
+    return std::make_unique<TenantKeyring>(stores().keys, *provider_, other_events_.emplace_back());
   }
 
   vault::testing::TempDir dir_;
   KeyEvents events_;  ///< before the subscribers, so it outlives them
+  std::list<KeyEvents> other_events_;  ///< of another_keyring()s
   std::unique_ptr<storage::MetadataBackend> backend_;
   const storage::Stores& stores() const { return backend_->stores(); }
   std::unique_ptr<crypto::KeyProvider> provider_;

@@ -95,12 +95,12 @@ class Authorize final : public CheckStage {
 /// The platform admin is limited as the system tenant it belongs to.
 class RateLimit final : public CheckStage {
  public:
-  explicit RateLimit(resilience::RateLimiter& limiter) : limiter_(limiter) {}
+  explicit RateLimit(resilience::Admission& limiter) : limiter_(limiter) {}
   std::string_view name() const override { return "rate_limit"; }
   std::optional<Answer> check(Call& call) const override;
 
  private:
-  resilience::RateLimiter& limiter_;
+  resilience::Admission& limiter_;
 };
 
 /// Read-only and degraded mode: a request that may change state (not GET,

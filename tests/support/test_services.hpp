@@ -51,7 +51,7 @@ class OwnServices {
 
 }  // namespace detail
 
-/// The state directory of the running test servers (pg/, s3/).
+/// The state directory of the running test servers (pg/, s3/, redis/).
 inline std::string services_dir() {
   if (const char* s = std::getenv("VAULT_TEST_SERVICES"); s && *s) return s;
   static detail::OwnServices own;
@@ -60,6 +60,9 @@ inline std::string services_dir() {
 
 /// The URL of the test PostgreSQL server (postgresql://vault@127.0.0.1:PORT/postgres).
 inline std::string pg_server_url() { return detail::read_first_line(services_dir() + "/pg/url"); }
+
+/// The URL of the test Redis server (redis://127.0.0.1:PORT).
+inline std::string redis_url() { return detail::read_first_line(services_dir() + "/redis/url"); }
 
 /// Creates a fresh empty schema and returns a URL whose search_path is it.
 inline std::string fresh_pg_schema_url() {

@@ -34,6 +34,7 @@ struct Config {
   std::string database_url;  ///< default sqlite://<data_dir>/meta.db; or postgresql://...
   int database_pool_size = 16;  ///< PostgreSQL connections per vaultd (SQLite: unused)
   std::string blob_url;      ///< default file://<abs data_dir>/blobs
+  std::string cache_url;     ///< redis://... shared by replicas; "" = none
   // encryption at rest
   std::string key_provider_url;  ///< "" = local keyring under <data_dir>/keys
   bool encryption_enabled = true;  ///< off only for benchmarks; a data dir keeps one setting

@@ -68,8 +68,16 @@ class AuthService {
 
   /// The platform's own tenant (holds the bootstrap key); "" before bootstrap.
   const std::string& system_tenant_id() const { return system_tenant_id_; }
-  /// Drops cached authentications of the tenant's keys (tenant purge).
+  /// Drops cached authentications of the tenant's keys (tenant purge, or a
+  /// revocation on another replica).
   void forget_tenant(const std::string& tenant_id);
+  /// Drops every cached authentication (revocations may have been missed).
+  void forget_all();
+  /// Called after each revocation that succeeded, with the key's tenant
+  /// (cache::ClusterEvents tells the other replicas). Set before serving.
+  void set_revocation_listener(std::function<void(const std::string& tenant_id)> listener) {
+    revoked_ = std::move(listener);
+  }
 
   static std::string hash_secret(std::string_view secret);
   /// Test seam: runs in authenticate() between the store lookup and the
@@ -92,6 +100,7 @@ class AuthService {
   std::uint64_t generation_ = 0;  ///< bumped by every revocation/eviction (under mu_)
   std::mutex revoke_mu_;          ///< serialises the last-platform-key check with the revocation
   std::function<void()> after_lookup_;
+  std::function<void(const std::string&)> revoked_;
   std::string system_tenant_id_;
 };
 

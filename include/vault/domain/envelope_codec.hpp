@@ -28,6 +28,8 @@ class EnvelopePayloadCodec final : public PayloadCodec {
 
   /// Drops cached key state of a deleted dataset.
   void forget_dataset(const std::string& tenant_id, const std::string& dataset_id);
+  /// Drops every cached key and active version (KeyEvents::all_keys_changed).
+  void forget_all();
 
  private:
   /// The DEK that new writes of the dataset use (created on first use).
@@ -48,7 +50,8 @@ class EnvelopePayloadCodec final : public PayloadCodec {
   /// of the datasets, not of all of them.
   std::array<std::mutex, 64> create_mu_;
   std::unordered_map<std::string, std::uint32_t> active_version_;  ///< "tenant\0dataset" → version
-  KeyEvents::Subscription keys_changed_;  ///< last: ends before the rest goes
+  KeyEvents::Subscription keys_changed_;  ///< last: end before the rest goes
+  KeyEvents::Subscription all_changed_;
 };
 
 }  // namespace vault::domain

@@ -38,7 +38,14 @@ class DependencyGuards {
   resilience::DependencyGuard metadata_store;
   resilience::DependencyGuard blob_store;
   resilience::DependencyGuard key_provider;
-  std::vector<resilience::DependencyGuard*> all() { return {&metadata_store, &blob_store, &key_provider}; }
+  resilience::DependencyGuard cache;  ///< Redis (cache.url); in all() only when configured
+  std::vector<resilience::DependencyGuard*> all() {
+    if (has_cache_) return {&metadata_store, &blob_store, &key_provider, &cache};
+    return {&metadata_store, &blob_store, &key_provider};
+  }
+
+ private:
+  bool has_cache_;
 };
 
 /// The process's own pools (spec 3.3) beside the guards' storage and KMS

@@ -3,9 +3,12 @@
 ///
 /// The services that change keys publish (DatasetService when a dataset and
 /// its data keys are deleted, KeyRotationService when a dataset's data keys
-/// change, TenantPurger when a tenant is shredded); the services that cache
-/// key state subscribe in their own constructors (EnvelopePayloadCodec,
-/// TenantKeyring, PiiService). Both take the KeyEvents by reference, so a
+/// change, TenantKeyring when a named tenant key changes, TenantPurger when
+/// a tenant is shredded); the services that cache key state subscribe in
+/// their own constructors (EnvelopePayloadCodec, TenantKeyring, PiiService).
+/// With several replicas, cache::ClusterEvents carries every publication to
+/// the other replicas' KeyEvents, and publishes all_keys_changed() there when
+/// it may have missed some (after its connection to Redis was lost). Both take the KeyEvents by reference, so a
 /// cache cannot be left out of the wiring: forgetting one would keep serving
 /// a shredded or retired key from memory.
 ///
@@ -25,6 +28,8 @@ class KeyEvents {
  public:
   using DatasetHandler = std::function<void(const std::string& tenant_id, const std::string& dataset_id)>;
   using TenantHandler = std::function<void(const std::string& tenant_id)>;
+  using TenantKeyHandler = std::function<void(const std::string& tenant_id, const std::string& name)>;
+  using AllHandler = std::function<void()>;
 
   /// Ends its subscription when destroyed (hold it as the subscriber's last
   /// member, so it goes first); once destroyed, its handler is not running
@@ -57,9 +62,17 @@ class KeyEvents {
   /// A tenant was purged (its keys destroyed): every cached key, token or
   /// derived secret of that tenant is stale.
   [[nodiscard]] Subscription on_tenant_purged(TenantHandler h);
+  /// A named tenant key (transit, "_anonymization") was created, rotated,
+  /// reconfigured or destroyed: its cached settings and material are stale.
+  [[nodiscard]] Subscription on_tenant_key_changed(TenantKeyHandler h);
+  /// Any cached key state may be stale (events from other replicas may have
+  /// been missed): forget everything cached.
+  [[nodiscard]] Subscription on_all_keys_changed(AllHandler h);
 
   void dataset_keys_changed(const std::string& tenant_id, const std::string& dataset_id) const;
   void tenant_purged(const std::string& tenant_id) const;
+  void tenant_key_changed(const std::string& tenant_id, const std::string& name) const;
+  void all_keys_changed() const;
 
   /// Live subscriptions (tests).
   std::size_t subscribers() const;
@@ -71,6 +84,8 @@ class KeyEvents {
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, DatasetHandler> dataset_handlers_;
   std::map<std::uint64_t, TenantHandler> tenant_handlers_;
+  std::map<std::uint64_t, TenantKeyHandler> tenant_key_handlers_;
+  std::map<std::uint64_t, AllHandler> all_handlers_;
 };
 
 }  // namespace vault::domain

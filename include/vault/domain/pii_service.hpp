@@ -159,7 +159,8 @@ class PiiService final : public RecordInspector, public RecordViewer {
   };
   std::unordered_map<std::string, CachedKeys> keys_cache_;  ///< by tenant, 10 min TTL of clock_
   const Clock& clock_;
-  KeyEvents::Subscription tenant_purged_;  ///< last: ends before the rest goes
+  KeyEvents::Subscription tenant_purged_;  ///< last: end before the rest goes
+  KeyEvents::Subscription all_changed_;
 };
 
 }  // namespace vault::domain

@@ -132,7 +132,10 @@ class TenantKeyring {
   std::mutex meta_mu_;
   std::map<std::pair<std::string, std::string>, Meta> meta_;
   std::mutex create_mu_;  ///< serialises create/rotate in this process
-  KeyEvents::Subscription tenant_purged_;  ///< last: ends before the rest goes
+  KeyEvents& events_;     ///< publishes tenant_key_changed after each change
+  KeyEvents::Subscription tenant_purged_;  ///< last: end before the rest goes
+  KeyEvents::Subscription key_changed_;
+  KeyEvents::Subscription all_changed_;
 };
 
 }  // namespace vault::domain

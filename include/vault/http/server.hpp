@@ -45,7 +45,7 @@
 
 namespace vault::resilience {
 class Bulkhead;
-class RateLimiter;
+class Admission;
 }
 namespace vault::domain {
 class OperatingMode;
@@ -82,7 +82,7 @@ struct ServerOptions {
   std::uint16_t admin_port = 0;  ///< 0: any free port (see admin_bound_port())
   /// Per-tenant and global token buckets for authenticated API requests
   /// (429); null = no limits. Must outlive the server.
-  resilience::RateLimiter* rate_limiter = nullptr;
+  resilience::Admission* rate_limiter = nullptr;
   /// The api_requests bulkhead (spec 3.3) of handlers run on the worker
   /// pool: admitted at dispatch (full → 503 OverloadedError, Retry-After),
   /// started on a worker (waited longer than its timeout → 503). The

@@ -43,13 +43,22 @@ class TokenBucket {
   Clock::steady_time last_;
 };
 
-class RateLimiter {
+/// What the HTTP edge asks before it serves an authenticated request:
+/// RateLimiter (this process's buckets) or cache::SharedRateLimiter (buckets
+/// in Redis, shared by every replica). Thread-safe.
+class Admission {
+ public:
+  virtual ~Admission() = default;
+  virtual RateDecision admit(const std::string& tenant_id) = 0;
+};
+
+class RateLimiter final : public Admission {
  public:
   /// At most `max_tenants` tenant buckets are kept; beyond that, full
   /// (idle) ones are dropped first, which loses nothing.
   RateLimiter(RateLimit per_tenant, RateLimit global, const Clock& clock = system_clock(),
               std::size_t max_tenants = 100000);
-  RateDecision admit(const std::string& tenant_id);
+  RateDecision admit(const std::string& tenant_id) override;
 
  private:
   void evict_idle(Clock::steady_time now);

@@ -1,0 +1,352 @@
+"""Three vaultd replicas behind haproxy, sharing PostgreSQL, S3, Redis and an
+HSM token (SoftHSM2 over PKCS#11): what one replica does, the others see at
+once, and replicas can die or restart under load.
+
+Runs in the e2e_pg run, on the PostgreSQL and S3 servers of the CTest
+fixture "services"; it starts its own Redis (it is stopped with SIGSTOP
+here), its own haproxy (scripts/services/haproxy_start.sh) and token.
+Figures (failures under kill -9 and rolling restart, latency with Redis
+stopped) are printed; run with -s to see them.
+"""
+import base64
+import os
+import secrets
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from vaultlib import (PG_STATE, REPO, Client, VaultServer, create_key, make_tenant, new_dataset,
+                      pg_database_url)
+
+pytestmark = pytest.mark.skipif(not PG_STATE, reason="runs in the e2e_pg run, on the fixture's PostgreSQL and S3")
+
+SCRIPTS = REPO / "scripts" / "services"
+MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+def read(path: Path) -> str:
+    return path.read_text().strip()
+
+
+class Cluster:
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.services = Path(PG_STATE).parent
+        self.admin_key = "vk_replicas_" + secrets.token_hex(16)
+        self.redis_state = tmp / "redis"
+        subprocess.run([str(SCRIPTS / "redis_start.sh"), str(self.redis_state)], check=True, stdout=subprocess.DEVNULL)
+        self.redis_pid = int(read(self.redis_state / "pid"))
+        # One token for every replica: the tenant KEKs are shared.
+        pin = secrets.token_hex(4)
+        tokens = tmp / "tokens"
+        tokens.mkdir()
+        conf = tmp / "softhsm2.conf"
+        conf.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\n"
+                        "log.level = ERROR\nslots.removable = false\n")
+        subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "replicas", "--so-pin", "1234",
+                        "--pin", pin], check=True, capture_output=True,
+                       env={"SOFTHSM2_CONF": str(conf), "PATH": "/usr/bin:/bin"})
+        s3 = self.services / "s3"
+        creds = dict(line.split("=", 1) for line in read(s3 / "env").splitlines())
+        self.env = {
+            "VAULT_DATABASE_URL": pg_database_url(tmp / "shared"),
+            "VAULT_BLOB_URL": f"s3://{read(s3 / 'bucket')}/replicas-{secrets.token_hex(4)}"
+                              f"?endpoint={read(s3 / 'endpoint')}&region=us-east-1",
+            "VAULT_CACHE_URL": read(self.redis_state / "url"),
+            "VAULT_KEY_PROVIDER": f"pkcs11://{MODULE}?token=replicas&pin_env=VAULT_HSM_PIN",
+            "VAULT_HSM_PIN": pin,
+            "SOFTHSM2_CONF": str(conf),
+            "VAULT_SHUTDOWN_DRAIN_DELAY": "1s",  # haproxy checks every 200 ms
+            # Rate limits high enough never to refuse, so that every request
+            # asks Redis (SharedRateLimiter) and a stopped Redis is in its path.
+            "VAULT_RATE_LIMIT_TENANT_RPS": "100000", "VAULT_RATE_LIMIT_TENANT_BURST": "100000",
+            **creds,
+        }
+        self.replicas = [VaultServer(tmp / f"r{i}", tmp / f"r{i}.log", admin_key=self.admin_key, env=self.env)
+                         for i in range(3)]
+        # The first one migrates and bootstraps; the others find it done.
+        self.replicas[0].start()
+        for r in self.replicas[1:]:
+            r.launch()
+        for r in self.replicas[1:]:
+            r.wait_ready()
+        self.haproxy_state = tmp / "haproxy"
+        subprocess.run([str(SCRIPTS / "haproxy_start.sh"), str(self.haproxy_state),
+                        *[str(r.port) for r in self.replicas]], check=True, stdout=subprocess.DEVNULL)
+        self.port = int(read(self.haproxy_state / "port"))
+        self.wait_balanced()
+
+    def client(self, key=None) -> Client:
+        return Client(self.port, key)
+
+    def wait_balanced(self, timeout=20):
+        """Until haproxy routes to every replica (rise 2 × 200 ms after ready)."""
+        time.sleep(0.6)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.client().request("GET", "/health/ready").status == 200:
+                return
+            time.sleep(0.1)
+        raise AssertionError("haproxy has no ready replica")
+
+    def restart_all(self, extra_env: dict):
+        for r in self.replicas:
+            r.stop()
+        for r in self.replicas:
+            r.extra_env.update(extra_env)
+            r.launch()
+        for r in self.replicas:
+            r.wait_ready()
+        self.wait_balanced()
+
+    def close(self):
+        subprocess.run([str(SCRIPTS / "haproxy_stop.sh"), str(self.haproxy_state)], check=False)
+        for r in self.replicas:
+            try:
+                r.stop()
+            except AssertionError:
+                pass
+        subprocess.run([str(SCRIPTS / "redis_stop.sh"), str(self.redis_state)], check=False)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    c = Cluster(tmp_path_factory.mktemp("replicas"))
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def tenant(cluster):
+    return make_tenant(cluster.replicas[0], cluster.client(cluster.admin_key))
+
+
+def on(cluster, i, key):
+    return cluster.replicas[i].client(key)
+
+
+def test_written_through_one_replica_read_through_the_others_at_once(cluster, tenant):
+    ds = on(cluster, 0, tenant.keys["writer"]).request("POST", "/api/v1/datasets", json={"name": "shared"})
+    assert ds.status == 201, ds
+    base = f"/api/v1/datasets/{ds.body['id']}/records"
+    for i in range(3):
+        w = on(cluster, i, tenant.keys["writer"]).request("POST", base, json={"n": i, "note": f"via replica {i}"})
+        assert w.status == 201, w
+        for j in range(3):  # immediately, on every replica
+            r = on(cluster, j, tenant.keys["reader"]).request("GET", f"{base}/{w.body['id']}")
+            assert r.status == 200 and r.body["data"]["n"] == i, (i, j, r)
+    for j in range(3):
+        listed = on(cluster, j, tenant.keys["reader"]).request("GET", base)
+        assert listed.status == 200 and len(listed.body["items"]) == 3, listed
+
+
+def test_an_idempotency_key_holds_across_replicas(cluster, tenant):
+    ds = new_dataset(on(cluster, 0, tenant.keys["writer"]))
+    base = f"/api/v1/datasets/{ds['id']}/records"
+    answers = [on(cluster, i, tenant.keys["writer"]).request("POST", base, json={"v": 1},
+                                                            headers={"Idempotency-Key": "same-key-1"})
+               for i in range(3)]
+    assert [a.status for a in answers] == [201, 201, 201], answers
+    assert len({a.body["id"] for a in answers}) == 1, answers
+    assert [a.header("Idempotency-Replayed") for a in answers[1:]] == ["true", "true"], answers
+    listed = on(cluster, 2, tenant.keys["reader"]).request("GET", base)
+    assert len(listed.body["items"]) == 1, listed
+    # The same key with another body is refused on any replica.
+    other = on(cluster, 1, tenant.keys["writer"]).request("POST", base, json={"v": 2},
+                                                          headers={"Idempotency-Key": "same-key-1"})
+    assert other.status == 422 or other.status == 409, other
+
+
+def test_a_revoked_key_is_refused_by_every_replica_at_once(cluster, tenant):
+    k = create_key(tenant.admin, None, "writer")
+    for i in range(3):  # cached by every replica (for 5 s without invalidation)
+        assert on(cluster, i, k["key"]).request("GET", "/api/v1/datasets").status == 200
+    t0 = time.monotonic()
+    assert on(cluster, 0, tenant.keys["admin"]).request("DELETE", f"/api/v1/api-keys/{k['id']}").status == 204
+    refused_after = {}
+    while len(refused_after) < 3 and time.monotonic() - t0 < 10:
+        for i in range(3):
+            if i not in refused_after and on(cluster, i, k["key"]).request("GET", "/api/v1/datasets").status == 401:
+                refused_after[i] = time.monotonic() - t0
+        time.sleep(0.005)
+    print(f"\nrevocation refused by replicas after (s): {refused_after}")
+    assert len(refused_after) == 3 and max(refused_after.values()) < 1.0, refused_after
+
+
+def test_a_transit_key_rotation_on_one_replica_is_used_by_all_at_once(cluster, tenant):
+    name = "pipeline-" + secrets.token_hex(3)
+    assert on(cluster, 0, tenant.keys["admin"]).request("POST", "/api/v1/transit/keys", json={"name": name}).status == 201
+    pt = base64.b64encode(b"hello").decode()
+
+    def version_on(i):
+        r = on(cluster, i, tenant.keys["writer"]).request("POST", f"/api/v1/transit/encrypt/{name}",
+                                                          json={"plaintext": pt})
+        assert r.status == 200, r
+        return r.body["ciphertext"].split(":")[1]
+
+    assert [version_on(i) for i in range(3)] == ["v1"] * 3  # settings cached (2 s) everywhere
+    t0 = time.monotonic()
+    rot = on(cluster, 0, tenant.keys["admin"]).request("POST", f"/api/v1/transit/keys/{name}:rotate")
+    assert rot.status in (200, 201), rot
+    seen = {}
+    while len(seen) < 3 and time.monotonic() - t0 < 10:
+        for i in range(3):
+            if i not in seen and version_on(i) == "v2":
+                seen[i] = time.monotonic() - t0
+    print(f"\nrotation used by replicas after (s): {seen}")
+    assert len(seen) == 3 and max(seen.values()) < 1.0, seen
+
+
+class Load:
+    """Writers and readers through haproxy. Writes carry an Idempotency-Key
+    and every request is retried by the client (up to 4 attempts, 100 ms
+    apart) on a connection error or a 502/503/504: the figures are the
+    attempts that failed and the requests that failed after retries."""
+
+    def __init__(self, cluster, tenant, threads=6):
+        self.cluster, self.tenant, self.threads = cluster, tenant, threads
+        self.ds = new_dataset(cluster.client(tenant.keys["writer"]))
+        self.base = f"/api/v1/datasets/{self.ds['id']}/records"
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.requests = self.attempt_failures = self.failures = 0
+        self.latencies = []
+        self.acknowledged = []
+        self.errors = []
+        self.workers = [threading.Thread(target=self.run, args=(n,)) for n in range(threads)]
+
+    def call(self, method, path, **kw):
+        for attempt in range(4):
+            t0 = time.monotonic()
+            try:
+                r = Client(self.cluster.port, timeout=30).request(method, path, **kw)
+                ok = r.status < 500
+            except OSError as e:
+                r, ok = e, False
+            with self.lock:
+                self.latencies.append(time.monotonic() - t0)
+                if not ok:
+                    self.attempt_failures += 1
+                    self.errors.append(repr(r)[:200])
+            if ok:
+                return r
+            time.sleep(0.1)
+        return None
+
+    def run(self, n):
+        i = 0
+        while not self.stop.is_set():
+            i += 1
+            key = f"load-{n}-{i}-{secrets.token_hex(4)}"
+            w = self.call("POST", self.base, json={"w": n, "i": i}, key=self.tenant.keys["writer"],
+                          headers={"Idempotency-Key": key})
+            r = None
+            if w is not None and w.status == 201:
+                r = self.call("GET", f"{self.base}/{w.body['id']}", key=self.tenant.keys["reader"])
+            with self.lock:
+                self.requests += 2
+                if w is None or w.status != 201:
+                    self.failures += 1
+                    self.errors.append(f"write: {w!r}"[:200])
+                else:
+                    self.acknowledged.append(w.body["id"])
+                if w is not None and w.status == 201 and (r is None or r.status != 200):
+                    self.failures += 1
+                    self.errors.append(f"read: {r!r}"[:200])
+
+    def __enter__(self):
+        for w in self.workers:
+            w.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for w in self.workers:
+            w.join()
+
+    def report(self, what):
+        lat = sorted(self.latencies)
+        p99 = lat[int(len(lat) * 0.99)] if lat else 0
+        print(f"\n{what}: {self.requests} requests, {self.attempt_failures} failed attempts "
+              f"({100.0 * self.attempt_failures / max(1, self.requests):.3f}%), {self.failures} failed after retries, "
+              f"p99 {p99 * 1000:.0f} ms")
+        return p99
+
+    def check_acknowledged_are_there(self) -> int:
+        """Asserts that no acknowledged write is missing; returns how many
+        stored records were never acknowledged (writes applied twice)."""
+        c = self.cluster.client(self.tenant.keys["reader"])
+        ids = {r["id"] for r in c.get_all(self.base)}
+        missing = [a for a in self.acknowledged if a not in ids]
+        assert not missing, f"{len(missing)} acknowledged writes missing"
+        extra = len(ids) - len(set(self.acknowledged))
+        print(f"records stored but never acknowledged (applied twice): {extra}")
+        return extra
+
+
+def test_kill9_of_a_replica_under_load(cluster, tenant):
+    victim = cluster.replicas[1]
+    with Load(cluster, tenant) as load:
+        time.sleep(2)
+        victim.kill9()
+        time.sleep(3)
+    load.report("kill -9 of one replica of three")
+    assert load.failures == 0, load.errors[:5]
+    assert load.attempt_failures <= max(1, load.requests // 1000), load.errors[:5]
+    # Known gap (docs/operations.md): the Idempotency-Key answer is stored
+    # after the write commits, so a write that committed on the killed replica
+    # before its answer was stored runs again when retried. At most the
+    # writes in flight at the kill: one per load thread.
+    assert load.check_acknowledged_are_there() <= load.threads
+    victim.start()
+    cluster.wait_balanced()
+
+
+def test_rolling_restart_with_sigterm_fails_nothing(cluster, tenant):
+    with Load(cluster, tenant) as load:
+        time.sleep(1)
+        for r in cluster.replicas:
+            r.signal(signal.SIGTERM)
+            assert r.proc.wait(60) == 0
+            r.start()
+            time.sleep(0.6)  # haproxy: two good checks (rise 2, every 200 ms)
+        time.sleep(1)
+    load.report("rolling restart (SIGTERM) of three replicas")
+    assert load.attempt_failures == 0, load.errors[:5]
+    assert load.check_acknowledged_are_there() == 0  # drained: nothing in flight was cut
+
+
+def test_requests_go_on_while_redis_is_stopped(cluster, tenant):
+    os.kill(cluster.redis_pid, signal.SIGSTOP)
+    try:
+        with Load(cluster, tenant, threads=4) as load:
+            time.sleep(4)
+        p99 = load.report("Redis stopped (SIGSTOP)")
+        assert load.attempt_failures == 0, load.errors[:5]
+        # timeouts.cache.operation_timeout is 1 s: a request waits at most that
+        # for Redis, and once the cache breaker opens, not at all.
+        assert p99 < 1.5, p99
+        ready = cluster.replicas[0].client().request("GET", "/health/ready")
+        assert ready.body["checks"]["cache"]["status"] != "healthy", ready.body
+    finally:
+        os.kill(cluster.redis_pid, signal.SIGCONT)
+    deadline = time.monotonic() + 60  # the breaker's open_duration (30 s) bounds it
+    while time.monotonic() < deadline:
+        checks = [r.client().request("GET", "/health/ready").body["checks"]["cache"] for r in cluster.replicas]
+        if all(c["status"] == "healthy" and "events: subscribed" in c["message"] for c in checks):
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError(f"the cache did not come back: {checks}")
+
+
+def test_rate_limits_are_shared_by_the_replicas(cluster):
+    # Last: restarts the replicas with a tenant limit of 30 requests (no refill to speak of).
+    cluster.restart_all({"VAULT_RATE_LIMIT_TENANT_RPS": "0.01", "VAULT_RATE_LIMIT_TENANT_BURST": "30"})
+    t = make_tenant(cluster.replicas[0], cluster.client(cluster.admin_key))
+    statuses = [on(cluster, i % 3, t.keys["reader"]).request("GET", "/api/v1/datasets").status for i in range(90)]
+    assert statuses.count(200) == 30 and statuses.count(429) == 60, statuses
