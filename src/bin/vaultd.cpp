@@ -414,6 +414,11 @@ int main(int argc, char** argv) {
     envelope = std::make_unique<crypto::Envelope>(
         std::shared_ptr<crypto::KeyProvider>(domain::guarded(std::move(*kp), guards.key_provider)));
   }
+  // A KEK version added or retired (here, or on another replica: ClusterEvents).
+  domain::KeyEvents::Subscription kek_changed = key_events.on_tenant_kek_changed(
+      [&envelope](const std::string& tenant_id) { envelope->provider().forget_cached(tenant_id); });
+  domain::KeyEvents::Subscription all_keys_changed =
+      key_events.on_all_keys_changed([&envelope] { envelope->provider().forget_all_cached(); });
   // Named per-tenant keys (transit keys, "_anonymization"), wrapped by the tenant KEKs.
   domain::TenantKeyring tenant_keys(stores.keys, envelope->provider(), key_events);
   domain::TransitService transit(tenant_keys);  // /api/v1/transit

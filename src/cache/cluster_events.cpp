@@ -18,6 +18,7 @@ constexpr std::string_view kDatasetKeys = "dataset_keys";
 constexpr std::string_view kTenantPurged = "tenant_purged";
 constexpr std::string_view kTenantKey = "tenant_key";
 constexpr std::string_view kAuthRevoked = "auth_revoked";
+constexpr std::string_view kTenantKek = "tenant_kek";
 
 }  // namespace
 
@@ -35,6 +36,7 @@ ClusterEvents::ClusterEvents(RedisClient& redis, resilience::DependencyGuard& gu
   tenant_purged_ = events_.on_tenant_purged([this](const std::string& t) { enqueue(kTenantPurged, t, ""); });
   tenant_key_ = events_.on_tenant_key_changed(
       [this](const std::string& t, const std::string& n) { enqueue(kTenantKey, t, n); });
+  tenant_kek_ = events_.on_tenant_kek_changed([this](const std::string& t) { enqueue(kTenantKek, t, ""); });
   auth_.set_revocation_listener([this](const std::string& t) { enqueue(kAuthRevoked, t, ""); });
   publisher_ = std::thread([this] { publish_loop(); });
   subscriber_ = std::thread([this] { subscribe_loop(); });
@@ -193,6 +195,8 @@ void ClusterEvents::deliver(std::string_view message) {
   } else if (e == kTenantPurged) {
     events_.tenant_purged(t);
     auth_.forget_tenant(t);
+  } else if (e == kTenantKek) {
+    events_.tenant_kek_changed(t);
   } else if (e == kAuthRevoked) {
     auth_.forget_tenant(t);
   }

@@ -58,9 +58,12 @@ Result<Envelope::NewDek> Envelope::create_dek(const std::string& tenant_id,
   auto dk = std::make_shared<DataKey>(DataKey{dataset_id, version, generate_dek()});
   auto wrapped = provider_->wrap(tenant_id, dk->key);
   if (!wrapped) return fail(wrapped.error());
-  std::shared_ptr<const DataKey> key = std::move(dk);
-  cache_.put(tenant_id, dataset_id, key);
-  return NewDek{std::move(key), std::move(*wrapped)};
+  return NewDek{std::move(dk), std::move(*wrapped)};
+}
+
+void Envelope::remember(const std::string& tenant_id, const std::string& dataset_id,
+                        std::shared_ptr<const DataKey> key) {
+  cache_.put(tenant_id, dataset_id, std::move(key));
 }
 
 Result<std::shared_ptr<const DataKey>> Envelope::data_key(const std::string& tenant_id,

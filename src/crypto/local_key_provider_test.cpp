@@ -171,6 +171,7 @@ TEST(EnvelopeWithLocalProvider, DekLifecycleRotationAndShredding) {
 
   auto nd = env.create_dek("t1", "ds1", 1);
   ASSERT_TRUE(nd) << nd.error().message();
+  EXPECT_EQ(env.cache().size(), 0u);  // cached only once stored (remember)
   auto other = env.create_dek("t1", "ds2", 1);
   ASSERT_TRUE(other);
   const auto stored = serialize_wrapped_key(nd->wrapped);

@@ -32,6 +32,8 @@ class ObservedKeyProvider final : public KeyProvider {
   Status destroy(const std::string& t) override {
     return run("destroy", [&] { return inner_->destroy(t); });
   }
+  void forget_cached(const std::string& t) override { inner_->forget_cached(t); }
+  void forget_all_cached() override { inner_->forget_all_cached(); }
   Status ping() override {
     return run("ping", [&] { return inner_->ping(); });
   }

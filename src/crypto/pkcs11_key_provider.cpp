@@ -44,7 +44,9 @@ struct Pkcs11KeyProvider::Impl {
     if (has_session) f->C_CloseSession(session);
   }
 
-  /// All KEK versions of the tenant in the token (cached). Caller holds mu.
+  /// All KEK versions of the tenant in the token (cached; another process
+  /// sharing the token may change them: callers that find the cache wrong
+  /// drop the entry and look again). Caller holds mu.
   Result<const std::map<std::uint32_t, ck_object_handle_t>*> find_locked(const std::string& tenant) {
     if (auto it = cache.find(tenant); it != cache.end()) return &it->second;
     const std::string id = kek_id_for(tenant);
@@ -175,6 +177,15 @@ Result<std::vector<std::uint32_t>> Pkcs11KeyProvider::versions(const std::string
 }
 
 Result<WrappedKey> Pkcs11KeyProvider::wrap(const std::string& tenant_id, ByteView dek) {
+  auto w = wrap_once(tenant_id, dek);
+  if (w || w.error().kind() == ErrorKind::Validation) return w;
+  // The cached current version may have been retired by another process
+  // sharing the token (its handle is gone): look again, once.
+  forget_cached(tenant_id);
+  return wrap_once(tenant_id, dek);
+}
+
+Result<WrappedKey> Pkcs11KeyProvider::wrap_once(const std::string& tenant_id, ByteView dek) {
   WrappedKey w{kek_id_for(tenant_id), 0, {}};
   std::lock_guard lk(impl_->mu);
   auto found = impl_->find_locked(tenant_id);
@@ -214,8 +225,16 @@ Result<SecureBytes> Pkcs11KeyProvider::unwrap(const std::string& tenant_id, cons
   if (!found) return fail(found.error());
   if (!*found) return no_kek();
   auto it = (*found)->find(w.kek_version);
-  if (it == (*found)->end())
-    return fail(ErrorKind::KeyRetrieval, "key-encryption key version does not exist or is retired");
+  if (it == (*found)->end()) {
+    // Perhaps created by another process sharing the token since we looked.
+    impl_->cache.erase(tenant_id);
+    found = impl_->find_locked(tenant_id);
+    if (!found) return fail(found.error());
+    if (!*found) return no_kek();
+    it = (*found)->find(w.kek_version);
+    if (it == (*found)->end())
+      return fail(ErrorKind::KeyRetrieval, "key-encryption key version does not exist or is retired");
+  }
   std::string aad = w.bytes.substr(0, h->header_size) + encode_aad({kWrapLabel, tenant_id});
   std::string in = w.bytes.substr(h->header_size);  // nonce || ct || tag
   auto* nonce = reinterpret_cast<unsigned char*>(in.data());
@@ -235,6 +254,7 @@ Result<SecureBytes> Pkcs11KeyProvider::unwrap(const std::string& tenant_id, cons
 
 Result<std::uint32_t> Pkcs11KeyProvider::rotate(const std::string& tenant_id) {
   std::lock_guard lk(impl_->mu);
+  impl_->cache.erase(tenant_id);  // the token's versions now, not what we saw before
   auto found = impl_->find_locked(tenant_id);
   if (!found) return fail(found.error());
   if (!*found) return no_kek();
@@ -246,6 +266,7 @@ Result<std::uint32_t> Pkcs11KeyProvider::rotate(const std::string& tenant_id) {
 
 Status Pkcs11KeyProvider::retire(const std::string& tenant_id, std::uint32_t version) {
   std::lock_guard lk(impl_->mu);
+  impl_->cache.erase(tenant_id);
   auto found = impl_->find_locked(tenant_id);
   if (!found) return fail(found.error());
   if (!*found) return no_kek();
@@ -264,6 +285,7 @@ Status Pkcs11KeyProvider::retire(const std::string& tenant_id, std::uint32_t ver
 
 Status Pkcs11KeyProvider::destroy(const std::string& tenant_id) {
   std::lock_guard lk(impl_->mu);
+  impl_->cache.erase(tenant_id);
   auto found = impl_->find_locked(tenant_id);
   if (!found) return fail(found.error());
   if (!*found) return {};
@@ -277,6 +299,16 @@ Status Pkcs11KeyProvider::destroy(const std::string& tenant_id) {
   }
   impl_->cache.erase(tenant_id);
   return {};
+}
+
+void Pkcs11KeyProvider::forget_cached(const std::string& tenant_id) {
+  std::lock_guard lk(impl_->mu);
+  impl_->cache.erase(tenant_id);
+}
+
+void Pkcs11KeyProvider::forget_all_cached() {
+  std::lock_guard lk(impl_->mu);
+  impl_->cache.clear();
 }
 
 Status Pkcs11KeyProvider::ping() {

@@ -50,6 +50,11 @@ class Pkcs11KeyProvider final : public KeyProvider {
   Status retire(const std::string& tenant_id, std::uint32_t version) override;
   Status destroy(const std::string& tenant_id) override;
   Status ping() override;
+  void forget_cached(const std::string& tenant_id) override;
+  void forget_all_cached() override;
+
+ private:
+  Result<WrappedKey> wrap_once(const std::string& tenant_id, ByteView dek);
 
   struct Impl;
 

@@ -43,9 +43,9 @@ Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::key_version
 
 Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::create_first_key(
     const std::string& tenant_id, const std::string& dataset_id) {
-  // One creator at a time: a second concurrent creator would put its own
-  // (never stored) DEK into the shared cache, and writers picking it up
-  // would seal records nobody can open.
+  // One creator at a time in this process; across processes the store
+  // decides (its version 1 is unique), and the DEK is cached only once the
+  // store accepted it.
   std::lock_guard create_lock(create_mu_[std::hash<std::string>{}(map_key(tenant_id, dataset_id)) % create_mu_.size()]);
   auto existing = keys_.list_data_keys(tenant_id, dataset_id);
   if (!existing) return std::unexpected(existing.error());
@@ -62,11 +62,11 @@ Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::create_firs
   row.wrapped = crypto::serialize_wrapped_key(created->wrapped);
   row.created_at = now_micros();
   if (auto s = keys_.put_data_key(row); !s) {
-    // Another writer stored version 1 first: use theirs, drop ours.
-    envelope_.forget_dataset(tenant_id, dataset_id);
+    // Another writer (thread or process) stored version 1 first: use theirs.
     if (s.error().kind() != ErrorKind::Conflict) return std::unexpected(s.error());
     return key_version(tenant_id, dataset_id, 1);
   }
+  envelope_.remember(tenant_id, dataset_id, created->key);
   return created->key;
 }
 

@@ -38,6 +38,8 @@ class GuardedKeyProvider final : public crypto::KeyProvider {
   Status ping() override {
     return guard_.probe([&] { return inner_->ping(); });
   }
+  void forget_cached(const std::string& t) override { inner_->forget_cached(t); }
+  void forget_all_cached() override { inner_->forget_all_cached(); }
 
  private:
   std::unique_ptr<crypto::KeyProvider> inner_;

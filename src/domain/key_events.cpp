@@ -38,6 +38,13 @@ KeyEvents::Subscription KeyEvents::on_tenant_key_changed(TenantKeyHandler h) {
   return Subscription(this, id);
 }
 
+KeyEvents::Subscription KeyEvents::on_tenant_kek_changed(TenantHandler h) {
+  std::lock_guard lock(mu_);
+  const auto id = next_id_++;
+  tenant_kek_handlers_.emplace(id, std::move(h));
+  return Subscription(this, id);
+}
+
 KeyEvents::Subscription KeyEvents::on_all_keys_changed(AllHandler h) {
   std::lock_guard lock(mu_);
   const auto id = next_id_++;
@@ -62,6 +69,11 @@ void KeyEvents::tenant_key_changed(const std::string& tenant_id, const std::stri
   for (const auto& [id, h] : tenant_key_handlers_) h(tenant_id, name);
 }
 
+void KeyEvents::tenant_kek_changed(const std::string& tenant_id) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [id, h] : tenant_kek_handlers_) h(tenant_id);
+}
+
 void KeyEvents::all_keys_changed() const {
   std::lock_guard lock(mu_);
   for (const auto& [id, h] : all_handlers_) h();
@@ -69,7 +81,8 @@ void KeyEvents::all_keys_changed() const {
 
 std::size_t KeyEvents::subscribers() const {
   std::lock_guard lock(mu_);
-  return dataset_handlers_.size() + tenant_handlers_.size() + tenant_key_handlers_.size() + all_handlers_.size();
+  return dataset_handlers_.size() + tenant_handlers_.size() + tenant_key_handlers_.size() + tenant_kek_handlers_.size() +
+         all_handlers_.size();
 }
 
 void KeyEvents::unsubscribe(std::uint64_t id) {
@@ -77,6 +90,7 @@ void KeyEvents::unsubscribe(std::uint64_t id) {
   dataset_handlers_.erase(id);
   tenant_handlers_.erase(id);
   tenant_key_handlers_.erase(id);
+  tenant_kek_handlers_.erase(id);
   all_handlers_.erase(id);
 }
 

@@ -230,6 +230,7 @@ Status begin_kek(Context& c, storage::KeyJob& job) {
     if (!to) return std::unexpected(to.error());
     job.from_version = *from;
     job.to_version = *to;
+    if (c.kek_changed) c.kek_changed(job.tenant_id);
   }
   if (job.total == 0) {
     auto n = count_wrapped_keys(c, job.tenant_id);
@@ -288,9 +289,13 @@ Result<bool> run_kek(Context& c, storage::KeyJob& job) {
   auto& kp = c.envelope.provider();
   auto versions = kp.versions(job.tenant_id);
   if (!versions) return std::unexpected(versions.error());
+  bool retired = false;
   for (auto v : *versions)
-    if (v < job.to_version)
+    if (v < job.to_version) {
       if (auto s = kp.retire(job.tenant_id, v); !s) return std::unexpected(s.error());
+      retired = true;
+    }
+  if (retired && c.kek_changed) c.kek_changed(job.tenant_id);
   job.total = std::max(job.total, job.done);
   job.done = job.total;
   return true;
@@ -314,10 +319,8 @@ Status begin_dek(Context& c, storage::KeyJob& job) {
     row.kek_version = created->wrapped.kek_version;
     row.wrapped = crypto::serialize_wrapped_key(created->wrapped);
     row.created_at = now_micros();
-    if (auto s = c.stores.keys.put_data_key(row); !s) {
-      c.envelope.forget_dataset(job.tenant_id, job.dataset_id);  // never stored: never use it
-      return s;
-    }
+    if (auto s = c.stores.keys.put_data_key(row); !s) return s;  // never stored: never cached
+    c.envelope.remember(job.tenant_id, job.dataset_id, created->key);
   }
   // The new version is the highest active one; older ones only decrypt now.
   for (auto k : *keys) {

@@ -14,6 +14,8 @@ struct Context {
   /// Persists the job (progress) and reports it to the observer.
   std::function<Status(const storage::KeyJob&)> save;
   std::function<void(const std::string&, const std::string&)> dek_changed;
+  /// The tenant's KEK got or lost a version (after rotate and after retire).
+  std::function<void(const std::string&)> kek_changed;
 };
 
 /// Rotates the KEK if the job has not done it yet (to_version == 0).

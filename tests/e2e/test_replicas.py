@@ -201,6 +201,36 @@ def test_a_transit_key_rotation_on_one_replica_is_used_by_all_at_once(cluster, t
     assert len(seen) == 3 and max(seen.values()) < 1.0, seen
 
 
+def test_a_kek_rotation_through_one_replica_leaves_every_replica_working(cluster):
+    # A tenant of its own: every replica learns its KEK (version 1) by writing.
+    t = make_tenant(cluster.replicas[0], cluster.client(cluster.admin_key))
+    written = []
+    for i in range(3):
+        ds = new_dataset(on(cluster, i, t.keys["writer"]))
+        w = on(cluster, i, t.keys["writer"]).request("POST", f"/api/v1/datasets/{ds['id']}/records", json={"i": i})
+        assert w.status == 201, w
+        written.append((ds["id"], w.body["id"]))
+    job = on(cluster, 0, t.keys["admin"]).request("POST", "/api/v1/keys/kek:rotate")
+    assert job.status == 202, job
+    deadline = time.monotonic() + 120
+    while True:
+        j = on(cluster, 0, t.keys["admin"]).request("GET", f"/api/v1/keys/jobs/{job.body['id']}")
+        if j.body["state"] != "running":
+            break
+        assert time.monotonic() < deadline, j
+        time.sleep(0.1)
+    assert j.body["state"] == "succeeded", j
+    # Version 1 is retired in the token; no replica may still wrap with it.
+    for i in range(3):
+        assert on(cluster, i, t.keys["admin"]).request("GET", "/api/v1/keys").body["kek"]["versions"] == [2]
+        ds = new_dataset(on(cluster, i, t.keys["writer"]))  # a new DEK, wrapped now
+        w = on(cluster, i, t.keys["writer"]).request("POST", f"/api/v1/datasets/{ds['id']}/records", json={"new": i})
+        assert w.status == 201, (i, w)
+        for ds_id, rid in written:
+            g = on(cluster, i, t.keys["reader"]).request("GET", f"/api/v1/datasets/{ds_id}/records/{rid}")
+            assert g.status == 200, (i, g)
+
+
 class Load:
     """Writers and readers through haproxy. Writes carry an Idempotency-Key
     and every request is retried by the client (up to 4 attempts, 100 ms

@@ -5,7 +5,7 @@
 /// authentications 5 s).
 ///
 /// Out: every KeyEvents publication of this process (dataset keys changed,
-/// tenant purged, tenant key changed) and every API-key revocation of the
+/// tenant KEK changed, tenant purged, tenant key changed) and every API-key revocation of the
 /// AuthService is queued and published by a thread of its own through the
 /// cache guard, so the request that changed a key never waits on Redis. A
 /// message that cannot be published stays queued and is tried again with
@@ -95,6 +95,7 @@ class ClusterEvents {
   domain::KeyEvents::Subscription dataset_keys_;
   domain::KeyEvents::Subscription tenant_purged_;
   domain::KeyEvents::Subscription tenant_key_;
+  domain::KeyEvents::Subscription tenant_kek_;
 };
 
 }  // namespace vault::cache

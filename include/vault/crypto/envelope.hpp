@@ -50,10 +50,15 @@ class Envelope {
     std::shared_ptr<const DataKey> key;
     WrappedKey wrapped;  ///< store this (serialize_wrapped_key); the key itself never
   };
-  /// Generates DEK `version` for the dataset, wraps it with the tenant's
-  /// current KEK (creating the KEK if needed) and caches it.
+  /// Generates DEK `version` for the dataset and wraps it with the tenant's
+  /// current KEK (creating the KEK if needed). Not cached: the caller
+  /// remember()s it once the store accepted it — another process may store
+  /// its own version `version` first, and a cached key that was never stored
+  /// would seal records nobody can open.
   Result<NewDek> create_dek(const std::string& tenant_id, const std::string& dataset_id,
                             std::uint32_t version);
+  /// Caches a DEK the store accepted (after create_dek).
+  void remember(const std::string& tenant_id, const std::string& dataset_id, std::shared_ptr<const DataKey> key);
   /// The unwrapped DEK, from the cache or by unwrapping `wrapped`.
   Result<std::shared_ptr<const DataKey>> data_key(const std::string& tenant_id,
                                                   const std::string& dataset_id,

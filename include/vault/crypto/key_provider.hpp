@@ -76,6 +76,11 @@ class KeyProvider {
   virtual Status destroy(const std::string& tenant_id) = 0;
   /// Health check of the backend (KeyProvider error if unusable).
   virtual Status ping() = 0;
+  /// Forgets what this process remembers of the tenant's KEK versions
+  /// (another process sharing the backend rotated or retired one). A
+  /// provider that caches nothing, or that only one process opens, ignores it.
+  virtual void forget_cached(const std::string& /*tenant_id*/) {}
+  virtual void forget_all_cached() {}
 };
 
 /// Defaults the factory applies to a URL that leaves them out.

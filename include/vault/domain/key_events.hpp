@@ -3,8 +3,8 @@
 ///
 /// The services that change keys publish (DatasetService when a dataset and
 /// its data keys are deleted, KeyRotationService when a dataset's data keys
-/// change, TenantKeyring when a named tenant key changes, TenantPurger when
-/// a tenant is shredded); the services that cache key state subscribe in
+/// change or a tenant's KEK does, TenantKeyring when a named tenant key
+/// changes, TenantPurger when a tenant is shredded); the services that cache key state subscribe in
 /// their own constructors (EnvelopePayloadCodec, TenantKeyring, PiiService).
 /// With several replicas, cache::ClusterEvents carries every publication to
 /// the other replicas' KeyEvents, and publishes all_keys_changed() there when
@@ -65,6 +65,10 @@ class KeyEvents {
   /// A named tenant key (transit, "_anonymization") was created, rotated,
   /// reconfigured or destroyed: its cached settings and material are stale.
   [[nodiscard]] Subscription on_tenant_key_changed(TenantKeyHandler h);
+  /// A tenant's KEK got a new version or lost one (rotation, retirement):
+  /// what a process remembers of its versions (KeyProvider::forget_cached) is
+  /// stale.
+  [[nodiscard]] Subscription on_tenant_kek_changed(TenantHandler h);
   /// Any cached key state may be stale (events from other replicas may have
   /// been missed): forget everything cached.
   [[nodiscard]] Subscription on_all_keys_changed(AllHandler h);
@@ -72,6 +76,7 @@ class KeyEvents {
   void dataset_keys_changed(const std::string& tenant_id, const std::string& dataset_id) const;
   void tenant_purged(const std::string& tenant_id) const;
   void tenant_key_changed(const std::string& tenant_id, const std::string& name) const;
+  void tenant_kek_changed(const std::string& tenant_id) const;
   void all_keys_changed() const;
 
   /// Live subscriptions (tests).
@@ -85,6 +90,7 @@ class KeyEvents {
   std::map<std::uint64_t, DatasetHandler> dataset_handlers_;
   std::map<std::uint64_t, TenantHandler> tenant_handlers_;
   std::map<std::uint64_t, TenantKeyHandler> tenant_key_handlers_;
+  std::map<std::uint64_t, TenantHandler> tenant_kek_handlers_;
   std::map<std::uint64_t, AllHandler> all_handlers_;
 };
 
