@@ -2,9 +2,9 @@
 HSM token (SoftHSM2 over PKCS#11): what one replica does, the others see at
 once, and replicas can die or restart under load.
 
-Runs in the e2e_pg run, on the PostgreSQL and S3 servers of the CTest
-fixture "services"; it starts its own Redis (it is stopped with SIGSTOP
-here), its own haproxy (scripts/services/haproxy_start.sh) and token.
+Runs in the e2e_pg run, on the S3 server of the CTest fixture "services";
+it starts its own PostgreSQL and Redis (both are stopped here), its own
+haproxy (scripts/services/haproxy_start.sh) and token.
 Figures (failures under kill -9 and rolling restart, latency with Redis
 stopped) are printed; run with -s to see them.
 """
@@ -19,10 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from vaultlib import (PG_STATE, REPO, Client, VaultServer, create_key, make_tenant, new_dataset,
-                      pg_database_url)
+from vaultlib import PG_STATE, REPO, Client, VaultServer, assert_error, create_key, make_tenant, new_dataset
 
-pytestmark = pytest.mark.skipif(not PG_STATE, reason="runs in the e2e_pg run, on the fixture's PostgreSQL and S3")
+pytestmark = pytest.mark.skipif(not PG_STATE, reason="runs once, in the e2e_pg run (uses the fixture's S3)")
 
 SCRIPTS = REPO / "scripts" / "services"
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
@@ -32,11 +31,22 @@ def read(path: Path) -> str:
     return path.read_text().strip()
 
 
+def pg_ctl(state: Path, *args):
+    data = read(state / "data")
+    bindir = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+    run = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+    subprocess.run(run + [str(bindir / "pg_ctl"), "-D", f"{data}/db", "-w", *args], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 class Cluster:
     def __init__(self, tmp: Path):
         self.tmp = tmp
         self.services = Path(PG_STATE).parent
         self.admin_key = "vk_replicas_" + secrets.token_hex(16)
+        self.pg_state = tmp / "pg"
+        subprocess.run([str(SCRIPTS / "pg_start.sh"), str(self.pg_state)], check=True, stdout=subprocess.DEVNULL,
+                       env=dict(os.environ, PG_FSYNC="off"))
         self.redis_state = tmp / "redis"
         subprocess.run([str(SCRIPTS / "redis_start.sh"), str(self.redis_state)], check=True, stdout=subprocess.DEVNULL)
         self.redis_pid = int(read(self.redis_state / "pid"))
@@ -53,7 +63,10 @@ class Cluster:
         s3 = self.services / "s3"
         creds = dict(line.split("=", 1) for line in read(s3 / "env").splitlines())
         self.env = {
-            "VAULT_DATABASE_URL": pg_database_url(tmp / "shared"),
+            "VAULT_DATABASE_URL": read(self.pg_state / "url"),
+            # Breakers close again 5 s after opening (default 30 s): the outage
+            # tests below wait for recovery.
+            "VAULT_CIRCUIT_BREAKER_OPEN_DURATION": "5s",
             "VAULT_BLOB_URL": f"s3://{read(s3 / 'bucket')}/replicas-{secrets.token_hex(4)}"
                               f"?endpoint={read(s3 / 'endpoint')}&region=us-east-1",
             "VAULT_CACHE_URL": read(self.redis_state / "url"),
@@ -111,6 +124,7 @@ class Cluster:
             except AssertionError:
                 pass
         subprocess.run([str(SCRIPTS / "redis_stop.sh"), str(self.redis_state)], check=False)
+        subprocess.run([str(SCRIPTS / "pg_stop.sh"), str(self.pg_state)], check=False)
 
 
 @pytest.fixture(scope="module")
@@ -372,6 +386,48 @@ def test_requests_go_on_while_redis_is_stopped(cluster, tenant):
         time.sleep(0.2)
     else:
         raise AssertionError(f"the cache did not come back: {checks}")
+
+
+def test_postgres_stopped_then_started_again(cluster, tenant):
+    ds = new_dataset(cluster.client(tenant.keys["writer"]))
+    base = f"/api/v1/datasets/{ds['id']}/records"
+    before = cluster.client(tenant.keys["writer"]).request("POST", base, json={"before": True})
+    assert before.status == 201, before
+    pg_ctl(cluster.pg_state, "-m", "fast", "stop")
+    try:
+        # Every replica: writes and reads answer 503 in the error format, and
+        # fast once its breaker opened; readiness says not ready.
+        for i, r in enumerate(cluster.replicas):
+            c = r.client(tenant.keys["writer"])
+            took = []
+            for n in range(8):
+                t0 = time.monotonic()
+                resp = c.request("POST", base, json={"during": n})
+                took.append(time.monotonic() - t0)
+                assert_error(resp, 503)
+            assert max(took[-3:]) < 0.2, (i, took)
+            assert_error(c.request("GET", f"{base}/{before.body['id']}"), 503)
+            ready = r.client().request("GET", "/health/ready")
+            assert ready.status == 503 and ready.body["checks"]["metadata_store"]["status"] == "unhealthy", ready.body
+    finally:
+        # restart = start with the options of the last start (postmaster.opts: port, socket dir)
+        pg_ctl(cluster.pg_state, "-l", read(cluster.pg_state / "data") + "/log", "restart")
+    t0 = time.monotonic()
+    while True:  # through haproxy, without restarting any replica
+        r = cluster.client(tenant.keys["writer"]).request("POST", base, json={"after": True})
+        if r.status == 201:
+            break
+        assert time.monotonic() - t0 < 60, r
+        time.sleep(0.2)
+    print(f"\nPostgreSQL started again: writes through haproxy succeed after {time.monotonic() - t0:.1f} s")
+    for r in cluster.replicas:  # every replica serves again, the write of before the outage included
+        for _ in range(100):
+            g = r.client(tenant.keys["reader"]).request("GET", f"{base}/{before.body['id']}")
+            if g.status == 200:
+                break
+            time.sleep(0.1)
+        assert g.status == 200 and g.body["data"] == {"before": True}, g
+    cluster.wait_balanced()
 
 
 def test_rate_limits_are_shared_by_the_replicas(cluster):
