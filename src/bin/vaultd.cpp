@@ -20,6 +20,7 @@
 #include "vault/crypto/key_provider.hpp"
 #include "vault/crypto/observer.hpp"
 #include "vault/domain/auth_service.hpp"
+#include "vault/domain/blob_payload_codec.hpp"
 #include "vault/domain/envelope_codec.hpp"
 #include "vault/domain/key_rotation.hpp"
 #include "vault/domain/tenant_purge.hpp"
@@ -481,7 +482,11 @@ int main(int argc, char** argv) {
   const int import_threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 8u));
   WorkerPool import_pool(import_threads, static_cast<std::size_t>(4 * import_threads));
   std::unique_ptr<domain::PayloadCodec> pooled_codec = domain::bulkheaded(*codec, pools.crypto_operations);
-  domain::RecordService records(stores.records, stores.versions, datasets, *pooled_codec, pii_service.get(), limits,
+  // Payloads larger than storage.inline_max_bytes (sealed) go to the blob
+  // store (outside the crypto bulkhead: the blob store's guard has its own).
+  std::unique_ptr<domain::PayloadCodec> blob_codec =
+      domain::blob_payloads(*pooled_codec, *blobs, static_cast<std::size_t>(cfg->inline_max_bytes));
+  domain::RecordService records(stores.records, stores.versions, datasets, *blob_codec, pii_service.get(), limits,
                                 pii_service.get(), &import_pool);
   domain::VersionService versions(stores.versions, datasets, records, tenant_keys);
 
@@ -494,6 +499,7 @@ int main(int argc, char** argv) {
 
   // ---- key rotation jobs (resumed from the store) and tenant purge
   domain::KeyRotationService rotation(stores, *envelope, key_events);
+  rotation.set_blob_store(blobs.get());
   auto& rotation_progress = metrics.gauge("vault_key_rotation_progress_ratio",
                                           "Progress of the latest key rotation job of each type (0-1)", {"type"});
   auto& rotation_jobs = metrics.counter("vault_key_rotation_jobs_total", "Key rotation jobs that ended",
@@ -514,6 +520,7 @@ int main(int argc, char** argv) {
   api.faults = &guards.faults;
   api.mode = &mode;
   api.slo = &slo;
+  api.blobs = blobs.get();
   http::register_api_routes(router, api);
 
   // Readiness (spec 4.3): each dependency check with its configured

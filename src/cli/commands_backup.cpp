@@ -2,8 +2,10 @@
 // directory (backup_archive.hpp): an online, consistent snapshot of the
 // metadata store with the keyring, encrypted in the format of `vault
 // encrypt` (docs/file-encryption.md) with a key file or a passphrase; once
-// or every N seconds. The archive exists in clear only in a private (0700)
-// scratch directory next to the output, removed when the backup is written.
+// or every N seconds; to a file, a directory or an object store
+// (backup_store.hpp). The archive exists in clear only in a private (0700)
+// scratch directory next to the output (the temp directory for an object
+// store), removed when the backup is written.
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@
 #include <thread>
 
 #include "cli/backup_archive.hpp"
+#include "cli/backup_store.hpp"
 #include "cli/commands.hpp"
 #include "cli/file_keys.hpp"
 #include "vault/core/private_files.hpp"
@@ -60,12 +63,18 @@ class Scratch {
   fs::path path_;
 };
 
-int backup_once(const BackupOpts& o, const fs::path& target, const fcs::KeyMaterial& key) {
+/// One backup to the file `target`, or, when `store_url` is set, to the
+/// object `target` of that store.
+int backup_once(const BackupOpts& o, const fs::path& target, const fcs::KeyMaterial& key,
+                const std::string& store_url = {}) {
   std::error_code ec;
-  if (fs::exists(target, ec) && !o.key.force) return usage_error(target.string() + " exists (use --force)");
-  if (!target.parent_path().empty() && !fs::exists(target.parent_path(), ec))
-    if (auto d = create_private_dirs(target.parent_path()); !d) return report(d.error());
-  Scratch scratch(target);
+  const bool to_store = !store_url.empty();
+  if (!to_store) {
+    if (fs::exists(target, ec) && !o.key.force) return usage_error(target.string() + " exists (use --force)");
+    if (!target.parent_path().empty() && !fs::exists(target.parent_path(), ec))
+      if (auto d = create_private_dirs(target.parent_path()); !d) return report(d.error());
+  }
+  Scratch scratch(to_store ? fs::temp_directory_path() / "x" : target);
   if (scratch.path().empty()) {
     std::cerr << "error: cannot create a scratch directory next to " << target << '\n';
     return exit_code::generic;
@@ -96,6 +105,13 @@ int backup_once(const BackupOpts& o, const fs::path& target, const fcs::KeyMater
     }
   }
   ::chmod(partial.c_str(), 0600);
+  if (to_store) {
+    auto url = upload_backup(store_url, target.string(), partial);
+    if (!url) return report(url.error());
+    std::cout << "backup: " << *url << " (" << sum.files << " files, " << sum.bytes << " bytes before encryption)"
+              << std::endl;
+    return exit_code::ok;
+  }
   fs::rename(partial, target, ec);  // same directory's file system: atomic
   if (ec) {
     std::cerr << "error: cannot write " << target << ": " << ec.message() << '\n';
@@ -113,15 +129,21 @@ int run_backup(const BackupOpts& o) {
   int rc = exit_code::ok;
   auto key = key_material(o.key, /*encrypting=*/true, rc);
   if (!key) return rc;
-  if (o.every == 0) return backup_once(o, o.key.output, *key);
-  // Every N seconds into the directory -o, one timestamped file each.
-  if (auto d = create_private_dirs(o.key.output); !d) return report(d.error());
+  const bool to_store = is_backup_store_url(o.key.output);
+  // An object store gets timestamped names, once or every N seconds.
+  const std::string store_url = to_store ? o.key.output : std::string();
+  auto stamped = [] { return "vault-backup-" + utc_stamp() + ".vbak"; };
+  if (o.every == 0) return to_store ? backup_once(o, stamped(), *key, store_url) : backup_once(o, o.key.output, *key);
+  // Every N seconds into the directory (or store) -o, one timestamped file each.
+  if (!to_store)
+    if (auto d = create_private_dirs(o.key.output); !d) return report(d.error());
   std::signal(SIGINT, [](int) { g_stop = 1; });
   std::signal(SIGTERM, [](int) { g_stop = 1; });
   for (unsigned n = 1; !g_stop; ++n) {
     const auto next = std::chrono::steady_clock::now() + std::chrono::seconds(o.every);
-    const fs::path target = fs::path(o.key.output) / ("vault-backup-" + utc_stamp() + ".vbak");
-    if (int r = backup_once(o, target, *key); r != exit_code::ok) return r;
+    int r = to_store ? backup_once(o, stamped(), *key, store_url)
+                     : backup_once(o, fs::path(o.key.output) / stamped(), *key);
+    if (r != exit_code::ok) return r;
     if (o.count && n >= o.count) break;
     while (!g_stop && std::chrono::steady_clock::now() < next) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -143,8 +165,13 @@ int run_restore(const BackupOpts& o) {
     return exit_code::generic;
   }
   const fs::path archive = scratch.path() / "archive";
+  fs::path encrypted = o.key.input;
+  if (is_backup_store_url(o.key.input)) {  // streamed down first, decrypted from there
+    encrypted = scratch.path() / "download";
+    if (auto d = download_backup(o.key.input, encrypted); !d) return report(d.error());
+  }
   {
-    std::ifstream in(o.key.input, std::ios::binary);
+    std::ifstream in(encrypted, std::ios::binary);
     if (!in) {
       std::cerr << "error: cannot read " << o.key.input << '\n';
       return exit_code::generic;
@@ -178,7 +205,10 @@ void add_backup_commands(CLI::App& root, Context& ctx) {
         "encrypted (vaultd keeps running)");
     c->footer(key_note);
     c->add_option("--data-dir", o->data_dir, "vaultd's data directory")->required();
-    c->add_option("-o,--output", o->key.output, "backup file to write (with --every: a directory)")->required();
+    c->add_option("-o,--output", o->key.output,
+                  "backup file to write (with --every: a directory), or an object store: "
+                  "s3://BUCKET[/prefix]?endpoint=...&region=... (object vault-backup-<UTC time>.vbak)")
+        ->required();
     c->add_option("--every", o->every, "back up every N seconds into the directory -o until interrupted");
     c->add_option("--count", o->count, "with --every: stop after this many backups");
     add_key_options(c, o->key);
@@ -189,7 +219,8 @@ void add_backup_commands(CLI::App& root, Context& ctx) {
     auto* c = admin->add_subcommand("restore", "Restore a backup into a new data directory (exit 7: wrong key or "
                                               "a modified backup)");
     c->footer(key_note);
-    c->add_option("file", o->key.input, "backup file")->required();
+    c->add_option("file", o->key.input, "backup file, or object: s3://BUCKET[/prefix]/NAME.vbak?endpoint=...")
+        ->required();
     c->add_option("--data-dir", o->data_dir, "new data directory to create (must not exist or be empty)")
         ->required();
     add_key_options(c, o->key);

@@ -349,6 +349,10 @@ const std::vector<Setting>& settings() {
         "blob store URL: file:///dir (default <data_dir>/blobs) or "
         "s3://BUCKET[/prefix]?endpoint=http://host:port&region=... (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"},
        string_setting("storage.blob_url", &Config::blob_url)},
+      {{"storage.inline_max_bytes", "VAULT_INLINE_MAX_BYTES", "--inline-max-bytes",
+        "record payloads larger than this (sealed) go to the blob store, the row keeps a reference (default 65536)"},
+       int_setting<std::int64_t>("storage.inline_max_bytes", &Config::inline_max_bytes, 1024,
+                                 std::int64_t{1} << 30)},
       {{"cache.url", "VAULT_CACHE_URL", "--cache-url",
         "Redis shared by replicas (rate limits, cache invalidations): redis://[[user]:password@]host[:port][/db]; "
         "\"\" = none (one replica)"},

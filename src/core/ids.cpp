@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -21,11 +22,25 @@ void random_bytes(unsigned char* p, std::size_t n) {
 
 }  // namespace
 
+std::string format_id(std::string_view prefix, const unsigned char (&raw)[16]);
+
 std::string new_id(std::string_view prefix) {
   unsigned char raw[16];
   const auto ms = static_cast<std::uint64_t>(now_micros() / 1000);
   for (int i = 0; i < 6; ++i) raw[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
   random_bytes(raw + 6, 10);
+  return format_id(prefix, raw);
+}
+
+std::string derived_id(std::string_view prefix, std::string_view seed) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(seed.data()), seed.size(), digest);
+  unsigned char raw[16];
+  std::copy(digest, digest + 16, raw);
+  return format_id(prefix, raw);
+}
+
+std::string format_id(std::string_view prefix, const unsigned char (&raw)[16]) {
   // 128 bits -> 26 base32 chars (first char carries 3 bits).
   std::string out(prefix);
   out += '_';

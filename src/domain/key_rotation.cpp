@@ -70,7 +70,7 @@ Result<storage::KeyJob> KeyRotationService::start(storage::KeyJob job) {
   std::atomic<bool> no_stop{false};
   keyjobs::Context c{stores_, envelope_, options_, no_stop,
                      [this](const storage::KeyJob& j) { return stores_.jobs.update_key_job(j); },
-                     dek_changed_, [this](const std::string& t) { events_.tenant_kek_changed(t); }};
+                     dek_changed_, [this](const std::string& t) { events_.tenant_kek_changed(t); }, blobs_};
   if (auto s = begin(c, job); !s) {
     end(job, s);
     return std::unexpected(s.error());
@@ -129,7 +129,7 @@ void KeyRotationService::run(storage::KeyJob job, const std::shared_ptr<std::ato
                        report(j);
                        return stores_.jobs.update_key_job(j);
                      },
-                     dek_changed_, [this](const std::string& t) { events_.tenant_kek_changed(t); }};
+                     dek_changed_, [this](const std::string& t) { events_.tenant_kek_changed(t); }, blobs_};
   Result<bool> finished = false;
   try {
     if (auto s = begin(c, job); !s)

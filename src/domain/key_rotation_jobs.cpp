@@ -3,6 +3,7 @@
 
 #include "vault/core/ids.hpp"
 #include "vault/crypto/aead.hpp"
+#include "vault/domain/blob_payload_codec.hpp"
 #include "vault/domain/seams.hpp"
 
 #include <openssl/crypto.h>
@@ -185,10 +186,23 @@ class DekSet {
 
 /// The in-place rewrite that puts one revision under DEK `to`, or nullopt
 /// when it already uses it (or is not envelope-sealed).
-Result<std::optional<storage::PayloadRewrite>> reencrypt(const storage::KeyJob& job, DekSet& keys,
-                                                         const storage::Record& r) {
+Result<std::optional<storage::PayloadRewrite>> reencrypt(const Context& c, const storage::KeyJob& job,
+                                                         DekSet& keys, const storage::Record& r) {
   using Out = std::optional<storage::PayloadRewrite>;
-  auto h = crypto::parse_header(r.payload);
+  // A payload in the blob store: re-encrypted into a new blob, and the row's
+  // reference swapped (the old blob stays, unreadable once the DEK is retired).
+  const PayloadContext ctx{job.tenant_id, job.dataset_id, r.id, r.revision};
+  std::string from_blob;
+  if (is_blob_reference(r.payload)) {
+    if (!c.blobs) return fail(ErrorKind::BlobStorage, "a record payload is in the blob store, which is not open");
+    auto key = blob_key_of(ctx, r.payload);
+    if (!key) return std::unexpected(key.error());
+    auto sealed = c.blobs->get(*key);
+    if (!sealed) return std::unexpected(sealed.error());
+    from_blob = std::move(*sealed);
+  }
+  const std::string_view stored = is_blob_reference(r.payload) ? std::string_view(from_blob) : std::string_view(r.payload);
+  auto h = crypto::parse_header(stored);
   if (!h || h->key_id != job.dataset_id) return Out{};  // stored before encryption was enabled
   const auto to = static_cast<std::uint32_t>(job.to_version);
   if (h->key_version == to) return Out{};
@@ -197,13 +211,18 @@ Result<std::optional<storage::PayloadRewrite>> reencrypt(const storage::KeyJob& 
   auto new_key = keys.get(to);
   if (!new_key) return std::unexpected(new_key.error());
   const std::string rev = domain::revision_aad(r.revision);
-  auto plain = crypto::open_record(**old_key, {job.tenant_id, job.dataset_id, r.id, rev}, r.payload);
+  auto plain = crypto::open_record(**old_key, {job.tenant_id, job.dataset_id, r.id, rev}, stored);
   if (!plain)
     return fail(plain.error().kind(), "a record revision failed to decrypt during DEK rotation",
                 {{"record_id", r.id}, {"seq", r.seq}});
   auto sealed = crypto::seal_record(**new_key, {job.tenant_id, job.dataset_id, r.id, rev}, *plain);
   OPENSSL_cleanse(plain->data(), plain->size());
   if (!sealed) return std::unexpected(sealed.error());
+  if (!from_blob.empty()) {
+    auto ref = store_payload_blob(*c.blobs, ctx, *sealed);
+    if (!ref) return std::unexpected(ref.error());
+    return Out{storage::PayloadRewrite{r.id, r.seq, r.payload, std::move(*ref)}};
+  }
   return Out{storage::PayloadRewrite{r.id, r.seq, r.payload, std::move(*sealed)}};
 }
 
@@ -352,7 +371,7 @@ Result<bool> run_dek(Context& c, storage::KeyJob& job) {
       if (!page) return std::unexpected(page.error());
       std::vector<storage::PayloadRewrite> rewrites;
       for (const auto& r : page->items) {
-        auto rw = reencrypt(job, keys, r);
+        auto rw = reencrypt(c, job, keys, r);
         if (!rw) return std::unexpected(rw.error());
         if (*rw) rewrites.push_back(std::move(**rw));
       }

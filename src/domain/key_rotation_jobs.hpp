@@ -16,6 +16,8 @@ struct Context {
   std::function<void(const std::string&, const std::string&)> dek_changed;
   /// The tenant's KEK got or lost a version (after rotate and after retire).
   std::function<void(const std::string&)> kek_changed;
+  /// Where payloads larger than storage.inline_max_bytes live (null: none).
+  storage::BlobStore* blobs = nullptr;
 };
 
 /// Rotates the KEK if the job has not done it yet (to_version == 0).

@@ -142,6 +142,34 @@ Result<RecordView> RecordService::create(const std::string& tenant_id, const std
                     prepared->quarantined, std::move(prepared->findings)};
 }
 
+Result<std::pair<RecordView, bool>> RecordService::create_once(const std::string& tenant_id,
+                                                               const std::string& dataset_id, std::string_view body,
+                                                               const std::string& idempotency_key) {
+  auto d = writable_dataset(tenant_id, dataset_id);
+  if (!d) return std::unexpected(d.error());
+  auto schema = datasets_.schema_of(*d);
+  if (!schema) return std::unexpected(schema.error());
+  RecordParser parser;
+  auto prepared = prepare(*d, schema->get(), body, parser);
+  if (!prepared) return std::unexpected(prepared.error());
+  std::string id = derived_id("rec", "idempotency-key\n" + tenant_id + "\n" + dataset_id + "\n" + idempotency_key);
+  auto res = write_one(*d, *prepared, storage::RecordWrite::Op::Insert, id, 1);
+  if (res) {
+    const auto now = now_micros();
+    return std::pair{RecordView{id, res->revision, std::move(prepared->plaintext), now, now, prepared->quarantined,
+                                std::move(prepared->findings)},
+                     true};
+  }
+  if (res.error().kind() != ErrorKind::Conflict) return std::unexpected(res.error());
+  // It exists: this request ran before (or runs concurrently) under the key.
+  auto existing = get(tenant_id, dataset_id, id, std::nullopt);
+  if (!existing) return std::unexpected(existing.error());
+  if (existing->revision != 1 || existing->payload != prepared->plaintext)
+    return fail(ErrorKind::Conflict, "a record was already created under this Idempotency-Key, with other content",
+                {{"record_id", id}});
+  return std::pair{std::move(*existing), false};
+}
+
 Result<std::pair<RecordView, bool>> RecordService::put(const std::string& tenant_id,
                                                        const std::string& dataset_id,
                                                        const std::string& record_id,

@@ -1,5 +1,6 @@
 // Domain services over the real SQLite store (a temp directory per test).
 #include "vault/domain/auth_service.hpp"
+#include "vault/core/ids.hpp"
 #include "vault/crypto/key_provider.hpp"
 #include "vault/domain/dataset_service.hpp"
 #include "vault/domain/envelope_codec.hpp"
@@ -343,6 +344,47 @@ TEST_P(DomainTest, ARecreatedRecordContinuesItsRevisionsAndOpens) {
 /// revision it expects; the store refuses a revision another writer took,
 /// and the loser seals again. Whatever was stored opens under the revision
 /// it is stored as.
+// An Idempotency-Key's request executed again (concurrently, or after the
+// answer was lost in a crash) finds its record instead of writing another.
+TEST_P(DomainTest, CreateOnceWritesOneRecordPerIdempotencyKey) {
+  auto ds = make_dataset("once");
+  constexpr int kThreads = 4;
+  std::vector<std::string> ids(kThreads);
+  std::atomic<int> created{0}, found{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      auto r = records_->create_once(tenant_, ds, R"({"a": 1})", "key-1");
+      if (!r) {
+        ++failed;
+        return;
+      }
+      ids[t] = r->first.id;
+      ++(r->second ? created : found);
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(found.load(), kThreads - 1);
+  for (const auto& id : ids) EXPECT_EQ(id, ids[0]);
+  EXPECT_TRUE(is_valid_id(ids[0], "rec"));
+  auto page = records_->list(tenant_, ds, std::nullopt, std::nullopt, 100);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->items.size(), 1u);
+  // Another key: another record; the same key with other content: Conflict.
+  auto other = records_->create_once(tenant_, ds, R"({"a": 1})", "key-2");
+  ASSERT_TRUE(other);
+  EXPECT_NE(other->first.id, ids[0]);
+  auto reused = records_->create_once(tenant_, ds, R"({"a": 2})", "key-1");
+  ASSERT_FALSE(reused);
+  EXPECT_EQ(reused.error().kind(), ErrorKind::Conflict);
+  // The same key in another dataset is another record.
+  auto ds2 = make_dataset("once-2");
+  auto elsewhere = records_->create_once(tenant_, ds2, R"({"a": 1})", "key-1");
+  ASSERT_TRUE(elsewhere);
+  EXPECT_TRUE(elsewhere->second);
+}
+
 TEST_P(DomainTest, ConcurrentPutsOfOneIdStoreOnlyBytesSealedForTheirRevision) {
   auto ds = make_dataset("race");
   constexpr int kThreads = 4, kPuts = 25;

@@ -39,6 +39,9 @@ struct ApiServices {
   domain::OperatingMode* mode = nullptr;
   /// The SLO compliance matrix (/api/v1/admin/slo); nullptr = not offered.
   const obs::SloTracker* slo = nullptr;
+  /// Where large payloads live: their blobs go when their dataset is deleted
+  /// (best effort: they are unreadable once its data keys are gone); nullptr = none.
+  storage::BlobStore* blobs = nullptr;
 };
 
 void register_api_routes(Router& router, ApiServices& services);

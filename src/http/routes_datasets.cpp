@@ -1,6 +1,7 @@
 // /api/v1/datasets
 #include "api_json.hpp"
 #include "api_routes.hpp"
+#include "vault/domain/blob_payload_codec.hpp"
 #include "vault/http/router.hpp"
 
 namespace vault::http {
@@ -113,6 +114,7 @@ void register_dataset_routes(Router& r, ApiServices& s) {
   // Deleting crypto-shreds every version of the dataset: admins only.
   r.add("DELETE", "/api/v1/datasets/{id}", [&s](Request& req) {
           must(s.datasets.remove(req.ctx.tenant_id, req.path_params.at("id")));
+          if (s.blobs) (void)domain::remove_dataset_blobs(*s.blobs, req.ctx.tenant_id, req.path_params.at("id"));
           return Response::empty(204);
         },
         RouteOptions{.min_role = Role::Admin});

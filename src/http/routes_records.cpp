@@ -69,6 +69,14 @@ std::string page_json(const domain::RecordPageView& page) {
 void register_record_routes(Router& r, ApiServices& s) {
   r.add("POST", "/api/v1/datasets/{id}/records", idempotent([&s](Request& req) {
           auto text = json_text_body(req);
+          // With an Idempotency-Key the id is derived from it: a second
+          // execution (concurrent, or a retry after a crash that lost the
+          // stored answer) finds the record and answers the same.
+          if (auto key = req.header("idempotency-key"); key && !key->empty()) {
+            auto once = must(s.records.create_once(req.ctx.tenant_id, req.path_params.at("id"), text,
+                                                   std::string(*key)));
+            return record_response(201, once.first);
+          }
           return record_response(201, must(s.records.create(req.ctx.tenant_id, req.path_params.at("id"), text)));
         }, s),
         RouteOptions{.min_role = Role::Writer});

@@ -59,6 +59,20 @@ Result<std::string> S3BlobStore::get(const std::string& key) {
   return std::move(r->body);
 }
 
+Status S3BlobStore::get_to(const std::string& key, const std::function<bool(std::string_view)>& sink) {
+  if (auto v = validate_blob_key(key); !v) return v;
+  bool aborted = false;
+  auto r = client_.send_to("GET", key, {}, client_.config().read_timeout, [&](std::string_view piece) {
+    if (!sink(piece)) aborted = true;
+    return !aborted;
+  });
+  if (aborted) return fail(ErrorKind::BlobStorage, "blob read aborted by its reader");
+  if (!r) return std::unexpected(r.error());
+  if (r->status == 404) return fail(ErrorKind::ResourceNotFound, "blob not found");
+  if (r->status != 200) return std::unexpected(s3::status_error(*r, "GET"));
+  return {};
+}
+
 Result<bool> S3BlobStore::exists(const std::string& key) {
   if (auto v = validate_blob_key(key); !v) return std::unexpected(v.error());
   auto r = client_.send("HEAD", key, {}, {}, client_.config().metadata_timeout);

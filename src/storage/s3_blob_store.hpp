@@ -19,6 +19,7 @@ class S3BlobStore final : public BlobStore {
 
   Status put(const std::string& key, std::string_view data) override;
   Result<std::string> get(const std::string& key) override;
+  Status get_to(const std::string& key, const std::function<bool(std::string_view)>& sink) override;
   Result<bool> exists(const std::string& key) override;
   Status remove(const std::string& key) override;
   Result<std::vector<std::string>> list(const std::string& prefix) override;

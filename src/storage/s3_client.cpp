@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -45,8 +46,22 @@ std::string amz_now() {
   return buf;
 }
 
-std::size_t on_body(char* p, std::size_t size, std::size_t n, void* out) {
-  static_cast<std::string*>(out)->append(p, size * n);
+/// Where a response body goes: a 2xx body to the sink when there is one,
+/// anything else into `body`.
+struct BodyTarget {
+  CURL* handle = nullptr;
+  std::string* body = nullptr;
+  const Client::BodySink* sink = nullptr;
+};
+
+std::size_t on_body(char* p, std::size_t size, std::size_t n, void* target) {
+  auto* t = static_cast<BodyTarget*>(target);
+  if (t->sink) {
+    long status = 0;
+    curl_easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &status);
+    if (status / 100 == 2) return (*t->sink)(std::string_view(p, size * n)) ? size * n : 0;
+  }
+  t->body->append(p, size * n);
   return size * n;
 }
 
@@ -173,6 +188,18 @@ void Client::release(void* h) {
 Result<Response> Client::send(const std::string& method, const std::string& object,
                               const std::map<std::string, std::string>& query, std::string_view body,
                               std::chrono::milliseconds timeout) {
+  return perform(method, object, query, body, timeout, nullptr);
+}
+
+Result<Response> Client::send_to(const std::string& method, const std::string& object,
+                                 const std::map<std::string, std::string>& query, std::chrono::milliseconds timeout,
+                                 const BodySink& sink) {
+  return perform(method, object, query, {}, timeout, &sink);
+}
+
+Result<Response> Client::perform(const std::string& method, const std::string& object,
+                                 const std::map<std::string, std::string>& query, std::string_view body,
+                                 std::chrono::milliseconds timeout, const BodySink* sink) {
   sigv4::Request req;
   req.method = method;
   req.path = c_.path_style ? "/" + c_.bucket + "/" : "/";
@@ -200,9 +227,17 @@ Result<Response> Client::send(const std::string& method, const std::string& obje
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(c_.connect_timeout.count()));
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  if (sink) {
+    // A streamed object may take long in all: bound the silence (no byte for
+    // `timeout`), not the whole transfer.
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(timeout.count() / 1000)));
+  } else {
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  }
+  BodyTarget target{h, &out.body, sink};
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &out.body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &target);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &out.etag);
   if (method == "HEAD") {

@@ -8,6 +8,7 @@
 #include "vault/core/error.hpp"
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,11 +57,22 @@ class Client {
   Result<Response> send(const std::string& method, const std::string& object,
                         const std::map<std::string, std::string>& query, std::string_view body,
                         std::chrono::milliseconds timeout);
+  /// Receives the body of a successful (2xx) answer piece by piece instead
+  /// of Response::body; returning false aborts the transfer.
+  using BodySink = std::function<bool(std::string_view)>;
+  /// send() whose 2xx body goes to `sink` (a streaming GET); an error
+  /// answer's body still lands in Response::body.
+  Result<Response> send_to(const std::string& method, const std::string& object,
+                           const std::map<std::string, std::string>& query, std::chrono::milliseconds timeout,
+                           const BodySink& sink);
   const Config& config() const { return c_; }
 
  private:
   void* acquire();
   void release(void* h);
+  Result<Response> perform(const std::string& method, const std::string& object,
+                           const std::map<std::string, std::string>& query, std::string_view body,
+                           std::chrono::milliseconds timeout, const BodySink* sink);
 
   const Config c_;
   std::string scheme_host_;  ///< scheme://host[:port] the requests go to

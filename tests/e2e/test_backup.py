@@ -6,16 +6,18 @@ backup is restored into a fresh data directory, a second vaultd started on
 it, and every record and version of the quiet datasets compared through the
 API; every record of the busy dataset that made it into the snapshot is the
 live one (or an earlier revision). The backup file holds no plaintext; a
-wrong passphrase fails with exit 7; a non-empty target is refused.
+wrong passphrase fails with exit 7; a non-empty target is refused. A backup
+to S3 (s3rver) and a restore from it.
 """
 import os
 import secrets
 import subprocess
 import threading
+from pathlib import Path
 
 import pytest
 
-from vaultlib import VAULT_CLI, VaultServer, make_tenant, new_dataset
+from vaultlib import REPO, VAULT_CLI, VaultServer, make_tenant, new_dataset
 
 pytestmark = pytest.mark.embedded_store  # backs up meta.db itself
 
@@ -123,3 +125,47 @@ def test_backups_every_n_seconds(tmp_path):
         assert not list((tmp_path / "backups").glob(".vault-backup-*")), "scratch directories left behind"
     finally:
         assert srv.stop() == 0
+
+
+def test_backup_to_s3_and_restore_from_it(tmp_path):
+    """To an object store (s3rver started here), with a multipart upload (the
+    backup is larger than the threshold given in the URL), and back."""
+    scripts = REPO / "scripts" / "services"
+    s3 = tmp_path / "s3"
+    subprocess.run([str(scripts / "s3_start.sh"), str(s3)], check=True, stdout=subprocess.DEVNULL)
+    admin_key = "vk_e2e_backup_admin_" + secrets.token_hex(8)
+    srv = VaultServer(tmp_path / "data", tmp_path / "vaultd.log", admin_key=admin_key).start()
+    restored = None
+    try:
+        t = make_tenant(srv, srv.client(admin_key))
+        ds = new_dataset(t.writer)
+        lines = "".join('{"i": %d, "text": "%s %s"}\n' % (i, CANARY, secrets.token_hex(200)) for i in range(8000))
+        imp = t.writer.request("POST", f"/api/v1/datasets/{ds['id']}/records:import", body=lines.encode(),
+                               headers={"Content-Type": "application/x-ndjson"})
+        assert imp.status == 200, imp
+        endpoint = (s3 / "endpoint").read_text().strip()
+        bucket = (s3 / "bucket").read_text().strip()
+        env = {"P": "s3 passphrase " + secrets.token_hex(4), "AWS_ACCESS_KEY_ID": "S3RVER",
+               "AWS_SECRET_ACCESS_KEY": "S3RVER"}
+        store = f"s3://{bucket}/nightly?endpoint={endpoint}&region=us-east-1&multipart_threshold=5242880&part_size=5242880"
+        b = cli("admin", "backup", "--data-dir", srv.data_dir, "-o", store, "--passphrase-env", "P", env=env)
+        assert b.returncode == 0, b.stderr
+        url = b.stdout.split("backup: ", 1)[1].split(" ", 1)[0]
+        assert url.startswith(f"s3://{bucket}/nightly/vault-backup-") and ".vbak?" in url, b.stdout
+        # The object holds no plaintext (s3rver keeps objects as files).
+        objects = [p for p in Path((s3 / "dir").read_text().strip()).rglob("*") if p.is_file()]
+        big = max(objects, key=lambda p: p.stat().st_size)
+        assert big.stat().st_size > 5 * 1024 * 1024, [(p.name, p.stat().st_size) for p in objects]
+        assert CANARY.encode() not in big.read_bytes()
+        r = cli("admin", "restore", url, "--data-dir", tmp_path / "restored", "--passphrase-env", "P", env=env)
+        assert r.returncode == 0, r.stderr
+        missing = cli("admin", "restore", url.replace("vault-backup-", "no-such-"), "--data-dir", tmp_path / "r2",
+                      "--passphrase-env", "P", env=env)
+        assert missing.returncode != 0 and "not found" in missing.stderr, missing.stderr
+        restored = VaultServer(tmp_path / "restored", tmp_path / "restored.log", admin_key=admin_key).start()
+        assert snapshot_of(restored.client(t.reader.key), ds["id"]) == snapshot_of(t.reader, ds["id"])
+    finally:
+        if restored:
+            assert restored.stop() == 0
+        assert srv.stop() == 0
+        subprocess.run([str(scripts / "s3_stop.sh"), str(s3)], check=False)

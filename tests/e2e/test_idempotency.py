@@ -1,7 +1,10 @@
 """Idempotency-Key on POST: replay of the first response, reuse with another body → 422."""
 import secrets
+import sqlite3
+import threading
+from pathlib import Path
 
-from vaultlib import assert_error, new_dataset
+from vaultlib import PG_STATE, assert_error, metadata_rows, new_dataset
 
 
 def key():
@@ -70,3 +73,48 @@ def test_without_key_nothing_is_replayed(tenant, dataset):
     a = tenant.writer.request("POST", path, json={"q": 1})
     b = tenant.writer.request("POST", path, json={"q": 1})
     assert a.body["id"] != b.body["id"]
+
+
+def test_a_lost_answer_or_a_concurrent_duplicate_writes_one_record(server, tenant, dataset):
+    """The answer of a write is stored after the write commits; a process that
+    dies in between loses it. The record's id is derived from the key, so
+    the retry finds the record instead of writing a second one; concurrent
+    duplicates the same way."""
+    path = f"/api/v1/datasets/{dataset['id']}/records"
+    k = key()
+    first = tenant.writer.request("POST", path, json={"lost": 1}, headers={"Idempotency-Key": k})
+    assert first.status == 201, first
+    delete_stored_answer(server.data_dir, k)  # as if the process died before storing it
+    again = tenant.writer.request("POST", path, json={"lost": 1}, headers={"Idempotency-Key": k})
+    assert again.status == 201 and again.body["id"] == first.body["id"], (first, again)
+    assert again.body["data"] == {"lost": 1}
+
+    k2 = key()
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(
+        tenant.writer.request("POST", path, json={"race": 1}, headers={"Idempotency-Key": k2}))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [a.status for a in answers] == [201] * 8, answers
+    assert len({a.body["id"] for a in answers}) == 1, answers
+    ids = [r["id"] for r in tenant.reader.get_all(path)]
+    assert ids.count(first.body["id"]) == 1 and ids.count(answers[0].body["id"]) == 1
+    # Same key, other content, answer lost: a conflict, not a second record.
+    k3 = key()
+    assert tenant.writer.request("POST", path, json={"v": 1}, headers={"Idempotency-Key": k3}).status == 201
+    delete_stored_answer(server.data_dir, k3)
+    assert_error(tenant.writer.request("POST", path, json={"v": 2}, headers={"Idempotency-Key": k3}), 409)
+
+
+def delete_stored_answer(data_dir, idem_key):
+    if PG_STATE:
+        metadata_rows(data_dir, "DELETE FROM idempotency WHERE key = ? RETURNING key", (idem_key,))
+        return
+    db = sqlite3.connect(Path(data_dir) / "meta.db", timeout=30)
+    try:
+        assert db.execute("DELETE FROM idempotency WHERE key = ?", (idem_key,)).rowcount == 1
+        db.commit()
+    finally:
+        db.close()

@@ -35,6 +35,7 @@ struct Config {
   int database_pool_size = 16;  ///< PostgreSQL connections per vaultd (SQLite: unused)
   std::string blob_url;      ///< default file://<abs data_dir>/blobs
   std::string cache_url;     ///< redis://... shared by replicas; "" = none
+  std::int64_t inline_max_bytes = 64 << 10;  ///< larger sealed payloads go to the blob store
   // encryption at rest
   std::string key_provider_url;  ///< "" = local keyring under <data_dir>/keys
   bool encryption_enabled = true;  ///< off only for benchmarks; a data dir keeps one setting

@@ -11,6 +11,9 @@ namespace vault {
 std::string new_id(std::string_view prefix);
 /// True when `id` has the shape new_id(prefix) produces.
 bool is_valid_id(std::string_view id, std::string_view prefix);
+/// An id of new_id's form whose 128 bits come from SHA-256 of `seed`: the
+/// same seed always gives the same id (no time order).
+std::string derived_id(std::string_view prefix, std::string_view seed);
 /// `n` random bytes from the OS CSPRNG, base64url without padding.
 std::string random_token(std::size_t n);
 

@@ -21,6 +21,7 @@
 #include "vault/core/error.hpp"
 #include "vault/crypto/envelope.hpp"
 #include "vault/domain/key_events.hpp"
+#include "vault/storage/blob_store.hpp"
 #include "vault/storage/stores.hpp"
 
 #include <atomic>
@@ -67,6 +68,9 @@ class KeyRotationService {
 
   crypto::Envelope& envelope() { return envelope_; }
   void set_observer(KeyRotationObserver observer);
+  /// The blob store of payloads larger than storage.inline_max_bytes (a DEK
+  /// rotation re-encrypts them too). Set before resume() and start_*().
+  void set_blob_store(storage::BlobStore* blobs) { blobs_ = blobs; }
 
   /// Rotates the tenant's KEK now and starts rewrapping in the background.
   /// Conflict if a job of the tenant runs; TenantNotFound for an unknown tenant.
@@ -114,6 +118,7 @@ class KeyRotationService {
   KeyRotationOptions options_;
   KeyRotationObserver observer_;
   KeyEvents& events_;
+  storage::BlobStore* blobs_ = nullptr;
   /// Forgets a dataset's cached DEKs and publishes the change (jobs call it).
   std::function<void(const std::string&, const std::string&)> dek_changed_;
   std::mutex mu_;

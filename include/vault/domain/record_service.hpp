@@ -84,6 +84,16 @@ class RecordService {
 
   Result<RecordView> create(const std::string& tenant_id, const std::string& dataset_id,
                             std::string_view body);
+  /// create() for a request sent with an Idempotency-Key: the record id is
+  /// derived from (tenant, dataset, key), so a second execution of the same
+  /// request — concurrent with the first, or a retry after the process that
+  /// ran the first died between its commit and storing its answer — finds
+  /// the record instead of writing a second one. The bool is false then (the
+  /// record existed). Conflict if that record holds other content (another
+  /// request reused the key; or a policy that changes content on write
+  /// randomly, like tokenize, made the two differ).
+  Result<std::pair<RecordView, bool>> create_once(const std::string& tenant_id, const std::string& dataset_id,
+                                                  std::string_view body, const std::string& idempotency_key);
   /// Create-or-replace under a client-chosen id. The bool is true when created.
   Result<std::pair<RecordView, bool>> put(const std::string& tenant_id,
                                           const std::string& dataset_id,

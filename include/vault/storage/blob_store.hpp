@@ -7,6 +7,7 @@
 /// ErrorKind::BlobStorage; a missing key is ResourceNotFound.
 #include "vault/core/error.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,16 @@ class BlobStore {
   virtual ~BlobStore() = default;
   virtual Status put(const std::string& key, std::string_view data) = 0;
   virtual Result<std::string> get(const std::string& key) = 0;
+  /// The object piece by piece to `sink` (in order; false from the sink
+  /// aborts with BlobStorage): for objects too large to hold in memory. The
+  /// default reads it whole with get(). On failure the sink may have seen a
+  /// prefix of the object.
+  virtual Status get_to(const std::string& key, const std::function<bool(std::string_view)>& sink) {
+    auto data = get(key);
+    if (!data) return std::unexpected(data.error());
+    if (!sink(*data)) return fail(ErrorKind::BlobStorage, "blob read aborted by its reader");
+    return {};
+  }
   virtual Result<bool> exists(const std::string& key) = 0;
   /// Deleting a missing key succeeds.
   virtual Status remove(const std::string& key) = 0;
