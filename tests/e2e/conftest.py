@@ -3,14 +3,16 @@
 The server binary comes from $VAULT_BIN_DIR (default <repo>/build/bin). Each
 test module gets its own server (`server`) with a fresh data directory; tests
 that need to kill or restart a process start their own with `VaultServer`.
-Helpers live in vaultlib.py (HTTP client, error-shape checks, tenants).
+Helpers live in vaultlib.py (HTTP client, error-shape checks, tenants). In
+the e2e_cluster run (VAULT_E2E_CLUSTER) `server` is three replicas behind
+haproxy instead (vaultlib.ClusterServer).
 """
 import os
 import secrets
 
 import pytest
 
-from vaultlib import PG_STATE, VaultServer, make_tenant
+from vaultlib import CLUSTER_SERVICES, PG_STATE, ClusterServer, VaultServer, make_tenant
 
 
 def pytest_configure(config):
@@ -35,8 +37,9 @@ def server(tmp_path_factory):
     """A running vaultd for the whole module; stopped with SIGTERM at the end,
     which must exit with code 0."""
     base = tmp_path_factory.mktemp("vaultd")
-    srv = VaultServer(base / "data", base / "vaultd.log",
-                      admin_key="vk_e2e_" + secrets.token_hex(16))
+    # In the e2e_cluster run: three replicas behind haproxy (vaultlib.ClusterServer).
+    server_class = ClusterServer if CLUSTER_SERVICES else VaultServer
+    srv = server_class(base / "data", base / "vaultd.log", admin_key="vk_e2e_" + secrets.token_hex(16))
     srv.start()
     print(f"vaultd log: {srv.log_path}")
     yield srv
@@ -67,4 +70,6 @@ def dataset(tenant):
 
 def pytest_report_header(config):
     store = f"PostgreSQL ({PG_STATE})" if PG_STATE else "embedded SQLite"
+    if CLUSTER_SERVICES:
+        store = f"three replicas behind haproxy on PostgreSQL, S3, Redis and SoftHSM ({CLUSTER_SERVICES})"
     return f"vault bin dir: {os.environ.get('VAULT_BIN_DIR', '<repo>/build/bin')}; metadata store: {store}"

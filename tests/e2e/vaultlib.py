@@ -402,6 +402,92 @@ class VaultServer:
 
 
 # ---------------------------------------------------------------------------
+# several replicas behind haproxy (the e2e_cluster run)
+
+# The services directory of the CTest fixture (pg/, s3/, redis/) when the
+# suite's `server` is three replicas behind haproxy (VAULT_E2E_CLUSTER).
+CLUSTER_SERVICES = os.environ.get("VAULT_E2E_CLUSTER", "")
+SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+class ClusterServer:
+    """Three vaultd replicas behind haproxy, as one server to the tests: they
+    share a PostgreSQL schema (the one `data_dir` names, so metadata_rows
+    works), an S3 prefix, the fixture's Redis and one SoftHSM token. The
+    requests go through haproxy (least connections), so consecutive requests
+    of a test land on different replicas. data_dir, log_path and
+    stdout_text are the first replica's."""
+
+    REPLICAS = 3
+
+    def __init__(self, data_dir: Path, log_path: Path, admin_key: str, env: dict | None = None):
+        services = Path(CLUSTER_SERVICES)
+        self.data_dir, self.log_path, self.admin_key = Path(data_dir), Path(log_path), admin_key
+        base = self.data_dir.parent
+        pin = secrets.token_hex(4)
+        tokens = base / "tokens"
+        tokens.mkdir(exist_ok=True)
+        conf = base / "softhsm2.conf"
+        conf.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\n"
+                        "log.level = ERROR\nslots.removable = false\n")
+        subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "e2e", "--so-pin", "1234", "--pin", pin],
+                       check=True, capture_output=True, env={"SOFTHSM2_CONF": str(conf), "PATH": "/usr/bin:/bin"})
+        s3 = services / "s3"
+        shared = {
+            "VAULT_DATABASE_URL": pg_database_url(self.data_dir),
+            "VAULT_BLOB_URL": f"s3://{(s3 / 'bucket').read_text().strip()}/e2e-{secrets.token_hex(6)}"
+                              f"?endpoint={(s3 / 'endpoint').read_text().strip()}&region=us-east-1",
+            "AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER",
+            "VAULT_CACHE_URL": (services / "redis" / "url").read_text().strip(),
+            "VAULT_KEY_PROVIDER": f"pkcs11://{SOFTHSM_MODULE}?token=e2e&pin_env=VAULT_HSM_PIN",
+            "VAULT_HSM_PIN": pin, "SOFTHSM2_CONF": str(conf),
+            **(env or {}),
+        }
+        self.replicas = [VaultServer(self.data_dir if i == 0 else base / f"{self.data_dir.name}-r{i}",
+                                     self.log_path if i == 0 else base / f"{self.log_path.name}-r{i}",
+                                     admin_key=admin_key, env=shared)
+                         for i in range(self.REPLICAS)]
+        self.haproxy_state = base / "haproxy"
+        self.port = None
+
+    def start(self, timeout=60):
+        # The first migrates the schema and bootstraps; the others find it done.
+        self.replicas[0].start(timeout)
+        for r in self.replicas[1:]:
+            r.launch()
+        for r in self.replicas[1:]:
+            r.wait_ready(timeout)
+        subprocess.run([str(REPO / "scripts/services/haproxy_start.sh"), str(self.haproxy_state),
+                        *[str(r.port) for r in self.replicas]], check=True, stdout=subprocess.DEVNULL)
+        self.port = int((self.haproxy_state / "port").read_text())
+        # Until haproxy routes to every replica (two good checks, 200 ms apart).
+        time.sleep(0.6)
+        deadline = time.monotonic() + timeout
+        while self.client().request("GET", "/health/ready").status != 200:
+            assert time.monotonic() < deadline, "haproxy has no ready replica"
+            time.sleep(0.1)
+        return self
+
+    def stop(self, timeout=60) -> int:
+        subprocess.run([str(REPO / "scripts/services/haproxy_stop.sh"), str(self.haproxy_state)], check=False)
+        codes = [r.stop(timeout) for r in self.replicas]
+        return max(codes, key=abs)
+
+    def client(self, key=None) -> Client:
+        return Client(self.port, key)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def stdout_text(self, this_start_only=True) -> str:
+        return self.replicas[0].stdout_text(this_start_only)
+
+    def log_tail(self, n=40) -> str:
+        return "\n".join(r.log_tail(n) for r in self.replicas)
+
+
+# ---------------------------------------------------------------------------
 # tenants and keys
 
 class Tenant(NamedTuple):
