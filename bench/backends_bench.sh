@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The embedded default (SQLite + files) against the networked backends
-# (PostgreSQL + S3), same machine, same benchmarks, printed side by side as
+# (PostgreSQL + S3 + Redis), same machine, same benchmarks, printed side by side as
 # ratios: authenticated GET dataset and single-record POST (bench/http_bench.sh),
 # the spec 7.1 request mix closed loop (bench/mix_bench.sh), JSONL import and
 # export (bench/import_export_bench.py).
@@ -29,6 +29,7 @@ PG_FSYNC=on scripts/services/start_all.sh "$tmp/services" >/dev/null
 pg_url=$(cat "$tmp/services/pg/url")
 s3_endpoint=$(cat "$tmp/services/s3/endpoint")
 s3_bucket=$(cat "$tmp/services/s3/bucket")
+redis_url=$(cat "$tmp/services/redis/url")
 
 run=0
 for backend in $BACKENDS; do
@@ -40,7 +41,8 @@ for backend in $BACKENDS; do
       psql -q -X "$pg_url" -c "CREATE SCHEMA $schema" >/dev/null
       env=(VAULT_DATABASE_URL="$pg_url?options=-csearch_path%3D$schema"
            VAULT_BLOB_URL="s3://$s3_bucket/run$run?endpoint=$s3_endpoint"
-           AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER)
+           AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+           VAULT_CACHE_URL="$redis_url")
     fi
     out="$tmp/$backend.$bench.txt"
     echo "backends_bench: $backend / $bench" >&2

@@ -598,6 +598,24 @@ int main(int argc, char** argv) {
       rate_limiter = std::make_unique<resilience::RateLimiter>(cfg->rate_limits.per_tenant, cfg->rate_limits.global);
     opts.rate_limiter = rate_limiter.get();
   }
+  if (redis) {  // what replicas share through Redis, read at each scrape
+    auto& subscribed = metrics.gauge("vault_cache_events_subscribed",
+                                     "1 while the cache-invalidation channel (Redis pub/sub) is subscribed").get();
+    auto& events = metrics.counter("vault_cache_events_total",
+                                   "Cache invalidations published to and received from other replicas", {"direction"});
+    auto& fallbacks = metrics.counter("vault_rate_limit_fallbacks_total",
+                                      "Rate-limit decisions taken by this replica's own buckets (Redis not usable)").get();
+    auto* shared_limiter = dynamic_cast<cache::SharedRateLimiter*>(rate_limiter.get());
+    metrics.add_collector([&, shared_limiter, mu = std::make_shared<std::mutex>()] {
+      std::lock_guard lock(*mu);  // counters advance by the difference: one collector at a time
+      subscribed.set(cluster_events->subscribed() ? 1 : 0);
+      auto& pub = events.labels({"published"});
+      pub.inc(static_cast<double>(cluster_events->published()) - pub.value());
+      auto& rec = events.labels({"received"});
+      rec.inc(static_cast<double>(cluster_events->received()) - rec.value());
+      if (shared_limiter) fallbacks.inc(static_cast<double>(shared_limiter->fallbacks()) - fallbacks.value());
+    });
+  }
   opts.mode = &mode;
   opts.slo = &slo;
   opts.tracer = tracer.get();

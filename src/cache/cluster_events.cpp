@@ -37,7 +37,10 @@ ClusterEvents::ClusterEvents(RedisClient& redis, resilience::DependencyGuard& gu
   tenant_key_ = events_.on_tenant_key_changed(
       [this](const std::string& t, const std::string& n) { enqueue(kTenantKey, t, n); });
   tenant_kek_ = events_.on_tenant_kek_changed([this](const std::string& t) { enqueue(kTenantKek, t, ""); });
-  auth_.set_revocation_listener([this](const std::string& t) { enqueue(kAuthRevoked, t, ""); });
+  // A revocation is published before the revoking request answers (bounded
+  // by the cache guard), so the other replicas refuse the key milliseconds
+  // later, not after the queue drained; queued if Redis is not usable.
+  auth_.set_revocation_listener([this](const std::string& t) { publish_now(kAuthRevoked, t); });
   publisher_ = std::thread([this] { publish_loop(); });
   subscriber_ = std::thread([this] { subscribe_loop(); });
 }
@@ -64,13 +67,34 @@ std::string ClusterEvents::describe() const {
          (queued ? ", " + std::to_string(queued) + " to publish" : "");
 }
 
-void ClusterEvents::enqueue(std::string_view event, const std::string& tenant_id, const std::string& name) {
-  if (delivering_remote) return;
+std::string ClusterEvents::message(std::string_view event, const std::string& tenant_id, const std::string& name) const {
   boost::json::object m{{"o", origin_}, {"e", event}, {"t", tenant_id}};
   if (!name.empty()) m["n"] = name;
+  return boost::json::serialize(m);
+}
+
+void ClusterEvents::publish_now(std::string_view event, const std::string& tenant_id) {
+  const std::string m = message(event, tenant_id, "");
   {
     std::lock_guard lk(mu_);
-    queue_.push_back(boost::json::serialize(m));
+    // Behind older unsent messages it would overtake them; queue it instead.
+    if (queue_.empty()) {
+      auto r = guard_.call("publish", resilience::CallKind::IdempotentWrite,
+                           [&]() -> Result<RedisReply> { return redis_.command({"PUBLISH", options_.channel, m}); });
+      if (r && !r->is_error()) {
+        published_.fetch_add(1);
+        return;
+      }
+    }
+  }
+  enqueue(event, tenant_id, "");
+}
+
+void ClusterEvents::enqueue(std::string_view event, const std::string& tenant_id, const std::string& name) {
+  if (delivering_remote) return;
+  {
+    std::lock_guard lk(mu_);
+    queue_.push_back(message(event, tenant_id, name));
     // Too many unsent: the oldest go (receivers that were cut off from Redis
     // as long forget everything when they subscribe again).
     while (queue_.size() > options_.max_queued) queue_.pop_front();

@@ -3,9 +3,11 @@
 /// AUTH and SELECT, then commands with socket timeouts. After any failure
 /// (`broken()`), the connection must be dropped: hiredis leaves a context
 /// that timed out unusable. Not thread-safe (one owner at a time).
-#include "vault/cache/redis_client.hpp"
+#include "vault/cache/redis_types.hpp"
 
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 

@@ -8,9 +8,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 #include "crypto/pkcs11_module.hpp"  // last: pkcs11.h
 
@@ -119,22 +122,29 @@ Result<std::unique_ptr<Pkcs11KeyProvider>> Pkcs11KeyProvider::open(Pkcs11Config 
   impl->f = impl->module->fn();
   ck_function_list* f = impl->f;
 
-  unsigned long count = 0;
-  ck_rv_t rv = f->C_GetSlotList(1, nullptr, &count);
-  if (rv != CKR_OK) return fail(pkcs11_error("C_GetSlotList", rv));
-  std::vector<ck_slot_id_t> slots(count);
-  rv = f->C_GetSlotList(1, slots.data(), &count);
-  if (rv != CKR_OK) return fail(pkcs11_error("C_GetSlotList", rv));
-  slots.resize(count);
+  ck_rv_t rv = CKR_OK;
   std::optional<ck_slot_id_t> slot;
-  for (auto s : slots) {
-    ck_token_info info{};
-    if (f->C_GetTokenInfo(s, &info) != CKR_OK) continue;
-    std::string_view label(reinterpret_cast<const char*>(info.label), sizeof info.label);
-    while (!label.empty() && (label.back() == ' ' || label.back() == '\0')) label.remove_suffix(1);
-    if (label == config.token_label) {
-      slot = s;
-      break;
+  // A token shared by several processes (replicas on one file-backed token)
+  // can be unreadable for a moment while another process writes it: look a
+  // few times before giving up.
+  for (int attempt = 0; !slot && attempt < 10; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    unsigned long count = 0;
+    rv = f->C_GetSlotList(1, nullptr, &count);
+    if (rv != CKR_OK) return fail(pkcs11_error("C_GetSlotList", rv));
+    std::vector<ck_slot_id_t> slots(count);
+    rv = f->C_GetSlotList(1, slots.data(), &count);
+    if (rv != CKR_OK) return fail(pkcs11_error("C_GetSlotList", rv));
+    slots.resize(count);
+    for (auto s : slots) {
+      ck_token_info info{};
+      if (f->C_GetTokenInfo(s, &info) != CKR_OK) continue;
+      std::string_view label(reinterpret_cast<const char*>(info.label), sizeof info.label);
+      while (!label.empty() && (label.back() == ' ' || label.back() == '\0')) label.remove_suffix(1);
+      if (label == config.token_label) {
+        slot = s;
+        break;
+      }
     }
   }
   if (!slot) return fail(ErrorKind::KeyProvider, "no PKCS#11 token labelled '" + config.token_label + "'");

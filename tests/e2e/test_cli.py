@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from vaultlib import VAULT_CLI, free_port, jsonl_lines
+from vaultlib import VAULT_CLI, free_port, jsonl_lines, settled
 
 
 @pytest.fixture(scope="module")
@@ -146,4 +146,4 @@ def test_admin_commands(cli, server, tenant):
     assert cli("datasets", "create", "nope", key=k["key"]).returncode == 4
     assert k["id"] in cli("api-keys", "list").stdout.decode()
     assert cli("api-keys", "revoke", k["id"]).returncode == 0
-    assert cli("datasets", "list", key=k["key"]).returncode == 4
+    assert settled(lambda: cli("datasets", "list", key=k["key"]), lambda p: p.returncode == 4).returncode == 4

@@ -85,12 +85,10 @@ class Cluster:
         }
         self.replicas = [VaultServer(tmp / f"r{i}", tmp / f"r{i}.log", admin_key=self.admin_key, env=self.env)
                          for i in range(3)]
-        # The first one migrates and bootstraps; the others find it done.
-        self.replicas[0].start()
-        for r in self.replicas[1:]:
-            r.launch()
-        for r in self.replicas[1:]:
-            r.wait_ready()
+        # One after the other: the first migrates and bootstraps, the others
+        # find it done.
+        for r in self.replicas:
+            r.start()
         self.haproxy_state = tmp / "haproxy"
         subprocess.run([str(SCRIPTS / "haproxy_start.sh"), str(self.haproxy_state),
                         *[str(r.port) for r in self.replicas]], check=True, stdout=subprocess.DEVNULL)
@@ -115,9 +113,7 @@ class Cluster:
             r.stop()
         for r in self.replicas:
             r.extra_env.update(extra_env)
-            r.launch()
-        for r in self.replicas:
-            r.wait_ready()
+            r.start()
         self.wait_balanced()
 
     def close(self):
@@ -194,6 +190,13 @@ def test_a_revoked_key_is_refused_by_every_replica_at_once(cluster, tenant):
         time.sleep(0.005)
     print(f"\nrevocation refused by replicas after (s): {refused_after}")
     assert len(refused_after) == 3 and max(refused_after.values()) < 1.0, refused_after
+    # The channel's own metrics: replica 0 published, the others received.
+    def metric(i, name):
+        text = on(cluster, i, cluster.admin_key).request("GET", "/metrics").body.decode()
+        return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name))
+    assert metric(0, 'vault_cache_events_total{direction="published"}') >= 1
+    assert all(metric(i, 'vault_cache_events_total{direction="received"}') >= 1 for i in (1, 2))
+    assert all(metric(i, "vault_cache_events_subscribed") == 1 for i in range(3))
 
 
 def test_a_transit_key_rotation_on_one_replica_is_used_by_all_at_once(cluster, tenant):

@@ -410,6 +410,18 @@ CLUSTER_SERVICES = os.environ.get("VAULT_E2E_CLUSTER", "")
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 
 
+def settled(request, done, timeout=2.0):
+    """`request()` until `done(response)`: at once on one vaultd; with
+    replicas (the e2e_cluster run), for up to `timeout` s, since a revocation
+    reaches the other replicas through Redis milliseconds after its answer."""
+    r = request()
+    deadline = time.monotonic() + timeout
+    while CLUSTER_SERVICES and not done(r) and time.monotonic() < deadline:
+        time.sleep(0.01)
+        r = request()
+    return r
+
+
 class ClusterServer:
     """Three vaultd replicas behind haproxy, as one server to the tests: they
     share a PostgreSQL schema (the one `data_dir` names, so metadata_rows
@@ -451,12 +463,11 @@ class ClusterServer:
         self.port = None
 
     def start(self, timeout=60):
-        # The first migrates the schema and bootstraps; the others find it done.
-        self.replicas[0].start(timeout)
-        for r in self.replicas[1:]:
-            r.launch()
-        for r in self.replicas[1:]:
-            r.wait_ready(timeout)
+        # One after the other: the first migrates the schema and bootstraps,
+        # the others find it done (and the file-backed token is not opened by
+        # several processes at the same instant).
+        for r in self.replicas:
+            r.start(timeout)
         subprocess.run([str(REPO / "scripts/services/haproxy_start.sh"), str(self.haproxy_state),
                         *[str(r.port) for r in self.replicas]], check=True, stdout=subprocess.DEVNULL)
         self.port = int((self.haproxy_state / "port").read_text())

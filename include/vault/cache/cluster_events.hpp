@@ -5,11 +5,14 @@
 /// authentications 5 s).
 ///
 /// Out: every KeyEvents publication of this process (dataset keys changed,
-/// tenant KEK changed, tenant purged, tenant key changed) and every API-key revocation of the
-/// AuthService is queued and published by a thread of its own through the
-/// cache guard, so the request that changed a key never waits on Redis. A
-/// message that cannot be published stays queued and is tried again with
-/// backoff (the queue keeps the newest `max_queued`).
+/// tenant KEK changed, tenant purged, tenant key changed) is queued and
+/// published by a thread of its own through the cache guard, so the request
+/// that changed a key never waits on Redis. An API-key revocation is
+/// published before the revoking request answers (waiting at most the cache
+/// timeout; queued when Redis is not usable): the other replicas refuse the
+/// key milliseconds after the answer — not before it, since they learn of it
+/// asynchronously. A message that cannot be published stays queued and is
+/// tried again with backoff (the queue keeps the newest `max_queued`).
 ///
 /// In: a subscriber thread republishes the other replicas' messages on this
 /// process's KeyEvents (a revocation or purge also drops the tenant's cached
@@ -66,7 +69,11 @@ class ClusterEvents {
   std::string describe() const;
 
  private:
+  std::string message(std::string_view event, const std::string& tenant_id, const std::string& name) const;
   void enqueue(std::string_view event, const std::string& tenant_id, const std::string& name);
+  /// Publishes at once (the caller waits, bounded by the guard); queued when
+  /// Redis is not usable or older messages wait.
+  void publish_now(std::string_view event, const std::string& tenant_id);
   void publish_loop();
   void subscribe_loop();
   /// One subscription, until it breaks or stop; Status of why it ended.
