@@ -126,25 +126,22 @@ Result<RecordView> RecordService::open(const storage::Dataset& d, storage::Recor
 
 Result<RecordView> RecordService::create(const std::string& tenant_id, const std::string& dataset_id,
                                          std::string_view body) {
-  auto d = writable_dataset(tenant_id, dataset_id);
-  if (!d) return std::unexpected(d.error());
-  auto schema = datasets_.schema_of(*d);
-  if (!schema) return std::unexpected(schema.error());
-  std::string id = new_id("rec");
-  RecordParser parser;
-  auto prepared = prepare(*d, schema->get(), body, parser);
-  if (!prepared) return std::unexpected(prepared.error());
-  // A fresh id: its first revision.
-  auto res = write_one(*d, *prepared, storage::RecordWrite::Op::Insert, id, 1);
-  if (!res) return std::unexpected(res.error());
-  const auto now = now_micros();
-  return RecordView{id, res->revision, std::move(prepared->plaintext), now, now,
-                    prepared->quarantined, std::move(prepared->findings)};
+  auto r = insert_new(tenant_id, dataset_id, body, new_id("rec"), false);
+  if (!r) return std::unexpected(r.error());
+  return std::move(r->first);
 }
 
 Result<std::pair<RecordView, bool>> RecordService::create_once(const std::string& tenant_id,
                                                                const std::string& dataset_id, std::string_view body,
                                                                const std::string& idempotency_key) {
+  return insert_new(tenant_id, dataset_id, body,
+                    derived_id("rec", "idempotency-key\n" + tenant_id + "\n" + dataset_id + "\n" + idempotency_key),
+                    true);
+}
+
+Result<std::pair<RecordView, bool>> RecordService::insert_new(const std::string& tenant_id,
+                                                              const std::string& dataset_id, std::string_view body,
+                                                              std::string id, bool existing_is_ours) {
   auto d = writable_dataset(tenant_id, dataset_id);
   if (!d) return std::unexpected(d.error());
   auto schema = datasets_.schema_of(*d);
@@ -152,15 +149,15 @@ Result<std::pair<RecordView, bool>> RecordService::create_once(const std::string
   RecordParser parser;
   auto prepared = prepare(*d, schema->get(), body, parser);
   if (!prepared) return std::unexpected(prepared.error());
-  std::string id = derived_id("rec", "idempotency-key\n" + tenant_id + "\n" + dataset_id + "\n" + idempotency_key);
+  // A fresh id: its first revision.
   auto res = write_one(*d, *prepared, storage::RecordWrite::Op::Insert, id, 1);
   if (res) {
     const auto now = now_micros();
-    return std::pair{RecordView{id, res->revision, std::move(prepared->plaintext), now, now, prepared->quarantined,
-                                std::move(prepared->findings)},
+    return std::pair{RecordView{std::move(id), res->revision, std::move(prepared->plaintext), now, now,
+                                prepared->quarantined, std::move(prepared->findings)},
                      true};
   }
-  if (res.error().kind() != ErrorKind::Conflict) return std::unexpected(res.error());
+  if (!existing_is_ours || res.error().kind() != ErrorKind::Conflict) return std::unexpected(res.error());
   // It exists: this request ran before (or runs concurrently) under the key.
   auto existing = get(tenant_id, dataset_id, id, std::nullopt);
   if (!existing) return std::unexpected(existing.error());

@@ -300,7 +300,18 @@ def metadata_rows(data_dir: Path, sql: str, params=()) -> list:
     return [tuple(_cell(c) for c in line.split("\x1f")) for line in out.splitlines() if line]
 
 
-class VaultServer:
+class _Listening:
+    """What a server on self.port offers the tests."""
+
+    def client(self, key=None) -> Client:
+        return Client(self.port, key)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+
+class VaultServer(_Listening):
     """One vaultd process. `log_path` receives stdout, `log_path`.err stderr.
     In the PostgreSQL run (VAULT_E2E_PG_STATE) its metadata store is a schema
     of that server tied to `data_dir` unless `env` names a database itself."""
@@ -379,13 +390,6 @@ class VaultServer:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(30)
 
-    def client(self, key=None) -> Client:
-        return Client(self.port, key)
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
-
     def stdout_text(self, this_start_only=True) -> str:
         data = self.log_path.read_bytes()
         if this_start_only:
@@ -422,7 +426,7 @@ def settled(request, done, timeout=2.0):
     return r
 
 
-class ClusterServer:
+class ClusterServer(_Listening):
     """Three vaultd replicas behind haproxy, as one server to the tests: they
     share a PostgreSQL schema (the one `data_dir` names, so metadata_rows
     works), an S3 prefix, the fixture's Redis and one SoftHSM token. The
@@ -483,13 +487,6 @@ class ClusterServer:
         subprocess.run([str(REPO / "scripts/services/haproxy_stop.sh"), str(self.haproxy_state)], check=False)
         codes = [r.stop(timeout) for r in self.replicas]
         return max(codes, key=abs)
-
-    def client(self, key=None) -> Client:
-        return Client(self.port, key)
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
 
     def stdout_text(self, this_start_only=True) -> str:
         return self.replicas[0].stdout_text(this_start_only)

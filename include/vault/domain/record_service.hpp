@@ -139,6 +139,11 @@ class RecordService {
   static Status validate_record_id(const std::string& id);
 
  private:
+  /// Inserts revision 1 of `id`. When it exists already and
+  /// `existing_is_ours` (an id derived from an Idempotency-Key), answers with
+  /// it if it holds the same content (bool false), else Conflict.
+  Result<std::pair<RecordView, bool>> insert_new(const std::string& tenant_id, const std::string& dataset_id,
+                                                 std::string_view body, std::string id, bool existing_is_ours);
   /// A record ready to seal: its bytes as the inspector left them and what it decided.
   struct PreparedRecord {
     std::string plaintext;  ///< as stored (anonymized when the policy says so)
