@@ -467,20 +467,24 @@ class ClusterServer(_Listening):
         self.port = None
 
     def start(self, timeout=60):
-        # One after the other: the first migrates the schema and bootstraps,
-        # the others find it done (and the file-backed token is not opened by
-        # several processes at the same instant).
-        for r in self.replicas:
-            r.start(timeout)
-        subprocess.run([str(REPO / "scripts/services/haproxy_start.sh"), str(self.haproxy_state),
-                        *[str(r.port) for r in self.replicas]], check=True, stdout=subprocess.DEVNULL)
-        self.port = int((self.haproxy_state / "port").read_text())
-        # Until haproxy routes to every replica (two good checks, 200 ms apart).
-        time.sleep(0.6)
-        deadline = time.monotonic() + timeout
-        while self.client().request("GET", "/health/ready").status != 200:
-            assert time.monotonic() < deadline, "haproxy has no ready replica"
-            time.sleep(0.1)
+        try:
+            # One after the other: the first migrates the schema and
+            # bootstraps, the others find it done (and the file-backed token
+            # is not opened by several processes at the same instant).
+            for r in self.replicas:
+                r.start(timeout)
+            subprocess.run([str(REPO / "scripts/services/haproxy_start.sh"), str(self.haproxy_state),
+                            *[str(r.port) for r in self.replicas]], check=True, stdout=subprocess.DEVNULL)
+            self.port = int((self.haproxy_state / "port").read_text())
+            # Until haproxy routes to every replica (two good checks, 200 ms apart).
+            time.sleep(0.6)
+            deadline = time.monotonic() + timeout
+            while self.client().request("GET", "/health/ready").status != 200:
+                assert time.monotonic() < deadline, "haproxy has no ready replica"
+                time.sleep(0.1)
+        except BaseException:
+            self.stop()  # nothing left running when a start fails
+            raise
         return self
 
     def stop(self, timeout=60) -> int:
