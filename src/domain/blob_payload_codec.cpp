@@ -67,12 +67,24 @@ std::unique_ptr<PayloadCodec> blob_payloads(PayloadCodec& inner, storage::BlobSt
   return std::make_unique<BlobPayloadCodec>(inner, blobs, inline_max_bytes);
 }
 
-Status remove_dataset_blobs(storage::BlobStore& blobs, const std::string& tenant_id, const std::string& dataset_id) {
-  auto keys = blobs.list("payloads/" + tenant_id + "/" + dataset_id + "/");
+namespace {
+
+Status remove_all(storage::BlobStore& blobs, const std::string& prefix) {
+  auto keys = blobs.list(prefix);
   if (!keys) return std::unexpected(keys.error());
   for (const auto& k : *keys)
     if (auto s = blobs.remove(k); !s) return s;
   return {};
+}
+
+}  // namespace
+
+Status remove_dataset_blobs(storage::BlobStore& blobs, const std::string& tenant_id, const std::string& dataset_id) {
+  return remove_all(blobs, "payloads/" + tenant_id + "/" + dataset_id + "/");
+}
+
+Status remove_tenant_blobs(storage::BlobStore& blobs, const std::string& tenant_id) {
+  return remove_all(blobs, "payloads/" + tenant_id + "/");
 }
 
 }  // namespace vault::domain

@@ -1,6 +1,7 @@
 // /api/v1/tenants and /api/v1/api-keys
 #include "api_json.hpp"
 #include "api_routes.hpp"
+#include "vault/domain/blob_payload_codec.hpp"
 #include "vault/http/router.hpp"
 
 namespace vault::http {
@@ -36,6 +37,8 @@ void register_tenant_routes(Router& r, ApiServices& s) {
   r.add("DELETE", "/api/v1/tenants/{id}", [&s](Request& req) {
           if (!s.purger) throw VaultException(Error(ErrorKind::NotImplemented, "tenant purge is not available"));
           must(s.purger->purge(req.path_params.at("id"), req.ctx.tenant_id));
+          // Its payload blobs are unreadable now (its KEK is destroyed): free the space.
+          if (s.blobs) (void)domain::remove_tenant_blobs(*s.blobs, req.path_params.at("id"));
           return Response::empty(204);
         },
         RouteOptions{.min_role = Role::Admin, .admin_only = true});

@@ -1,8 +1,8 @@
 """Record payloads larger than storage.inline_max_bytes live in the blob
 store, sealed like a row's payload; the row keeps a reference. Everything
 that reads records (get, list, export, versions) serves them, a DEK rotation
-re-encrypts them, deleting the dataset removes them, and neither the blob
-nor the row holds the plaintext."""
+re-encrypts them, deleting the dataset or purging the tenant removes them,
+and neither the blob nor the row holds the plaintext."""
 import secrets
 import time
 
@@ -80,5 +80,12 @@ def test_large_payloads_live_in_the_blob_store(tmp_path):
 
         assert t.admin.request("DELETE", f"/api/v1/datasets/{ds['id']}").status == 204
         assert payload_files(srv.data_dir, ds["id"]) == []
+
+        # Purging the tenant removes the blobs of its other datasets too.
+        ds2 = new_dataset(t.writer)
+        assert t.writer.request("POST", f"/api/v1/datasets/{ds2['id']}/records", json=large).status == 201
+        assert len(payload_files(srv.data_dir, ds2["id"])) == 1
+        assert srv.client(admin_key).request("DELETE", f"/api/v1/tenants/{t.id}").status == 204
+        assert payload_files(srv.data_dir) == []
     finally:
         assert srv.stop() == 0

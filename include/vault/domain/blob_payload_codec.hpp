@@ -17,7 +17,8 @@
 ///
 /// Left behind (unreadable: their data keys are destroyed or retired, but
 /// taking space): blobs of a write whose row was not stored, of a deleted
-/// dataset or purged tenant (unless cleaned with remove_dataset_blobs), and
+/// dataset or purged tenant (unless cleaned with remove_*_blobs, as the
+/// DELETE routes do), and
 /// the previous blob of a revision re-encrypted by a DEK rotation.
 #include "vault/domain/seams.hpp"
 #include "vault/storage/blob_store.hpp"
@@ -45,5 +46,7 @@ std::unique_ptr<PayloadCodec> blob_payloads(PayloadCodec& inner, storage::BlobSt
 
 /// Removes every payload blob of a dataset (after the dataset was deleted).
 Status remove_dataset_blobs(storage::BlobStore& blobs, const std::string& tenant_id, const std::string& dataset_id);
+/// Removes every payload blob of a tenant (after the tenant was purged).
+Status remove_tenant_blobs(storage::BlobStore& blobs, const std::string& tenant_id);
 
 }  // namespace vault::domain
