@@ -51,16 +51,17 @@ Status for_each_dataset(Context& c, const std::string& tenant, std::string after
   }
 }
 
-/// Rewraps the dataset's DEKs that do not use KEK version `to`. Returns
-/// (keys seen, keys rewrapped).
-Result<std::pair<std::int64_t, std::int64_t>> rewrap_dataset(Context& c, const storage::KeyJob& job,
-                                                             const std::string& dataset_id) {
+/// The dataset's DEKs that do not use KEK version `to`, rewrapped, appended
+/// to `out` (written by flush_rewraps, a page of datasets at a time).
+/// Returns how many keys the dataset has.
+Result<std::int64_t> rewrap_dataset(Context& c, const storage::KeyJob& job, const std::string& dataset_id,
+                                    std::vector<storage::DataKey>& out) {
   auto keys = c.stores.keys.list_data_keys(job.tenant_id, dataset_id);
   if (!keys) {
-    if (gone(keys.error())) return std::pair<std::int64_t, std::int64_t>{0, 0};  // deleted meanwhile
+    if (gone(keys.error())) return 0;  // deleted meanwhile
     return std::unexpected(keys.error());
   }
-  std::int64_t seen = 0, changed = 0;
+  std::int64_t seen = 0;
   for (auto& k : *keys) {
     ++seen;
     if (k.wrapped.empty()) continue;  // shredded
@@ -72,13 +73,17 @@ Result<std::pair<std::int64_t, std::int64_t>> rewrap_dataset(Context& c, const s
     k.kek_id = nw->kek_id;
     k.kek_version = nw->kek_version;
     k.wrapped = crypto::serialize_wrapped_key(*nw);
-    if (auto s = c.stores.keys.update_data_key(k); !s) {
-      if (gone(s.error())) continue;
-      return std::unexpected(s.error());
-    }
-    ++changed;
+    out.push_back(std::move(k));
   }
-  return std::pair{seen, changed};
+  return seen;
+}
+
+/// Writes the rewraps collected so far in one transaction (keys of datasets
+/// deleted meanwhile are skipped); returns how many were written.
+Result<std::int64_t> flush_rewraps(Context& c, std::vector<storage::DataKey>& pending) {
+  auto n = c.stores.keys.update_data_keys(pending);
+  pending.clear();
+  return n;
 }
 
 /// Rewraps the versions of one named tenant key. Returns (seen, rewrapped).
@@ -136,13 +141,22 @@ Result<std::int64_t> count_wrapped_keys(Context& c, const std::string& tenant) {
 /// One full pass over every wrapped key; returns how many it had to rewrap.
 Result<std::int64_t> recheck_kek(Context& c, const storage::KeyJob& job) {
   std::int64_t changed = 0;
+  std::vector<storage::DataKey> pending;
+  int datasets = 0;
   auto s = for_each_dataset(c, job.tenant_id, "", [&](const std::string& ds) -> Status {
-    auto r = rewrap_dataset(c, job, ds);
+    auto r = rewrap_dataset(c, job, ds, pending);
     if (!r) return std::unexpected(r.error());
-    changed += r->second;
+    if (++datasets % c.options.page_size == 0) {
+      auto n = flush_rewraps(c, pending);
+      if (!n) return std::unexpected(n.error());
+      changed += *n;
+    }
     return {};
   });
   if (!s) return std::unexpected(s.error());
+  auto n = flush_rewraps(c, pending);
+  if (!n) return std::unexpected(n.error());
+  changed += *n;
   auto names = tenant_key_names(c, job.tenant_id);
   if (!names) return std::unexpected(names.error());
   for (const auto& name : *names) {
@@ -263,17 +277,36 @@ Result<bool> run_kek(Context& c, storage::KeyJob& job) {
   if (job.cursor.empty() || job.cursor.starts_with("ds:")) {
     const std::string after = job.cursor.empty() ? "" : job.cursor.substr(3);
     bool stopped = false;
+    // A page of datasets at a time: their rewraps in one transaction, then
+    // the progress (a restart redoes at most the page that was not saved).
+    std::vector<storage::DataKey> pending;
+    std::int64_t seen = 0;
+    int datasets = 0;
+    std::string last;
+    auto flush = [&]() -> Status {
+      if (datasets == 0) return {};
+      auto n = flush_rewraps(c, pending);
+      if (!n) return std::unexpected(n.error());
+      job.done += seen;
+      job.cursor = "ds:" + last;
+      seen = 0;
+      datasets = 0;
+      return c.save(job);
+    };
     auto s = for_each_dataset(c, job.tenant_id, after, [&](const std::string& ds) -> Status {
       if (stopped) return {};
-      auto r = rewrap_dataset(c, job, ds);
+      auto r = rewrap_dataset(c, job, ds, pending);
       if (!r) return std::unexpected(r.error());
-      job.done += r->first;
-      job.cursor = "ds:" + ds;
-      if (auto sv = c.save(job); !sv) return sv;
-      if (c.stop.load()) stopped = true;
+      seen += *r;
+      last = ds;
+      if (++datasets >= c.options.page_size) {
+        if (auto f = flush(); !f) return f;
+        if (c.stop.load()) stopped = true;
+      }
       return {};
     });
     if (!s) return std::unexpected(s.error());
+    if (auto f = flush(); !f) return std::unexpected(f.error());
     if (stopped) return false;
     job.cursor = "tk:";
   }

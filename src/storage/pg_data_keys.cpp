@@ -2,6 +2,9 @@
 #include "storage/pg_rows.hpp"
 #include "storage/pg_stores.hpp"
 
+#include <map>
+#include <optional>
+
 namespace vault::storage {
 
 using pg::Connection;
@@ -77,6 +80,40 @@ Status PgKeyStore::update_data_key(const DataKey& k) {
       return fail(ErrorKind::ResourceNotFound, "no data key of this version", {{"version", k.version}});
     return {};
   });
+}
+
+Result<std::int64_t> PgKeyStore::update_data_keys(const std::vector<DataKey>& keys) {
+  if (keys.empty()) return 0;
+  // Data keys are not touched by record writes, so one partition serves keys
+  // of several datasets without waiting on their row locks.
+  return db_.write<std::int64_t>(
+      PgDatabase::dataset_partition(keys.front().tenant_id, keys.front().dataset_id),
+      [&](Connection& c) -> Result<std::int64_t> {
+        std::map<std::pair<std::string, std::string>, std::optional<std::int64_t>> pks;  // dataset → pk (none: gone)
+        std::int64_t updated = 0;
+        for (const auto& k : keys) {
+          auto it = pks.find({k.tenant_id, k.dataset_id});
+          if (it == pks.end()) {
+            auto row = pg::load_dataset(c, k.tenant_id, k.dataset_id);
+            if (!row && row.error().kind() != ErrorKind::DatasetNotFound) return std::unexpected(row.error());
+            it = pks.emplace(std::pair{k.tenant_id, k.dataset_id},
+                             row ? std::optional<std::int64_t>(row->pk) : std::nullopt).first;
+          }
+          if (!it->second) continue;
+          auto r = c.query(
+              "UPDATE data_keys SET kek_id=$1, kek_version=$2, wrapped=$3, state=$4 WHERE dataset_pk=$5 AND version=$6",
+              Params()
+                  .text(k.kek_id)
+                  .int8(k.kek_version)
+                  .bytea(k.wrapped)
+                  .text(data_key_state_name(k.state))
+                  .int8(*it->second)
+                  .int8(k.version));
+          if (!r) return std::unexpected(r.error());
+          updated += r->affected();
+        }
+        return updated;
+      });
 }
 
 }  // namespace vault::storage

@@ -2,6 +2,9 @@
 #include "storage/sqlite_stores.hpp"
 #include "storage/sqlite_rows.hpp"
 
+#include <map>
+#include <optional>
+
 namespace vault::storage {
 
 using sqlite::Connection;
@@ -79,6 +82,39 @@ Status SqliteKeyStore::update_data_key(const DataKey& k) {
     if (c.changes() == 0)
       return fail(ErrorKind::ResourceNotFound, "no data key of this version", {{"version", k.version}});
     return {};
+  });
+}
+
+Result<std::int64_t> SqliteKeyStore::update_data_keys(const std::vector<DataKey>& keys) {
+  if (keys.empty()) return 0;
+  return db_.write<std::int64_t>([&](Connection& c) -> Result<std::int64_t> {
+    auto st = c.prepare(
+        "UPDATE data_keys SET kek_id=?, kek_version=?, wrapped=?, state=? WHERE dataset_pk=? AND version=?");
+    if (!st) return std::unexpected(st.error());
+    std::map<std::pair<std::string, std::string>, std::optional<std::int64_t>> pks;  // dataset → pk (none: gone)
+    std::int64_t updated = 0;
+    for (const auto& k : keys) {
+      auto it = pks.find({k.tenant_id, k.dataset_id});
+      if (it == pks.end()) {
+        auto row = sqlite::load_dataset(c, k.tenant_id, k.dataset_id);
+        if (!row && row.error().kind() != ErrorKind::DatasetNotFound) return std::unexpected(row.error());
+        it = pks.emplace(std::pair{k.tenant_id, k.dataset_id},
+                         row ? std::optional<std::int64_t>(row->pk) : std::nullopt).first;
+      }
+      if (!it->second) continue;
+      st->reset();
+      if (auto s = st->bind(1, k.kek_id)
+                       .bind(2, k.kek_version)
+                       .bind_blob(3, k.wrapped)
+                       .bind(4, data_key_state_name(k.state))
+                       .bind(5, *it->second)
+                       .bind(6, k.version)
+                       .run();
+          !s)
+        return std::unexpected(s.error());
+      updated += c.changes();
+    }
+    return updated;
   });
 }
 

@@ -109,6 +109,7 @@ class SqliteKeyStore final : public KeyStore {
   Result<std::vector<DataKey>> list_data_keys(const std::string& tenant_id,
                                               const std::string& dataset_id) override;
   Status update_data_key(const DataKey& k) override;
+  Result<std::int64_t> update_data_keys(const std::vector<DataKey>& keys) override;
 
   Status create_tenant_key(const TenantKeyConfig& config, const TenantKey& first) override;
   Status put_tenant_key(const TenantKey& k) override;

@@ -53,6 +53,40 @@ TEST_P(KeyStoreConformance, DataKeysAreScopedVersionedAndShreddedWithTheDataset)
   EXPECT_TRUE(keys->empty());
 }
 
+TEST_P(KeyStoreConformance, ManyDataKeysAreRewrappedInOneCallSkippingWhatIsGone) {
+  tenant("t1");
+  tenant("t2");
+  dataset("t1", "a", "a");
+  dataset("t1", "b", "b");
+  dataset("t1", "gone", "gone");
+  for (const char* ds : {"a", "b", "gone"})
+    for (std::int64_t v : {1, 2})
+      ASSERT_TRUE(s().keys.put_data_key(DataKey{"t1", ds, v, "kek-t1", 1, "old", DataKeyState::Active, 0}));
+  ASSERT_TRUE(s().datasets.delete_dataset("t1", "gone"));
+  std::vector<DataKey> rewraps;
+  for (const char* ds : {"a", "b", "gone"})
+    for (std::int64_t v : {1, 2})
+      rewraps.push_back(DataKey{"t1", ds, v, "kek-t1", 2, std::string("new-") + ds, DataKeyState::DecryptOnly, 0});
+  rewraps.push_back(DataKey{"t1", "a", 7, "kek-t1", 2, "no such version", DataKeyState::Active, 0});
+  rewraps.push_back(DataKey{"t2", "a", 1, "kek-t2", 2, "not t2's dataset", DataKeyState::Active, 0});
+  auto n = s().keys.update_data_keys(rewraps);
+  ASSERT_TRUE(n) << n.error().message();
+  EXPECT_EQ(*n, 4);  // a and b, versions 1 and 2; the rest skipped
+  for (const char* ds : {"a", "b"}) {
+    auto keys = s().keys.list_data_keys("t1", ds);
+    ASSERT_TRUE(keys);
+    ASSERT_EQ(keys->size(), 2u);
+    for (const auto& k : *keys) {
+      EXPECT_EQ(k.kek_version, 2);
+      EXPECT_EQ(k.wrapped, std::string("new-") + ds);
+      EXPECT_EQ(k.state, DataKeyState::DecryptOnly);
+    }
+  }
+  auto none = s().keys.update_data_keys({});
+  ASSERT_TRUE(none);
+  EXPECT_EQ(*none, 0);
+}
+
 TEST_P(KeyStoreConformance, TenantKeysAreVersionedPerNameAndTenantScoped) {
   TenantKeyConfig cfg{"t1", "orders", "aes256-gcm96", 1, false, 0, 0};
   TenantKey v1{"t1", "orders", 1, std::string("\x01\x00wrapped-1\xff", 12), TenantKeyState::Active, 0};

@@ -26,6 +26,11 @@ class KeyStore {
   /// Replaces kek_id, kek_version, wrapped and state of an existing data key
   /// (KEK rotation rewraps). ResourceNotFound if that version does not exist.
   virtual Status update_data_key(const DataKey& k) = 0;
+  /// update_data_key for many keys (of any datasets of one tenant) in one
+  /// transaction: the KEK rotation's rewraps, a page at a time. A key whose
+  /// dataset or version is gone (deleted meanwhile) is skipped; returns how
+  /// many were updated.
+  virtual Result<std::int64_t> update_data_keys(const std::vector<DataKey>& keys) = 0;
 
   // ---- named tenant keys (transit keys, internal keys under '_' names)
   /// Creates the name with its settings and its first version (key.version
