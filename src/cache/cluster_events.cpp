@@ -73,28 +73,35 @@ std::string ClusterEvents::message(std::string_view event, const std::string& te
   return boost::json::serialize(m);
 }
 
+bool ClusterEvents::publish(const std::string& message) {
+  auto r = guard_.call("publish", resilience::CallKind::IdempotentWrite,
+                       [&]() -> Result<RedisReply> { return redis_.command({"PUBLISH", options_.channel, message}); });
+  if (!r || r->is_error()) return false;
+  published_.fetch_add(1);
+  return true;
+}
+
 void ClusterEvents::publish_now(std::string_view event, const std::string& tenant_id) {
-  const std::string m = message(event, tenant_id, "");
+  std::string m = message(event, tenant_id, "");
   {
+    // Held across the PUBLISH (at most the cache timeout; revocations are
+    // rare): with older messages unsent it would overtake them, so it waits
+    // in the queue behind them instead.
     std::lock_guard lk(mu_);
-    // Behind older unsent messages it would overtake them; queue it instead.
-    if (queue_.empty()) {
-      auto r = guard_.call("publish", resilience::CallKind::IdempotentWrite,
-                           [&]() -> Result<RedisReply> { return redis_.command({"PUBLISH", options_.channel, m}); });
-      if (r && !r->is_error()) {
-        published_.fetch_add(1);
-        return;
-      }
-    }
+    if (queue_.empty() && publish(m)) return;
   }
-  enqueue(event, tenant_id, "");
+  push(std::move(m));
 }
 
 void ClusterEvents::enqueue(std::string_view event, const std::string& tenant_id, const std::string& name) {
   if (delivering_remote) return;
+  push(message(event, tenant_id, name));
+}
+
+void ClusterEvents::push(std::string message) {
   {
     std::lock_guard lk(mu_);
-    queue_.push_back(message(event, tenant_id, name));
+    queue_.push_back(std::move(message));
     // Too many unsent: the oldest go (receivers that were cut off from Redis
     // as long forget everything when they subscribe again).
     while (queue_.size() > options_.max_queued) queue_.pop_front();
@@ -110,13 +117,10 @@ void ClusterEvents::publish_loop() {
     if (stop_) return;
     std::string message = queue_.front();
     lk.unlock();
-    auto r = guard_.call("publish", resilience::CallKind::IdempotentWrite, [&]() -> Result<RedisReply> {
-      return redis_.command({"PUBLISH", options_.channel, message});
-    });
+    const bool sent = publish(message);
     lk.lock();
-    if (r && !r->is_error()) {
+    if (sent) {
       if (!queue_.empty() && queue_.front() == message) queue_.pop_front();
-      published_.fetch_add(1);
       backoff = std::chrono::milliseconds(50);
       continue;
     }

@@ -67,9 +67,9 @@ std::string number(double v) {
   return buf;
 }
 
-vault::RateLimit normalized(vault::RateLimit l) {
-  if (l.limited()) l.burst = std::max(1.0, l.burst);
-  return l;
+std::vector<std::string> script_limits(vault::RateLimit tenant, vault::RateLimit global) {
+  return {number(tenant.requests_per_second), number(tenant.burst), number(global.requests_per_second),
+          number(global.burst)};
 }
 
 }  // namespace
@@ -79,23 +79,15 @@ SharedRateLimiter::SharedRateLimiter(RedisClient& redis, resilience::DependencyG
                                      std::string key_prefix, const Clock& clock)
     : redis_(redis),
       guard_(guard),
-      per_tenant_(normalized(per_tenant)),
-      global_(normalized(global)),
+      limit_args_(script_limits(resilience::normalized(per_tenant), resilience::normalized(global))),
       prefix_(std::move(key_prefix)),
       local_(per_tenant, global, clock),
       sha_(sha1_hex(kScript)) {}
 
 Result<resilience::RateDecision> SharedRateLimiter::admit_shared(const std::string& tenant_id) {
-  const std::vector<std::string> tail{"2",
-                                      prefix_ + "t:" + tenant_id,
-                                      prefix_ + "global",
-                                      number(per_tenant_.requests_per_second),
-                                      number(per_tenant_.burst),
-                                      number(global_.requests_per_second),
-                                      number(global_.burst)};
+  std::vector<std::string> argv{"EVALSHA", sha_, "2", prefix_ + "t:" + tenant_id, prefix_ + "global"};
+  argv.insert(argv.end(), limit_args_.begin(), limit_args_.end());
   auto run = [&]() -> Result<RedisReply> {
-    std::vector<std::string> argv{"EVALSHA", sha_};
-    argv.insert(argv.end(), tail.begin(), tail.end());
     auto r = redis_.command(argv);
     if (r && r->is_error() && r->str.starts_with("NOSCRIPT")) {
       // First use on this Redis (or after a restart): EVAL loads it.

@@ -11,12 +11,12 @@ std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000.0)));
 }
 
+}  // namespace
+
 RateLimit normalized(RateLimit l) {
   if (l.limited()) l.burst = std::max(1.0, l.burst);
   return l;
 }
-
-}  // namespace
 
 TokenBucket::TokenBucket(RateLimit limit, Clock::steady_time now)
     : limit_(normalized(limit)), tokens_(limit_.burst), last_(now) {}

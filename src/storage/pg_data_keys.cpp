@@ -62,22 +62,32 @@ Result<std::vector<DataKey>> PgKeyStore::list_data_keys(const std::string& tenan
   });
 }
 
+namespace {
+
+/// The rewrap UPDATE of one key of the dataset `dataset_pk`; rows changed (0 or 1).
+Result<std::int64_t> update_wrapped(Connection& c, std::int64_t dataset_pk, const DataKey& k) {
+  auto r = c.query(
+      "UPDATE data_keys SET kek_id=$1, kek_version=$2, wrapped=$3, state=$4 WHERE dataset_pk=$5 AND version=$6",
+      Params()
+          .text(k.kek_id)
+          .int8(k.kek_version)
+          .bytea(k.wrapped)
+          .text(data_key_state_name(k.state))
+          .int8(dataset_pk)
+          .int8(k.version));
+  if (!r) return std::unexpected(r.error());
+  return r->affected();
+}
+
+}  // namespace
+
 Status PgKeyStore::update_data_key(const DataKey& k) {
   return db_.write<void>(PgDatabase::dataset_partition(k.tenant_id, k.dataset_id), [&](Connection& c) -> Status {
     auto row = pg::load_dataset(c, k.tenant_id, k.dataset_id);
     if (!row) return std::unexpected(row.error());
-    auto r = c.query(
-        "UPDATE data_keys SET kek_id=$1, kek_version=$2, wrapped=$3, state=$4 WHERE dataset_pk=$5 AND version=$6",
-        Params()
-            .text(k.kek_id)
-            .int8(k.kek_version)
-            .bytea(k.wrapped)
-            .text(data_key_state_name(k.state))
-            .int8(row->pk)
-            .int8(k.version));
-    if (!r) return std::unexpected(r.error());
-    if (r->affected() == 0)
-      return fail(ErrorKind::ResourceNotFound, "no data key of this version", {{"version", k.version}});
+    auto n = update_wrapped(c, row->pk, k);
+    if (!n) return std::unexpected(n.error());
+    if (*n == 0) return fail(ErrorKind::ResourceNotFound, "no data key of this version", {{"version", k.version}});
     return {};
   });
 }
@@ -100,17 +110,9 @@ Result<std::int64_t> PgKeyStore::update_data_keys(const std::vector<DataKey>& ke
                              row ? std::optional<std::int64_t>(row->pk) : std::nullopt).first;
           }
           if (!it->second) continue;
-          auto r = c.query(
-              "UPDATE data_keys SET kek_id=$1, kek_version=$2, wrapped=$3, state=$4 WHERE dataset_pk=$5 AND version=$6",
-              Params()
-                  .text(k.kek_id)
-                  .int8(k.kek_version)
-                  .bytea(k.wrapped)
-                  .text(data_key_state_name(k.state))
-                  .int8(*it->second)
-                  .int8(k.version));
-          if (!r) return std::unexpected(r.error());
-          updated += r->affected();
+          auto n = update_wrapped(c, *it->second, k);
+          if (!n) return std::unexpected(n.error());
+          updated += *n;
         }
         return updated;
       });

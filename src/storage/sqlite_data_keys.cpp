@@ -63,24 +63,34 @@ Result<std::vector<DataKey>> SqliteKeyStore::list_data_keys(const std::string& t
   });
 }
 
+namespace {
+
+/// The rewrap UPDATE of one key of the dataset `dataset_pk`; rows changed (0 or 1).
+Result<std::int64_t> update_wrapped(Connection& c, std::int64_t dataset_pk, const DataKey& k) {
+  auto st = c.prepare(  // cached per connection
+      "UPDATE data_keys SET kek_id=?, kek_version=?, wrapped=?, state=? WHERE dataset_pk=? AND version=?");
+  if (!st) return std::unexpected(st.error());
+  if (auto s = st->bind(1, k.kek_id)
+                   .bind(2, k.kek_version)
+                   .bind_blob(3, k.wrapped)
+                   .bind(4, data_key_state_name(k.state))
+                   .bind(5, dataset_pk)
+                   .bind(6, k.version)
+                   .run();
+      !s)
+    return std::unexpected(s.error());
+  return c.changes();
+}
+
+}  // namespace
+
 Status SqliteKeyStore::update_data_key(const DataKey& k) {
   return db_.write<void>([&](Connection& c) -> Status {
     auto row = sqlite::load_dataset(c, k.tenant_id, k.dataset_id);
     if (!row) return std::unexpected(row.error());
-    auto st = c.prepare(
-        "UPDATE data_keys SET kek_id=?, kek_version=?, wrapped=?, state=? WHERE dataset_pk=? AND version=?");
-    if (!st) return std::unexpected(st.error());
-    if (auto s = st->bind(1, k.kek_id)
-                     .bind(2, k.kek_version)
-                     .bind_blob(3, k.wrapped)
-                     .bind(4, data_key_state_name(k.state))
-                     .bind(5, row->pk)
-                     .bind(6, k.version)
-                     .run();
-        !s)
-      return s;
-    if (c.changes() == 0)
-      return fail(ErrorKind::ResourceNotFound, "no data key of this version", {{"version", k.version}});
+    auto n = update_wrapped(c, row->pk, k);
+    if (!n) return std::unexpected(n.error());
+    if (*n == 0) return fail(ErrorKind::ResourceNotFound, "no data key of this version", {{"version", k.version}});
     return {};
   });
 }
@@ -88,9 +98,6 @@ Status SqliteKeyStore::update_data_key(const DataKey& k) {
 Result<std::int64_t> SqliteKeyStore::update_data_keys(const std::vector<DataKey>& keys) {
   if (keys.empty()) return 0;
   return db_.write<std::int64_t>([&](Connection& c) -> Result<std::int64_t> {
-    auto st = c.prepare(
-        "UPDATE data_keys SET kek_id=?, kek_version=?, wrapped=?, state=? WHERE dataset_pk=? AND version=?");
-    if (!st) return std::unexpected(st.error());
     std::map<std::pair<std::string, std::string>, std::optional<std::int64_t>> pks;  // dataset → pk (none: gone)
     std::int64_t updated = 0;
     for (const auto& k : keys) {
@@ -102,17 +109,9 @@ Result<std::int64_t> SqliteKeyStore::update_data_keys(const std::vector<DataKey>
                          row ? std::optional<std::int64_t>(row->pk) : std::nullopt).first;
       }
       if (!it->second) continue;
-      st->reset();
-      if (auto s = st->bind(1, k.kek_id)
-                       .bind(2, k.kek_version)
-                       .bind_blob(3, k.wrapped)
-                       .bind(4, data_key_state_name(k.state))
-                       .bind(5, *it->second)
-                       .bind(6, k.version)
-                       .run();
-          !s)
-        return std::unexpected(s.error());
-      updated += c.changes();
+      auto n = update_wrapped(c, *it->second, k);
+      if (!n) return std::unexpected(n.error());
+      updated += *n;
     }
     return updated;
   });

@@ -4,9 +4,8 @@ that reads records (get, list, export, versions) serves them, a DEK rotation
 re-encrypts them, deleting the dataset or purging the tenant removes them,
 and neither the blob nor the row holds the plaintext."""
 import secrets
-import time
 
-from vaultlib import PG_STATE, VaultServer, make_tenant, metadata_rows, new_dataset
+from vaultlib import PG_STATE, VaultServer, make_tenant, metadata_rows, new_dataset, wait_job
 
 CANARY = "blob-canary-" + secrets.token_hex(8)
 
@@ -15,17 +14,6 @@ def payload_files(data_dir, ds_id=""):
     root = data_dir / "blobs" / "payloads"
     return [p for p in root.rglob("*") if p.is_file() and (not ds_id or f"/{ds_id}/" in str(p))] \
         if root.exists() else []
-
-
-def wait_job(admin, job_id):
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        j = admin.request("GET", f"/api/v1/keys/jobs/{job_id}")
-        assert j.status == 200, j
-        if j.body["state"] != "running":
-            return j.body
-        time.sleep(0.1)
-    raise AssertionError("the job did not finish")
 
 
 def test_large_payloads_live_in_the_blob_store(tmp_path):

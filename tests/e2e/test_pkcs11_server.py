@@ -5,9 +5,8 @@ a restart, and no local keyring is created."""
 import base64
 import secrets
 import subprocess
-import time
 
-from vaultlib import VaultServer, make_tenant, new_dataset
+from vaultlib import VaultServer, make_tenant, new_dataset, wait_job
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 
@@ -21,17 +20,6 @@ def init_token(tmp_path, label, pin):
     subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin", "1234",
                     "--pin", pin], check=True, capture_output=True, env={"SOFTHSM2_CONF": str(conf), "PATH": "/usr/bin:/bin"})
     return conf
-
-
-def wait_job(admin, job_id, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        r = admin.request("GET", f"/api/v1/keys/jobs/{job_id}")
-        assert r.status == 200, r
-        if r.body["state"] != "running":
-            return r.body
-        time.sleep(0.1)
-    raise AssertionError("rotation job did not finish")
 
 
 def test_server_on_softhsm(tmp_path):

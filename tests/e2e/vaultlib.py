@@ -535,6 +535,18 @@ def make_tenant(server: VaultServer, platform_admin: Client, name=None) -> Tenan
                   server.client(keys["reader"]), ids, keys)
 
 
+def wait_job(admin: Client, job_id: str, timeout=120):
+    """The key job once it is no longer running (its JSON)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r = admin.request("GET", f"/api/v1/keys/jobs/{job_id}")
+        assert r.status == 200, r
+        if r.body["state"] != "running":
+            return r.body
+        time.sleep(0.1)
+    raise AssertionError(f"key job {job_id} did not finish within {timeout} s")
+
+
 def new_dataset(client: Client, **fields):
     body = {"name": "ds-" + secrets.token_hex(6), **fields}
     r = client.request("POST", "/api/v1/datasets", json=body)

@@ -71,9 +71,13 @@ class ClusterEvents {
  private:
   std::string message(std::string_view event, const std::string& tenant_id, const std::string& name) const;
   void enqueue(std::string_view event, const std::string& tenant_id, const std::string& name);
+  /// Queues a message for the publisher thread.
+  void push(std::string message);
   /// Publishes at once (the caller waits, bounded by the guard); queued when
   /// Redis is not usable or older messages wait.
   void publish_now(std::string_view event, const std::string& tenant_id);
+  /// One PUBLISH through the guard; false when it failed (counted when not).
+  bool publish(const std::string& message);
   void publish_loop();
   void subscribe_loop();
   /// One subscription, until it breaks or stop; Status of why it ended.

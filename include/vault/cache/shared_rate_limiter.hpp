@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 namespace vault::cache {
 
@@ -36,8 +37,9 @@ class SharedRateLimiter final : public resilience::Admission {
 
   RedisClient& redis_;
   resilience::DependencyGuard& guard_;
-  const vault::RateLimit per_tenant_;
-  const vault::RateLimit global_;
+  /// The script's ARGV: tenant rate and burst, global rate and burst
+  /// (normalized; formatted once).
+  const std::vector<std::string> limit_args_;
   const std::string prefix_;
   resilience::RateLimiter local_;
   const std::string sha_;  ///< SHA1 of the script (EVALSHA; EVAL loads it when Redis lacks it)

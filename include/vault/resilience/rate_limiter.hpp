@@ -25,6 +25,9 @@ struct RateDecision {
   std::chrono::milliseconds retry_after{0};  ///< when refused: until one token is there
 };
 
+/// `l` as the buckets use it: a limited bucket holds at least one token.
+RateLimit normalized(RateLimit l);
+
 /// One bucket. Not thread-safe on its own (RateLimiter locks).
 class TokenBucket {
  public:
