@@ -3,6 +3,8 @@
 // gracefully. Exit codes: 0 clean stop, 1 start-up failure, 2 invalid
 // configuration.
 #include "vault/cache/cluster_events.hpp"
+#include "vault/cache/read_cache.hpp"
+#include "vault/cache/read_through_stores.hpp"
 #include "vault/cache/redis_client.hpp"
 #include "vault/cache/shared_rate_limiter.hpp"
 #include "vault/core/config.hpp"
@@ -358,8 +360,32 @@ int main(int argc, char** argv) {
     redis = std::move(*r);
   }
 
+  // The read cache (Redis): copies of datasets and records that answer reads
+  // while the metadata store cannot (cache/read_through_stores.hpp); the
+  // services see the stores through it.
+  std::unique_ptr<cache::ReadCache> read_cache;
+  std::unique_ptr<cache::ReadThroughDatasetStore> read_through_datasets;
+  std::unique_ptr<cache::ReadThroughRecordStore> read_through_records;
+  if (redis && cfg->read_cache_ttl.count() > 0) {
+    read_cache = std::make_unique<cache::ReadCache>(*redis, guards.cache, cache::ReadCacheOptions{cfg->read_cache_ttl},
+                                                    log.named("read_cache"));
+    read_through_datasets = std::make_unique<cache::ReadThroughDatasetStore>(backend->stores().datasets, *read_cache);
+    read_through_records = std::make_unique<cache::ReadThroughRecordStore>(backend->stores().records, *read_cache);
+  }
+  const storage::Stores& backend_stores = backend->stores();
+  const storage::Stores served_stores{
+      backend_stores.tenants,
+      read_through_datasets ? *read_through_datasets : backend_stores.datasets,
+      read_through_records ? *read_through_records : backend_stores.records,
+      backend_stores.versions,
+      backend_stores.keys,
+      backend_stores.jobs,
+      backend_stores.tokens,
+      backend_stores.idempotency,
+      backend_stores.ops};
+
   // ---- services
-  const storage::Stores& stores = backend->stores();
+  const storage::Stores& stores = served_stores;
   if (stores.ops.connection_pool()) {  // a networked metadata store (PostgreSQL)
     auto& pool_connections = metrics.gauge("vault_database_connections",
                                            "Connections of the metadata store's pool by state (in_use, idle).",
@@ -377,6 +403,8 @@ int main(int argc, char** argv) {
     });
   }
   domain::AuthService auth(stores.tenants);
+  // Keys valid just before the store went away keep working with the copies.
+  if (read_cache) auth.set_stale_grace(cfg->read_cache_ttl);
   {
     auto step = health.step("bootstrap");
     auto boot = auth.bootstrap(cfg->bootstrap_admin_key);
@@ -614,6 +642,23 @@ int main(int argc, char** argv) {
       auto& rec = events.labels({"received"});
       rec.inc(static_cast<double>(cluster_events->received()) - rec.value());
       if (shared_limiter) fallbacks.inc(static_cast<double>(shared_limiter->fallbacks()) - fallbacks.value());
+    });
+  }
+  if (read_cache) {
+    auto& ops = metrics.counter("vault_read_cache_total",
+                                "Read cache: copies written to Redis (written), refused by Redis as older than "
+                                "its own (refused), not written (dropped); reads answered from a copy while the "
+                                "metadata store could not answer (served) or not (missed)",
+                                {"result"});
+    metrics.add_collector([&ops, &read_cache, mu = std::make_shared<std::mutex>()] {
+      std::lock_guard lock(*mu);
+      const cache::ReadCacheStats st = read_cache->stats();
+      for (auto [name, value] : {std::pair{"written", st.written}, std::pair{"refused", st.refused},
+                                 std::pair{"dropped", st.dropped}, std::pair{"served", st.served},
+                                 std::pair{"missed", st.missed}}) {
+        auto& c = ops.labels({name});
+        c.inc(static_cast<double>(value) - c.value());
+      }
     });
   }
   opts.mode = &mode;

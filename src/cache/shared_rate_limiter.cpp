@@ -1,6 +1,6 @@
 #include "vault/cache/shared_rate_limiter.hpp"
 
-#include <openssl/sha.h>
+#include "cache/redis_script.hpp"
 
 #include <cstdio>
 
@@ -53,12 +53,9 @@ if tr > 0 then return decision(1, 0, tr, tb, tt) end
 return {1, 0, 0, 0, 0, 0}
 )lua";
 
-std::string sha1_hex(std::string_view s) {
-  unsigned char d[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(s.data()), s.size(), d);
-  std::string out(2 * SHA_DIGEST_LENGTH, '0');
-  for (int i = 0; i < SHA_DIGEST_LENGTH; ++i) std::snprintf(&out[2 * i], 3, "%02x", d[i]);
-  return out;
+const RedisScript& script() {
+  static const RedisScript s(kScript);
+  return s;
 }
 
 std::string number(double v) {
@@ -81,23 +78,11 @@ SharedRateLimiter::SharedRateLimiter(RedisClient& redis, resilience::DependencyG
       guard_(guard),
       limit_args_(script_limits(resilience::normalized(per_tenant), resilience::normalized(global))),
       prefix_(std::move(key_prefix)),
-      local_(per_tenant, global, clock),
-      sha_(sha1_hex(kScript)) {}
+      local_(per_tenant, global, clock) {}
 
 Result<resilience::RateDecision> SharedRateLimiter::admit_shared(const std::string& tenant_id) {
-  std::vector<std::string> argv{"EVALSHA", sha_, "2", prefix_ + "t:" + tenant_id, prefix_ + "global"};
-  argv.insert(argv.end(), limit_args_.begin(), limit_args_.end());
-  auto run = [&]() -> Result<RedisReply> {
-    auto r = redis_.command(argv);
-    if (r && r->is_error() && r->str.starts_with("NOSCRIPT")) {
-      // First use on this Redis (or after a restart): EVAL loads it.
-      argv[0] = "EVAL";
-      argv[1] = kScript;
-      r = redis_.command(argv);
-    }
-    if (r && r->is_error()) return fail(ErrorKind::Cache, "redis: the rate-limit script failed");
-    return r;
-  };
+  const std::vector<std::string> keys{prefix_ + "t:" + tenant_id, prefix_ + "global"};
+  auto run = [&] { return script().run(redis_, keys, limit_args_, "the rate-limit script"); };
   // One attempt: a retry could spend a second token.
   auto r = guard_.call("rate_limit", resilience::CallKind::NonIdempotentWrite, run);
   if (!r) return std::unexpected(r.error());

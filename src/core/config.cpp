@@ -357,6 +357,10 @@ const std::vector<Setting>& settings() {
         "Redis shared by replicas (rate limits, cache invalidations): redis://[[user]:password@]host[:port][/db]; "
         "\"\" = none (one replica)"},
        string_setting("cache.url", &Config::cache_url, false)},
+      {{"cache.read_cache_ttl", "VAULT_READ_CACHE_TTL", "--read-cache-ttl",
+        "with cache.url: copies of datasets and records kept in Redis this long, answering reads while the "
+        "metadata store is down (default 10m; 0 = no read cache)"},
+       non_negative_duration_at("cache.read_cache_ttl", VAULT_FIELD(read_cache_ttl))},
       {{"keys.provider_url", "VAULT_KEY_PROVIDER", "--key-provider",
         "KEK provider: local:///keyring?master_key_file=... or pkcs11:///module.so?token=..&pin_env=.."},
        string_setting("keys.provider_url", &Config::key_provider_url)},

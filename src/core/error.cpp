@@ -194,6 +194,21 @@ constexpr ErrorGroup kGroups[] = {
 
 }  // namespace
 
+bool dependency_unavailable(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::Database:
+    case ErrorKind::Dependency:
+    case ErrorKind::CircuitOpen:
+    case ErrorKind::Timeout:
+    case ErrorKind::ServiceUnavailable:
+    case ErrorKind::Overloaded:
+    case ErrorKind::Transient:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool error_is_a(ErrorKind kind, std::string_view cls) {
   const ErrorInfo& info = error_info(kind);
   if (info.type == cls) return true;

@@ -62,6 +62,11 @@ Result<Caller> AuthService::authenticate(std::string_view secret) {
   if (!k) {
     if (k.error().kind() == ErrorKind::ApiKeyNotFound)
       return fail(ErrorKind::Authentication, "missing or invalid API key");
+    if (stale_grace_.count() > 0 && dependency_unavailable(k.error().kind())) {
+      std::lock_guard lk(mu_);
+      if (auto it = cache_.find(h); it != cache_.end() && it->second.expires + stale_grace_ > now)
+        return it->second.caller;
+    }
     return std::unexpected(k.error());
   }
   if (k->revoked) return fail(ErrorKind::Authentication, "the API key has been revoked");

@@ -80,6 +80,34 @@ TEST_F(AuthServiceTest, ACachedAuthenticationLivesItsTtlOfTheServicesClock) {
   EXPECT_EQ(lookups, 2);
 }
 
+TEST_F(AuthServiceTest, WhileTheStoreIsGoneExpiredAuthenticationsServeTheirGraceOnly) {
+  ManualClock clock;
+  AuthService auth(stores().tenants, std::chrono::seconds(5), clock);
+  auth.set_stale_grace(std::chrono::minutes(10));
+  auto t = auth.create_tenant("acme");
+  auto kept = auth.create_key(t->id, "kept", storage::Role::Reader);
+  auto revoked = auth.create_key(t->id, "revoked", storage::Role::Reader);
+  auto unknown = auth.create_key(t->id, "never-used", storage::Role::Reader);
+  ASSERT_TRUE(kept && revoked && unknown);
+  ASSERT_TRUE(auth.authenticate(kept->secret));
+  ASSERT_TRUE(auth.authenticate(revoked->secret));
+  ASSERT_TRUE(auth.revoke_key(t->id, revoked->key.id));
+  stores().ops.close();  // every lookup now fails with DatabaseError
+  clock.advance(std::chrono::minutes(9));
+  auto ok = auth.authenticate(kept->secret);
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(ok->api_key_id, kept->key.id);
+  for (const auto* k : {&*revoked, &*unknown}) {  // evicted, or never cached: the store's error
+    auto r = auth.authenticate(k->secret);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind(), ErrorKind::Database);
+  }
+  clock.advance(std::chrono::minutes(2));  // 5 s + 10 min after the lookup: past the grace
+  auto late = auth.authenticate(kept->secret);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().kind(), ErrorKind::Database);
+}
+
 TEST_F(AuthServiceTest, CachedKeysAreEvictedOnRevocation) {
   auto t = auth_->create_tenant("acme");
   auto k = auth_->create_key(t->id, "r", storage::Role::Reader);

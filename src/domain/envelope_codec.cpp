@@ -21,12 +21,15 @@ EnvelopePayloadCodec::EnvelopePayloadCodec(storage::KeyStore& keys, crypto::Enve
       envelope_(envelope),
       keys_changed_(events.on_dataset_keys_changed(
           [this](const std::string& tenant_id, const std::string& dataset_id) { forget_dataset(tenant_id, dataset_id); })),
+      // rewrapped (the listed copies hold the old wrapping) or purged
+      kek_changed_(events.on_tenant_kek_changed([this](const std::string& t) { forget_listed(t); })),
+      tenant_purged_(events.on_tenant_purged([this](const std::string& t) { forget_listed(t); })),
       all_changed_(events.on_all_keys_changed([this] { forget_all(); })) {}
 
 Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::key_version(
     const std::string& tenant_id, const std::string& dataset_id, std::uint32_t version) {
   if (auto hit = envelope_.cache().get(tenant_id, dataset_id, version)) return hit;
-  auto keys = keys_.list_data_keys(tenant_id, dataset_id);
+  auto keys = listed_keys(tenant_id, dataset_id);
   if (!keys) return std::unexpected(keys.error());
   for (const auto& k : *keys) {
     if (k.version != static_cast<std::int64_t>(version)) continue;
@@ -39,6 +42,20 @@ Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::key_version
   }
   return fail(ErrorKind::KeyRetrieval, "no data key of this version for the dataset",
               {{"dek_version", version}});
+}
+
+Result<std::vector<storage::DataKey>> EnvelopePayloadCodec::listed_keys(const std::string& tenant_id,
+                                                                         const std::string& dataset_id) {
+  auto keys = keys_.list_data_keys(tenant_id, dataset_id);
+  std::lock_guard lk(mu_);
+  if (keys) {
+    if (listed_.size() > 100000) listed_.clear();
+    listed_[map_key(tenant_id, dataset_id)] = *keys;
+    return keys;
+  }
+  if (dependency_unavailable(keys.error().kind()))
+    if (auto it = listed_.find(map_key(tenant_id, dataset_id)); it != listed_.end()) return it->second;
+  return keys;
 }
 
 Result<std::shared_ptr<const crypto::DataKey>> EnvelopePayloadCodec::create_first_key(
@@ -117,12 +134,20 @@ void EnvelopePayloadCodec::forget_dataset(const std::string& tenant_id, const st
   envelope_.forget_dataset(tenant_id, dataset_id);
   std::lock_guard lk(mu_);
   active_version_.erase(map_key(tenant_id, dataset_id));
+  listed_.erase(map_key(tenant_id, dataset_id));
+}
+
+void EnvelopePayloadCodec::forget_listed(const std::string& tenant_id) {
+  const std::string prefix = tenant_id + '\0';
+  std::lock_guard lk(mu_);
+  std::erase_if(listed_, [&](const auto& kv) { return kv.first.starts_with(prefix); });
 }
 
 void EnvelopePayloadCodec::forget_all() {
   envelope_.cache().clear();
   std::lock_guard lk(mu_);
   active_version_.clear();
+  listed_.clear();
 }
 
 }  // namespace vault::domain

@@ -84,6 +84,32 @@ class KeyRotationTest : public ::testing::Test {
   std::unique_ptr<AuthService> auth_;
 };
 
+TEST_F(KeyRotationTest, WhileTheStoreIsGoneOpeningUsesTheWrappedKeysLastListed) {
+  dataset("t1", "ds");
+  dataset("t1", "other");
+  put("t1", "ds", Op::Insert, "a", "alpha");
+  put("t1", "other", Op::Insert, "b", "beta");
+  auto a = stores().records.get_record("t1", "ds", "a");
+  auto b = stores().records.get_record("t1", "other", "b");
+  ASSERT_TRUE(a && b);
+  envelope_->cache().clear();
+  ASSERT_TRUE(codec_->open(PayloadContext{"t1", "ds", "a", a->revision}, a->payload));  // lists ds's keys
+  envelope_->cache().clear();  // no unwrapped key left: the wrapped ones must come from somewhere
+  stores().ops.close();
+  auto opened = codec_->open(PayloadContext{"t1", "ds", "a", a->revision}, a->payload);
+  ASSERT_TRUE(opened) << opened.error().message();
+  EXPECT_EQ(*opened, "alpha");
+  // A dataset this process never listed: the store's error.
+  auto never = codec_->open(PayloadContext{"t1", "other", "b", b->revision}, b->payload);
+  ASSERT_FALSE(never);
+  EXPECT_EQ(never.error().kind(), ErrorKind::Database);
+  // Keys that changed (rotated, shredded) are forgotten with the rest.
+  events_.dataset_keys_changed("t1", "ds");
+  auto forgotten = codec_->open(PayloadContext{"t1", "ds", "a", a->revision}, a->payload);
+  ASSERT_FALSE(forgotten);
+  EXPECT_EQ(forgotten.error().kind(), ErrorKind::Database);
+}
+
 TEST_F(KeyRotationTest, KekRotationRewrapsEveryDekThenRetiresTheOldVersion) {
   for (int d = 0; d < 10; ++d) {  // more datasets than a page
     const std::string ds = "ds" + std::to_string(d);

@@ -1,5 +1,7 @@
 #include "http/dispatch.hpp"
 
+#include "vault/core/stale_reads.hpp"
+
 namespace vault::http {
 namespace {
 
@@ -43,6 +45,16 @@ Response response_for_current_exception(const RequestContext& ctx, const Dispatc
   }
 }
 
+Response call_handler(const Route& route, Request& req) {
+  stale_reads::reset();
+  Response res = route.handler(req);
+  if (auto age = stale_reads::oldest()) {
+    res.with_header("X-Vault-Stale", "true");
+    res.with_header("Age", std::to_string(age->count()));
+  }
+  return res;
+}
+
 void run_route(const Route& route, Exchange& ex, const DispatchDeps& deps) noexcept {
   Request& req = ex.request();
   // The domain sees the deadline and the client's departure through the
@@ -56,7 +68,7 @@ void run_route(const Route& route, Exchange& ex, const DispatchDeps& deps) noexc
   Response res;
   try {
     if (route.options.stream_request) req.body_stream = &ex.body_source();
-    res = route.handler(req);
+    res = call_handler(route, req);
   } catch (...) {
     ex.complete(response_for_current_exception(req.ctx, deps));
     return;

@@ -22,6 +22,11 @@ struct DispatchDeps {
 /// caller has already established with authorize(). Never throws.
 void run_route(const Route& route, Exchange& ex, const DispatchDeps& deps) noexcept;
 
+/// Runs the route's handler on this thread, and marks a response that used
+/// a copy from the read cache (core/stale_reads.hpp): `X-Vault-Stale: true`
+/// and `Age` (seconds, of the oldest copy). Throws what the handler throws.
+Response call_handler(const Route& route, Request& req);
+
 /// The response for the exception in flight (call inside a catch block):
 /// VaultException → its error; anything else → 500 UnknownError, logged
 /// with the trace id and counted.

@@ -1,4 +1,5 @@
 // The last stage: the handler, inline or on the worker pool.
+#include "http/dispatch.hpp"
 #include "http/exchange.hpp"
 #include "http/stages.hpp"
 
@@ -11,7 +12,7 @@ namespace {
 /// Runs a non-streaming handler here and now; every outcome is a response.
 Response run_here(const Route& route, Request& req, const DispatchDeps& deps) {
   try {
-    Response r = route.handler(req);
+    Response r = call_handler(route, req);
     if (r.stream) throw std::logic_error("inline route returned a stream");
     return r;
   } catch (...) {

@@ -144,6 +144,12 @@ def on(cluster, i, key):
     return cluster.replicas[i].client(key)
 
 
+def replica_metric(cluster, i, name):
+    """The sum of the samples of replica i's metrics whose line starts with `name`."""
+    text = on(cluster, i, cluster.admin_key).request("GET", "/metrics").body.decode()
+    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name))
+
+
 def test_written_through_one_replica_read_through_the_others_at_once(cluster, tenant):
     ds = on(cluster, 0, tenant.keys["writer"]).request("POST", "/api/v1/datasets", json={"name": "shared"})
     assert ds.status == 201, ds
@@ -191,9 +197,7 @@ def test_a_revoked_key_is_refused_by_every_replica_at_once(cluster, tenant):
     print(f"\nrevocation refused by replicas after (s): {refused_after}")
     assert len(refused_after) == 3 and max(refused_after.values()) < 1.0, refused_after
     # The channel's own metrics: replica 0 published, the others received.
-    def metric(i, name):
-        text = on(cluster, i, cluster.admin_key).request("GET", "/metrics").body.decode()
-        return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name))
+    metric = lambda i, name: replica_metric(cluster, i, name)  # noqa: E731
     assert metric(0, 'vault_cache_events_total{direction="published"}') >= 1
     assert all(metric(i, 'vault_cache_events_total{direction="received"}') >= 1 for i in (1, 2))
     assert all(metric(i, "vault_cache_events_subscribed") == 1 for i in range(3))
@@ -389,15 +393,42 @@ def test_requests_go_on_while_redis_is_stopped(cluster, tenant):
         raise AssertionError(f"the cache did not come back: {checks}")
 
 
+def wait_breakers_closed(cluster, timeout=30):
+    """Until no replica has an open breaker (an earlier outage test may have
+    left the cache's open for its open_duration)."""
+    deadline = time.monotonic() + timeout
+    for r in cluster.replicas:
+        while True:
+            ready = r.client().request("GET", "/health/ready")
+            if ready.body["checks"]["circuit_breakers"]["status"] == "healthy":
+                break
+            assert time.monotonic() < deadline, ready.body
+            time.sleep(0.2)
+
+
 def test_postgres_stopped_then_started_again(cluster, tenant):
+    wait_breakers_closed(cluster)  # the read cache must be usable before the outage
     ds = new_dataset(cluster.client(tenant.keys["writer"]))
     base = f"/api/v1/datasets/{ds['id']}/records"
     before = cluster.client(tenant.keys["writer"]).request("POST", base, json={"before": True})
     assert before.status == 201, before
+    unread = cluster.client(tenant.keys["writer"]).request("POST", base, json={"never": "read"})
+    assert unread.status == 201, unread
+    replaced = cluster.client(tenant.keys["writer"]).request("POST", base, json={"v": 1})
+    assert replaced.status == 201, replaced
+    # Read once through one replica: the read cache in Redis has the record
+    # (sealed) for all of them; each replica also authenticates the reader.
+    for r in cluster.replicas:
+        assert r.client(tenant.keys["reader"]).request("GET", f"{base}/{before.body['id']}").status == 200
+    assert cluster.client(tenant.keys["reader"]).request("GET", f"{base}/{replaced.body['id']}").status == 200
+    put = cluster.client(tenant.keys["writer"]).request("PUT", f"{base}/{replaced.body['id']}", json={"v": 2})
+    assert put.status == 200, put  # its cached copy (v 1) is hidden from now on
+    time.sleep(0.5)  # copies are written to Redis asynchronously
     pg_ctl(cluster.pg_state, "-m", "fast", "stop")
     try:
-        # Every replica: writes and reads answer 503 in the error format, and
-        # fast once its breaker opened; readiness says not ready.
+        # Every replica: writes answer 503 in the error format, and fast once
+        # its breaker opened; readiness says not ready; reads of what was read
+        # before go on from the read cache, marked stale; other reads are 503.
         for i, r in enumerate(cluster.replicas):
             c = r.client(tenant.keys["writer"])
             took = []
@@ -407,7 +438,16 @@ def test_postgres_stopped_then_started_again(cluster, tenant):
                 took.append(time.monotonic() - t0)
                 assert_error(resp, 503)
             assert max(took[-3:]) < 0.2, (i, took)
-            assert_error(c.request("GET", f"{base}/{before.body['id']}"), 503)
+            reader = r.client(tenant.keys["reader"])
+            got = reader.request("GET", f"{base}/{before.body['id']}")
+            assert got.status == 200 and got.body["data"] == {"before": True}, (i, got)
+            assert got.header("X-Vault-Stale") == "true" and int(got.header("Age")) >= 0, (i, got.headers)
+            meta = reader.request("GET", f"/api/v1/datasets/{ds['id']}")
+            assert meta.status == 200 and meta.body["name"] == ds["name"], (i, meta)
+            assert meta.header("X-Vault-Stale") == "true", (i, meta.headers)
+            assert_error(reader.request("GET", f"{base}/{unread.body['id']}"), 503)
+            assert_error(reader.request("GET", f"{base}/{replaced.body['id']}"), 503)
+            assert_error(reader.request("GET", base), 503)  # lists need the store
             ready = r.client().request("GET", "/health/ready")
             assert ready.status == 503 and ready.body["checks"]["metadata_store"]["status"] == "unhealthy", ready.body
     finally:
@@ -421,14 +461,17 @@ def test_postgres_stopped_then_started_again(cluster, tenant):
         assert time.monotonic() - t0 < 60, r
         time.sleep(0.2)
     print(f"\nPostgreSQL started again: writes through haproxy succeed after {time.monotonic() - t0:.1f} s")
-    for r in cluster.replicas:  # every replica serves again, the write of before the outage included
+    for r in cluster.replicas:  # every replica serves from the store again (its breaker closed)
         for _ in range(100):
             g = r.client(tenant.keys["reader"]).request("GET", f"{base}/{before.body['id']}")
-            if g.status == 200:
+            if g.status == 200 and g.header("X-Vault-Stale") is None:
                 break
             time.sleep(0.1)
         assert g.status == 200 and g.body["data"] == {"before": True}, g
+        assert g.header("X-Vault-Stale") is None, g.headers
     cluster.wait_balanced()
+    served = sum(replica_metric(cluster, i, 'vault_read_cache_total{result="served"}') for i in range(3))
+    assert served >= 6, served
 
 
 def test_large_payloads_are_blobs_in_s3_and_s3_down_spares_the_rest(cluster, tenant):

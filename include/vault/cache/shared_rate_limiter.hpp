@@ -42,7 +42,6 @@ class SharedRateLimiter final : public resilience::Admission {
   const std::vector<std::string> limit_args_;
   const std::string prefix_;
   resilience::RateLimiter local_;
-  const std::string sha_;  ///< SHA1 of the script (EVALSHA; EVAL loads it when Redis lacks it)
   std::atomic<std::uint64_t> fallbacks_{0};
 };
 

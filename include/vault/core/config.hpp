@@ -35,6 +35,9 @@ struct Config {
   int database_pool_size = 16;  ///< PostgreSQL connections per vaultd (SQLite: unused)
   std::string blob_url;      ///< default file://<abs data_dir>/blobs
   std::string cache_url;     ///< redis://... shared by replicas; "" = none
+  /// With cache_url: how long read-cache copies live in Redis (and stale
+  /// authentications are accepted while the store is down); 0 = no read cache.
+  std::chrono::milliseconds read_cache_ttl{std::chrono::minutes(10)};
   std::int64_t inline_max_bytes = 64 << 10;  ///< larger sealed payloads go to the blob store
   // encryption at rest
   std::string key_provider_url;  ///< "" = local keyring under <data_dir>/keys

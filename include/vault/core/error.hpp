@@ -110,6 +110,12 @@ std::string_view category_name(ErrorCategory c);
 /// SecurityError / EncryptionError.
 bool error_is_a(ErrorKind kind, std::string_view cls);
 
+/// Whether a failure of kind `kind` means that a store or dependency cannot
+/// answer now (unreachable, its breaker open, its pool full, too slow), so
+/// that a fallback copy may answer instead: Database, Dependency,
+/// CircuitOpen, Timeout, ServiceUnavailable, Overloaded, Transient.
+bool dependency_unavailable(ErrorKind kind);
+
 /// Whether `cls` is a class name `error_is_a` knows (for configuration).
 bool known_error_class(std::string_view cls);
 /// Renders the markdown of docs/error-codes.md from the table.

@@ -79,6 +79,13 @@ class AuthService {
     revoked_ = std::move(listener);
   }
 
+  /// While the store cannot answer (dependency_unavailable), a key whose
+  /// cached authentication expired less than `grace` ago is still accepted
+  /// (it was valid then, and no revocation through any replica evicted it:
+  /// a revocation is itself a write to that store). 0 (the default): never.
+  /// Set before serving (vaultd: with the read cache, cache.read_cache_ttl).
+  void set_stale_grace(std::chrono::milliseconds grace) { stale_grace_ = grace; }
+
   static std::string hash_secret(std::string_view secret);
   /// Test seam: runs in authenticate() between the store lookup and the
   /// cache fill (to interleave a revocation deterministically).
@@ -94,6 +101,7 @@ class AuthService {
   };
   storage::TenantStore& tenants_;
   std::chrono::milliseconds ttl_;
+  std::chrono::milliseconds stale_grace_{0};
   const Clock& clock_;
   std::mutex mu_;
   std::unordered_map<std::string, CacheEntry> cache_;  // key: secret hash
