@@ -138,7 +138,7 @@ void generated(const Scanner& scanner, const std::string& dir, double min_score,
   if (!show_type.empty()) cb = on_miss;
   auto r = eval::score(scanner, doc, split, min_score, cb);
   std::printf("== presidio_research_generated_large.json, split %s: %d sentences (min score %.2f)\n",
-              eval::split_name(split), r.sentences, min_score);
+              eval::split_name(split), r.texts, min_score);
   std::printf("entity mapping (ours -> annotation):");
   for (auto& [k, v] : eval::entity_mapping()) std::printf(" %s->%s", k.c_str(), v.c_str());
   std::printf("\nannotation types TITLE and PREFIX have no detector (count as misses in ALL TYPES).\n");

@@ -36,6 +36,7 @@ void build_cli(CLI::App& app, Context& ctx) {
   add_backup_commands(app, ctx);
   add_scan_command(app, ctx);
   add_anonymize_command(app, ctx);
+  add_pii_commands(app, ctx);
 }
 
 }  // namespace vault::cli

@@ -22,6 +22,8 @@ void add_backup_commands(CLI::App& root, Context& ctx);
 void add_scan_command(CLI::App& root, Context& ctx);
 /// Offline `anonymize` of a local file (commands_anonymize.cpp).
 void add_anonymize_command(CLI::App& root, Context& ctx);
+/// Offline `pii eval` of labelled data (commands_pii_eval.cpp).
+void add_pii_commands(CLI::App& root, Context& ctx);
 
 /// Where `scan` and `anonymize` keep compiled pattern databases between
 /// runs: $VAULT_CACHE_DIR, else $XDG_CACHE_HOME/vault, else

@@ -21,10 +21,16 @@ std::vector<RecognizerSpec> generic_recognizers() {
   std::vector<RecognizerSpec> out;
   const std::string months = kMonths;
 
-  out.push_back(rec("credit_card", "CREDIT_CARD",
-                    {pat(R"([1-6]\d{3}[- ]?\d{3,4}[- ]?\d{3,4}[- ]?\d{3,5})", 0.3)}, "credit_card",
-                    {"credit", "card", "visa", "mastercard", "cc", "amex", "discover", "jcb", "diners", "maestro",
-                     "payment", "debit"}));
+  {
+    // 12-19 digits in any grouping (4-4-4-4, Amex 4-6-5, 19-digit Visa ...),
+    // single spaces or dashes between them; the validator checks the issuer
+    // range, the length for that range and the Luhn digit (card_ranges.cpp).
+    auto r = rec("credit_card", "CREDIT_CARD", {pat(R"(\d([ -]?\d){11,18})", 0.3)}, "credit_card",
+                 {"credit", "card", "visa", "mastercard", "cc", "amex", "discover", "jcb", "diners", "maestro",
+                  "payment", "debit", "unionpay", "mir"});
+    r.longest_valid = true;  // "born 1984 4111 1111 1111 1111": the card after a rejected longer run
+    out.push_back(std::move(r));
+  }
 
   out.push_back(rec("crypto", "CRYPTO",
                     {pat(R"([13][1-9A-HJ-NP-Za-km-z]{25,34})", 0.5),
@@ -93,10 +99,14 @@ std::vector<RecognizerSpec> generic_recognizers() {
         pat(R"((001-)?\d{2,4}[.-]\d{3,4}[.-]\d{3,4}(x\d{1,6})?)", 0.5),
         pat(R"(\d{2,3}-\d{6,8})", 0.4),
         pat(R"(\d{2}(-\d{2}){3})", 0.3),
-        pat(R"(\d{2,4}([ .-]\d{2,7}){1,4})", 0.15),
+        pat(R"(\d{2}[ .]\d{2}[ .]\d{2})", 0.15),  // 6-digit national numbers in pairs (Greenland, Faroe Islands)
+        // first group up to 5 digits: UK area codes with their trunk 0 ("01632 960123")
+        pat(R"(\d{2,5}([ .-]\d{2,7}){1,4})", 0.15),
     };
     // the loose digit-group pattern must not start inside a longer number ("is415-555-0132")
     ps.back().forbid_before = "-./";
+    // the pairs must not be part of a longer dotted or dashed number either
+    ps[ps.size() - 2].forbid_before = ps[ps.size() - 2].forbid_after = "-./:";
     out.push_back(rec("phone", "PHONE_NUMBER", ps, "phone",
                       {"phone", "telephone", "tel", "mobile", "cell", "cellphone", "call", "fax", "number", "contact", "reach",
                        "answering", "office", "dial", "ring", "whatsapp", "sms", "text me"}));

@@ -57,12 +57,12 @@ TEST(GeneratedAccuracy, GuardSplitIsThere) {
   // CI always has the data: a missing file is a failure, not a skip.
   ASSERT_TRUE(std::ifstream(kDataFile).good()) << "evaluation data missing: " << kDataFile
                                                << " (../shared/data/pii must be present)";
-  EXPECT_EQ(guard_report().sentences, 421);  // 2,109 sentences, every 5th held out
+  EXPECT_EQ(guard_report().texts, 421);  // 2,109 sentences, every 5th held out
 }
 
 TEST(GeneratedAccuracy, PerEntityFloorsOnGuardSplit) {
   const auto& r = guard_report();
-  ASSERT_GT(r.sentences, 0) << "evaluation data missing or empty: " << kDataFile;
+  ASSERT_GT(r.texts, 0) << "evaluation data missing or empty: " << kDataFile;
   for (const auto& f : kFloors) {
     SCOPED_TRACE(f.type);
     eval::Counts c;

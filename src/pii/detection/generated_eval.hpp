@@ -11,6 +11,7 @@
 // (dictionaries, rules, scores) may look at DEV figures and DEV errors only;
 // the GUARD split is measured by the accuracy test and reported, never
 // inspected sentence by sentence (pii_eval refuses --errors on it).
+#include "vault/pii/detection/evaluation.hpp"
 #include "vault/pii/detection/scanner.hpp"
 
 #include <boost/json.hpp>
@@ -18,6 +19,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,106 +67,18 @@ inline std::string match_class(std::string_view type) {
   return std::string(type);
 }
 
-/// Counts for one annotation type. Gold side: annotations of the type and how
-/// many some prediction of the same class overlaps (`found`), of the identical
-/// type overlaps (`found_strict`), or matches exactly (`found_exact`).
-/// Prediction side: our findings mapped to this type, how many overlap an
-/// annotation of the same class (`correct`) or match one exactly (`exact`).
-struct Counts {
-  int gold = 0, found = 0, found_strict = 0, found_exact = 0;
-  int pred = 0, correct = 0, exact = 0;
-
-  Counts& operator+=(const Counts& o) {
-    gold += o.gold, found += o.found, found_strict += o.found_strict, found_exact += o.found_exact;
-    pred += o.pred, correct += o.correct, exact += o.exact;
-    return *this;
-  }
-  double recall() const { return gold ? static_cast<double>(found) / gold : 0.0; }
-  double recall_strict() const { return gold ? static_cast<double>(found_strict) / gold : 0.0; }
-  double precision() const { return pred ? static_cast<double>(correct) / pred : 0.0; }
-  double f1() const {
-    double p = precision(), r = recall();
-    return p + r > 0 ? 2 * p * r / (p + r) : 0.0;
-  }
-  double exact_precision() const { return pred ? static_cast<double>(exact) / pred : 0.0; }
-  double exact_recall() const { return gold ? static_cast<double>(found_exact) / gold : 0.0; }
-};
-
-struct Report {
-  int sentences = 0;
-  std::map<std::string, Counts> by_type;  // annotation type -> counts
-
-  /// Sum over the given types.
-  Counts sum(std::initializer_list<std::string_view> types) const {
-    Counts c;
-    for (auto t : types)
-      if (auto it = by_type.find(std::string(t)); it != by_type.end()) c += it->second;
-    return c;
-  }
-};
-
-/// One mismatch, for error listings (DEV split only).
-struct Miss {
-  bool false_positive;  // else a missed annotation
-  std::string type;
-  std::size_t begin, end;  // code points
-  const std::string* text;
-};
-
-/// Scores the sentences of `split` in the parsed data file `doc`. `on_miss`
-/// (optional) sees every false positive and missed annotation.
+/// Scores the sentences of `split` in the parsed data file `doc` (evaluation.hpp,
+/// with entity_mapping() and match_class()). `on_miss` (optional) sees every
+/// false positive and missed annotation.
 inline Report score(const Scanner& scanner, const boost::json::value& doc, Split split, double min_score,
                     const std::function<void(const Miss&)>& on_miss = {}) {
-  const auto& mapping = entity_mapping();
-  ScanOptions o;
-  for (auto& [ours, theirs] : mapping) o.entities.push_back(ours);
+  auto texts = parse_labelled(doc);
+  if (!texts) throw std::runtime_error("presidio_research_generated_large.json: " + texts.error().message());
+  EvalOptions o;
+  o.mapping = entity_mapping();
+  o.match_class = match_class;
   o.min_score = min_score;
-  o.code_point_offsets = true;
-  Report r;
-  const auto& items = doc.as_array();
-  for (std::size_t idx = 0; idx < items.size(); ++idx) {
-    if (!in_split(idx, split)) continue;
-    ++r.sentences;
-    const auto& obj = items[idx].as_object();
-    std::string text(obj.at("full_text").as_string());
-    struct Gold {
-      std::string type, cls;
-      std::size_t b, e;
-      bool hit = false, hit_strict = false, hit_exact = false;
-    };
-    std::vector<Gold> gold;
-    for (const auto& s : obj.at("spans").as_array()) {
-      const auto& so = s.as_object();
-      std::string type(so.at("entity_type").as_string());
-      gold.push_back({type, match_class(type), so.at("start_position").to_number<std::size_t>(),
-                      so.at("end_position").to_number<std::size_t>()});
-    }
-    for (const auto& f : scanner.scan_text(text, o)) {
-      const std::string& type = mapping.at(f.entity);
-      std::string cls = match_class(type);
-      auto& c = r.by_type[type];
-      ++c.pred;
-      bool correct = false, exact = false;
-      for (auto& g : gold) {
-        if (g.cls != cls || !(f.cp_begin < g.e && g.b < f.cp_end)) continue;
-        correct = g.hit = true;
-        if (g.type == type) g.hit_strict = true;
-        if (f.cp_begin == g.b && f.cp_end == g.e) exact = g.hit_exact = true;
-      }
-      c.correct += correct;
-      c.exact += exact;
-      if (!correct && on_miss) on_miss({true, type, f.cp_begin, f.cp_end, &text});
-    }
-    for (const auto& g : gold) {
-      auto& c = r.by_type[g.type];
-      ++c.gold;
-      c.found += g.hit;
-      c.found_strict += g.hit_strict;
-      c.found_exact += g.hit_exact;
-      if (!g.hit && on_miss) on_miss({false, g.type, g.b, g.e, &text});
-    }
-  }
-  return r;
+  return eval::score(scanner, *texts, o, [split](std::size_t i) { return in_split(i, split); }, on_miss);
 }
 
 }  // namespace vault::pii::eval

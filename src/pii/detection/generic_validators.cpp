@@ -1,5 +1,6 @@
 // Validators of the generic entities (cards, IBAN, crypto, network, dates,
 // phone numbers, e-mail, JWT).
+#include "card_ranges.hpp"
 #include "entity_validators.hpp"
 
 #include <algorithm>
@@ -44,10 +45,12 @@ int month_from_name(std::string_view s) {
 }  // namespace
 
 Verdict credit_card(std::string_view s) {
+  // One kind of separator at most ("4111 1111-1111 1111" is not written on a card).
+  const bool spaces = s.find(' ') != std::string_view::npos, dashes = s.find('-') != std::string_view::npos;
+  if (spaces && dashes) return Verdict::Reject;
   auto d = digits_of(s);
   if (d.size() < 12 || d.size() > 19) return Verdict::Reject;
-  if (d.size() == 13 && d[0] == '1') return Verdict::Reject;  // 13 digits starting with 1: not a card range
-  return verdict(luhn_valid(d));
+  return verdict(card_number_in_issued_range(d) && luhn_valid(d));
 }
 
 Verdict iban(std::string_view s) {
@@ -123,7 +126,10 @@ Verdict date(std::string_view s) {
 Verdict phone(std::string_view s) {
   auto x = s.find_first_of("xX");
   auto d = digits_of(s.substr(0, x));
-  if (d.size() < 7 || d.size() > 15) return Verdict::Reject;
+  // E.164: at most 15 digits. At least 7, or 6 written as three pairs (the
+  // 6-digit national numbers of Greenland and the Faroe Islands).
+  const bool pairs = d.size() == 6 && s.size() == 8 && (s[2] == ' ' || s[2] == '.') && s[5] == s[2];
+  if ((d.size() < 7 && !pairs) || d.size() > 15) return Verdict::Reject;
   // A run of one repeated digit is not a phone number.
   if (std::all_of(d.begin(), d.end(), [&](char c) { return c == d[0]; })) return Verdict::Reject;
   return Verdict::Neutral;

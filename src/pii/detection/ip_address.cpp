@@ -17,6 +17,8 @@ bool ipv4_valid(std::string_view s) {
       ++i;
     }
     if (i == start) return false;
+    // RFC 3986 dec-octet (and inet_pton): no leading zeros ("02.27.96.63" is a French phone number)
+    if (i - start > 1 && s[start] == '0') return false;
     ++parts;
     if (i == s.size()) break;
     if (s[i] != '.' || parts == 4) return false;

@@ -31,6 +31,8 @@ TEST(Ip, V4) {
   EXPECT_FALSE(ipv4_valid("1.2.3.4.5"));
   EXPECT_FALSE(ipv4_valid("1..2.3"));
   EXPECT_FALSE(ipv4_valid("1234.1.1.1"));
+  EXPECT_FALSE(ipv4_valid("02.27.96.63"));  // leading zeros: not a dec-octet (RFC 3986)
+  EXPECT_FALSE(ipv4_valid("10.0.0.01"));
 }
 
 TEST(Ip, V6) {

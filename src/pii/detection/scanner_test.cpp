@@ -11,6 +11,12 @@
 namespace vault::pii {
 namespace {
 
+ScanOptions at_half() {
+  ScanOptions o;
+  o.min_score = 0.5;
+  return o;
+}
+
 using testing::default_scanner;
 
 std::vector<Finding> of(const std::vector<Finding>& fs, std::string_view entity) {
@@ -40,6 +46,21 @@ TEST(Scanner, FindsGenericEntitiesWithByteSpans) {
   auto ip = of(fs, "IP_ADDRESS");
   ASSERT_EQ(ip.size(), 1u);
   EXPECT_EQ(text.substr(ip[0].begin, ip[0].end - ip[0].begin), "10.0.0.1");
+}
+
+TEST(Scanner, PhoneNumbersInNationalGroupings) {
+  auto phones = [](const std::string& text) {
+    std::vector<std::string> out;
+    for (const auto& f : default_scanner().scan_text(text, at_half()))
+      if (f.entity == "PHONE_NUMBER") out.push_back(text.substr(f.begin, f.end - f.begin));
+    return out;
+  };
+  // 6-digit numbers in pairs (Greenland, Faroe Islands), a 5-digit area code with its trunk 0 (UK).
+  EXPECT_EQ(phones("office: 61 51 81"), std::vector<std::string>{"61 51 81"});
+  EXPECT_EQ(phones("call me on 01632 960123"), std::vector<std::string>{"01632 960123"});
+  // Pairs inside a longer dotted or dashed number, or without a phone word near, are not.
+  EXPECT_TRUE(phones("version 61.51.81.2").empty());
+  EXPECT_TRUE(phones("the totals were 61 51 81").empty());
 }
 
 TEST(Scanner, ValidatorRejectsAndWordBoundariesApply) {
