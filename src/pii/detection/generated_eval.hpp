@@ -54,6 +54,7 @@ inline const std::map<std::string, std::string>& entity_mapping() {
       {"URL", "DOMAIN_NAME"},
       {"US_DRIVER_LICENSE", "US_DRIVER_LICENSE"},
       {"IP_ADDRESS", "IP_ADDRESS"},
+      {"PREFIX", "PREFIX"},
   };
   return m;
 }

@@ -18,7 +18,7 @@ using namespace util;
 
 namespace {
 
-constexpr std::array<std::string_view, 3> kEntities{"LOCATION", "ORGANIZATION", "PERSON"};
+constexpr std::array<std::string_view, 4> kEntities{"LOCATION", "ORGANIZATION", "PERSON", "PREFIX"};
 
 struct Tok {
   std::size_t b = 0, e = 0;
@@ -223,7 +223,8 @@ bool Ctx::particle(std::size_t i) const {
 
 std::span<const std::string_view> entities() { return kEntities; }
 
-void find(std::string_view text, bool want_p, bool want_l, bool want_o, std::vector<Finding>& out) {
+void find(std::string_view text, const Wanted& want, std::vector<Finding>& out) {
+  const bool want_p = want.person, want_l = want.location, want_o = want.org;
   const auto& d = dictionaries();
   bool lower_mode = false;
   auto t = tokenize(text, lower_mode);
@@ -244,6 +245,8 @@ void find(std::string_view text, bool want_p, bool want_l, bool want_o, std::vec
     if (tk.e - tk.b <= 5 && in(kTitles, tk.f) && i + 1 < t.size() && c.adjacent(i) && (c.name_like(i + 1) || lower_mode)) {
       std::size_t j = i + 1;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && (c.name_like(j + 1) || c.particle(j + 1))) ++j;
+      if (want.prefix)  // the honorific with its period ("Mrs."), as labelled data marks it
+        out.push_back(Finding{"PREFIX", 0.85, tk.b, tk.e + (tk.dot_after ? 1 : 0), 0, 0, "dictionary"});
       if (want_p) c.emit("PERSON", i + 1, j, 0.85);
       i = j + 1;
       continue;

@@ -1,6 +1,7 @@
 #pragma once
 // Dictionary + capitalisation based PERSON / LOCATION / ORGANIZATION
-// recognition (no neural model). Internal to the pii module.
+// recognition (no neural model), and the honorifics before a name (PREFIX:
+// Mr., Mrs., Dr. ...). Internal to the pii module.
 #include "vault/pii/detection/finding.hpp"
 
 #include <span>
@@ -12,8 +13,14 @@ namespace vault::pii::ner {
 /// The entities this recognizer reports.
 std::span<const std::string_view> entities();
 
+/// Which of entities() a scan asks for.
+struct Wanted {
+  bool person = false, location = false, org = false, prefix = false;
+  bool any() const { return person || location || org || prefix; }
+};
+
 /// Appends findings (entity, score, byte span; recognizer "dictionary") for
-/// the requested entities (`want_*`) found in `text`.
-void find(std::string_view text, bool want_person, bool want_location, bool want_org, std::vector<Finding>& out);
+/// the wanted entities found in `text`.
+void find(std::string_view text, const Wanted& want, std::vector<Finding>& out);
 
 }  // namespace vault::pii::ner

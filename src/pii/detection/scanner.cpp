@@ -306,15 +306,16 @@ hs_scratch_t* Scanner::Impl::scratch() const {
 Scanner::Impl::Active Scanner::Impl::active(const ScanOptions& o) const {
   Active a;
   a.rec.assign(recs.size(), 1);
-  a.person = a.location = a.org = ner_enabled;
+  a.ner.person = a.ner.location = a.ner.org = a.ner.prefix = ner_enabled;
   a.field_secret = has_generic_secret;
   if (o.entities.empty()) return a;
   a.all = false;
   std::set<std::string_view> want(o.entities.begin(), o.entities.end());
   for (std::size_t r = 0; r < recs.size(); ++r) a.rec[r] = want.count(recs[r].entity) ? 1 : 0;
-  a.person = ner_enabled && want.count("PERSON");
-  a.location = ner_enabled && want.count("LOCATION");
-  a.org = ner_enabled && want.count("ORGANIZATION");
+  a.ner.person = ner_enabled && want.count("PERSON");
+  a.ner.location = ner_enabled && want.count("LOCATION");
+  a.ner.org = ner_enabled && want.count("ORGANIZATION");
+  a.ner.prefix = ner_enabled && want.count("PREFIX");
   a.field_secret = has_generic_secret && want.count("GENERIC_SECRET");
   return a;
 }
@@ -547,7 +548,7 @@ std::vector<Finding> Scanner::Impl::scan(std::string_view text, const ScanOption
       if (act.rec[t.rec]) process(t.rec, t.pat, i, j);
     i = j;
   }
-  if (act.person || act.location || act.org) ner::find(text, act.person, act.location, act.org, found);
+  if (act.ner.any()) ner::find(text, act.ner, found);
   field_secret(text, field_lower, act, found);
   return found;
 }

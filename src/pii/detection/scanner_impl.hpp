@@ -1,4 +1,5 @@
 #pragma once
+#include "ner.hpp"
 // Scanner internals shared by scanner.cpp and json_scan.cpp.
 #include "vault/pii/detection/scanner.hpp"
 #include "vault/pii/detection/validators.hpp"
@@ -30,7 +31,7 @@ struct Scanner::Impl {
   struct Active {
     std::vector<char> rec;  // per recognizer
     bool all = true;
-    bool person = false, location = false, org = false;
+    ner::Wanted ner;  // the dictionary entities asked for
     bool field_secret = false;  // GENERIC_SECRET values under key-like JSON field names
   };
   struct MatchContext {

@@ -63,6 +63,19 @@ TEST(Scanner, PhoneNumbersInNationalGroupings) {
   EXPECT_TRUE(phones("the totals were 61 51 81").empty());
 }
 
+TEST(Scanner, HonorificsBeforeANameArePrefixes) {
+  auto spans = [](const std::string& text, std::string_view entity) {
+    std::vector<std::string> out;
+    for (const auto& f : default_scanner().scan_text(text, at_half()))
+      if (f.entity == entity) out.push_back(text.substr(f.begin, f.end - f.begin));
+    return out;
+  };
+  EXPECT_EQ(spans("Please call Dr. Jane Smith today.", "PREFIX"), std::vector<std::string>{"Dr."});
+  EXPECT_EQ(spans("Please call Dr. Jane Smith today.", "PERSON"), std::vector<std::string>{"Jane Smith"});
+  EXPECT_EQ(spans("Mrs Dawn Jessen wrote.", "PREFIX"), std::vector<std::string>{"Mrs"});
+  EXPECT_TRUE(spans("We will miss you all, Sir.", "PREFIX").empty());
+}
+
 TEST(Scanner, ValidatorRejectsAndWordBoundariesApply) {
   EXPECT_TRUE(of(default_scanner().scan_text("card 4111 1111 1111 1112"), "CREDIT_CARD").empty());
   EXPECT_TRUE(of(default_scanner().scan_text("x4111111111111111"), "CREDIT_CARD").empty());
