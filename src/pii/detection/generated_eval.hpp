@@ -55,6 +55,7 @@ inline const std::map<std::string, std::string>& entity_mapping() {
       {"US_DRIVER_LICENSE", "US_DRIVER_LICENSE"},
       {"IP_ADDRESS", "IP_ADDRESS"},
       {"PREFIX", "PREFIX"},
+      {"TITLE", "TITLE"},
   };
   return m;
 }

@@ -9,7 +9,9 @@
 
 #include "ner_dictionary.hpp"
 #include "text_util.hpp"
+#include "titles.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace vault::pii::ner {
@@ -18,7 +20,7 @@ using namespace util;
 
 namespace {
 
-constexpr std::array<std::string_view, 4> kEntities{"LOCATION", "ORGANIZATION", "PERSON", "PREFIX"};
+constexpr std::array<std::string_view, 5> kEntities{"LOCATION", "ORGANIZATION", "PERSON", "PREFIX", "TITLE"};
 
 struct Tok {
   std::size_t b = 0, e = 0;
@@ -223,8 +225,30 @@ bool Ctx::particle(std::size_t i) const {
 
 std::span<const std::string_view> entities() { return kEntities; }
 
+namespace {
+void find_entities(std::string_view text, const Wanted& want, bool want_p, bool want_l, bool want_o,
+                   std::vector<Finding>& out);
+}  // namespace
+
 void find(std::string_view text, const Wanted& want, std::vector<Finding>& out) {
-  const bool want_p = want.person, want_l = want.location, want_o = want.org;
+  // Titles are found next to names: names are looked for when either is wanted.
+  const bool want_p = want.person || want.title, want_l = want.location, want_o = want.org;
+  const std::size_t first_new = out.size();
+  find_entities(text, want, want_p, want_l, want_o, out);
+  if (!want.title) return;
+  std::vector<Span> persons;
+  for (std::size_t k = first_new; k < out.size(); ++k)
+    if (out[k].entity == "PERSON") persons.push_back({out[k].begin, out[k].end});
+  find_titles(text, persons, out);
+  if (!want.person)
+    out.erase(std::remove_if(out.begin() + static_cast<std::ptrdiff_t>(first_new), out.end(),
+                             [](const Finding& f) { return f.entity == "PERSON"; }),
+              out.end());
+}
+
+namespace {
+void find_entities(std::string_view text, const Wanted& want, bool want_p, bool want_l, bool want_o,
+                   std::vector<Finding>& out) {
   const auto& d = dictionaries();
   bool lower_mode = false;
   auto t = tokenize(text, lower_mode);
@@ -245,7 +269,7 @@ void find(std::string_view text, const Wanted& want, std::vector<Finding>& out) 
     if (tk.e - tk.b <= 5 && in(kTitles, tk.f) && i + 1 < t.size() && c.adjacent(i) && (c.name_like(i + 1) || lower_mode)) {
       std::size_t j = i + 1;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && (c.name_like(j + 1) || c.particle(j + 1))) ++j;
-      if (want.prefix)  // the honorific with its period ("Mrs."), as labelled data marks it
+      if (want.prefix && !tk.allcap)  // the honorific with its period ("Mrs."); not "MS Windows"
         out.push_back(Finding{"PREFIX", 0.85, tk.b, tk.e + (tk.dot_after ? 1 : 0), 0, 0, "dictionary"});
       if (want_p) c.emit("PERSON", i + 1, j, 0.85);
       i = j + 1;
@@ -360,5 +384,7 @@ void find(std::string_view text, const Wanted& want, std::vector<Finding>& out) 
     ++i;
   }
 }
+
+}  // namespace
 
 }  // namespace vault::pii::ner

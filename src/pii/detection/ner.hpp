@@ -1,7 +1,8 @@
 #pragma once
 // Dictionary + capitalisation based PERSON / LOCATION / ORGANIZATION
-// recognition (no neural model), and the honorifics before a name (PREFIX:
-// Mr., Mrs., Dr. ...). Internal to the pii module.
+// recognition (no neural model), the honorifics before a name (PREFIX:
+// Mr., Mrs., Dr. ...) and job titles next to names (TITLE, titles.hpp).
+// Internal to the pii module.
 #include "vault/pii/detection/finding.hpp"
 
 #include <span>
@@ -15,8 +16,8 @@ std::span<const std::string_view> entities();
 
 /// Which of entities() a scan asks for.
 struct Wanted {
-  bool person = false, location = false, org = false, prefix = false;
-  bool any() const { return person || location || org || prefix; }
+  bool person = false, location = false, org = false, prefix = false, title = false;
+  bool any() const { return person || location || org || prefix || title; }
 };
 
 /// Appends findings (entity, score, byte span; recognizer "dictionary") for

@@ -306,7 +306,7 @@ hs_scratch_t* Scanner::Impl::scratch() const {
 Scanner::Impl::Active Scanner::Impl::active(const ScanOptions& o) const {
   Active a;
   a.rec.assign(recs.size(), 1);
-  a.ner.person = a.ner.location = a.ner.org = a.ner.prefix = ner_enabled;
+  a.ner.person = a.ner.location = a.ner.org = a.ner.prefix = a.ner.title = ner_enabled;
   a.field_secret = has_generic_secret;
   if (o.entities.empty()) return a;
   a.all = false;
@@ -316,6 +316,7 @@ Scanner::Impl::Active Scanner::Impl::active(const ScanOptions& o) const {
   a.ner.location = ner_enabled && want.count("LOCATION");
   a.ner.org = ner_enabled && want.count("ORGANIZATION");
   a.ner.prefix = ner_enabled && want.count("PREFIX");
+  a.ner.title = ner_enabled && want.count("TITLE");
   a.field_secret = has_generic_secret && want.count("GENERIC_SECRET");
   return a;
 }

@@ -76,6 +76,28 @@ TEST(Scanner, HonorificsBeforeANameArePrefixes) {
   EXPECT_TRUE(spans("We will miss you all, Sir.", "PREFIX").empty());
 }
 
+TEST(Scanner, JobTitlesNextToNames) {
+  auto titles = [](const std::string& text, double min_score = 0.5) {
+    ScanOptions o;
+    o.min_score = min_score;
+    std::vector<std::string> out;
+    for (const auto& f : default_scanner().scan_text(text, o))
+      if (f.entity == "TITLE") out.push_back(text.substr(f.begin, f.end - f.begin));
+    return out;
+  };
+  // Apposition, and a signature block (the title's head noun from WordNet, or an agent noun).
+  EXPECT_EQ(titles("Yesterday Maria Lopez, the benefits manager, said it was fine."),
+            std::vector<std::string>{"benefits manager"});
+  EXPECT_EQ(titles("Thanks,\nJohn Carter\nGas furnace installer\nAcme Heating\n"),
+            std::vector<std::string>{"Gas furnace installer"});
+  // "as a ..." is reported below the default threshold only.
+  EXPECT_TRUE(titles("He worked as a nurse for years.").empty());
+  EXPECT_EQ(titles("He worked as a nurse for years.", 0.3), std::vector<std::string>{"nurse"});
+  // Particular people are no occupation (WordNet instances), nor is a name below a name.
+  EXPECT_TRUE(titles("Maria Lopez\nSven Neumann\n").empty());
+  EXPECT_TRUE(titles("Maria Lopez, the one I told you about, called.").empty());
+}
+
 TEST(Scanner, ValidatorRejectsAndWordBoundariesApply) {
   EXPECT_TRUE(of(default_scanner().scan_text("card 4111 1111 1111 1112"), "CREDIT_CARD").empty());
   EXPECT_TRUE(of(default_scanner().scan_text("x4111111111111111"), "CREDIT_CARD").empty());
