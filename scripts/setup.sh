@@ -9,8 +9,9 @@ PACKAGES=(
   # libraries
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libcli11-dev
   libargon2-dev libvectorscan-dev softhsm2 libsofthsm2 libpq-dev libhiredis-dev libcurl4-openssl-dev libp11-kit-dev libre2-dev
-  # data read at build time: occupation nouns for the TITLE entity (scripts/gen_occupations.py)
-  wordnet-base
+  # data read at build time: occupations for TITLE (scripts/gen_occupations.py), places for LOCATION
+  # (scripts/gen_places.py)
+  wordnet-base iso-codes tzdata wamerican
   # tests
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev python3 python3-pytest python3-yaml
   # test services and benchmark tools

@@ -1,5 +1,6 @@
 // Dictionary data: first names, surnames, places, organisation names and
-// suffixes (src/pii/detection/data/*.inc, compiled in), plus stop words.
+// suffixes (src/pii/detection/data/*.inc, compiled in), place names generated
+// from iso-codes and tzdata at build time, plus stop words.
 #include "ner_dictionary.hpp"
 
 #include "text_util.hpp"
@@ -16,6 +17,13 @@ constexpr std::string_view kSurnames =
 constexpr std::string_view kLocations =
 #include "data/locations.inc"
     ;
+// Countries (in every language iso-codes translates them into),
+// subdivisions and time-zone cities, generated at build time from Debian's
+// iso-codes, tzdata and wamerican (scripts/gen_places.py).
+constexpr char kPlacesData[] =  // an array: its size is known without a constexpr strlen
+#include "places.inc"
+    ;
+constexpr std::string_view kPlaces(kPlacesData, sizeof kPlacesData - 1);
 constexpr std::string_view kOrgWords =
 #include "data/org_words.inc"
     ;
@@ -68,7 +76,7 @@ void add_words(std::unordered_set<std::string>& set, std::string_view data) {
 }
 
 void add_phrases(std::unordered_map<std::string, int>& map, std::unordered_set<std::string>& firsts, int& max_tokens,
-                 std::string_view data) {
+                 std::string_view data, const std::unordered_set<std::string>* skip_single = nullptr) {
   std::size_t i = 0;
   while (i <= data.size()) {
     std::size_t e = data.find_first_of("|\n", i);
@@ -90,9 +98,11 @@ void add_phrases(std::unordered_map<std::string, int>& map, std::unordered_set<s
           joined += fold(phrase.substr(b, k - b));
         }
       }
-      map.emplace(joined, n);
-      firsts.insert(joined.substr(0, joined.find(' ')));
-      max_tokens = std::max(max_tokens, n);
+      if (!(n == 1 && skip_single && skip_single->count(joined))) {
+        map.emplace(joined, n);
+        firsts.insert(joined.substr(0, joined.find(' ')));
+        max_tokens = std::max(max_tokens, n);
+      }
     }
     i = e + 1;
   }
@@ -164,6 +174,11 @@ const Dictionaries& dictionaries() {
     add_words(x.stop_words, kStopWords);
     add_words(x.ambiguous, kAmbiguous);
     add_phrases(x.locations, x.location_first, x.max_location_tokens, std::string_view(kLocations));
+    // One-word generated places that are also names stay names ("Georgia",
+    // "Victoria"); the hand list above decides those.
+    std::unordered_set<std::string> names = x.first_names;
+    names.insert(x.surnames.begin(), x.surnames.end());
+    add_phrases(x.locations, x.location_first, x.max_location_tokens, kPlaces, &names);
     add_phrases(x.orgs, x.org_first, x.max_org_tokens, std::string_view(kOrgs));
     auto mark = [&](const std::unordered_set<std::string>& set, unsigned bit) {
       for (const auto& w : set) x.word_flags[w] |= bit;

@@ -98,6 +98,22 @@ TEST(Scanner, JobTitlesNextToNames) {
   EXPECT_TRUE(titles("Maria Lopez, the one I told you about, called.").empty());
 }
 
+TEST(Scanner, PlacesFromIsoCodesAndTzdata) {
+  auto spans = [](const std::string& text, std::string_view entity) {
+    std::vector<std::string> out;
+    for (const auto& f : default_scanner().scan_text(text, at_half()))
+      if (f.entity == entity) out.push_back(text.substr(f.begin, f.end - f.begin));
+    return out;
+  };
+  // A country in another language (iso-codes translations), a subdivision
+  // (ISO 3166-2), a time-zone city (tzdata): none of them in the hand list.
+  EXPECT_EQ(spans("Sie ist nach Deutschland gezogen.", "LOCATION"), std::vector<std::string>{"Deutschland"});
+  EXPECT_EQ(spans("The farm is in Canillo now.", "LOCATION"), std::vector<std::string>{"Canillo"});
+  EXPECT_EQ(spans("Our office moved to Ouagadougou.", "LOCATION"), std::vector<std::string>{"Ouagadougou"});
+  // A one-word place that is also a name stays a name.
+  EXPECT_TRUE(spans("Please ask Georgia Smith about it.", "LOCATION").empty());
+}
+
 TEST(Scanner, ValidatorRejectsAndWordBoundariesApply) {
   EXPECT_TRUE(of(default_scanner().scan_text("card 4111 1111 1111 1112"), "CREDIT_CARD").empty());
   EXPECT_TRUE(of(default_scanner().scan_text("x4111111111111111"), "CREDIT_CARD").empty());
