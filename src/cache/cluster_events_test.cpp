@@ -6,6 +6,7 @@
 #include "vault/cache/cluster_events.hpp"
 
 #include "support/temp_dir.hpp"
+#include "cache/cache_test_support.hpp"
 #include "support/test_services.hpp"
 #include "vault/storage/factory.hpp"
 
@@ -23,13 +24,7 @@ namespace vault::cache {
 namespace {
 
 resilience::DependencyGuardOptions cache_guard_options() {
-  resilience::DependencyGuardOptions o;
-  o.dependency = "cache";
-  o.backend = "redis";
-  o.error_kind = ErrorKind::Cache;
-  o.operation_timeout = std::chrono::milliseconds(300);
-  o.breaker.open_duration = std::chrono::milliseconds(200);
-  return o;
+  return testing_support::cache_guard_options(std::chrono::milliseconds(300), std::chrono::milliseconds(200));
 }
 
 bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds within = std::chrono::seconds(10)) {
@@ -41,10 +36,7 @@ bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds wit
   return cond();
 }
 
-std::string fresh_channel() {
-  static std::atomic<int> n{0};
-  return "test:events:" + std::to_string(::getpid()) + ":" + std::to_string(++n);
-}
+std::string fresh_channel() { return testing_support::fresh_name("events"); }
 
 /// One replica: its own caches and event bus, the shared store and Redis.
 struct Replica {

@@ -6,6 +6,7 @@
 // is still right.
 #include "vault/cache/read_cache.hpp"
 
+#include "cache/cache_test_support.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_services.hpp"
 #include "vault/cache/read_through_stores.hpp"
@@ -23,18 +24,10 @@ namespace vault::cache {
 namespace {
 
 resilience::DependencyGuardOptions cache_guard_options() {
-  resilience::DependencyGuardOptions o;
-  o.dependency = "cache";
-  o.backend = "redis";
-  o.error_kind = ErrorKind::Cache;
-  o.operation_timeout = std::chrono::milliseconds(300);
-  return o;
+  return testing_support::cache_guard_options(std::chrono::milliseconds(300));
 }
 
-std::string fresh_prefix() {
-  static std::atomic<int> n{0};
-  return "test:rc:" + std::to_string(::getpid()) + ":" + std::to_string(++n) + ":";
-}
+std::string fresh_prefix() { return testing_support::fresh_name("rc") + ":"; }
 
 class ReadCacheTest : public ::testing::Test {
  protected:

@@ -2,6 +2,7 @@
 // (two replicas) share one budget; Redis away falls back to local buckets.
 #include "vault/cache/shared_rate_limiter.hpp"
 
+#include "cache/cache_test_support.hpp"
 #include "support/test_services.hpp"
 
 #include <gtest/gtest.h>
@@ -16,18 +17,10 @@ using resilience::RateDecision;
 using vault::RateLimit;
 
 resilience::DependencyGuardOptions cache_guard_options() {
-  resilience::DependencyGuardOptions o;
-  o.dependency = "cache";
-  o.backend = "redis";
-  o.error_kind = ErrorKind::Cache;
-  o.operation_timeout = std::chrono::milliseconds(1000);
-  return o;
+  return testing_support::cache_guard_options(std::chrono::milliseconds(1000));
 }
 
-std::string fresh_prefix() {
-  static std::atomic<int> n{0};
-  return "test:rl:" + std::to_string(::getpid()) + ":" + std::to_string(++n) + ":";
-}
+std::string fresh_prefix() { return testing_support::fresh_name("rl") + ":"; }
 
 class SharedRateLimiterTest : public ::testing::Test {
  protected:

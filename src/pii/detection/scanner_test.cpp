@@ -11,13 +11,9 @@
 namespace vault::pii {
 namespace {
 
-ScanOptions at_half() {
-  ScanOptions o;
-  o.min_score = 0.5;
-  return o;
-}
 
 using testing::default_scanner;
+using testing::found;
 
 std::vector<Finding> of(const std::vector<Finding>& fs, std::string_view entity) {
   std::vector<Finding> out;
@@ -49,12 +45,7 @@ TEST(Scanner, FindsGenericEntitiesWithByteSpans) {
 }
 
 TEST(Scanner, PhoneNumbersInNationalGroupings) {
-  auto phones = [](const std::string& text) {
-    std::vector<std::string> out;
-    for (const auto& f : default_scanner().scan_text(text, at_half()))
-      if (f.entity == "PHONE_NUMBER") out.push_back(text.substr(f.begin, f.end - f.begin));
-    return out;
-  };
+  auto phones = [](const std::string& text) { return found(text, "PHONE_NUMBER"); };
   // 6-digit numbers in pairs (Greenland, Faroe Islands), a 5-digit area code with its trunk 0 (UK).
   EXPECT_EQ(phones("office: 61 51 81"), std::vector<std::string>{"61 51 81"});
   EXPECT_EQ(phones("call me on 01632 960123"), std::vector<std::string>{"01632 960123"});
@@ -64,12 +55,7 @@ TEST(Scanner, PhoneNumbersInNationalGroupings) {
 }
 
 TEST(Scanner, HonorificsBeforeANameArePrefixes) {
-  auto spans = [](const std::string& text, std::string_view entity) {
-    std::vector<std::string> out;
-    for (const auto& f : default_scanner().scan_text(text, at_half()))
-      if (f.entity == entity) out.push_back(text.substr(f.begin, f.end - f.begin));
-    return out;
-  };
+  auto spans = [](const std::string& text, std::string_view entity) { return found(text, entity); };
   EXPECT_EQ(spans("Please call Dr. Jane Smith today.", "PREFIX"), std::vector<std::string>{"Dr."});
   EXPECT_EQ(spans("Please call Dr. Jane Smith today.", "PERSON"), std::vector<std::string>{"Jane Smith"});
   EXPECT_EQ(spans("Mrs Dawn Jessen wrote.", "PREFIX"), std::vector<std::string>{"Mrs"});
@@ -77,14 +63,7 @@ TEST(Scanner, HonorificsBeforeANameArePrefixes) {
 }
 
 TEST(Scanner, JobTitlesNextToNames) {
-  auto titles = [](const std::string& text, double min_score = 0.5) {
-    ScanOptions o;
-    o.min_score = min_score;
-    std::vector<std::string> out;
-    for (const auto& f : default_scanner().scan_text(text, o))
-      if (f.entity == "TITLE") out.push_back(text.substr(f.begin, f.end - f.begin));
-    return out;
-  };
+  auto titles = [](const std::string& text, double min_score = 0.5) { return found(text, "TITLE", min_score); };
   // Apposition, and a signature block (the title's head noun from WordNet, or an agent noun).
   EXPECT_EQ(titles("Yesterday Maria Lopez, the benefits manager, said it was fine."),
             std::vector<std::string>{"benefits manager"});
@@ -99,12 +78,7 @@ TEST(Scanner, JobTitlesNextToNames) {
 }
 
 TEST(Scanner, PlacesFromIsoCodesAndTzdata) {
-  auto spans = [](const std::string& text, std::string_view entity) {
-    std::vector<std::string> out;
-    for (const auto& f : default_scanner().scan_text(text, at_half()))
-      if (f.entity == entity) out.push_back(text.substr(f.begin, f.end - f.begin));
-    return out;
-  };
+  auto spans = [](const std::string& text, std::string_view entity) { return found(text, entity); };
   // A country in another language (iso-codes translations), a subdivision
   // (ISO 3166-2), a time-zone city (tzdata): none of them in the hand list.
   EXPECT_EQ(spans("Sie ist nach Deutschland gezogen.", "LOCATION"), std::vector<std::string>{"Deutschland"});

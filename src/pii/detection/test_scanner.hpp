@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace vault::pii::testing {
 
@@ -22,6 +24,17 @@ inline std::string test_cache_dir() {
 inline const Scanner& default_scanner() {
   static const Scanner s(Catalogue::defaults(), {.compile_cache_dir = test_cache_dir()});
   return s;
+}
+
+/// The texts of the findings of `entity` in `text` scored >= `min_score`
+/// (default: the server's threshold), in order.
+inline std::vector<std::string> found(const std::string& text, std::string_view entity, double min_score = 0.5) {
+  ScanOptions o;
+  o.min_score = min_score;
+  std::vector<std::string> out;
+  for (const auto& f : default_scanner().scan_text(text, o))
+    if (f.entity == entity) out.push_back(text.substr(f.begin, f.end - f.begin));
+  return out;
 }
 
 }  // namespace vault::pii::testing
