@@ -20,7 +20,11 @@ def test_traceparent_round_trip(tenant, server):
     e = tenant.reader.request("GET", "/api/v1/datasets/ds_01ARZ3NDEKTSV4RRFFQ69G5FAV", headers={"traceparent": tp})
     assert assert_error(e, 404)["trace_id"] == trace
     assert TP_RE.match(e.header("traceparent")).group(1) == trace
-    # and the log lines of the request carry it too
+    # and the log lines of the request carry it too (the access line may be
+    # written just after the answer went out)
+    deadline = time.monotonic() + 5
+    while trace not in server.stdout_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert trace in server.stdout_text()
 
 
