@@ -76,7 +76,8 @@ void add_words(std::unordered_set<std::string>& set, std::string_view data) {
 }
 
 void add_phrases(std::unordered_map<std::string, int>& map, std::unordered_set<std::string>& firsts, int& max_tokens,
-                 std::string_view data, const std::unordered_set<std::string>* skip_single = nullptr) {
+                 std::string_view data, const std::unordered_set<std::string>* skip_single = nullptr,
+                 const std::unordered_set<std::string>* skip_first = nullptr) {
   std::size_t i = 0;
   while (i <= data.size()) {
     std::size_t e = data.find_first_of("|\n", i);
@@ -98,9 +99,10 @@ void add_phrases(std::unordered_map<std::string, int>& map, std::unordered_set<s
           joined += fold(phrase.substr(b, k - b));
         }
       }
-      if (!(n == 1 && skip_single && skip_single->count(joined))) {
+      const std::string first = joined.substr(0, joined.find(' '));
+      if (!(skip_single && ((n == 1 && skip_single->count(joined)) || (skip_first && skip_first->count(first))))) {
         map.emplace(joined, n);
-        firsts.insert(joined.substr(0, joined.find(' ')));
+        firsts.insert(first);
         max_tokens = std::max(max_tokens, n);
       }
     }
@@ -178,7 +180,10 @@ const Dictionaries& dictionaries() {
     // "Victoria"); the hand list above decides those.
     std::unordered_set<std::string> names = x.first_names;
     names.insert(x.surnames.begin(), x.surnames.end());
-    add_phrases(x.locations, x.location_first, x.max_location_tokens, kPlaces, &names);
+    // Nor do generated names that start with a stop word ("la ...", "the ...",
+    // "republic of ..." translations): they would send every such word of
+    // ordinary prose to a phrase lookup, for names the hand list mostly has.
+    add_phrases(x.locations, x.location_first, x.max_location_tokens, kPlaces, &names, &x.stop_words);
     add_phrases(x.orgs, x.org_first, x.max_org_tokens, std::string_view(kOrgs));
     auto mark = [&](const std::unordered_set<std::string>& set, unsigned bit) {
       for (const auto& w : set) x.word_flags[w] |= bit;
