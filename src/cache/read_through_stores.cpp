@@ -92,6 +92,20 @@ std::optional<storage::Record> decode_record(const std::string& s) {
 
 std::int64_t version_of(const storage::Dataset& d) { return d.etag + d.seq; }
 
+/// The answer to a read the store failed (`failed`): from the copy at `key`
+/// when the store is unavailable and the copy decodes and `matches`, noted
+/// as a stale read; else the store's own failure.
+template <class T, class Decode, class Matches>
+Result<T> from_copy(ReadCache& cache, const std::string& key, Result<T> failed, Decode decode, Matches matches) {
+  if (!dependency_unavailable(failed.error().kind())) return failed;
+  auto copy = cache.recall(key);
+  if (!copy) return failed;
+  std::optional<T> value = decode(copy->value);
+  if (!value || !matches(*value)) return failed;
+  stale_reads::note(copy->age);
+  return std::move(*value);
+}
+
 }  // namespace
 
 // ---- datasets
@@ -123,14 +137,9 @@ Result<storage::Dataset> ReadThroughDatasetStore::get_dataset(const std::string&
     remember(*r, std::chrono::seconds(1));
     return r;
   }
-  if (!dependency_unavailable(r.error().kind())) return r;
-  auto copy = cache_.recall(key(tenant_id, id));
-  if (!copy) return r;
-  auto d = decode_dataset(copy->value);
   // The key names the tenant; the copy must agree (a copy is never another tenant's).
-  if (!d || d->tenant_id != tenant_id || d->id != id) return r;
-  stale_reads::note(copy->age);
-  return std::move(*d);
+  return from_copy(cache_, key(tenant_id, id), std::move(r), decode_dataset,
+                   [&](const storage::Dataset& d) { return d.tenant_id == tenant_id && d.id == id; });
 }
 
 Result<std::vector<storage::Dataset>> ReadThroughDatasetStore::list_datasets(const std::string& tenant_id,
@@ -189,13 +198,8 @@ Result<storage::Record> ReadThroughRecordStore::get_record(const std::string& te
     if (cache_.needs(k, r->seq)) cache_.remember(k, r->seq, encode(*r));
     return r;
   }
-  if (!dependency_unavailable(r.error().kind())) return r;
-  auto copy = cache_.recall(k);
-  if (!copy) return r;
-  auto rec = decode_record(copy->value);
-  if (!rec || rec->id != record_id) return r;
-  stale_reads::note(copy->age);
-  return std::move(*rec);
+  return from_copy(cache_, k, std::move(r), decode_record,
+                   [&](const storage::Record& rec) { return rec.id == record_id; });
 }
 
 Result<std::int64_t> ReadThroughRecordStore::last_revision(const std::string& tenant_id,

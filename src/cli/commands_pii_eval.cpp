@@ -95,12 +95,8 @@ int run_pii_eval(const Context& ctx, const EvalCliOpts& o) {
     if (!std::binary_search(known.begin(), known.end(), ours)) return usage_error("unknown entity " + ours);
     eo.mapping[ours] = m.substr(eq + 1);
   }
-  // Location-like labels find each other (the same span is a LOCATION in one
-  // data set and an ADDRESS or GPE in another); rows still count each label.
-  eo.match_class = [](std::string_view label) -> std::string {
-    if (label == "LOCATION" || label == "ADDRESS" || label == "GPE" || label == "LOC") return "LOCATION|ADDRESS";
-    return std::string(label);
-  };
+  // Location-like labels find each other; rows still count each label.
+  eo.match_class = pii::eval::location_match_class;
   eo.min_score = policy->min_confidence;
   pii::AnonymizerContext actx;
   actx.keys = needs_keys ? &keys : nullptr;

@@ -1,9 +1,7 @@
 // PgKeyStore: wrapped data keys (table data_keys).
+#include "storage/data_key_rewraps.hpp"
 #include "storage/pg_rows.hpp"
 #include "storage/pg_stores.hpp"
-
-#include <map>
-#include <optional>
 
 namespace vault::storage {
 
@@ -99,22 +97,14 @@ Result<std::int64_t> PgKeyStore::update_data_keys(const std::vector<DataKey>& ke
   return db_.write<std::int64_t>(
       PgDatabase::dataset_partition(keys.front().tenant_id, keys.front().dataset_id),
       [&](Connection& c) -> Result<std::int64_t> {
-        std::map<std::pair<std::string, std::string>, std::optional<std::int64_t>> pks;  // dataset → pk (none: gone)
-        std::int64_t updated = 0;
-        for (const auto& k : keys) {
-          auto it = pks.find({k.tenant_id, k.dataset_id});
-          if (it == pks.end()) {
-            auto row = pg::load_dataset(c, k.tenant_id, k.dataset_id);
-            if (!row && row.error().kind() != ErrorKind::DatasetNotFound) return std::unexpected(row.error());
-            it = pks.emplace(std::pair{k.tenant_id, k.dataset_id},
-                             row ? std::optional<std::int64_t>(row->pk) : std::nullopt).first;
-          }
-          if (!it->second) continue;
-          auto n = update_wrapped(c, *it->second, k);
-          if (!n) return std::unexpected(n.error());
-          updated += *n;
-        }
-        return updated;
+        return update_data_keys_by_dataset(
+            keys,
+            [&](const std::string& tenant, const std::string& dataset) -> Result<std::int64_t> {
+              auto row = pg::load_dataset(c, tenant, dataset);
+              if (!row) return std::unexpected(row.error());
+              return row->pk;
+            },
+            [&](std::int64_t pk, const DataKey& k) { return update_wrapped(c, pk, k); });
       });
 }
 

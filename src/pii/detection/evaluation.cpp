@@ -84,6 +84,11 @@ Result<std::vector<LabelledText>> parse_labelled(const boost::json::value& doc) 
   return out;
 }
 
+std::string location_match_class(std::string_view label) {
+  if (label == "LOCATION" || label == "ADDRESS" || label == "GPE" || label == "LOC") return "LOCATION|ADDRESS";
+  return std::string(label);
+}
+
 std::map<std::string, std::string> default_mapping(const std::vector<std::string>& entities) {
   std::map<std::string, std::string> m;
   for (const auto& e : entities) m[e] = e == "URL" ? "DOMAIN_NAME" : e;

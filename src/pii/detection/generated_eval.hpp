@@ -60,17 +60,9 @@ inline const std::map<std::string, std::string>& entity_mapping() {
   return m;
 }
 
-/// Match class of an annotation type: LOCATION and ADDRESS are one class,
-/// because the generator labels the same kind of span (towns, countries,
-/// street lines) with either label. Per-type rows still count each label on
-/// its own, and `found_strict` requires the identical label.
-inline std::string match_class(std::string_view type) {
-  if (type == "LOCATION" || type == "ADDRESS") return "LOCATION|ADDRESS";
-  return std::string(type);
-}
-
 /// Scores the sentences of `split` in the parsed data file `doc` (evaluation.hpp,
-/// with entity_mapping() and match_class()). `on_miss` (optional) sees every
+/// with entity_mapping(); LOCATION and ADDRESS one class, location_match_class:
+/// the generator labels towns, countries and street lines with either). `on_miss` (optional) sees every
 /// false positive and missed annotation.
 inline Report score(const Scanner& scanner, const boost::json::value& doc, Split split, double min_score,
                     const std::function<void(const Miss&)>& on_miss = {}) {
@@ -78,7 +70,7 @@ inline Report score(const Scanner& scanner, const boost::json::value& doc, Split
   if (!texts) throw std::runtime_error("presidio_research_generated_large.json: " + texts.error().message());
   EvalOptions o;
   o.mapping = entity_mapping();
-  o.match_class = match_class;
+  o.match_class = location_match_class;
   o.min_score = min_score;
   return eval::score(scanner, *texts, o, [split](std::size_t i) { return in_split(i, split); }, on_miss);
 }

@@ -5,6 +5,8 @@
 
 #include "text_util.hpp"
 
+#include <functional>
+
 namespace vault::pii::ner {
 namespace {
 
@@ -76,8 +78,8 @@ void add_words(std::unordered_set<std::string>& set, std::string_view data) {
 }
 
 void add_phrases(std::unordered_map<std::string, int>& map, std::unordered_set<std::string>& firsts, int& max_tokens,
-                 std::string_view data, const std::unordered_set<std::string>* skip_single = nullptr,
-                 const std::unordered_set<std::string>* skip_first = nullptr) {
+                 std::string_view data,
+                 const std::function<bool(const std::string& phrase, const std::string& first, int tokens)>& skip = {}) {
   std::size_t i = 0;
   while (i <= data.size()) {
     std::size_t e = data.find_first_of("|\n", i);
@@ -100,7 +102,7 @@ void add_phrases(std::unordered_map<std::string, int>& map, std::unordered_set<s
         }
       }
       const std::string first = joined.substr(0, joined.find(' '));
-      if (!(skip_single && ((n == 1 && skip_single->count(joined)) || (skip_first && skip_first->count(first))))) {
+      if (!skip || !skip(joined, first, n)) {
         map.emplace(joined, n);
         firsts.insert(first);
         max_tokens = std::max(max_tokens, n);
@@ -176,14 +178,16 @@ const Dictionaries& dictionaries() {
     add_words(x.stop_words, kStopWords);
     add_words(x.ambiguous, kAmbiguous);
     add_phrases(x.locations, x.location_first, x.max_location_tokens, std::string_view(kLocations));
-    // One-word generated places that are also names stay names ("Georgia",
-    // "Victoria"); the hand list above decides those.
-    std::unordered_set<std::string> names = x.first_names;
-    names.insert(x.surnames.begin(), x.surnames.end());
-    // Nor do generated names that start with a stop word ("la ...", "the ...",
-    // "republic of ..." translations): they would send every such word of
-    // ordinary prose to a phrase lookup, for names the hand list mostly has.
-    add_phrases(x.locations, x.location_first, x.max_location_tokens, kPlaces, &names, &x.stop_words);
+    // Left out of the generated places: one-word names that are also first
+    // names or surnames ("Georgia", "Victoria": the hand list's ambiguity
+    // rules decide those), and names starting with a stop word ("la ...",
+    // "the ...", translations "republic of ..."), which would send every such
+    // word of ordinary prose to a phrase lookup.
+    add_phrases(x.locations, x.location_first, x.max_location_tokens, kPlaces,
+                [&x](const std::string& phrase, const std::string& first, int tokens) {
+                  return (tokens == 1 && (x.first_names.count(phrase) || x.surnames.count(phrase))) ||
+                         x.stop_words.count(first);
+                });
     add_phrases(x.orgs, x.org_first, x.max_org_tokens, std::string_view(kOrgs));
     auto mark = [&](const std::unordered_set<std::string>& set, unsigned bit) {
       for (const auto& w : set) x.word_flags[w] |= bit;

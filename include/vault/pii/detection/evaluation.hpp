@@ -90,6 +90,12 @@ struct EvalOptions {
   std::function<std::string(std::string_view text, const std::vector<Finding>& findings)> anonymize;
 };
 
+/// The match class of a label: the location-like labels LOCATION, ADDRESS,
+/// GPE and LOC are one class ("LOCATION|ADDRESS": data sets label the same
+/// span, a town or a street line, with any of them); any other label is
+/// its own class.
+std::string location_match_class(std::string_view label);
+
 /// Our entity names mapped to themselves, with the presidio-research
 /// labels where they differ (URL is DOMAIN_NAME there).
 std::map<std::string, std::string> default_mapping(const std::vector<std::string>& entities);
