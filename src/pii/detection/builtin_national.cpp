@@ -24,11 +24,23 @@ void americas(std::vector<RecognizerSpec>& out) {
   out.push_back(rec("us_bank", "US_BANK_NUMBER", {pat(R"(\d{8,17})", 0.05)}, "",
                     {"bank", "check", "account", "account#", "acct", "save", "debit"}));
   out.push_back(rec("us_driver_license", "US_DRIVER_LICENSE",
-                    {pat(R"(([A-Z]{1,2}\d{1,18}|\d{2}[A-Z]{3}\d{5,6}|\d{9}[A-Z]|[A-Z]{2}\d{6}[A-Z]|\d{8}[A-Z]{2}|)"
-                         R"(\d{3}[A-Z]{2}\d{4}|[A-Z]\d[A-Z]\d[A-Z]|\d{7,8}[A-Z]|[A-Z]\d{6}R))",
-                         0.3, true),
-                     pat(R"((\d{6,14}|\d{16}))", 0.01)},
+                    // One letter takes 3+ digits and two letters 2+ (Colorado's "A123" / "AB12"
+                    // are the shortest letter forms), so "x11", "v3", "md5" and "CC0" are not
+                    // licences.
+                    {pat(R"(([A-Z]\d{3,18}|[A-Z]{2}\d{2,18}|\d{2}[A-Z]{3}\d{5,6}|\d{9}[A-Z]|[A-Z]{2}\d{6}[A-Z]|)"
+                         R"(\d{8}[A-Z]{2}|\d{3}[A-Z]{2}\d{4}|[A-Z]\d[A-Z]\d[A-Z]|\d{7,8}[A-Z]|[A-Z]\d{6}R))",
+                         0.3, true)},
                     "", {"driver", "license", "permit", "lic", "identification", "dls", "cdls", "lic#", "driving"}));
+  // A licence number of digits only (most states) is any number without the
+  // words of a driver's licence next to it: "license" alone is every
+  // software licence's, so it takes "driver" / "driving" / "DL", and then it
+  // is a licence number (0.6, above the default threshold).
+  {
+    auto digits = rec("us_driver_license_digits", "US_DRIVER_LICENSE", {pat(R"((\d{6,14}|\d{16}))", 0.01)}, "",
+                      {"driver", "drivers", "driving", "dl", "dl#", "dln", "cdl"});
+    digits.min_context_score = 0.6;
+    out.push_back(std::move(digits));
+  }
   out.push_back(rec("us_passport", "US_PASSPORT", {pat(R"(\d{9})", 0.05), pat(R"([A-Z]\d{8})", 0.1, true)}, "",
                     {"us", "united", "states", "passport", "passport#", "travel", "document"}));
   out.push_back(rec("us_mbi", "US_MBI",
@@ -178,7 +190,7 @@ void other(std::vector<RecognizerSpec>& out) {
   out.push_back(rec("tr_tckn", "TR_NATIONAL_ID", {pat(R"([1-9]\d{10})", 0.5)}, "tr_tckn",
                     {"tc", "kimlik", "tckn", "turkish", "national"}));
   out.push_back(rec("tr_plate", "TR_LICENSE_PLATE",
-                    {pat(R"((0[1-9]|[1-7]\d|8[01]) ?[A-Z]{1,3} ?\d{2,4})", 0.3, true)}, "",
+                    {pat(R"((0[1-9]|[1-7]\d|8[01]) ?[A-Z]{1,3} ?\d{2,4})", 0.3)}, "",  // plates are upper case
                     {"plaka", "plate", "license"}));
   out.push_back(rec("tr_phone", "TR_PHONE_NUMBER",
                     {pat(R"((\+90[ -]?|0[ -]?)?\(?[2-5]\d{2}\)?[ -]?\d{3}[ -]?\d{2}[ -]?\d{2})", 0.4, false, D, W)},

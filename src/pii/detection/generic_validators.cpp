@@ -146,7 +146,48 @@ Verdict url(std::string_view s) {
   return Verdict::Neutral;
 }
 
+namespace {
+/// The words of a street-address candidate (letters, apostrophes, periods), digits and punctuation apart.
+std::vector<std::string> address_words(std::string_view s) {
+  std::vector<std::string> words;
+  std::string w;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalpha(u) || u >= 0x80 || c == '.' || c == '\'') {
+      w.push_back(static_cast<char>(std::tolower(u)));
+    } else if (!w.empty()) {
+      words.push_back(std::move(w));
+      w.clear();
+    }
+  }
+  if (!w.empty()) words.push_back(std::move(w));
+  return words;
+}
+
+bool month_name(std::string w) {
+  if (!w.empty() && w.back() == '.') w.pop_back();
+  static constexpr std::string_view kMonths[] = {
+      "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+      "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"};
+  return std::find(std::begin(kMonths), std::end(kMonths), w) != std::end(kMonths);
+}
+
+/// "c.f.r." / "u.s.c.": letters each followed by a period.
+bool initials(std::string_view w) {
+  if (w.size() < 4) return false;
+  for (std::size_t i = 0; i < w.size(); ++i)
+    if ((i % 2 == 1) != (w[i] == '.')) return false;
+  return true;
+}
+}  // namespace
+
 Verdict address(std::string_view s) {
+  // "29 June 2007", "1024 Jun 17" are dates; "48 C.F.R. 227" a legal citation.
+  if (auto words = address_words(s);
+      !words.empty() && std::all_of(words.begin(), words.end(), [](const std::string& w) {
+        return month_name(w) || initials(w) || w == "§";
+      }))
+    return Verdict::Reject;
   // A compound street word ("Rosenvej") must be more than its street-type
   // suffix: "tie 5" or "ring 3" alone are not addresses.
   auto space = s.find(' ');

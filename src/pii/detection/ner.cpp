@@ -128,7 +128,32 @@ struct Ctx {
   bool is_sur(std::size_t i) const { return flags(i) & Dictionaries::Sur; }
   bool is_stop(std::size_t i) const { return flags(i) & Dictionaries::Stop; }
   bool is_orgword(std::size_t i) const { return flags(i) & Dictionaries::OrgWord; }
-  bool is_amb(std::size_t i) const { return flags(i) & Dictionaries::Ambiguous; }
+  bool is_common(std::size_t i) const { return flags(i) & Dictionaries::Common; }
+  /// A name in one reading and an ordinary word in another ("Mark", "Grant",
+  /// "Wall"): the hand list of such names, and every common English word.
+  bool is_amb(std::size_t i) const { return flags(i) & (Dictionaries::Ambiguous | Dictionaries::Common); }
+  /// A lone all-capitals token ("LANG", "SHELL", "MA"): an acronym, a variable
+  /// or a heading word far more often than a name.
+  bool lone_allcap(std::size_t i, std::size_t j) const { return i == j && t[i].allcap; }
+  /// Part of code or a path rather than prose: "-Wall", "$HOME", "/usr/Foo",
+  /// "foo_Bar", "Foo.bar", "Foo(", "Power4" ...
+  bool code_like(std::size_t i) const {
+    std::size_t b = t[i].b, e = t[i].e;
+    if (b > 0) {
+      char p = text[b - 1];
+      if (p == '/' || p == '\\' || p == '$' || p == '%' || p == '_' || p == '=' || p == '@' || p == '#' || p == '{' ||
+          (p == '.' && b > 1 && !is_space(static_cast<unsigned char>(text[b - 2]))))
+        return true;
+      if (p == '-' && (b == 1 || is_space(static_cast<unsigned char>(text[b - 2])))) return true;
+    }
+    if (e < text.size()) {
+      char n = text[e];
+      if (n == '/' || n == '_' || n == '=' || n == '@' || n == '(' || is_digit(static_cast<unsigned char>(n)) ||
+          (n == '.' && e + 1 < text.size() && is_alnum(static_cast<unsigned char>(text[e + 1]))))
+        return true;
+    }
+    return false;
+  }
   /// Adjacent in the text: only spaces (or one hyphen) between tokens i and i+1.
   bool adjacent(std::size_t i) const {
     if (i + 1 >= t.size() || t[i].break_after) return false;
@@ -147,6 +172,62 @@ struct Ctx {
     return true;
   }
   bool particle(std::size_t i) const;
+  /// The first part of a compound with a lower-case word ("Long-name",
+  /// "Power-saving"): no name; double-barrelled names go on in capitals.
+  bool compound(std::size_t i) const {
+    std::size_t e = t[i].e;
+    return e + 1 < text.size() && text[e] == '-' && text[e + 1] >= 'a' && text[e + 1] <= 'z' && !lower_mode;
+  }
+  /// Tokens i..j are all common words, none joined by a hyphen.
+  bool all_common(std::size_t i, std::size_t j) const {
+    for (std::size_t k = i; k <= j; ++k)
+      if (!is_common(k) || (k > i && t[k].hyphen_before)) return false;
+    return true;
+  }
+  /// Tokens i..j are all their line holds.
+  bool whole_line(std::size_t i, std::size_t j) const {
+    auto blank = [](char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '>'; };
+    for (std::size_t k = t[i].b; k > 0 && text[k - 1] != '\n'; --k)
+      if (!blank(text[k - 1])) return false;
+    for (std::size_t k = t[j].e; k < text.size() && text[k] != '\n'; ++k)
+      if (!blank(text[k]) && text[k] != '.' && text[k] != ',') return false;
+    return true;
+  }
+  /// A capitalised common word that is no name ("License", "Compiler").
+  bool title_word(std::size_t i) const {
+    return t[i].cap && is_common(i) && !is_stop(i) && !(flags(i) & (Dictionaries::First | Dictionaries::Sur));
+  }
+  /// Tokens i..j stand in a run of title-case words ("License Grant", "Title
+  /// Page", "Pascal Compiler"): a heading or a product, not a name.
+  bool title_case_run(std::size_t i, std::size_t j) const {
+    return (i > 0 && adjacent(i - 1) && title_word(i - 1)) || (j + 1 < t.size() && adjacent(j) && title_word(j + 1));
+  }
+  /// Evidence that first name i, also a common word ("Maria", "Daisy",
+  /// "Grant"), is used as a name: a surname or a capitalised non-word follows
+  /// ("Maria Lynge"), it is a speaker label at a line start ("Troy: ..."), it
+  /// stands in a list of first names ("Daisy, Christina"), or a person cue
+  /// precedes it ("named randy").
+  bool name_evidence(std::size_t i) const {
+    if (i + 1 < t.size() && adjacent(i) && (is_sur(i + 1) || (t[i + 1].cap && !t[i + 1].allcap && !is_common(i + 1) &&
+                                                               !is_stop(i + 1) && !is_orgword(i + 1))))
+      return true;
+    std::size_t e = t[i].e, b = t[i].b;
+    if (e < text.size() && text[e] == ':' && (b == 0 || text[b - 1] == '\n')) return true;
+    auto listed = [this](std::size_t k) { return k < t.size() && is_first(k); };
+    if (t[i].comma_after && listed(i + 1)) return true;
+    if (i > 0 && (t[i - 1].comma_after || word_is(i - 1, "and")) && listed(i - 1 - (word_is(i - 1, "and") ? 1 : 0)))
+      return true;
+    if (i > 0 && !t[i - 1].break_after) {
+      const std::string prev = fold(text.substr(t[i - 1].b, t[i - 1].e - t[i - 1].b));
+      for (auto cue : {"named", "called", "dear", "hi", "hello", "hey", "thanks", "thank", "met", "meet", "told",
+                       "asked", "married", "son", "daughter", "wife", "husband", "mr", "mrs", "ms", "dr"})
+        if (prev == cue) return true;
+    }
+    return false;
+  }
+  /// The token before i says an organisation follows: "at X", "joined X",
+  /// "works for X", "employed by X", "CEO of X".
+  bool org_cue_before(std::size_t i) const;
   /// Token i follows "<digits>, " or starts a line right below a line holding digits.
   bool after_address(std::size_t i) const {
     std::size_t k = t[i].b;
@@ -215,6 +296,22 @@ bool in(const std::string_view (&list)[N], std::string_view w) {
   return false;
 }
 
+constexpr std::string_view kOrgCues[] = {"at", "joined", "joining", "join", "joins", "employer", "ceo", "cfo", "cto",
+                                         "founder", "cofounder", "co-founder"};
+constexpr std::string_view kWorkVerbs[] = {"work", "works", "worked", "working", "employed", "hired", "acquired",
+                                           "owned", "founded", "funded", "ceo", "cfo", "cto", "founder", "president",
+                                           "chairman", "director", "head", "employee", "employees", "staff"};
+
+bool Ctx::org_cue_before(std::size_t i) const {
+  if (i == 0 || t[i - 1].break_after || t[i - 1].comma_after) return false;
+  auto folded = [this](std::size_t k) { return fold(text.substr(t[k].b, t[k].e - t[k].b)); };
+  const std::string prev = folded(i - 1);
+  if (in(kOrgCues, prev)) return true;
+  if ((prev == "for" || prev == "by" || prev == "of") && i >= 2 && !t[i - 2].break_after)
+    return in(kWorkVerbs, folded(i - 2));
+  return false;
+}
+
 bool Ctx::particle(std::size_t i) const {
   for (auto p : kParticles)
     if (word_is(i, p)) return true;
@@ -261,12 +358,14 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
   std::size_t i = 0;
   while (i < t.size()) {
     const Tok& tk = t[i];
-    if (!lower_mode && !tk.cap) {
+    if ((!lower_mode && !tk.cap) || c.code_like(i)) {
       ++i;
       continue;
     }
     // 1. Title + name.
-    if (tk.e - tk.b <= 5 && in(kTitles, tk.f) && i + 1 < t.size() && c.adjacent(i) && (c.name_like(i + 1) || lower_mode)) {
+    // In capitals ("MS Windows", "MS-DOS") only before a name in capitals ("MR JOHN SMITH").
+    if (tk.e - tk.b <= 5 && in(kTitles, tk.f) && i + 1 < t.size() && c.adjacent(i) && (c.name_like(i + 1) || lower_mode) &&
+        text[tk.e] != '-' && (!tk.allcap || t[i + 1].allcap)) {
       std::size_t j = i + 1;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && (c.name_like(j + 1) || c.particle(j + 1))) ++j;
       if (want.prefix && !tk.allcap)  // the honorific with its period ("Mrs."); not "MS Windows"
@@ -282,18 +381,38 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       continue;
     }
     // 2. Organisations: dictionary, or capitalised run ending in an organisation word.
-    if (int n = c.phrase(d.orgs, d.org_first, d.max_org_tokens, i); n > 0 && (tk.cap || lower_mode) && !c.is_amb(i)) {
-      if (want_o) c.emit("ORGANIZATION", i, i + static_cast<std::size_t>(n) - 1, 0.75);
+    if (int n = c.phrase(d.orgs, d.org_first, d.max_org_tokens, i);
+        n > 0 && (tk.cap || lower_mode) && !(c.flags(i) & Dictionaries::Ambiguous)) {
+      // A one-word name that is also a common word ("Target", "Shell",
+      // "Universal") counts capitalised inside a sentence ("works at Target");
+      // at a sentence start, in capitals ("SHELL") or among title-case words
+      // ("Universal Time") it needs an organisation cue.
+      double score = 0.75;
+      if (n == 1 && c.is_common(i) && (tk.sent_start || tk.allcap || c.title_case_run(i, i)))
+        score = c.org_cue_before(i) ? 0.6 : 0.4;
+      if (want_o) c.emit("ORGANIZATION", i, i + static_cast<std::size_t>(n) - 1, score);
       i += static_cast<std::size_t>(n);
       continue;
     }
     if (!lower_mode && !c.is_stop(i) && !c.is_orgword(i)) {
       std::size_t j = i;
-      while (j + 1 < t.size() && j - i < 5 && c.adjacent(j) && (t[j + 1].cap || c.word_is(j + 1, "and") || c.word_is(j + 1, "of")) &&
+      while (j + 1 < t.size() && j - i < 5 && c.adjacent(j) &&
+             ((t[j + 1].cap && (!c.is_stop(j + 1) || c.is_orgword(j + 1))) || c.word_is(j + 1, "and") ||
+              c.word_is(j + 1, "of")) &&
              !c.is_orgword(j))
         ++j;
       if (j > i && c.is_orgword(j) && t[j].cap) {
-        if (want_o) c.emit("ORGANIZATION", i, j, 0.8);
+        // Nothing but common words before the organisation word is a phrase,
+        // not a name, when written in capitals ("USE OF THIS SOFTWARE", licence
+        // disclaimers) or when the word is "Software" ("Covered Software", the
+        // licensed work of licence prose); "State Farm Insurance" stays.
+        bool named = false, caps = true;
+        for (std::size_t k = i; k < j && !named; ++k) {
+          named = !c.is_common(k) && !c.word_is(k, "and") && !c.word_is(k, "of");
+          caps = caps && t[k].allcap;
+        }
+        const bool phrase = !named && (caps || c.word_is(j, "software"));
+        if (want_o) c.emit("ORGANIZATION", i, j, !phrase ? 0.8 : c.org_cue_before(i) ? 0.6 : 0.4);
         i = j + 1;
         continue;
       }
@@ -304,15 +423,18 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       i += static_cast<std::size_t>(n);
       continue;
     }
+    if (c.compound(i)) {  // "Long-name", "Power-saving"
+      ++i;
+      continue;
+    }
     // 3. Person starting with a first name.
-    bool first = c.is_first(i) && (!c.is_amb(i) || (tk.cap && !tk.sent_start) ||
-                                   (i + 1 < t.size() && c.adjacent(i) && c.is_sur(i + 1)));
+    bool first = c.is_first(i) && (!c.is_amb(i) || (tk.cap && !tk.sent_start) || c.name_evidence(i));
     if (first && !(lower_mode && c.is_stop(i))) {
       std::size_t j = i;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j)) {
         std::size_t n = j + 1;
         bool ok = lower_mode ? (c.is_sur(n) || (c.is_first(n) && !c.is_stop(n)))
-                             : (t[n].cap && !c.is_stop(n) && !c.is_orgword(n));
+                             : (t[n].cap && !c.is_stop(n) && !c.is_orgword(n) && !c.title_word(n));
         if (!ok && c.particle(n) && n + 1 < t.size() && c.adjacent(n) && c.name_like(n + 1)) {
           ++j;  // particle, the name follows
           continue;
@@ -324,7 +446,8 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       if (j == i && c.phrase(d.locations, d.location_first, d.max_location_tokens, i) > 0 && (tk.sent_start || c.is_amb(i))) {
         // fall through to the location rule
       } else {
-        if (want_p) c.emit("PERSON", i, j, j > i ? 0.85 : 0.65);
+        if (want_p && !c.lone_allcap(i, j))
+          c.emit("PERSON", i, j, j > i ? 0.85 : !lower_mode && c.title_case_run(i, j) ? 0.4 : 0.65);
         i = j + 1;
         continue;
       }
@@ -332,6 +455,11 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
     // 4. Locations from the dictionary.
     if (int n = c.phrase(d.locations, d.location_first, d.max_location_tokens, i); n > 0) {
       bool ok = !c.is_amb(i) || (tk.cap && !tk.sent_start) || tk.allcap;
+      // In capitals, a place of three letters or fewer ("URI", "NIS") is an
+      // acronym far more often; the country abbreviations are the exception.
+      if (n == 1 && tk.allcap && tk.e - tk.b <= 3 && !c.word_is(i, "usa") && !c.word_is(i, "uk") &&
+          !c.word_is(i, "uae"))
+        ok = false;
       if (ok) {
         if (want_l) c.emit("LOCATION", i, i + static_cast<std::size_t>(n) - 1, tk.cap || lower_mode ? 0.8 : 0.6);
         i += static_cast<std::size_t>(n);
@@ -342,7 +470,8 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
     if (c.is_sur(i) && !c.is_stop(i) && (tk.cap || lower_mode) && (!c.is_amb(i) || (!tk.sent_start && tk.cap))) {
       std::size_t j = i;
       while (j + 1 < t.size() && j - i < 2 && c.adjacent(j) && (lower_mode ? c.is_sur(j + 1) : c.name_like(j + 1))) ++j;
-      if (want_p) c.emit("PERSON", i, j, lower_mode ? (j > i ? 0.45 : 0.3) : 0.55);
+      if (want_p && !c.lone_allcap(i, j))
+        c.emit("PERSON", i, j, lower_mode ? (j > i ? 0.45 : 0.3) : c.title_case_run(i, j) ? 0.4 : 0.55);
       i = j + 1;
       continue;
     }
@@ -350,6 +479,12 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
     if ((tk.cap || lower_mode) && !c.is_stop(i) && tk.e - tk.b >= 3 && c.after_address(i)) {
       std::size_t j = i;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && (t[j + 1].cap || lower_mode) && !c.is_stop(j + 1)) ++j;
+      // Common words ("License", "Copyright" below a dated line) only as a
+      // town in postal capitals on a line of its own ("ANGERED").
+      if (c.all_common(i, j) && !(tk.allcap && c.whole_line(i, j))) {
+        i = j + 1;
+        continue;
+      }
       if (want_l) c.emit("LOCATION", i, j, 0.5);
       i = j + 1;
       continue;
@@ -360,6 +495,12 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       bool prev_adjacent = i > 0 && !t[i - 1].break_after;
       std::size_t j = i;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && c.name_like(j + 1)) ++j;
+      // A capitalised common word ("Covered", "License", "Store") is no
+      // evidence of a name; a hyphenated run ("Saint-Priest") is.
+      if (c.is_common(i) && !(j > i && t[i + 1].hyphen_before)) {
+        ++i;
+        continue;
+      }
       bool org_next = j + 1 < t.size() && c.adjacent(j) &&
                       (c.word_is(j + 1, "office") || c.word_is(j + 1, "headquarters") || c.word_is(j + 1, "hq") ||
                        c.word_is(j + 1, "employees") || c.word_is(j + 1, "staff") || c.word_is(j + 1, "team"));

@@ -26,6 +26,12 @@ constexpr char kPlacesData[] =  // an array: its size is known without a constex
 #include "places.inc"
     ;
 constexpr std::string_view kPlaces(kPlacesData, sizeof kPlacesData - 1);
+// Common English words: wamerican's lower-case entries, generated at build
+// time (scripts/gen_common_words.py).
+constexpr char kCommonWordsData[] =
+#include "common_words.inc"
+    ;
+constexpr std::string_view kCommonWords(kCommonWordsData, sizeof kCommonWordsData - 1);
 constexpr std::string_view kOrgWords =
 #include "data/org_words.inc"
     ;
@@ -67,14 +73,19 @@ constexpr std::string_view kAmbiguous =
     "jordan georgia victoria lincoln hamilton jersey guinea niger mali derby hull cork nancy tours aurora mesa "
     "irving chandler gilbert madison austin phoenix charlotte eugene lee paul john james miles an la le de";
 
-void add_words(std::unordered_set<std::string>& set, std::string_view data) {
+template <class F>
+void for_each_word(std::string_view data, F&& f) {
   std::size_t i = 0;
   while (i < data.size()) {
     while (i < data.size() && util::is_space(static_cast<unsigned char>(data[i]))) ++i;
     std::size_t b = i;
     while (i < data.size() && !util::is_space(static_cast<unsigned char>(data[i]))) ++i;
-    if (i > b) set.insert(fold(data.substr(b, i - b)));
+    if (i > b) f(data.substr(b, i - b));
   }
+}
+
+void add_words(std::unordered_set<std::string>& set, std::string_view data) {
+  for_each_word(data, [&set](std::string_view w) { set.insert(fold(w)); });
 }
 
 void add_phrases(std::unordered_map<std::string, int>& map, std::unordered_set<std::string>& firsts, int& max_tokens,
@@ -199,6 +210,7 @@ const Dictionaries& dictionaries() {
     mark(x.ambiguous, Dictionaries::Ambiguous);
     mark(x.location_first, Dictionaries::LocFirst);
     mark(x.org_first, Dictionaries::OrgFirst);
+    for_each_word(kCommonWords, [&x](std::string_view w) { x.word_flags[std::string(w)] |= Dictionaries::Common; });
     return x;
   }();
   return d;

@@ -16,7 +16,11 @@ struct Dictionaries {
   std::unordered_set<std::string> location_first, org_first;
   /// folded word -> bit set of the categories below (one lookup per token)
   std::unordered_map<std::string, unsigned> word_flags;
-  enum : unsigned { First = 1, Sur = 2, Stop = 4, OrgWord = 8, Ambiguous = 16, LocFirst = 32, OrgFirst = 64 };
+  /// Common: a lower-case word of wamerican (a capitalised common word is weak
+  /// evidence of a name).
+  enum : unsigned {
+    First = 1, Sur = 2, Stop = 4, OrgWord = 8, Ambiguous = 16, LocFirst = 32, OrgFirst = 64, Common = 128
+  };
 };
 
 /// Built once, on first use (thread-safe static initialisation).
