@@ -28,6 +28,7 @@ struct EvalCliOpts {
   anon::PolicyOptions policy;
   std::vector<std::string> maps;  // OURS=LABEL
   std::string key_file;
+  std::vector<std::string> show_leaks;  // labels whose leaked values are listed
 };
 
 std::string pct(double v) {
@@ -109,6 +110,18 @@ int run_pii_eval(const Context& ctx, const EvalCliOpts& o) {
     return std::string(text);  // counted as leaking everything: never flatter
   };
 
+  // Leaked values of the labels asked for, listed after the table (the
+  // user's own data on the user's own terminal: nothing leaves the machine).
+  std::vector<std::pair<std::string, std::string>> leaks;  // label, "value" in: text
+  if (!o.show_leaks.empty())
+    eo.on_leak = [&](std::string_view label, std::string_view value, std::string_view text) {
+      if (std::find(o.show_leaks.begin(), o.show_leaks.end(), label) == o.show_leaks.end() &&
+          std::find(o.show_leaks.begin(), o.show_leaks.end(), "ALL") == o.show_leaks.end())
+        return;
+      std::string line = "\"" + std::string(value) + "\" in: ";
+      for (char ch : text.substr(0, 160)) line.push_back(ch == '\n' ? ' ' : ch);
+      leaks.emplace_back(std::string(label), std::move(line));
+    };
   auto scanner = pii::Scanner::create(catalogue, {.compile_cache_dir = scanner_cache_dir()});
   if (!scanner) return usage_error(scanner.error().message());
   const pii::eval::Report r = pii::eval::score(**scanner, *texts, eo);
@@ -159,6 +172,7 @@ int run_pii_eval(const Context& ctx, const EvalCliOpts& o) {
                " GPE, LOC are one class); a span is found when such a finding overlaps it. leak: labelled values\n"
                " still verbatim in the anonymized text. A label no entity maps to has no predictions.)\n";
   if (failures) std::cout << "anonymization failed on " << failures << " texts (counted as leaking)\n";
+  for (const auto& [label, line] : leaks) std::cout << "LEAK " << label << ' ' << line << '\n';
   return exit_code::ok;
 }
 
@@ -186,6 +200,9 @@ void add_pii_commands(CLI::App& root, Context& ctx) {
   c->add_option("--entities", o->policy.entities, "only these entities, comma-separated")->delimiter(',');
   c->add_option("--min-confidence", o->policy.min_confidence, "findings scored below X are ignored (default 0.5)")
       ->check(CLI::Range(0.0, 1.0));
+  c->add_option("--show-leaks", o->show_leaks,
+                "list the leaked values of these labels (comma-separated, ALL for every label) after the table")
+      ->delimiter(',');
   c->add_option("--key-file", o->key_file, "32-byte key file (vault keygen) for hash/pseudonymize/fpe/encrypt");
   c->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_pii_eval(ctx, *o); }; });
 }

@@ -148,7 +148,9 @@ Report score(const Scanner& scanner, const std::vector<LabelledText>& texts, con
       if (options.anonymize) {
         const std::size_t b = byte_of(t.text, g.b), e = byte_of(t.text, g.e);
         const std::string_view value = std::string_view(t.text).substr(b, e - b);
-        c.leaked += anonymized.find(value) != std::string::npos;
+        const bool leaked = anonymized.find(value) != std::string::npos;
+        c.leaked += leaked;
+        if (leaked && options.on_leak) options.on_leak(g.type, value, t.text);
       }
       if (!g.hit && on_miss) on_miss({false, g.type, g.b, g.e, &t.text});
     }

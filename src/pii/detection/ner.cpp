@@ -193,6 +193,28 @@ struct Ctx {
       if (!blank(text[k]) && text[k] != '.' && text[k] != ',') return false;
     return true;
   }
+  /// The line above token i's starts like a street or unit line of a postal
+  /// address: a house number ("12 Orchard Road", not "3. Conveying") or
+  /// Apt / Suite / Unit / Box / Flat / Floor / P.O.
+  bool unit_line_above(std::size_t i) const {
+    std::size_t k = text.rfind('\n', t[i].b);
+    if (k == std::string_view::npos || k == 0) return false;
+    std::size_t b = text.rfind('\n', k - 1);
+    b = b == std::string_view::npos ? 0 : b + 1;
+    while (b < k && (text[b] == ' ' || text[b] == '\t' || text[b] == '>')) ++b;
+    if (b >= k) return false;
+    if (is_digit(static_cast<unsigned char>(text[b]))) {
+      std::size_t e = b;
+      while (e < k && is_digit(static_cast<unsigned char>(text[e]))) ++e;
+      return !(e < k && text[e] == '.');
+    }
+    auto line = text.substr(b, k - b);
+    for (std::string_view w : {"apt", "suite", "unit", "box", "flat", "floor", "p.o", "po box"})
+      if (line.size() > w.size() && std::equal(w.begin(), w.end(), line.begin(),
+                                               [](char x, char y) { return x == lower(y); }))
+        return true;
+    return false;
+  }
   /// A capitalised common word that is no name ("License", "Compiler").
   bool title_word(std::size_t i) const {
     return t[i].cap && is_common(i) && !is_stop(i) && !(flags(i) & (Dictionaries::First | Dictionaries::Sur));
@@ -385,10 +407,10 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
         n > 0 && (tk.cap || lower_mode) && !(c.flags(i) & Dictionaries::Ambiguous)) {
       // A one-word name that is also a common word ("Target", "Shell",
       // "Universal") counts capitalised inside a sentence ("works at Target");
-      // at a sentence start, in capitals ("SHELL") or among title-case words
-      // ("Universal Time") it needs an organisation cue.
+      // at a sentence start or in capitals ("SHELL") it needs an organisation
+      // cue. ("Google Maps", "Universal Ctags" count: products of the name.)
       double score = 0.75;
-      if (n == 1 && c.is_common(i) && (tk.sent_start || tk.allcap || c.title_case_run(i, i)))
+      if (n == 1 && c.is_common(i) && (tk.sent_start || tk.allcap))
         score = c.org_cue_before(i) ? 0.6 : 0.4;
       if (want_o) c.emit("ORGANIZATION", i, i + static_cast<std::size_t>(n) - 1, score);
       i += static_cast<std::size_t>(n);
@@ -423,18 +445,22 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       i += static_cast<std::size_t>(n);
       continue;
     }
-    if (c.compound(i)) {  // "Long-name", "Power-saving"
+    if (c.compound(i) && !c.is_first(i)) {  // "Long-name", "Power-saving"
       ++i;
       continue;
     }
     // 3. Person starting with a first name.
-    bool first = c.is_first(i) && (!c.is_amb(i) || (tk.cap && !tk.sent_start) || c.name_evidence(i));
+    // A first name that is also a word ("Grant", "Pascal") followed by a
+    // capitalised common word is a heading or a product ("Grant Scope",
+    // "Pascal Compiler"); "Stephanie Talon" is a name.
+    const bool amb_first = c.is_amb(i);
+    bool first = c.is_first(i) && (!amb_first || (tk.cap && !tk.sent_start) || c.name_evidence(i));
     if (first && !(lower_mode && c.is_stop(i))) {
       std::size_t j = i;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j)) {
         std::size_t n = j + 1;
         bool ok = lower_mode ? (c.is_sur(n) || (c.is_first(n) && !c.is_stop(n)))
-                             : (t[n].cap && !c.is_stop(n) && !c.is_orgword(n) && !c.title_word(n));
+                             : (t[n].cap && !c.is_stop(n) && !c.is_orgword(n) && !(amb_first && c.title_word(n)));
         if (!ok && c.particle(n) && n + 1 < t.size() && c.adjacent(n) && c.name_like(n + 1)) {
           ++j;  // particle, the name follows
           continue;
@@ -447,14 +473,16 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
         // fall through to the location rule
       } else {
         if (want_p && !c.lone_allcap(i, j))
-          c.emit("PERSON", i, j, j > i ? 0.85 : !lower_mode && c.title_case_run(i, j) ? 0.4 : 0.65);
+          c.emit("PERSON", i, j, j > i ? 0.85 : !lower_mode && amb_first && c.title_case_run(i, j) ? 0.4 : 0.65);
         i = j + 1;
         continue;
       }
     }
     // 4. Locations from the dictionary.
     if (int n = c.phrase(d.locations, d.location_first, d.max_location_tokens, i); n > 0) {
-      bool ok = !c.is_amb(i) || (tk.cap && !tk.sent_start) || tk.allcap;
+      // Only the hand list's ambiguity counts here: generated places leave
+      // common words out already, and "Chile", "Japan", "China" are places first.
+      bool ok = !(c.flags(i) & Dictionaries::Ambiguous) || (tk.cap && !tk.sent_start) || tk.allcap;
       // In capitals, a place of three letters or fewer ("URI", "NIS") is an
       // acronym far more often; the country abbreviations are the exception.
       if (n == 1 && tk.allcap && tk.e - tk.b <= 3 && !c.word_is(i, "usa") && !c.word_is(i, "uk") &&
@@ -480,8 +508,9 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       std::size_t j = i;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && (t[j + 1].cap || lower_mode) && !c.is_stop(j + 1)) ++j;
       // Common words ("License", "Copyright" below a dated line) only as a
-      // town in postal capitals on a line of its own ("ANGERED").
-      if (c.all_common(i, j) && !(tk.allcap && c.whole_line(i, j))) {
+      // line of their own right below a street or unit line ("ANGERED",
+      // "Pines Beach" below "Apt. 306").
+      if (c.all_common(i, j) && !(c.whole_line(i, j) && c.unit_line_above(i))) {
         i = j + 1;
         continue;
       }
@@ -495,15 +524,16 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       bool prev_adjacent = i > 0 && !t[i - 1].break_after;
       std::size_t j = i;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && c.name_like(j + 1)) ++j;
-      // A capitalised common word ("Covered", "License", "Store") is no
-      // evidence of a name; a hyphenated run ("Saint-Priest") is.
-      if (c.is_common(i) && !(j > i && t[i + 1].hyphen_before)) {
-        ++i;
-        continue;
-      }
       bool org_next = j + 1 < t.size() && c.adjacent(j) &&
                       (c.word_is(j + 1, "office") || c.word_is(j + 1, "headquarters") || c.word_is(j + 1, "hq") ||
                        c.word_is(j + 1, "employees") || c.word_is(j + 1, "staff") || c.word_is(j + 1, "team"));
+      // A capitalised common word ("Covered", "License", "Store") is no
+      // evidence of a name; a hyphenated run ("Saint-Priest") or one before
+      // "office" ("The Social Explorer office") is.
+      if (c.is_common(i) && !org_next && !(j > i && t[i + 1].hyphen_before)) {
+        ++i;
+        continue;
+      }
       if (org_next) {
         if (want_o) c.emit("ORGANIZATION", i, j, 0.5);
       } else if (prev_adjacent && in(kPlacePreps, prev)) {

@@ -88,6 +88,47 @@ TEST(Scanner, PlacesFromIsoCodesAndTzdata) {
   EXPECT_TRUE(spans("Please ask Georgia Smith about it.", "LOCATION").empty());
 }
 
+TEST(Scanner, CommonWordsCapitalisedAreNoNames) {
+  using V = std::vector<std::string>;
+  auto spans = [](const std::string& text, std::string_view entity) { return found(text, entity); };
+  // Licence prose: defined terms, headings and disclaimers in capitals.
+  EXPECT_TRUE(spans("You may distribute the Covered Software under this License.", "ORGANIZATION").empty());
+  EXPECT_TRUE(spans("THE SOFTWARE IS PROVIDED AS IS, INCLUDING BUT NOT LIMITED TO", "ORGANIZATION").empty());
+  EXPECT_TRUE(spans("2. License Grant\nSubject to the terms, each Contributor grants", "PERSON").empty());
+  EXPECT_TRUE(spans("Send it to Corresponding Source.", "LOCATION").empty());
+  // Lone capitals, code and compounds.
+  EXPECT_TRUE(spans("Set LANG and SHELL before you start.", "PERSON").empty());
+  EXPECT_TRUE(spans("This option is available on MS Windows only.", "PERSON").empty());
+  EXPECT_TRUE(spans("Compile with -Wall and generate code for Power4.", "PERSON").empty());
+  EXPECT_TRUE(spans("NAME   Long-name flag of the field.", "PERSON").empty());
+  EXPECT_TRUE(spans("Authentication through NIS is insecure.", "LOCATION").empty());
+  // ... while names that are also words still count with evidence.
+  EXPECT_EQ(spans("Maria Lynge lives here.", "PERSON"), V{"Maria Lynge"});
+  EXPECT_EQ(spans("They had 6: Daisy, Christina and Evan.", "PERSON"), (V{"Daisy", "Christina", "Evan"}));
+  EXPECT_EQ(spans("Troy: who are you?", "PERSON"), V{"Troy"});
+  EXPECT_EQ(spans("I met Stephanie Talon yesterday.", "PERSON"), V{"Stephanie Talon"});
+  EXPECT_EQ(spans("She moved to Chile last year.", "LOCATION"), V{"Chile"});
+  EXPECT_EQ(spans("The Social Explorer office is closed.", "ORGANIZATION"), V{"Social Explorer"});
+  EXPECT_EQ(spans("He works at Target now.", "ORGANIZATION"), V{"Target"});
+  // An address block: a common word as a town on its own line below a unit line.
+  EXPECT_EQ(spans("Brian Adomo\n51 24 Clarke Avenue\nApt. 306\nPines Beach\nCosta Rica 85226", "LOCATION"),
+            (V{"Pines Beach", "Costa Rica"}));
+}
+
+TEST(Scanner, DatesAndShortCodesAreNoAddressesOrLicences) {
+  auto spans = [](const std::string& text, std::string_view entity) { return found(text, entity); };
+  EXPECT_TRUE(spans("Version 3, 29 June 2007, as published", "ADDRESS").empty());
+  EXPECT_TRUE(spans("as defined in 48 C.F.R. 2.101 of the rules", "ADDRESS").empty());
+  EXPECT_EQ(spans("We live at 51 Franklin Street now.", "ADDRESS"), std::vector<std::string>{"51 Franklin Street"});
+  // "license" next to "x11" or "md5" is a software licence.
+  EXPECT_TRUE(spans("This license covers the x11 and md5 code under CC0.", "US_DRIVER_LICENSE").empty());
+  EXPECT_EQ(spans("My driver's license number is 97537342.", "US_DRIVER_LICENSE"),
+            std::vector<std::string>{"97537342"});
+  EXPECT_EQ(spans("My driver's license number is a56319335.", "US_DRIVER_LICENSE"),
+            std::vector<std::string>{"a56319335"});
+  EXPECT_TRUE(spans("The software license number is 97537342.", "US_DRIVER_LICENSE").empty());
+}
+
 TEST(Scanner, ValidatorRejectsAndWordBoundariesApply) {
   EXPECT_TRUE(of(default_scanner().scan_text("card 4111 1111 1111 1112"), "CREDIT_CARD").empty());
   EXPECT_TRUE(of(default_scanner().scan_text("x4111111111111111"), "CREDIT_CARD").empty());

@@ -88,6 +88,9 @@ struct EvalOptions {
   /// a scan for all entities at `min_score` (what a default anonymization
   /// sees); a labelled value found verbatim in it is counted as leaked.
   std::function<std::string(std::string_view text, const std::vector<Finding>& findings)> anonymize;
+  /// Called for every leaked labelled value (with `anonymize` set): its
+  /// label, the value and the whole original text.
+  std::function<void(std::string_view label, std::string_view value, std::string_view text)> on_leak;
 };
 
 /// The match class of a label: the location-like labels LOCATION, ADDRESS,
