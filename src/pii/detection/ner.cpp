@@ -49,6 +49,12 @@ bool upper_start(std::string_view t) {
   return false;
 }
 
+/// The apostrophe at i starts a possessive "'s" ("Liam's"): the name ends before it.
+bool possessive(std::string_view text, std::size_t i) {
+  return i + 1 < text.size() && (text[i + 1] == 's' || text[i + 1] == 'S') &&
+         (i + 2 >= text.size() || !is_alpha(static_cast<unsigned char>(text[i + 2])));
+}
+
 std::vector<Tok> tokenize(std::string_view text, bool& lower_mode) {
   std::vector<Tok> toks;
   toks.reserve(text.size() / 5 + 4);
@@ -65,7 +71,9 @@ std::vector<Tok> tokenize(std::string_view text, bool& lower_mode) {
         if (d >= 'a' && d <= 'z') ++i, ++letters;
         else if (d >= 'A' && d <= 'Z') ++i, ++letters, ++uppers;
         else if (d >= 0x80) ++i;
-        else if ((d == '\'') && i + 1 < text.size() && is_alpha(static_cast<unsigned char>(text[i + 1])) && i > b) ++i;
+        else if ((d == '\'') && i + 1 < text.size() && is_alpha(static_cast<unsigned char>(text[i + 1])) && i > b &&
+                 !possessive(text, i))
+          ++i;
         else break;
       }
       Tok& t = toks.emplace_back();
@@ -247,6 +255,25 @@ struct Ctx {
     }
     return false;
   }
+  std::string folded(std::size_t k) const { return fold(text.substr(t[k].b, t[k].e - t[k].b)); }
+  /// The words before token i introduce a person's name: "my name is X",
+  /// "call me X", "named X", "Hi X", "says X", "starring X", "written by X".
+  bool person_cue_before(std::size_t i) const;
+  /// The words after token j say a person did something: "X said",
+  /// "X shouted at", "X is from", "X was born".
+  bool person_verb_after(std::size_t j) const;
+  /// Tokens i..j stand in a comma list next to a first name ("Malon, Mark, Kaylee").
+  bool in_name_list(std::size_t i, std::size_t j) const {
+    if (i > 0 && (t[i - 1].comma_after || word_is(i - 1, "and"))) {
+      std::size_t k = word_is(i - 1, "and") ? i - 2 : i - 1;
+      if (k < t.size() && is_first(k) && t[k].cap == t[i].cap) return true;
+    }
+    if (j + 1 < t.size() && (t[j].comma_after || (adjacent(j) && word_is(j + 1, "and")))) {
+      std::size_t k = t[j].comma_after ? j + 1 : j + 2;
+      if (k < t.size() && is_first(k) && t[k].cap == t[i].cap) return true;
+    }
+    return false;
+  }
   /// The token before i says an organisation follows: "at X", "joined X",
   /// "works for X", "employed by X", "CEO of X".
   bool org_cue_before(std::size_t i) const;
@@ -331,6 +358,42 @@ bool Ctx::org_cue_before(std::size_t i) const {
   if (in(kOrgCues, prev)) return true;
   if ((prev == "for" || prev == "by" || prev == "of") && i >= 2 && !t[i - 2].break_after)
     return in(kWorkVerbs, folded(i - 2));
+  return false;
+}
+
+constexpr std::string_view kNameIntroducers[] = {"named", "called", "dear", "hi", "hello", "hey", "says", "said",
+                                                 "starring", "featuring", "thanks", "cc", "asked", "told", "ask",
+                                                 "tell", "married", "signed"};
+constexpr std::string_view kPersonVerbs[] = {"said", "says", "shouted", "told", "asked", "replied", "wrote", "answered",
+                                             "lives", "lived", "spent", "married", "smiled", "laughed", "explained",
+                                             "added", "noted", "thinks", "thought", "wants", "wanted", "knows", "knew",
+                                             "cried", "whispered", "yelled", "agreed", "argued", "insisted"};
+
+constexpr std::string_view kAuthorship[] = {"written", "directed", "produced", "composed", "painted", "sung",
+                                           "performed", "edited", "authored", "signed", "narrated", "illustrated",
+                                           "photographed", "played", "recorded", "sculpted", "choreographed"};
+
+bool Ctx::person_cue_before(std::size_t i) const {
+  if (i == 0 || t[i - 1].break_after) return false;
+  const std::string prev = folded(i - 1);
+  if (in(kNameIntroducers, prev)) return true;
+  if (i < 2 || t[i - 2].break_after) return false;
+  const std::string before = folded(i - 2);
+  if (prev == "is" || prev == "was") return before == "name";  // "my name is X", "her maiden name is X"
+  if (prev == "me") return before == "call" || before == "calls" || before == "called";
+  if (prev == "by")  // "directed by X", "written by X"; not "published by Netscape", "received by Licensor"
+    return in(kAuthorship, before);
+  return false;
+}
+
+bool Ctx::person_verb_after(std::size_t j) const {
+  if (j + 1 >= t.size() || t[j].break_after || t[j].comma_after) return false;
+  const std::string next = folded(j + 1);
+  if (in(kPersonVerbs, next)) return true;
+  if ((next == "is" || next == "was") && j + 2 < t.size() && !t[j + 1].break_after) {
+    const std::string after = folded(j + 2);
+    return after == "from" || after == "born";
+  }
   return false;
 }
 
@@ -518,6 +581,14 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       i = j + 1;
       continue;
     }
+    // 6a. Lower-case text: an unknown word that is no English word right
+    // after "my name is", "call me", "says" ...
+    if (lower_mode && !c.is_stop(i) && !c.is_common(i) && !c.is_first(i) && !c.is_sur(i) && tk.e - tk.b >= 3 &&
+        c.person_cue_before(i)) {
+      if (want_p) c.emit("PERSON", i, i, 0.55);
+      ++i;
+      continue;
+    }
     // 6. Unknown capitalised words: decide by the previous word.
     if (!lower_mode && tk.cap && !c.is_stop(i) && tk.e - tk.b >= 3) {
       std::string_view prev = i > 0 ? std::string_view(t[i - 1].f) : std::string_view();
@@ -536,6 +607,10 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       }
       if (org_next) {
         if (want_o) c.emit("ORGANIZATION", i, j, 0.5);
+      } else if (!tk.allcap && (c.person_cue_before(i) || c.person_verb_after(j) || c.in_name_list(i, j))) {
+        // A capitalised word that is no English word (wamerican), where the
+        // words around it say a person is meant.
+        if (want_p) c.emit("PERSON", i, j, c.person_cue_before(i) ? 0.7 : 0.6);
       } else if (prev_adjacent && in(kPlacePreps, prev)) {
         if (want_l) c.emit("LOCATION", i, j, 0.45);
       } else if (tk.sent_start && j == i) {

@@ -115,6 +115,22 @@ TEST(Scanner, CommonWordsCapitalisedAreNoNames) {
             (V{"Pines Beach", "Costa Rica"}));
 }
 
+TEST(Scanner, UnknownNamesFromTheWordsAroundThem) {
+  using V = std::vector<std::string>;
+  auto persons = [](const std::string& text) { return found(text, "PERSON"); };
+  // Capitalised words that are no English word and in no name list, where
+  // the words around them say a person is meant.
+  EXPECT_EQ(persons("Her maiden name is Koupil."), V{"Koupil"});
+  EXPECT_EQ(persons("Everyone calls me Kenjirou."), V{"Kenjirou"});
+  EXPECT_EQ(persons("Klimek shouted at the driver."), V{"Klimek"});
+  EXPECT_EQ(persons("The song was written by Vedzizhev in May."), V{"Vedzizhev"});
+  EXPECT_EQ(persons("They had 3: Malon, Mark and Jennifer."), (V{"Malon", "Mark", "Jennifer"}));
+  EXPECT_EQ(persons("As promised, here's Liam's address."), V{"Liam"});
+  EXPECT_EQ(persons("sometimes people call me philipp"), V{"philipp"});
+  // Passives of licence prose are no authorship: "published by Netscape".
+  EXPECT_TRUE(persons("a version of the License published by Netscape or received by Licensor").empty());
+}
+
 TEST(Scanner, DatesAndShortCodesAreNoAddressesOrLicences) {
   auto spans = [](const std::string& text, std::string_view entity) { return found(text, entity); };
   EXPECT_TRUE(spans("Version 3, 29 June 2007, as published", "ADDRESS").empty());
