@@ -8,6 +8,7 @@
 #include "ner.hpp"
 
 #include "ner_dictionary.hpp"
+#include "signature_orgs.hpp"
 #include "text_util.hpp"
 #include "titles.hpp"
 
@@ -262,6 +263,8 @@ struct Ctx {
   /// The words after token j say a person did something: "X said",
   /// "X shouted at", "X is from", "X was born".
   bool person_verb_after(std::size_t j) const;
+  /// The words after token j are a company's doings: "X invested", "X was founded".
+  bool org_verb_after(std::size_t j) const;
   /// Tokens i..j stand in a comma list next to a first name ("Malon, Mark, Kaylee").
   bool in_name_list(std::size_t i, std::size_t j) const {
     if (i > 0 && (t[i - 1].comma_after || word_is(i - 1, "and"))) {
@@ -397,6 +400,20 @@ bool Ctx::person_verb_after(std::size_t j) const {
   return false;
 }
 
+constexpr std::string_view kOrgVerbs[] = {"invested", "invests", "announced", "announces", "acquired", "acquires",
+                                          "launched", "launches", "raised", "hired", "merged", "employs", "manufactures",
+                                          "headquartered", "incorporated", "shipped", "reported", "filed", "ipo"};
+
+bool Ctx::org_verb_after(std::size_t j) const {
+  if (j + 1 >= t.size() || t[j].break_after || t[j].comma_after) return false;
+  std::string next = folded(j + 1);
+  if ((next == "is" || next == "was" || next == "has" || next == "had") && j + 2 < t.size() && !t[j + 1].break_after) {
+    next = folded(j + 2);
+    if (next == "founded" || next == "headquartered" || next == "incorporated") return true;
+  }
+  return in(kOrgVerbs, next);
+}
+
 bool Ctx::particle(std::size_t i) const {
   for (auto p : kParticles)
     if (word_is(i, p)) return true;
@@ -413,15 +430,29 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
 }  // namespace
 
 void find(std::string_view text, const Wanted& want, std::vector<Finding>& out) {
-  // Titles are found next to names: names are looked for when either is wanted.
-  const bool want_p = want.person || want.title, want_l = want.location, want_o = want.org;
+  // Titles and signature-block organisations are found next to names: names
+  // are looked for when any of them is wanted.
+  const bool want_p = want.person || want.title || want.org, want_l = want.location, want_o = want.org;
   const std::size_t first_new = out.size();
   find_entities(text, want, want_p, want_l, want_o, out);
-  if (!want.title) return;
   std::vector<Span> persons;
   for (std::size_t k = first_new; k < out.size(); ++k)
     if (out[k].entity == "PERSON") persons.push_back({out[k].begin, out[k].end});
-  find_titles(text, persons, out);
+  if (want.title || want.org) {
+    const std::size_t before_titles = out.size();
+    find_titles(text, persons, out);
+    if (want.org) {
+      std::vector<Span> lines;  // names at the default threshold and up, and titles
+      for (std::size_t k = first_new; k < before_titles; ++k)
+        if (out[k].entity == "PERSON" && out[k].score >= 0.5) lines.push_back({out[k].begin, out[k].end});
+      for (std::size_t k = before_titles; k < out.size(); ++k) lines.push_back({out[k].begin, out[k].end});
+      find_signature_orgs(text, lines, out);
+    }
+    if (!want.title)
+      out.erase(std::remove_if(out.begin() + static_cast<std::ptrdiff_t>(first_new), out.end(),
+                               [](const Finding& f) { return f.entity == "TITLE"; }),
+                out.end());
+  }
   if (!want.person)
     out.erase(std::remove_if(out.begin() + static_cast<std::ptrdiff_t>(first_new), out.end(),
                              [](const Finding& f) { return f.entity == "PERSON"; }),
@@ -607,6 +638,9 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       }
       if (org_next) {
         if (want_o) c.emit("ORGANIZATION", i, j, 0.5);
+      } else if (!tk.allcap && c.org_verb_after(j)) {
+        // "Bekins invested heavily", "Osisoft announced": business news.
+        if (want_o) c.emit("ORGANIZATION", i, j, 0.6);
       } else if (!tk.allcap && (c.person_cue_before(i) || c.person_verb_after(j) || c.in_name_list(i, j))) {
         // A capitalised word that is no English word (wamerican), where the
         // words around it say a person is meant.

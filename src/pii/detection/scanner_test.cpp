@@ -131,6 +131,21 @@ TEST(Scanner, UnknownNamesFromTheWordsAroundThem) {
   EXPECT_TRUE(persons("a version of the License published by Netscape or received by Licensor").empty());
 }
 
+TEST(Scanner, OrganisationsInSignatureBlocksAndBusinessNews) {
+  using V = std::vector<std::string>;
+  auto orgs = [](const std::string& text) { return found(text, "ORGANIZATION"); };
+  // The line below a name (or a job title) alone on its line.
+  EXPECT_EQ(orgs("Thanks,\nJane Roe\nMuckrockcom\n12 Main Street\n"), V{"Muckrockcom"});
+  EXPECT_EQ(orgs("Kind regards,\nJohn Carter\nGas furnace installer\nAcme Heating Repairs\n"),
+            V{"Acme Heating Repairs"});
+  // Not a sentence, a list of names, or a line with digits.
+  EXPECT_TRUE(orgs("Jane Roe\nsent from my phone\n").empty());
+  EXPECT_TRUE(orgs("Jane Roe\nJohn Carter\n").empty());
+  EXPECT_TRUE(orgs("Jane Roe\nCopyright 2004\n").empty());
+  // Business verbs after an unknown capitalised word.
+  EXPECT_EQ(orgs("During the 1990s, Karmadata invested heavily in chips."), V{"Karmadata"});
+}
+
 TEST(Scanner, DatesAndShortCodesAreNoAddressesOrLicences) {
   auto spans = [](const std::string& text, std::string_view entity) { return found(text, entity); };
   EXPECT_TRUE(spans("Version 3, 29 June 2007, as published", "ADDRESS").empty());
