@@ -70,9 +70,14 @@ std::vector<RecognizerSpec> address_recognizers() {
   auto r = rec("street_address", "ADDRESS", ps, "address", context);
   out.push_back(std::move(r));
   // 7. ZIP / postal codes: only with address context.
-  out.push_back(rec("zip_code", "ADDRESS", {pat(R"(\d{5}(-\d{4})?)", 0.05)}, "",
-                    {"zip", "zipcode", "postal", "postcode", "post code", "address"}));
+  out.push_back(rec("zip_code", "ADDRESS", {pat(R"(\d{5}(-\d{4})?)", 0.05)}, "", {"address"}));
   out.back().patterns[0].digit_anchored = true;
+  // Named as one ("my zip code is 35649", "Postcode: 75008"): an address part
+  // at 0.6, above the default threshold.
+  out.push_back(rec("zip_code_named", "ADDRESS", {pat(R"(\d{5,6}(-\d{4})?)", 0.05)}, "",
+                    {"zip", "zipcode", "postal", "postcode", "post code", "plz"}));
+  out.back().patterns[0].digit_anchored = true;
+  out.back().min_context_score = 0.6;
   return out;
 }
 

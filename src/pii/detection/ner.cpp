@@ -210,7 +210,11 @@ struct Ctx {
     if (k == std::string_view::npos || k == 0) return false;
     std::size_t b = text.rfind('\n', k - 1);
     b = b == std::string_view::npos ? 0 : b + 1;
-    while (b < k && (text[b] == ' ' || text[b] == '\t' || text[b] == '>')) ++b;
+    while (b < k && (text[b] == ' ' || text[b] == '\t' || text[b] == '>' || text[b] == '?' || text[b] == '-' ||
+                     text[b] == '*'))
+      ++b;
+    if (k - b >= 3 && text.substr(b, 3) == "\xE2\x80\xA2") b += 3;
+    while (b < k && text[b] == ' ') ++b;
     if (b >= k) return false;
     if (is_digit(static_cast<unsigned char>(text[b]))) {
       std::size_t e = b;
@@ -263,6 +267,10 @@ struct Ctx {
   /// The words after token j say a person did something: "X said",
   /// "X shouted at", "X is from", "X was born".
   bool person_verb_after(std::size_t j) const;
+  /// The words before token i say a place follows: a form label ("Where:",
+  /// "City:") or a verb of living or moving with its preposition ("lives in",
+  /// "grew up in", "moved here from", "arrived at", "I'm in").
+  bool place_cue_before(std::size_t i) const;
   /// The words after token j are a company's doings: "X invested", "X was founded".
   bool org_verb_after(std::size_t j) const;
   /// Tokens i..j stand in a comma list next to a first name ("Malon, Mark, Kaylee").
@@ -283,25 +291,35 @@ struct Ctx {
   /// Token i follows "<digits>, " or starts a line right below a line holding digits.
   bool after_address(std::size_t i) const {
     std::size_t k = t[i].b;
-    while (k > 0 && (text[k - 1] == ' ' || text[k - 1] == '\t' || text[k - 1] == '>')) --k;
+    while (k > 0 && bullet_before(k)) k -= bullet_before(k);
     if (k > 0 && text[k - 1] == ',') {
       --k;
       while (k > 0 && text[k - 1] == ' ') --k;
       return k > 0 && is_digit(static_cast<unsigned char>(text[k - 1]));
     }
     if (k == 0 || text[k - 1] != '\n') return false;
-    // previous line must contain a digit; this line must be short (<= 4 tokens, no digits)
+    // the previous line must be a street or unit line; this line must be short (no digits)
     std::size_t line_end = text.find('\n', t[i].b);
     if (line_end == std::string_view::npos) line_end = text.size();
     auto line = text.substr(t[i].b, line_end - t[i].b);
     if (line.size() > 40) return false;
     for (char ch : line)
       if (is_digit(static_cast<unsigned char>(ch))) return false;
-    std::size_t prev_start = text.rfind('\n', k >= 2 ? k - 2 : 0);
-    prev_start = prev_start == std::string_view::npos ? 0 : prev_start + 1;
-    for (std::size_t q = prev_start; q + 1 < k; ++q)
-      if (is_digit(static_cast<unsigned char>(text[q]))) return true;
-    return false;
+    return unit_line_above(i) || number_ends_line_above(i);
+  }
+  /// Bytes of a blank or bullet ("> ", "- ", "* ", "• ", "???") ending at k; 0 if none.
+  std::size_t bullet_before(std::size_t k) const {
+    char c = text[k - 1];
+    if (c == ' ' || c == '\t' || c == '>' || c == '-' || c == '*' || c == '?') return 1;
+    if (k >= 3 && text.substr(k - 3, 3) == "\xE2\x80\xA2") return 3;
+    return 0;
+  }
+  /// The line above token i's ends with a number ("Rosenvej 12", "ul. Polna 3").
+  bool number_ends_line_above(std::size_t i) const {
+    std::size_t k = text.rfind('\n', t[i].b);
+    if (k == std::string_view::npos) return false;
+    while (k > 0 && (text[k - 1] == ' ' || text[k - 1] == '\r' || text[k - 1] == ',')) --k;
+    return k > 0 && is_digit(static_cast<unsigned char>(text[k - 1])) && !(k >= 2 && text[k - 2] == '.');
   }
   bool name_like(std::size_t i) const {
     if (i >= t.size()) return false;
@@ -311,6 +329,42 @@ struct Ctx {
   void emit(std::string_view entity, std::size_t from, std::size_t to, double score) {
     out.push_back(Finding{std::string(entity), score, t[from].b, t[to].e + (t[to].dot_after && is_orgword(to) ? 1 : 0),
                           0, 0, "dictionary"});
+    if (entity == "LOCATION" && score >= 0.5) postal_code_next_to(t[from].b, t[to].e);
+  }
+  /// A postal code right after a place ("Paraguay 81365", "Springfield 62704-1234")
+  /// or right before it ("75008 Paris") is part of the address: 5 or 6
+  /// digits, or 4 that are no year (19xx, 20xx), on the same line.
+  void postal_code_next_to(std::size_t b, std::size_t e) {
+    auto code = [this](std::size_t cb, std::size_t ce) {
+      const std::size_t n = ce - cb;
+      if (n < 4 || n > 6) return false;
+      if (n == 4 && (text.substr(cb, 2) == "19" || text.substr(cb, 2) == "20")) return false;
+      return true;
+    };
+    std::size_t k = e;
+    while (k < text.size() && k - e < 3 && (text[k] == ' ' || text[k] == ',')) ++k;
+    if (k > e) {
+      std::size_t ce = k;
+      while (ce < text.size() && is_digit(static_cast<unsigned char>(text[ce]))) ++ce;
+      std::size_t end = ce;
+      if (ce + 4 < text.size() + 1 && ce < text.size() && text[ce] == '-') {  // ZIP+4
+        std::size_t x = ce + 1;
+        while (x < text.size() && is_digit(static_cast<unsigned char>(text[x]))) ++x;
+        if (x - ce - 1 == 4) end = x;
+      }
+      if (code(k, ce) && (end >= text.size() || !is_alnum(static_cast<unsigned char>(text[end])))) {
+        out.push_back(Finding{"ADDRESS", 0.6, k, end, 0, 0, "dictionary"});
+        return;
+      }
+    }
+    k = b;
+    while (k > 0 && b - k < 2 && text[k - 1] == ' ') --k;
+    if (k < b) {
+      std::size_t cb = k;
+      while (cb > 0 && is_digit(static_cast<unsigned char>(text[cb - 1]))) --cb;
+      if (code(cb, k) && (cb == 0 || text[cb - 1] == ' ' || text[cb - 1] == '\n' || text[cb - 1] == '-'))
+        out.push_back(Finding{"ADDRESS", 0.6, cb, k, 0, 0, "dictionary"});
+    }
   }
   /// Longest dictionary phrase starting at token i: returns token count (0 = none).
   int phrase(const std::unordered_map<std::string, int>& map, const std::unordered_set<std::string>& firsts,
@@ -403,6 +457,32 @@ bool Ctx::person_verb_after(std::size_t j) const {
 constexpr std::string_view kOrgVerbs[] = {"invested", "invests", "announced", "announces", "acquired", "acquires",
                                           "launched", "launches", "raised", "hired", "merged", "employs", "manufactures",
                                           "headquartered", "incorporated", "shipped", "reported", "filed", "ipo"};
+
+constexpr std::string_view kPlaceLabels[] = {"where", "location", "city", "town", "place", "venue", "country",
+                                             "hometown", "birthplace", "region", "village", "destination"};
+constexpr std::string_view kPlaceVerbs[] = {"lives", "live", "living", "lived", "up", "born", "moved", "move", "moving",
+                                            "here", "based", "located", "resides", "reside", "residing", "stay",
+                                            "staying", "stayed", "arrived", "arrive", "arriving", "settled", "relocated",
+                                            "travelled", "traveled", "flew", "drove", "headquartered", "i'm", "we're",
+                                            "am", "street", "road", "avenue", "raised", "grew", "trip", "holiday",
+                                            "vacation", "flight", "office", "offices", "branch"};
+
+bool Ctx::place_cue_before(std::size_t i) const {
+  if (i == 0) return false;
+  // "Where: X" (the colon ends a sentence for the tokenizer)
+  if (in(kPlaceLabels, folded(i - 1))) {
+    std::size_t k = t[i - 1].e;
+    if (k < text.size() && text[k] == ':') {
+      ++k;
+      while (k < t[i].b && (text[k] == ' ' || text[k] == '\t')) ++k;
+      if (k == t[i].b) return true;
+    }
+  }
+  if (t[i - 1].break_after || t[i - 1].comma_after) return false;
+  const std::string prev = folded(i - 1);
+  if (prev != "in" && prev != "at" && prev != "from" && prev != "to" && prev != "near") return false;
+  return i >= 2 && !t[i - 2].break_after && !t[i - 2].comma_after && in(kPlaceVerbs, folded(i - 2));
+}
 
 bool Ctx::org_verb_after(std::size_t j) const {
   if (j + 1 >= t.size() || t[j].break_after || t[j].comma_after) return false;
@@ -614,11 +694,19 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
     }
     // 6a. Lower-case text: an unknown word that is no English word right
     // after "my name is", "call me", "says" ...
-    if (lower_mode && !c.is_stop(i) && !c.is_common(i) && !c.is_first(i) && !c.is_sur(i) && tk.e - tk.b >= 3 &&
-        c.person_cue_before(i)) {
-      if (want_p) c.emit("PERSON", i, i, 0.55);
-      ++i;
-      continue;
+    if (lower_mode && !c.is_stop(i) && !c.is_common(i) && !c.is_first(i) && !c.is_sur(i) && tk.e - tk.b >= 3) {
+      if (c.person_cue_before(i)) {
+        if (want_p) c.emit("PERSON", i, i, 0.55);
+        ++i;
+        continue;
+      }
+      if (c.place_cue_before(i)) {
+        std::size_t j = i;
+        while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && !c.is_stop(j + 1) && !c.is_common(j + 1)) ++j;
+        if (want_l) c.emit("LOCATION", i, j, 0.55);
+        i = j + 1;
+        continue;
+      }
     }
     // 6. Unknown capitalised words: decide by the previous word.
     if (!lower_mode && tk.cap && !c.is_stop(i) && tk.e - tk.b >= 3) {
@@ -638,6 +726,8 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       }
       if (org_next) {
         if (want_o) c.emit("ORGANIZATION", i, j, 0.5);
+      } else if (c.place_cue_before(i)) {
+        if (want_l) c.emit("LOCATION", i, j, 0.6);
       } else if (!tk.allcap && c.org_verb_after(j)) {
         // "Bekins invested heavily", "Osisoft announced": business news.
         if (want_o) c.emit("ORGANIZATION", i, j, 0.6);

@@ -146,6 +146,24 @@ TEST(Scanner, OrganisationsInSignatureBlocksAndBusinessNews) {
   EXPECT_EQ(orgs("During the 1990s, Karmadata invested heavily in chips."), V{"Karmadata"});
 }
 
+TEST(Scanner, PlacesFromTheWordsAroundThemAndPostalCodes) {
+  using V = std::vector<std::string>;
+  auto spans = [](const std::string& text, std::string_view entity) { return found(text, entity); };
+  // Unknown places after verbs of living and moving, and form labels.
+  EXPECT_EQ(spans("My friend lives in Troubelice now.", "LOCATION"), V{"Troubelice"});
+  EXPECT_EQ(spans("When: 1993-01-04\nWhere: Limont Country Club.", "LOCATION"), V{"Limont Country Club"});
+  EXPECT_EQ(spans("mr. freeman grew up in lubbeek.", "LOCATION"), V{"lubbeek"});
+  // ... but not any capitalised word after "in".
+  EXPECT_TRUE(spans("This was the default behaviour in Vectorscan.", "LOCATION").empty());
+  // A postal code next to a place, or named as one.
+  EXPECT_EQ(spans("Apt. 573\nAngered\nParaguay 81365", "ADDRESS"), (V{"Apt. 573", "81365"}));
+  EXPECT_EQ(spans("My zip code is 35649", "ADDRESS"), V{"35649"});
+  EXPECT_TRUE(spans("It uses about 2300 kbytes in Oslo 2019.", "ADDRESS").empty());
+  // A town on its own line below a street or unit line, bullets or not.
+  EXPECT_EQ(spans("\u2022 42 machelsesteenweg 197\n\u2022 Suite 834\n\u2022 Montzen\n", "LOCATION"), V{"Montzen"});
+  EXPECT_TRUE(spans("set the value to 500 after reading.\nHISTTIMEFORMAT\n", "LOCATION").empty());
+}
+
 TEST(Scanner, DatesAndShortCodesAreNoAddressesOrLicences) {
   auto spans = [](const std::string& text, std::string_view entity) { return found(text, entity); };
   EXPECT_TRUE(spans("Version 3, 29 June 2007, as published", "ADDRESS").empty());
