@@ -50,6 +50,13 @@ bool upper_start(std::string_view t) {
   return false;
 }
 
+/// "mr", "dr", ... in lower case: "mr. martin" goes on after the period.
+bool honorific(std::string_view w) {
+  for (std::string_view h : {"mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr"})
+    if (w == h) return true;
+  return false;
+}
+
 /// The apostrophe at i starts a possessive "'s" ("Liam's"): the name ends before it.
 bool possessive(std::string_view text, std::size_t i) {
   return i + 1 < text.size() && (text[i + 1] == 's' || text[i + 1] == 'S') &&
@@ -100,7 +107,7 @@ std::vector<Tok> tokenize(std::string_view text, bool& lower_mode) {
         c == '(' || c == '|') {
       // "Dr." / "St." / "Inc." are abbreviations, not sentence ends.
       bool abbrev = c == '.' && !toks.empty() && toks.back().e == i && toks.back().e - toks.back().b <= 4 &&
-                    toks.back().cap;
+                    (toks.back().cap || honorific(text.substr(toks.back().b, i - toks.back().b)));
       if (!abbrev) {
         sentence = true;
         if (!toks.empty()) toks.back().break_after = true;
@@ -264,6 +271,11 @@ struct Ctx {
   /// The words before token i introduce a person's name: "my name is X",
   /// "call me X", "named X", "Hi X", "says X", "starring X", "written by X".
   bool person_cue_before(std::size_t i) const;
+  /// Tokens i..j open their line as a speaker label before a quote
+  /// ("Brodie: \"Who are you?\"") or as a vocative ("Clotilde, can I ...").
+  bool addressed_or_speaking(std::size_t i, std::size_t j) const;
+  /// "his" / "her" / "their" follows the capitalised run from token i.
+  bool possessive_after(std::size_t i) const;
   /// The words after token j say a person did something: "X said",
   /// "X shouted at", "X is from", "X was born".
   bool person_verb_after(std::size_t j) const;
@@ -273,15 +285,15 @@ struct Ctx {
   bool place_cue_before(std::size_t i) const;
   /// The words after token j are a company's doings: "X invested", "X was founded".
   bool org_verb_after(std::size_t j) const;
-  /// Tokens i..j stand in a comma list next to a first name ("Malon, Mark, Kaylee").
+  /// Tokens i..j stand in a comma list next to a first name or surname ("Malon, Mark, Kaylee").
   bool in_name_list(std::size_t i, std::size_t j) const {
     if (i > 0 && (t[i - 1].comma_after || word_is(i - 1, "and"))) {
       std::size_t k = word_is(i - 1, "and") ? i - 2 : i - 1;
-      if (k < t.size() && is_first(k) && t[k].cap == t[i].cap) return true;
+      if (k < t.size() && (is_first(k) || is_sur(k)) && t[k].cap == t[i].cap) return true;
     }
     if (j + 1 < t.size() && (t[j].comma_after || (adjacent(j) && word_is(j + 1, "and")))) {
       std::size_t k = t[j].comma_after ? j + 1 : j + 2;
-      if (k < t.size() && is_first(k) && t[k].cap == t[i].cap) return true;
+      if (k < t.size() && (is_first(k) || is_sur(k)) && t[k].cap == t[i].cap) return true;
     }
     return false;
   }
@@ -421,6 +433,9 @@ bool Ctx::org_cue_before(std::size_t i) const {
 constexpr std::string_view kNameIntroducers[] = {"named", "called", "dear", "hi", "hello", "hey", "says", "said",
                                                  "starring", "featuring", "thanks", "cc", "asked", "told", "ask",
                                                  "tell", "married", "signed"};
+constexpr std::string_view kGivingVerbs[] = {"gave", "given", "give", "gives", "giving", "sent", "send", "sends",
+                                            "told", "tell", "asked", "ask", "paid", "pay", "showed", "show", "handed",
+                                            "offered", "promised", "lent", "owed"};
 constexpr std::string_view kPersonVerbs[] = {"said", "says", "shouted", "told", "asked", "replied", "wrote", "answered",
                                              "lives", "lived", "spent", "married", "smiled", "laughed", "explained",
                                              "added", "noted", "thinks", "thought", "wants", "wanted", "knows", "knew",
@@ -430,16 +445,56 @@ constexpr std::string_view kAuthorship[] = {"written", "directed", "produced", "
                                            "performed", "edited", "authored", "signed", "narrated", "illustrated",
                                            "photographed", "played", "recorded", "sculpted", "choreographed"};
 
+constexpr std::string_view kPersonLabels[] = {"name", "customer", "patient", "client", "employee", "contact", "attn",
+                                              "author", "from", "to", "cc", "bcc", "user", "speaker", "applicant",
+                                              "tenant", "recipient", "sender", "candidate", "beneficiary"};
+
 bool Ctx::person_cue_before(std::size_t i) const {
-  if (i == 0 || t[i - 1].break_after) return false;
+  if (i == 0) return false;
+  // A form or mail-header label ("Name: X", "From: X"), or "what's your name? X".
+  if (in(kPersonLabels, folded(i - 1))) {
+    std::size_t k = t[i - 1].e;
+    if (k < text.size() && (text[k] == ':' || (text[k] == '?' && folded(i - 1) == "name"))) {
+      ++k;
+      while (k < t[i].b && (text[k] == ' ' || text[k] == '\t')) ++k;
+      if (k == t[i].b) return true;
+    }
+  }
+  if (t[i - 1].break_after) return false;
   const std::string prev = folded(i - 1);
   if (in(kNameIntroducers, prev)) return true;
+  if (in(kGivingVerbs, prev)) return possessive_after(i);  // "had given X his address"
   if (i < 2 || t[i - 2].break_after) return false;
   const std::string before = folded(i - 2);
   if (prev == "is" || prev == "was") return before == "name";  // "my name is X", "her maiden name is X"
   if (prev == "me") return before == "call" || before == "calls" || before == "called";
   if (prev == "by")  // "directed by X", "written by X"; not "published by Netscape", "received by Licensor"
     return in(kAuthorship, before);
+  return false;
+}
+
+bool Ctx::possessive_after(std::size_t i) const {
+  std::size_t j = i;
+  while (j + 1 < t.size() && j - i < 3 && adjacent(j) && t[j + 1].cap) ++j;
+  if (j + 1 >= t.size() || t[j].break_after || t[j].comma_after) return false;
+  const std::string next = folded(j + 1);
+  return next == "his" || next == "her" || next == "their" || next == "hers";
+}
+
+bool Ctx::addressed_or_speaking(std::size_t i, std::size_t j) const {
+  if (t[i].b > 0 && text[t[i].b - 1] != '\n') return false;
+  std::size_t k = t[j].e;
+  if (k < text.size() && text[k] == ':') {
+    ++k;
+    while (k < text.size() && text[k] == ' ') ++k;
+    if (k < text.size() && text[k] == '\\') ++k;
+    return k < text.size() && (text[k] == '"' || text.substr(k).starts_with("\xE2\x80\x9C"));
+  }
+  if (!t[j].comma_after || j + 1 >= t.size()) return false;
+  const std::string next = folded(j + 1);
+  for (std::string_view w : {"can", "could", "would", "will", "please", "i", "you", "we", "do", "did", "are", "have",
+                             "thanks", "thank", "i'm", "i've", "how", "where", "when", "what", "why", "let's"})
+    if (next == w) return true;
   return false;
 }
 
@@ -731,7 +786,8 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       } else if (!tk.allcap && c.org_verb_after(j)) {
         // "Bekins invested heavily", "Osisoft announced": business news.
         if (want_o) c.emit("ORGANIZATION", i, j, 0.6);
-      } else if (!tk.allcap && (c.person_cue_before(i) || c.person_verb_after(j) || c.in_name_list(i, j))) {
+      } else if (!tk.allcap && (c.person_cue_before(i) || c.person_verb_after(j) || c.in_name_list(i, j) ||
+                                c.addressed_or_speaking(i, j))) {
         // A capitalised word that is no English word (wamerican), where the
         // words around it say a person is meant.
         if (want_p) c.emit("PERSON", i, j, c.person_cue_before(i) ? 0.7 : 0.6);
@@ -746,7 +802,15 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       } else if (tk.allcap) {
         if (want_l) c.emit("LOCATION", i, j, 0.35);
       } else {
-        if (want_p) c.emit("PERSON", i, j, 0.35);
+        // Two or more capitalised words that are no English words, one of
+        // them a known first name or surname ("Kellie Bruce", "Sheri
+        // Virrankoski" with "Sheri" unknown but not "Virrankoski" ...).
+        bool known = false, words = false;
+        for (std::size_t k = i; k <= j; ++k) {
+          known = known || c.is_first(k) || c.is_sur(k);
+          words = words || c.is_common(k) || t[k].allcap;
+        }
+        if (want_p) c.emit("PERSON", i, j, j > i && known && !words ? 0.6 : 0.35);
       }
       i = j + 1;
       continue;

@@ -127,6 +127,12 @@ TEST(Scanner, UnknownNamesFromTheWordsAroundThem) {
   EXPECT_EQ(persons("They had 3: Malon, Mark and Jennifer."), (V{"Malon", "Mark", "Jennifer"}));
   EXPECT_EQ(persons("As promised, here's Liam's address."), V{"Liam"});
   EXPECT_EQ(persons("sometimes people call me philipp"), V{"philipp"});
+  EXPECT_EQ(persons("Name:    Brittney Ivanovic\nAddress: Unit 4502"), V{"Brittney Ivanovic"});
+  EXPECT_EQ(persons("Robert had given Chise his address."), (V{"Robert", "Chise"}));
+  EXPECT_EQ(persons("Brodie: \"Who are you?\""), V{"Brodie"});
+  EXPECT_EQ(persons("Clotilde, can I please speak to your boss?"), V{"Clotilde"});
+  EXPECT_EQ(persons("mr. martin is a 50 year old man."), V{"martin"});
+  EXPECT_EQ(persons("Our 3 founders: Abakumova, Wallace and Perez."), (V{"Abakumova", "Wallace", "Perez"}));
   // Passives of licence prose are no authorship: "published by Netscape".
   EXPECT_TRUE(persons("a version of the License published by Netscape or received by Licensor").empty());
 }
