@@ -582,6 +582,7 @@ void find(std::string_view text, const Wanted& want, std::vector<Finding>& out) 
         if (out[k].entity == "PERSON" && out[k].score >= 0.5) lines.push_back({out[k].begin, out[k].end});
       for (std::size_t k = before_titles; k < out.size(); ++k) lines.push_back({out[k].begin, out[k].end});
       find_signature_orgs(text, lines, out);
+      find_letterhead_orgs(text, out);
     }
     if (!want.title)
       out.erase(std::remove_if(out.begin() + static_cast<std::ptrdiff_t>(first_new), out.end(),

@@ -148,6 +148,9 @@ TEST(Scanner, OrganisationsInSignatureBlocksAndBusinessNews) {
   EXPECT_TRUE(orgs("Jane Roe\nsent from my phone\n").empty());
   EXPECT_TRUE(orgs("Jane Roe\nJohn Carter\n").empty());
   EXPECT_TRUE(orgs("Jane Roe\nCopyright 2004\n").empty());
+  // The line above a street line of a postal address, unless a name covers it; not a heading.
+  EXPECT_EQ(orgs("Open Data Nation\n07 173 Raycroft Street\nApt. 018\nWoolston\n"), V{"Open Data Nation"});
+  EXPECT_TRUE(orgs("EXIT STATUS\n       0   The requested action was performed.\n").empty());
   // Business verbs after an unknown capitalised word.
   EXPECT_EQ(orgs("During the 1990s, Karmadata invested heavily in chips."), V{"Karmadata"});
 }

@@ -30,7 +30,77 @@ bool connector(std::string_view w) {
   return w == "and" || w == "of" || w == "the" || w == "for" || w == "de" || w == "&" || w == "und" || w == "et";
 }
 
+/// The line [b, e) trimmed of bullets and trailing blanks: an organisation's
+/// name if short, capitalised word by word and free of digits and markup;
+/// returns the trimmed span, or {0, 0}.
+std::pair<std::size_t, std::size_t> name_line(std::string_view text, std::size_t nb, std::size_t ne) {
+  while (nb < ne && blank_or_bullet(text[nb])) ++nb;
+  while (ne > nb && (text[ne - 1] == ' ' || text[ne - 1] == '\t' || text[ne - 1] == '\r' || text[ne - 1] == ','))
+    --ne;
+  if (ne - nb < 2 || ne - nb > 60) return {0, 0};
+  const std::string_view line = text.substr(nb, ne - nb);
+  if (line.find_first_of("0123456789:@/<>=|?!;") != std::string_view::npos) return {0, 0};
+  int words = 0;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '-')) ++i;
+    std::size_t b = i;
+    while (i < line.size() && line[i] != ' ') ++i;
+    if (i == b) break;
+    std::string_view w = line.substr(b, i - b);
+    auto c = static_cast<unsigned char>(w[0]);
+    ++words;
+    if (!((c >= 'A' && c <= 'Z') || c >= 0x80 || connector(w))) return {0, 0};
+  }
+  if (words == 0 || words > 6) return {0, 0};
+  return {nb, ne};
+}
+
+/// The line starting at b opens a postal address: a house number before a
+/// word ("07 173 Raycroft Street", "149 William Street"), or a unit / box.
+bool street_line(std::string_view text, std::size_t b) {
+  while (b < text.size() && blank_or_bullet(text[b])) ++b;
+  std::string_view rest = text.substr(b, 24);
+  if (!rest.empty() && is_digit(static_cast<unsigned char>(rest[0]))) {
+    // digit groups separated by single spaces, then a capitalised word
+    std::size_t k = 0;
+    while (k < rest.size() && is_digit(static_cast<unsigned char>(rest[k]))) {
+      while (k < rest.size() && is_digit(static_cast<unsigned char>(rest[k]))) ++k;
+      if (k >= rest.size() || rest[k] != ' ') return false;
+      ++k;
+    }
+    return k < rest.size() && ((rest[k] >= 'A' && rest[k] <= 'Z') || static_cast<unsigned char>(rest[k]) >= 0x80);
+  }
+  for (std::string_view w : {"Apt", "Suite", "Unit ", "P.O. Box", "PO Box", "the corner of"})
+    if (rest.starts_with(w)) return true;
+  return false;
+}
+
+bool overlaps(const std::vector<Finding>& out, std::size_t b, std::size_t e) {
+  for (const auto& f : out)
+    if (f.begin < e && b < f.end) return true;
+  return false;
+}
+
 }  // namespace
+
+void find_letterhead_orgs(std::string_view text, std::vector<Finding>& out) {
+  std::size_t b = 0;
+  while (b < text.size()) {
+    std::size_t e = text.find('\n', b);
+    if (e == std::string_view::npos) break;
+    std::size_t next = e + 1;
+    while (next < text.size() && (text[next] == '\n' || text[next] == ' ')) ++next;  // blank lines between
+    if (street_line(text, next)) {
+      auto [nb, ne] = name_line(text, b, e);
+      bool caps = true;  // an all-capitals line above numbered lines is a heading ("EXIT STATUS")
+      for (std::size_t k = nb; k < ne && caps; ++k) caps = !(text[k] >= 'a' && text[k] <= 'z');
+      if (caps) ne = nb;
+      if (ne > nb && !overlaps(out, nb, ne)) out.push_back(Finding{"ORGANIZATION", 0.55, nb, ne, 0, 0, "dictionary"});
+    }
+    b = e + 1;
+  }
+}
 
 void find_signature_orgs(std::string_view text, const std::vector<Span>& lines, std::vector<Finding>& out) {
   for (const Span& s : lines) {
@@ -40,31 +110,9 @@ void find_signature_orgs(std::string_view text, const std::vector<Span>& lines, 
     ++nb;
     std::size_t ne = text.find('\n', nb);
     if (ne == std::string_view::npos) ne = text.size();
-    while (nb < ne && blank_or_bullet(text[nb])) ++nb;
-    while (ne > nb && (text[ne - 1] == ' ' || text[ne - 1] == '\t' || text[ne - 1] == '\r' || text[ne - 1] == ','))
-      --ne;
-    if (ne - nb < 2 || ne - nb > 60) continue;
-    const std::string_view line = text.substr(nb, ne - nb);
-    if (line.find_first_of("0123456789:@/<>=|") != std::string_view::npos) continue;
-    // Every word capitalised (connectors apart), at most six of them.
-    int words = 0;
-    bool ok = true;
-    std::size_t i = 0;
-    while (i < line.size() && ok) {
-      while (i < line.size() && (line[i] == ' ' || line[i] == '-')) ++i;
-      std::size_t b = i;
-      while (i < line.size() && line[i] != ' ') ++i;
-      if (i == b) break;
-      std::string_view w = line.substr(b, i - b);
-      auto c = static_cast<unsigned char>(w[0]);
-      ++words;
-      ok = (c >= 'A' && c <= 'Z') || c >= 0x80 || connector(w);
-    }
-    if (!ok || words == 0 || words > 6) continue;
-    bool taken = false;
-    for (const auto& f : out) taken = taken || (f.begin < ne && nb < f.end);
-    if (taken) continue;
-    out.push_back(Finding{"ORGANIZATION", 0.6, nb, ne, 0, 0, "dictionary"});
+    auto [lb, le] = name_line(text, nb, ne);
+    if (le <= lb || overlaps(out, lb, le)) continue;
+    out.push_back(Finding{"ORGANIZATION", 0.6, lb, le, 0, 0, "dictionary"});
   }
 }
 

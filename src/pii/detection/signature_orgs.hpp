@@ -16,4 +16,10 @@ namespace vault::pii::ner {
 /// '@' or '/', and not overlap a finding already in `out`.
 void find_signature_orgs(std::string_view text, const std::vector<Span>& lines, std::vector<Finding>& out);
 
+/// Appends ORGANIZATION findings (0.55) for a line of the same shape right
+/// above the street or unit line of a postal address ("Open Data Nation\n07
+/// 173 Raycroft Street"), unless a finding already covers it (a person's
+/// name usually does).
+void find_letterhead_orgs(std::string_view text, std::vector<Finding>& out);
+
 }  // namespace vault::pii::ner
