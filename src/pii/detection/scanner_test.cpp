@@ -74,6 +74,7 @@ TEST(Scanner, JobTitlesNextToNames) {
   EXPECT_EQ(titles("He worked as a nurse for years.", 0.3), std::vector<std::string>{"nurse"});
   // Particular people are no occupation (WordNet instances), nor is a name below a name.
   EXPECT_TRUE(titles("Maria Lopez\nSven Neumann\n").empty());
+  EXPECT_TRUE(titles("Daniel Mantione\nMax Berger\nMike Frysinger\n").empty());
   EXPECT_TRUE(titles("Maria Lopez, the one I told you about, called.").empty());
 }
 

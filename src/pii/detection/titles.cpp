@@ -1,8 +1,8 @@
 // Job titles (TITLE) where text says what someone does. A title is 1-7
 // words of letters ending in an occupation noun: the occupation nouns of
 // WordNet (occupations.inc, generated at build time from wordnet-base by
-// scripts/gen_occupations.py), or, right after a name, any agent noun
-// (-er, -or, -ist, -ian: "installer"). Three positions:
+// scripts/gen_occupations.py), or, right after a name, any agent noun in
+// lower case (-er, -or, -ist, -ian: "installer"). Three positions:
 //   - apposition after a name:  "Lisa Denisov, the Gas furnace installer, said"
 //   - a line of its own below a line that is only a name (signature blocks)
 //   - "as a|an <title>":        "she works as a benefits manager"
@@ -55,7 +55,10 @@ std::size_t title_length(std::string_view s, bool agents, bool prefix_ok) {
     if (i == b) break;
     ++words;
     const std::string w = lower(s.substr(b, i - b));
-    if (occupation(w) || (agents && agent_noun(w))) best = i;
+    // An agent noun only in lower case: capitalised, "Berger" or "Frysinger"
+    // on the line below a name is the next name of an author list.
+    const bool lower_case = s[b] >= 'a' && s[b] <= 'z';
+    if (occupation(w) || (agents && lower_case && agent_noun(w))) best = i;
     if (i < s.size() && s[i] == ',' && i + 1 < s.size() && s[i + 1] == ' ') {
       // "Crushing, grinding, and polishing machine tender": commas inside a title
       i += 2;
