@@ -283,6 +283,10 @@ struct Ctx {
   /// "City:") or a verb of living or moving with its preposition ("lives in",
   /// "grew up in", "moved here from", "arrived at", "I'm in").
   bool place_cue_before(std::size_t i) const;
+  /// The words before token i name an employer: "two years at X", "works for X", "joined X".
+  bool employer_cue_before(std::size_t i) const;
+  /// "at X, <house number> ...": a business given with its address.
+  bool venue_with_address(std::size_t i, std::size_t j) const;
   /// The words after token j are a company's doings: "X invested", "X was founded".
   bool org_verb_after(std::size_t j) const;
   /// Tokens i..j stand in a comma list next to a first name or surname ("Malon, Mark, Kaylee").
@@ -418,7 +422,29 @@ constexpr std::string_view kOrgCues[] = {"at", "joined", "joining", "join", "joi
                                          "founder", "cofounder", "co-founder"};
 constexpr std::string_view kWorkVerbs[] = {"work", "works", "worked", "working", "employed", "hired", "acquired",
                                            "owned", "founded", "funded", "ceo", "cfo", "cto", "founder", "president",
-                                           "chairman", "director", "head", "employee", "employees", "staff"};
+                                           "chairman", "director", "head", "employee", "employees", "staff",
+                                           "recorded", "wrote", "writes", "consultant", "consulting", "intern"};
+/// Before "at": time spent or work done there ("two years at X", "an internship at X").
+constexpr std::string_view kWorkAt[] = {"year", "years", "month", "months", "work", "works", "worked", "working",
+                                        "job", "jobs", "intern", "internship", "employed", "position", "career",
+                                        "role", "stint", "shift", "manager", "engineer", "analyst", "assistant"};
+
+bool Ctx::employer_cue_before(std::size_t i) const {
+  if (i < 2 || t[i - 1].break_after || t[i - 1].comma_after || t[i - 2].break_after || t[i - 2].comma_after)
+    return false;
+  const std::string prev = folded(i - 1);
+  if (prev == "at") return in(kWorkAt, folded(i - 2));
+  if (prev == "for" || prev == "by" || prev == "of") return in(kWorkVerbs, folded(i - 2));
+  return prev == "joined" || prev == "joining" || prev == "employer";
+}
+
+bool Ctx::venue_with_address(std::size_t i, std::size_t j) const {
+  // "meet at X, 64 Kiraly u. 23": a place of business given with its street address
+  if (i == 0 || t[i - 1].break_after || !word_is(i - 1, "at") || !t[j].comma_after) return false;
+  std::size_t k = t[j].e + 1;
+  while (k < text.size() && text[k] == ' ') ++k;
+  return k < text.size() && is_digit(static_cast<unsigned char>(text[k]));
+}
 
 bool Ctx::org_cue_before(std::size_t i) const {
   if (i == 0 || t[i - 1].break_after || t[i - 1].comma_after) return false;
@@ -764,6 +790,15 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
         continue;
       }
     }
+    // Lower-case text: an employer after "two years at", "works for" (the
+    // words up to a stop word: "state farm insurance").
+    if (lower_mode && !c.is_stop(i) && tk.e - tk.b >= 3 && c.employer_cue_before(i)) {
+      std::size_t j = i;
+      while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && !c.is_stop(j + 1)) ++j;
+      if (want_o) c.emit("ORGANIZATION", i, j, 0.55);
+      i = j + 1;
+      continue;
+    }
     // 6. Unknown capitalised words: decide by the previous word.
     if (!lower_mode && tk.cap && !c.is_stop(i) && tk.e - tk.b >= 3) {
       std::string_view prev = i > 0 ? std::string_view(t[i - 1].f) : std::string_view();
@@ -784,6 +819,8 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
         if (want_o) c.emit("ORGANIZATION", i, j, 0.5);
       } else if (c.place_cue_before(i)) {
         if (want_l) c.emit("LOCATION", i, j, 0.6);
+      } else if (!tk.allcap && (c.employer_cue_before(i) || c.venue_with_address(i, j))) {
+        if (want_o) c.emit("ORGANIZATION", i, j, 0.6);
       } else if (!tk.allcap && c.org_verb_after(j)) {
         // "Bekins invested heavily", "Osisoft announced": business news.
         if (want_o) c.emit("ORGANIZATION", i, j, 0.6);

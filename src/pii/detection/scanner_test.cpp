@@ -152,6 +152,10 @@ TEST(Scanner, OrganisationsInSignatureBlocksAndBusinessNews) {
   // The line above a street line of a postal address, unless a name covers it; not a heading.
   EXPECT_EQ(orgs("Open Data Nation\n07 173 Raycroft Street\nApt. 018\nWoolston\n"), V{"Open Data Nation"});
   EXPECT_TRUE(orgs("EXIT STATUS\n       0   The requested action was performed.\n").empty());
+  // Employers and businesses given with their address.
+  EXPECT_EQ(orgs("Roksana spent a year at Solarlist as an assistant."), V{"Solarlist"});
+  EXPECT_EQ(orgs("We'll meet Thursday at Geolytics, 43 Harbour Road."), V{"Geolytics"});
+  EXPECT_TRUE(orgs("The default was changed at Vectorscan 5.4 in a later release.").empty());
   // Business verbs after an unknown capitalised word.
   EXPECT_EQ(orgs("During the 1990s, Karmadata invested heavily in chips."), V{"Karmadata"});
 }

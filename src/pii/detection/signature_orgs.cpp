@@ -4,6 +4,8 @@
 
 #include "text_util.hpp"
 
+#include <algorithm>
+
 namespace vault::pii::ner {
 namespace {
 
@@ -31,9 +33,9 @@ bool connector(std::string_view w) {
 }
 
 /// The line [b, e) trimmed of bullets and trailing blanks: an organisation's
-/// name if short, capitalised word by word and free of digits and markup;
-/// returns the trimmed span, or {0, 0}.
-std::pair<std::size_t, std::size_t> name_line(std::string_view text, std::size_t nb, std::size_t ne) {
+/// name if short, capitalised word by word (any case in a text without
+/// capitals) and free of digits and markup; returns the trimmed span, or {0, 0}.
+std::pair<std::size_t, std::size_t> name_line(std::string_view text, std::size_t nb, std::size_t ne, bool lower_text) {
   while (nb < ne && blank_or_bullet(text[nb])) ++nb;
   while (ne > nb && (text[ne - 1] == ' ' || text[ne - 1] == '\t' || text[ne - 1] == '\r' || text[ne - 1] == ','))
     --ne;
@@ -50,7 +52,7 @@ std::pair<std::size_t, std::size_t> name_line(std::string_view text, std::size_t
     std::string_view w = line.substr(b, i - b);
     auto c = static_cast<unsigned char>(w[0]);
     ++words;
-    if (!((c >= 'A' && c <= 'Z') || c >= 0x80 || connector(w))) return {0, 0};
+    if (!((c >= 'A' && c <= 'Z') || c >= 0x80 || connector(w) || lower_text)) return {0, 0};
   }
   if (words == 0 || words > 6) return {0, 0};
   return {nb, ne};
@@ -71,9 +73,15 @@ bool street_line(std::string_view text, std::size_t b) {
     }
     return k < rest.size() && ((rest[k] >= 'A' && rest[k] <= 'Z') || static_cast<unsigned char>(rest[k]) >= 0x80);
   }
-  for (std::string_view w : {"Apt", "Suite", "Unit ", "P.O. Box", "PO Box", "the corner of"})
+  for (std::string_view w : {"Apt", "Suite", "Unit ", "P.O. Box", "PO Box", "the corner of", "PSC ", "CMR ", "USNS ",
+                             "USS ", "APO ", "FPO ", "DPO "})
     if (rest.starts_with(w)) return true;
   return false;
+}
+
+/// No ASCII capital anywhere: a text typed in lower case.
+bool lower_text(std::string_view text) {
+  return std::none_of(text.begin(), text.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
 bool overlaps(const std::vector<Finding>& out, std::size_t b, std::size_t e) {
@@ -92,7 +100,7 @@ void find_letterhead_orgs(std::string_view text, std::vector<Finding>& out) {
     std::size_t next = e + 1;
     while (next < text.size() && (text[next] == '\n' || text[next] == ' ')) ++next;  // blank lines between
     if (street_line(text, next)) {
-      auto [nb, ne] = name_line(text, b, e);
+      auto [nb, ne] = name_line(text, b, e, lower_text(text));
       bool caps = true;  // an all-capitals line above numbered lines is a heading ("EXIT STATUS")
       for (std::size_t k = nb; k < ne && caps; ++k) caps = !(text[k] >= 'a' && text[k] <= 'z');
       if (caps) ne = nb;
@@ -110,7 +118,7 @@ void find_signature_orgs(std::string_view text, const std::vector<Span>& lines, 
     ++nb;
     std::size_t ne = text.find('\n', nb);
     if (ne == std::string_view::npos) ne = text.size();
-    auto [lb, le] = name_line(text, nb, ne);
+    auto [lb, le] = name_line(text, nb, ne, lower_text(text));
     if (le <= lb || overlaps(out, lb, le)) continue;
     out.push_back(Finding{"ORGANIZATION", 0.6, lb, le, 0, 0, "dictionary"});
   }
