@@ -141,7 +141,7 @@ void generated(const Scanner& scanner, const std::string& dir, double min_score,
               eval::split_name(split), r.texts, min_score);
   std::printf("entity mapping (ours -> annotation):");
   for (auto& [k, v] : eval::entity_mapping()) std::printf(" %s->%s", k.c_str(), v.c_str());
-  std::printf("%-20s %6s %6s | %-24s | %-17s\n", "type", "gold", "pred", "overlap P  R  F1  R-strict",
+  std::printf("\n%-20s %6s %6s | %-24s | %-17s\n", "type", "gold", "pred", "overlap P  R  F1  R-strict",
               "exact P  R  F1");
   eval::Counts all, supported;
   for (auto& [t, c] : r.by_type) {
@@ -154,7 +154,14 @@ void generated(const Scanner& scanner, const std::string& dir, double min_score,
   print_row("SUPPORTED TYPES", supported);
   std::printf("(overlap: a prediction is correct when it overlaps an annotation of its class; an annotation is\n"
               " found when some prediction of its class overlaps it. LOCATION and ADDRESS are one class; R-strict\n"
-              " counts an annotation found only by a prediction of the identical type.)\n\n");
+              " counts an annotation found only by a prediction of the identical type.)\n");
+  // Calibration: how often a finding of each score band was right.
+  std::printf("score band   findings  correct  precision\n");
+  for (std::size_t b = 0; b < r.by_score.size(); ++b)
+    if (r.by_score[b].findings)
+      std::printf("[%.1f, %.1f)  %8d %8d  %9.3f\n", b / 10.0, (b + 1) / 10.0, r.by_score[b].findings,
+                  r.by_score[b].correct, r.by_score[b].precision());
+  std::printf("\n");
 }
 
 }  // namespace

@@ -130,6 +130,14 @@ int run_pii_eval(const Context& ctx, const EvalCliOpts& o) {
   pii::eval::Counts all;
   for (const auto& [label, c] : r.by_type) all += c;
   const std::string op = pii::operator_spec_to_json(policy->default_operator).at("operator").as_string().c_str();
+  boost::json::array calibration;  // what a score means on this data
+  for (std::size_t b = 0; b < r.by_score.size(); ++b)
+    if (r.by_score[b].findings)
+      calibration.push_back(boost::json::object{{"min_score", b / 10.0},
+                                                {"max_score", (b + 1) / 10.0},
+                                                {"findings", r.by_score[b].findings},
+                                                {"correct", r.by_score[b].correct},
+                                                {"precision", r.by_score[b].precision()}});
   if (ctx.format() == Format::Json) {
     boost::json::object labels;
     for (const auto& [label, c] : r.by_type) labels[label] = counts_json(c);
@@ -142,6 +150,7 @@ int run_pii_eval(const Context& ctx, const EvalCliOpts& o) {
                                                             {"labels", std::move(labels)},
                                                             {"all", counts_json(all)},
                                                             {"anonymize_failures", failures},
+                                                            {"calibration", calibration},
                                                             {"mapping", std::move(mapping)}})
               << '\n';
     return exit_code::ok;
@@ -172,6 +181,19 @@ int run_pii_eval(const Context& ctx, const EvalCliOpts& o) {
                " GPE, LOC are one class); a span is found when such a finding overlaps it. leak: labelled values\n"
                " still verbatim in the anonymized text. A label no entity maps to has no predictions.)\n";
   if (failures) std::cout << "anonymization failed on " << failures << " texts (counted as leaking)\n";
+  boost::json::array bands;
+  for (const auto& c : calibration) {
+    const auto& o = c.as_object();
+    bands.push_back(boost::json::object{
+        {"band", "[" + fixed(o.at("min_score").as_double()).substr(0, 3) + ", " +
+                     fixed(o.at("max_score").as_double()).substr(0, 3) + ")"},
+        {"findings", o.at("findings")},
+        {"correct", o.at("correct")},
+        {"precision", fixed(o.at("precision").as_double())}});
+  }
+  std::cout << "\nscore calibration (findings of the scored entities by score, and how many were correct):\n";
+  print_table(std::cout, bands,
+              {{"score", "band"}, {"findings", "findings"}, {"correct", "correct"}, {"precision", "precision"}});
   for (const auto& [label, line] : leaks) std::cout << "LEAK " << label << ' ' << line << '\n';
   return exit_code::ok;
 }

@@ -82,3 +82,22 @@ def test_table_and_bad_input(tmp_path):
     assert code == 2 and "not JSON" in err, err
     code, _, err, _ = run("pii", "eval", labelled(tmp_path), "--map", "NOPE=X")
     assert code == 2 and "unknown entity" in err, err
+
+
+def test_calibration_and_leaked_values(tmp_path):
+    path = labelled(tmp_path)
+    code, out, err, _ = run("--format", "json", "pii", "eval", path)
+    assert code == 0, err
+    r = json.loads(out)
+    # every scored finding is in one score band, and the bands add up to the totals
+    bands = r["calibration"]
+    assert bands and all(0.5 <= b["min_score"] < b["max_score"] <= 1.0 for b in bands)
+    assert sum(b["findings"] for b in bands) == r["all"]["predicted"]
+    assert sum(b["correct"] for b in bands) == r["all"]["correct"]
+    # --show-leaks lists what the anonymization left behind, with its text
+    code, out, err, _ = run("pii", "eval", path, "--show-leaks", "TITLE")
+    assert code == 0, err
+    lines = [l for l in out.decode().splitlines() if l.startswith("LEAK ")]
+    assert lines == ['LEAK TITLE "Chief Happiness Officer" in: She works as Chief Happiness Officer for the team.']
+    code, out, err, _ = run("pii", "eval", path, "--show-leaks", "CREDIT_CARD")
+    assert code == 0 and "LEAK " not in out.decode(), err

@@ -1,5 +1,7 @@
 #include "vault/pii/detection/evaluation.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 namespace vault::pii::eval {
@@ -135,6 +137,9 @@ Report score(const Scanner& scanner, const std::vector<LabelledText>& texts, con
       }
       c.correct += correct;
       c.exact += exact;
+      auto& band = r.by_score[static_cast<std::size_t>(std::clamp(static_cast<int>(f.score * 10), 0, 9))];
+      ++band.findings;
+      band.correct += correct;
       if (!correct && on_miss) on_miss({true, type, f.cp_begin, f.cp_end, &t.text});
     }
     std::string anonymized;

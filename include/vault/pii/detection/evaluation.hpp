@@ -17,6 +17,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <array>
 #include <cstddef>
 #include <functional>
 #include <initializer_list>
@@ -61,9 +62,19 @@ struct Counts {
   double leak_rate() const { return gold ? static_cast<double>(leaked) / gold : 0.0; }
 };
 
+/// Findings of one score band and how many of them were correct: what a
+/// score means ("of the findings scored 0.5-0.6, 71% were right").
+struct ScoreBand {
+  int findings = 0, correct = 0;
+  double precision() const { return findings ? static_cast<double>(correct) / findings : 0.0; }
+};
+
 struct Report {
   int texts = 0;
   std::map<std::string, Counts> by_type;  ///< label -> counts
+  /// Findings (of the scored entities) by score band: [0] = [0, 0.1), ...,
+  /// [9] = [0.9, 1.0].
+  std::array<ScoreBand, 10> by_score{};
   /// Sum over the given labels.
   Counts sum(std::initializer_list<std::string_view> types) const;
 };
