@@ -237,8 +237,11 @@ struct Ctx {
   }
   /// A capitalised common word that is no name ("License", "Compiler").
   bool title_word(std::size_t i) const {
-    return t[i].cap && is_common(i) && !is_stop(i) && !(flags(i) & (Dictionaries::First | Dictionaries::Sur));
+    return t[i].cap && is_common(i) && !(flags(i) & (Dictionaries::First | Dictionaries::Sur)) && !function_word(i);
   }
+  /// Articles, pronouns, prepositions, greetings and honorifics: capitalised,
+  /// they open a name's sentence ("Dear Grant") rather than a heading.
+  bool function_word(std::size_t i) const;
   /// Tokens i..j stand in a run of title-case words ("License Grant", "Title
   /// Page", "Pascal Compiler"): a heading or a product, not a name.
   bool title_case_run(std::size_t i, std::size_t j) const {
@@ -343,9 +346,22 @@ struct Ctx {
     return t[i].cap && !is_stop(i) && !is_orgword(i);
   }
   void emit(std::string_view entity, std::size_t from, std::size_t to, double score) {
+    if (entity == "PERSON" && street_type_after(to)) {  // "Anderson Street": a street named after someone
+      out.push_back(Finding{"ADDRESS", std::max(score, 0.6), t[from].b, t[to + 1].e, 0, 0, "dictionary"});
+      return;
+    }
     out.push_back(Finding{std::string(entity), score, t[from].b, t[to].e + (t[to].dot_after && is_orgword(to) ? 1 : 0),
                           0, 0, "dictionary"});
     if (entity == "LOCATION" && score >= 0.5) postal_code_next_to(t[from].b, t[to].e);
+  }
+  /// The token after j, in the same phrase, is a street type ("Street", "Road", "Avenue", ...).
+  bool street_type_after(std::size_t j) const {
+    if (j + 1 >= t.size() || !adjacent(j) || !t[j + 1].cap) return false;
+    for (std::string_view w : {"street", "st", "avenue", "ave", "road", "rd", "lane", "ln", "drive", "boulevard",
+                               "blvd", "way", "square", "sq", "terrace", "court", "crescent", "close", "gardens",
+                               "parkway", "highway", "alley", "row", "mews", "strasse", "straße", "gasse", "utca"})
+      if (word_is(j + 1, w)) return true;
+    return false;
   }
   /// A postal code right after a place ("Paraguay 81365", "Springfield 62704-1234")
   /// or right before it ("75008 Paris") is part of the address: 5 or 6
@@ -575,6 +591,17 @@ bool Ctx::org_verb_after(std::size_t j) const {
   return in(kOrgVerbs, next);
 }
 
+constexpr std::string_view kFunctionWords[] = {
+    "the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "from", "by", "with", "dear", "hi", "hello",
+    "hey", "thanks", "thank", "mr", "mrs", "ms", "dr", "prof", "sir", "madam", "i", "you", "he", "she", "we", "they",
+    "my", "your", "his", "her", "our", "their", "is", "are", "was", "were", "be", "this", "that", "if", "when", "but",
+    "so", "as", "not", "no", "yes", "ok", "please", "ask", "tell", "call", "meet", "met", "said", "says"};
+
+bool Ctx::function_word(std::size_t i) const {
+  if (t[i].e - t[i].b > 6) return false;
+  return in(kFunctionWords, folded(i));
+}
+
 bool Ctx::particle(std::size_t i) const {
   for (auto p : kParticles)
     if (word_is(i, p)) return true;
@@ -744,6 +771,9 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       if (n == 1 && tk.allcap && tk.e - tk.b <= 3 && !c.word_is(i, "usa") && !c.word_is(i, "uk") &&
           !c.word_is(i, "uae"))
         ok = false;
+      // A place that is also a common word among title-case words is a
+      // heading or a term ("the International Sale of Goods").
+      if (n == 1 && c.is_common(i) && !tk.allcap && c.title_case_run(i, i) && !c.place_cue_before(i)) ok = false;
       if (ok) {
         if (want_l) c.emit("LOCATION", i, i + static_cast<std::size_t>(n) - 1, tk.cap || lower_mode ? 0.8 : 0.6);
         i += static_cast<std::size_t>(n);

@@ -97,6 +97,11 @@ TEST(Scanner, CommonWordsCapitalisedAreNoNames) {
   EXPECT_TRUE(spans("THE SOFTWARE IS PROVIDED AS IS, INCLUDING BUT NOT LIMITED TO", "ORGANIZATION").empty());
   EXPECT_TRUE(spans("2. License Grant\nSubject to the terms, each Contributor grants", "PERSON").empty());
   EXPECT_TRUE(spans("Send it to Corresponding Source.", "LOCATION").empty());
+  EXPECT_TRUE(spans("2.1. The Initial Developer Grant.\nThe Initial Developer hereby grants", "PERSON").empty());
+  EXPECT_TRUE(spans("the United Nations Convention on Contracts for the International Sale of Goods", "LOCATION")
+                  .empty());
+  // A street named after someone is an address part, not a person.
+  EXPECT_EQ(spans("Meet me at the corner of Bezrukov Street.", "ADDRESS"), V{"Bezrukov Street"});
   // Lone capitals, code and compounds.
   EXPECT_TRUE(spans("Set LANG and SHELL before you start.", "PERSON").empty());
   EXPECT_TRUE(spans("This option is available on MS Windows only.", "PERSON").empty());
