@@ -350,9 +350,23 @@ struct Ctx {
       out.push_back(Finding{"ADDRESS", std::max(score, 0.6), t[from].b, t[to + 1].e, 0, 0, "dictionary"});
       return;
     }
+    if (entity == "PERSON" && !lower_mode && capitals_mixed(from, to)) return;
     out.push_back(Finding{std::string(entity), score, t[from].b, t[to].e + (t[to].dot_after && is_orgword(to) ? 1 : 0),
                           0, 0, "dictionary"});
     if (entity == "LOCATION" && score >= 0.5) postal_code_next_to(t[from].b, t[to].e);
+  }
+  /// A run of capitals mixed with other words ("LANG Used") or capitals
+  /// made of common words only ("SHORT-OPTION"): markup or a heading.
+  bool capitals_mixed(std::size_t from, std::size_t to) const {
+    // a degree or suffix after a name ("Ryan Bagy MD", "... DDS") is no markup
+    if (to > from && t[to].allcap && t[to].e - t[to].b <= 3 && !t[to - 1].allcap) --to;
+    bool any = false, all = true, all_common = true;
+    for (std::size_t k = from; k <= to; ++k) {
+      any = any || t[k].allcap;
+      all = all && t[k].allcap;
+      all_common = all_common && is_common(k);
+    }
+    return any && (!all || all_common);
   }
   /// The token after j, in the same phrase, is a street type ("Street", "Road", "Avenue", ...).
   bool street_type_after(std::size_t j) const {
@@ -783,7 +797,9 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
     // 5. Surnames.
     if (c.is_sur(i) && !c.is_stop(i) && (tk.cap || lower_mode) && (!c.is_amb(i) || (!tk.sent_start && tk.cap))) {
       std::size_t j = i;
-      while (j + 1 < t.size() && j - i < 2 && c.adjacent(j) && (lower_mode ? c.is_sur(j + 1) : c.name_like(j + 1))) ++j;
+      while (j + 1 < t.size() && j - i < 2 && c.adjacent(j) &&
+             (lower_mode ? c.is_sur(j + 1) : c.name_like(j + 1) && !c.title_word(j + 1)))
+        ++j;
       if (want_p && !c.lone_allcap(i, j))
         c.emit("PERSON", i, j, lower_mode ? (j > i ? 0.45 : 0.3) : c.title_case_run(i, j) ? 0.4 : 0.55);
       i = j + 1;

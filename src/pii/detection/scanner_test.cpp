@@ -107,6 +107,8 @@ TEST(Scanner, CommonWordsCapitalisedAreNoNames) {
   EXPECT_TRUE(spans("This option is available on MS Windows only.", "PERSON").empty());
   EXPECT_TRUE(spans("Compile with -Wall and generate code for Power4.", "PERSON").empty());
   EXPECT_TRUE(spans("NAME   Long-name flag of the field.", "PERSON").empty());
+  EXPECT_TRUE(spans("Set LANG Used by the locale, or pass SHORT-OPTION.", "PERSON").empty());
+  EXPECT_EQ(spans("Follow up with Ryan Bagy MD in 2 months.", "PERSON"), V{"Ryan Bagy MD"});
   EXPECT_TRUE(spans("Authentication through NIS is insecure.", "LOCATION").empty());
   // ... while names that are also words still count with evidence.
   EXPECT_EQ(spans("Maria Lynge lives here.", "PERSON"), V{"Maria Lynge"});
