@@ -2,6 +2,7 @@
 // phone numbers, e-mail, JWT).
 #include "card_ranges.hpp"
 #include "entity_validators.hpp"
+#include "ner_dictionary.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -182,6 +183,26 @@ bool initials(std::string_view w) {
 }  // namespace
 
 Verdict address(std::string_view s) {
+  // "apt 1.5" (the tool) and "box1" are no units: "apt" in lower case takes
+  // its period ("apt. 731"; "APT 2" and "Apt 2" are units), and a unit word
+  // is followed by a space, a period or '#', not glued to its number.
+  if (s.starts_with("apt") && s.size() > 3 && s[3] != '.') return Verdict::Reject;
+  for (std::string_view unit : {"apt", "box", "suite", "unit", "flat", "room", "floor"})
+    if (s.size() > unit.size() && std::equal(unit.begin(), unit.end(), s.begin(), [](char a, char b) {
+          return a == std::tolower(static_cast<unsigned char>(b));
+        }) && std::isdigit(static_cast<unsigned char>(s[unit.size()])))
+      return Verdict::Reject;
+  // "33 EST 1989", "0 COL 0": a short word in capitals between numbers is a code, not a street.
+  {
+    auto words = address_words(s);
+    if (words.size() == 1 && words[0].size() <= 4 && std::isdigit(static_cast<unsigned char>(s[0]))) {
+      std::size_t b = s.find_first_not_of("0123456789 ");
+      bool caps = b != std::string_view::npos;
+      for (std::size_t k = b; caps && k < s.size() && std::isalpha(static_cast<unsigned char>(s[k])); ++k)
+        caps = std::isupper(static_cast<unsigned char>(s[k]));
+      if (caps) return Verdict::Reject;
+    }
+  }
   // "29 June 2007", "1024 Jun 17" are dates; "48 C.F.R. 227" a legal citation.
   if (auto words = address_words(s);
       !words.empty() && std::all_of(words.begin(), words.end(), [](const std::string& w) {
@@ -201,6 +222,22 @@ Verdict address(std::string_view s) {
     bool known = false;
     for (auto k : kKnown) known = known || first == k;
     if (!known) return Verdict::Reject;
+  }
+  // A compound street word ("Rosenvej 12") that is a common English word
+  // ending like one ("string 0", "spring 5": "-ring") is none; the street
+  // prefixes ("Rue", "Via", "Suite") are checked above.
+  if (space != std::string_view::npos && !std::isdigit(static_cast<unsigned char>(s[0]))) {
+    const std::string first = ner::fold(s.substr(0, space));
+    static constexpr std::string_view kPrefixes[] = {"rue", "via", "viale", "calle", "avenida", "avenue", "rua", "corso",
+                                                     "piazza", "plaza", "paseo", "camino", "strada", "ulica", "trg",
+                                                     "boulevard", "chemin", "rambla", "largo", "zona", "allee",
+                                                     "apt", "apt.", "apartment", "suite", "ste", "unit", "flat",
+                                                     "room", "floor", "box", "p.o.", "po", "psc", "cmr", "apo",
+                                                     "fpo", "dpo", "place", "utca", "travessa", "estrada", "aleja"};
+    auto it = ner::dictionaries().word_flags.find(first);
+    if (std::find(std::begin(kPrefixes), std::end(kPrefixes), first) == std::end(kPrefixes) &&
+        it != ner::dictionaries().word_flags.end() && (it->second & ner::Dictionaries::Common))
+      return Verdict::Reject;
   }
   return Verdict::Neutral;
 }

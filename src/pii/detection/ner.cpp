@@ -704,10 +704,12 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
         n > 0 && (tk.cap || lower_mode) && !(c.flags(i) & Dictionaries::Ambiguous)) {
       // A one-word name that is also a common word ("Target", "Shell",
       // "Universal") counts capitalised inside a sentence ("works at Target");
-      // at a sentence start or in capitals ("SHELL") it needs an organisation
-      // cue. ("Google Maps", "Universal Ctags" count: products of the name.)
+      // at a sentence start, in capitals ("SHELL") or after "a" ("a Meta
+      // processor") it needs an organisation cue. ("Google Maps", "Universal
+      // Ctags" count: products of the name.)
       double score = 0.75;
-      if (n == 1 && c.is_common(i) && (tk.sent_start || tk.allcap))
+      const bool article = i > 0 && !t[i - 1].break_after && (c.word_is(i - 1, "a") || c.word_is(i - 1, "an"));
+      if (n == 1 && c.is_common(i) && (tk.sent_start || tk.allcap || article))
         score = c.org_cue_before(i) ? 0.6 : 0.4;
       if (want_o) c.emit("ORGANIZATION", i, i + static_cast<std::size_t>(n) - 1, score);
       i += static_cast<std::size_t>(n);

@@ -118,6 +118,7 @@ TEST(Scanner, CommonWordsCapitalisedAreNoNames) {
   EXPECT_EQ(spans("She moved to Chile last year.", "LOCATION"), V{"Chile"});
   EXPECT_EQ(spans("The Social Explorer office is closed.", "ORGANIZATION"), V{"Social Explorer"});
   EXPECT_EQ(spans("He works at Target now.", "ORGANIZATION"), V{"Target"});
+  EXPECT_TRUE(spans("when it is configured for a Meta processor", "ORGANIZATION").empty());
   // An address block: a common word as a town on its own line below a unit line.
   EXPECT_EQ(spans("Brian Adomo\n51 24 Clarke Avenue\nApt. 306\nPines Beach\nCosta Rica 85226", "LOCATION"),
             (V{"Pines Beach", "Costa Rica"}));
@@ -189,6 +190,9 @@ TEST(Scanner, DatesAndShortCodesAreNoAddressesOrLicences) {
   auto spans = [](const std::string& text, std::string_view entity) { return found(text, entity); };
   EXPECT_TRUE(spans("Version 3, 29 June 2007, as published", "ADDRESS").empty());
   EXPECT_TRUE(spans("as defined in 48 C.F.R. 2.101 of the rules", "ADDRESS").empty());
+  EXPECT_TRUE(spans("It is available by default since apt 1.5 and in box1 at 33 EST 1989.", "ADDRESS").empty());
+  EXPECT_TRUE(spans("a string 0 terminated", "ADDRESS").empty());
+  EXPECT_EQ(spans("Send it to Rosenvej 12, apt. 5 please.", "ADDRESS"), (std::vector<std::string>{"Rosenvej 12", "apt. 5"}));
   EXPECT_EQ(spans("We live at 51 Franklin Street now.", "ADDRESS"), std::vector<std::string>{"51 Franklin Street"});
   // "license" next to "x11" or "md5" is a software licence.
   EXPECT_TRUE(spans("This license covers the x11 and md5 code under CC0.", "US_DRIVER_LICENSE").empty());
