@@ -684,7 +684,7 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
     // 1. Title + name.
     // In capitals ("MS Windows", "MS-DOS") only before a name in capitals ("MR JOHN SMITH").
     if (tk.e - tk.b <= 5 && in(kTitles, tk.f) && i + 1 < t.size() && c.adjacent(i) && (c.name_like(i + 1) || lower_mode) &&
-        text[tk.e] != '-' && (!tk.allcap || t[i + 1].allcap)) {
+        (tk.e >= text.size() || text[tk.e] != '-') && (!tk.allcap || t[i + 1].allcap)) {
       std::size_t j = i + 1;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && (c.name_like(j + 1) || c.particle(j + 1))) ++j;
       if (want.prefix && !tk.allcap)  // the honorific with its period ("Mrs."); not "MS Windows"
