@@ -271,6 +271,10 @@ struct Ctx {
     return false;
   }
   std::string folded(std::size_t k) const { return fold(text.substr(t[k].b, t[k].e - t[k].b)); }
+  /// Token i follows a form label of `labels` and its colon ("Name: X"), or
+  /// the label `asked` and a question mark ("your name? X").
+  template <std::size_t N>
+  bool label_before(std::size_t i, const std::string_view (&labels)[N], std::string_view asked) const;
   /// The words before token i introduce a person's name: "my name is X",
   /// "call me X", "named X", "Hi X", "says X", "starring X", "written by X".
   bool person_cue_before(std::size_t i) const;
@@ -505,17 +509,22 @@ constexpr std::string_view kPersonLabels[] = {"name", "customer", "patient", "cl
                                               "author", "from", "to", "cc", "bcc", "user", "speaker", "applicant",
                                               "tenant", "recipient", "sender", "candidate", "beneficiary"};
 
+template <std::size_t N>
+bool Ctx::label_before(std::size_t i, const std::string_view (&labels)[N], std::string_view asked) const {
+  if (i == 0) return false;
+  const std::string label = folded(i - 1);
+  if (!in(labels, label)) return false;
+  std::size_t k = t[i - 1].e;
+  if (k >= text.size() || !(text[k] == ':' || (text[k] == '?' && label == asked))) return false;
+  ++k;
+  while (k < t[i].b && (text[k] == ' ' || text[k] == '\t')) ++k;
+  return k == t[i].b;
+}
+
 bool Ctx::person_cue_before(std::size_t i) const {
   if (i == 0) return false;
   // A form or mail-header label ("Name: X", "From: X"), or "what's your name? X".
-  if (in(kPersonLabels, folded(i - 1))) {
-    std::size_t k = t[i - 1].e;
-    if (k < text.size() && (text[k] == ':' || (text[k] == '?' && folded(i - 1) == "name"))) {
-      ++k;
-      while (k < t[i].b && (text[k] == ' ' || text[k] == '\t')) ++k;
-      if (k == t[i].b) return true;
-    }
-  }
+  if (label_before(i, kPersonLabels, "name")) return true;
   if (t[i - 1].break_after) return false;
   const std::string prev = folded(i - 1);
   if (in(kNameIntroducers, prev)) return true;
@@ -581,14 +590,7 @@ constexpr std::string_view kPlaceVerbs[] = {"lives", "live", "living", "lived", 
 bool Ctx::place_cue_before(std::size_t i) const {
   if (i == 0) return false;
   // "Where: X" (the colon ends a sentence for the tokenizer)
-  if (in(kPlaceLabels, folded(i - 1))) {
-    std::size_t k = t[i - 1].e;
-    if (k < text.size() && text[k] == ':') {
-      ++k;
-      while (k < t[i].b && (text[k] == ' ' || text[k] == '\t')) ++k;
-      if (k == t[i].b) return true;
-    }
-  }
+  if (label_before(i, kPlaceLabels, "")) return true;
   if (t[i - 1].break_after || t[i - 1].comma_after) return false;
   const std::string prev = folded(i - 1);
   if (prev != "in" && prev != "at" && prev != "from" && prev != "to" && prev != "near") return false;
