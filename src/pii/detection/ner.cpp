@@ -63,8 +63,10 @@ bool possessive(std::string_view text, std::size_t i) {
          (i + 2 >= text.size() || !is_alpha(static_cast<unsigned char>(text[i + 2])));
 }
 
-std::vector<Tok> tokenize(std::string_view text, bool& lower_mode) {
-  std::vector<Tok> toks;
+/// Fills `toks` (cleared first; its capacity is kept between calls, so a
+/// thread does not map fresh pages for every text).
+void tokenize(std::string_view text, bool& lower_mode, std::vector<Tok>& toks) {
+  toks.clear();
   toks.reserve(text.size() / 5 + 4);
   lower_mode = true;
   std::size_t i = 0;
@@ -118,7 +120,6 @@ std::vector<Tok> tokenize(std::string_view text, bool& lower_mode) {
     if (c != '-') hyphen = false;
     ++i;
   }
-  return toks;
 }
 
 struct Ctx {
@@ -417,7 +418,7 @@ struct Ctx {
     }
   }
   /// Longest dictionary phrase starting at token i: returns token count (0 = none).
-  int phrase(const std::unordered_map<std::string, int>& map, const std::unordered_set<std::string>& firsts,
+  int phrase(const WordMap<int>& map, const WordSet& firsts,
              int max_tokens, std::size_t i) const {
     unsigned bit = &firsts == &d.location_first ? Dictionaries::LocFirst : Dictionaries::OrgFirst;
     if (!(flags(i) & bit)) return 0;
@@ -669,7 +670,9 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
                    std::vector<Finding>& out) {
   const auto& d = dictionaries();
   bool lower_mode = false;
-  auto t = tokenize(text, lower_mode);
+  static thread_local std::vector<Tok> tokens;
+  auto& t = tokens;
+  tokenize(text, lower_mode, t);
   // Fold only what can matter: every token in lower-case mode, else capitalised ones and short connectors.
   for (std::size_t k = 0; k < t.size(); ++k) {
     if (lower_mode || t[k].cap || (k + 1 < t.size() && t[k + 1].cap && t[k].e - t[k].b <= 8))

@@ -84,11 +84,11 @@ void for_each_word(std::string_view data, F&& f) {
   }
 }
 
-void add_words(std::unordered_set<std::string>& set, std::string_view data) {
+void add_words(WordSet& set, std::string_view data) {
   for_each_word(data, [&set](std::string_view w) { set.insert(fold(w)); });
 }
 
-void add_phrases(std::unordered_map<std::string, int>& map, std::unordered_set<std::string>& firsts, int& max_tokens,
+void add_phrases(WordMap<int>& map, WordSet& firsts, int& max_tokens,
                  std::string_view data,
                  const std::function<bool(const std::string& phrase, const std::string& first, int tokens)>& skip = {}) {
   std::size_t i = 0;
@@ -200,7 +200,7 @@ const Dictionaries& dictionaries() {
                          x.stop_words.count(first);
                 });
     add_phrases(x.orgs, x.org_first, x.max_org_tokens, std::string_view(kOrgs));
-    auto mark = [&](const std::unordered_set<std::string>& set, unsigned bit) {
+    auto mark = [&](const WordSet& set, unsigned bit) {
       for (const auto& w : set) x.word_flags[w] |= bit;
     };
     mark(x.first_names, Dictionaries::First);

@@ -2,20 +2,32 @@
 // Compact built-in dictionaries for the dictionary NER (internal).
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
+
+#include <functional>
 
 namespace vault::pii::ner {
 
+/// Open-addressing tables (Boost's flat maps, one probe group per lookup,
+/// no node per entry) looked up by string_view without a copy.
+struct WordHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+using WordSet = boost::unordered_flat_set<std::string, WordHash, std::equal_to<>>;
+template <class V>
+using WordMap = boost::unordered_flat_map<std::string, V, WordHash, std::equal_to<>>;
+
 struct Dictionaries {
-  std::unordered_set<std::string> first_names, surnames, org_words, stop_words, ambiguous;
+  WordSet first_names, surnames, org_words, stop_words, ambiguous;
   /// phrase (folded, space-joined) -> number of tokens; for locations and organisations
-  std::unordered_map<std::string, int> locations, orgs;
+  WordMap<int> locations, orgs;
   int max_location_tokens = 1, max_org_tokens = 1;
   /// first tokens of the location / organisation phrases (cheap pre-check)
-  std::unordered_set<std::string> location_first, org_first;
+  WordSet location_first, org_first;
   /// folded word -> bit set of the categories below (one lookup per token)
-  std::unordered_map<std::string, unsigned> word_flags;
+  WordMap<unsigned> word_flags;
   /// Common: a lower-case word of wamerican (a capitalised common word is weak
   /// evidence of a name).
   enum : unsigned {

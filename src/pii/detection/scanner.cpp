@@ -14,6 +14,7 @@
 #include <array>
 #include <atomic>
 #include <map>
+#include <unordered_map>
 #include <set>
 #include <tuple>
 
@@ -556,24 +557,37 @@ std::vector<Finding> Scanner::Impl::scan(std::string_view text, const ScanOption
 
 std::vector<Finding> Scanner::Impl::finish(std::vector<Finding> found, std::string_view text,
                                            const ScanOptions& o) const {
-  // A dictionary name inside a longer pattern match ("jane" in
-  // "jane.doe@example.com") is part of that match, whatever their scores.
-  if (found.size() > 1 && found.size() < 4096) {
-    std::vector<bool> inside(found.size(), false);
+  // A dictionary name inside a longer pattern match that is kept ("jane"
+  // in "jane.doe@example.com") is part of that match, whatever their scores;
+  // a match below the threshold hides nothing.
+  if (found.size() > 1) {
+    std::vector<std::pair<std::size_t, std::size_t>> patterns;  // spans of the pattern matches, by begin
+    std::vector<char> dictionary(found.size());
     for (std::size_t i = 0; i < found.size(); ++i) {
-      if (found[i].recognizer != "dictionary") continue;
-      for (std::size_t j = 0; j < found.size() && !inside[i]; ++j)
-        inside[i] = j != i && found[j].recognizer != "dictionary" && found[j].begin <= found[i].begin &&
-                    found[i].end <= found[j].end && found[j].end - found[j].begin > found[i].end - found[i].begin;
+      dictionary[i] = found[i].recognizer == "dictionary";
+      if (!dictionary[i] && found[i].score >= o.min_score && found[i].score > 0)
+        patterns.emplace_back(found[i].begin, found[i].end);
     }
+    std::sort(patterns.begin(), patterns.end());
+    auto inside = [&patterns](const Finding& f) {
+      for (const auto& [b, e] : patterns) {
+        if (b > f.begin) break;
+        if (f.end <= e && e - b > f.end - f.begin) return true;
+      }
+      return false;
+    };
     std::size_t k = 0;
     for (std::size_t i = 0; i < found.size(); ++i) {
-      if (inside[i]) continue;
+      if (dictionary[i] && !patterns.empty() && inside(found[i])) continue;
       if (k != i) found[k] = std::move(found[i]);
       ++k;
     }
     found.resize(k);
   }
+  // Below the threshold nothing is kept: drop it before sorting.
+  found.erase(std::remove_if(found.begin(), found.end(),
+                             [&o](const Finding& f) { return f.score < o.min_score || f.score <= 0; }),
+              found.end());
   std::sort(found.begin(), found.end(), [](const Finding& a, const Finding& b) {
     if (a.score != b.score) return a.score > b.score;
     if (a.end - a.begin != b.end - b.begin) return a.end - a.begin > b.end - b.begin;
@@ -581,7 +595,8 @@ std::vector<Finding> Scanner::Impl::finish(std::vector<Finding> found, std::stri
     return a.entity < b.entity;
   });
   std::vector<Finding> kept;
-  std::map<std::string, std::map<std::size_t, std::size_t>> by_entity;  // entity -> begin -> end
+  kept.reserve(found.size());
+  std::unordered_map<std::string, std::map<std::size_t, std::size_t>> by_entity;  // entity -> begin -> end
   std::map<std::size_t, std::size_t> all;
   auto overlaps = [](const std::map<std::size_t, std::size_t>& m, std::size_t b, std::size_t e) {
     auto it = m.lower_bound(e);  // first interval starting at or after e: no overlap
@@ -590,7 +605,6 @@ std::vector<Finding> Scanner::Impl::finish(std::vector<Finding> found, std::stri
     return it->second > b;
   };
   for (auto& f : found) {
-    if (f.score < o.min_score || f.score <= 0) continue;
     auto& mine = by_entity[f.entity];
     if (overlaps(mine, f.begin, f.end)) continue;
     if (o.resolve_overlaps && overlaps(all, f.begin, f.end)) continue;
