@@ -25,7 +25,8 @@ constexpr std::array<std::string_view, 5> kEntities{"LOCATION", "ORGANIZATION", 
 
 struct Tok {
   std::size_t b = 0, e = 0;
-  std::string f;             // folded form
+  std::uint32_t fo = 0, fl = 0;  // folded form: offset and length in the fold arena
+  bool folded = false;
   bool cap = false;          // first letter upper case (ASCII or Latin-1)
   bool allcap = false;       // every ASCII letter upper case, at least two letters
   bool sent_start = false;   // first token of a sentence or line
@@ -125,17 +126,28 @@ void tokenize(std::string_view text, bool& lower_mode, std::vector<Tok>& toks) {
 struct Ctx {
   std::string_view text;
   const Dictionaries& d;
-  std::vector<Tok>& t;  // folded forms are filled lazily by phrase()
+  std::vector<Tok>& t;
+  std::string& arena;  // folded forms, filled lazily by f()
   bool lower_mode;
   bool want_p, want_l, want_o;
   std::vector<Finding>& out;
 
+  /// Token i folded ("Jürgen" -> "jurgen"), computed once.
+  std::string_view f(std::size_t i) const {
+    Tok& k = t[i];
+    if (!k.folded) {
+      k.fo = static_cast<std::uint32_t>(arena.size());
+      fold_append(text.substr(k.b, k.e - k.b), arena);
+      k.fl = static_cast<std::uint32_t>(arena.size() - k.fo);
+      k.folded = true;
+    }
+    return std::string_view(arena).substr(k.fo, k.fl);
+  }
   /// Dictionary categories of token i (looked up once, folded on demand).
   unsigned flags(std::size_t i) const {
     Tok& k = t[i];
     if (!k.looked_up) {
-      if (k.f.empty()) k.f = fold(text.substr(k.b, k.e - k.b));
-      auto it = d.word_flags.find(k.f);
+      auto it = d.word_flags.find(f(i));
       k.flags = it == d.word_flags.end() ? 0 : it->second;
       k.looked_up = true;
     }
@@ -271,7 +283,7 @@ struct Ctx {
     }
     return false;
   }
-  std::string folded(std::size_t k) const { return fold(text.substr(t[k].b, t[k].e - t[k].b)); }
+  std::string_view folded(std::size_t k) const { return f(k); }
   /// Token i follows a form label of `labels` and its colon ("Name: X"), or
   /// the label `asked` and a question mark ("your name? X").
   template <std::size_t N>
@@ -429,9 +441,8 @@ struct Ctx {
       if (n > 0) {
         if (!adjacent(k - 1)) break;
         key.push_back(' ');
-        if (t[k].f.empty()) t[k].f = fold(text.substr(t[k].b, t[k].e - t[k].b));
       }
-      key += t[k].f;
+      key += f(k);
       if (map.count(key)) best = n + 1;
     }
     return best;
@@ -467,7 +478,7 @@ constexpr std::string_view kWorkAt[] = {"year", "years", "month", "months", "wor
 bool Ctx::employer_cue_before(std::size_t i) const {
   if (i < 2 || t[i - 1].break_after || t[i - 1].comma_after || t[i - 2].break_after || t[i - 2].comma_after)
     return false;
-  const std::string prev = folded(i - 1);
+  const std::string_view prev = folded(i - 1);
   if (prev == "at") return in(kWorkAt, folded(i - 2));
   if (prev == "for" || prev == "by" || prev == "of") return in(kWorkVerbs, folded(i - 2));
   return prev == "joined" || prev == "joining" || prev == "employer";
@@ -484,7 +495,7 @@ bool Ctx::venue_with_address(std::size_t i, std::size_t j) const {
 bool Ctx::org_cue_before(std::size_t i) const {
   if (i == 0 || t[i - 1].break_after || t[i - 1].comma_after) return false;
   auto folded = [this](std::size_t k) { return fold(text.substr(t[k].b, t[k].e - t[k].b)); };
-  const std::string prev = folded(i - 1);
+  const std::string_view prev = folded(i - 1);
   if (in(kOrgCues, prev)) return true;
   if ((prev == "for" || prev == "by" || prev == "of") && i >= 2 && !t[i - 2].break_after)
     return in(kWorkVerbs, folded(i - 2));
@@ -513,7 +524,7 @@ constexpr std::string_view kPersonLabels[] = {"name", "customer", "patient", "cl
 template <std::size_t N>
 bool Ctx::label_before(std::size_t i, const std::string_view (&labels)[N], std::string_view asked) const {
   if (i == 0) return false;
-  const std::string label = folded(i - 1);
+  const std::string_view label = folded(i - 1);
   if (!in(labels, label)) return false;
   std::size_t k = t[i - 1].e;
   if (k >= text.size() || !(text[k] == ':' || (text[k] == '?' && label == asked))) return false;
@@ -527,11 +538,11 @@ bool Ctx::person_cue_before(std::size_t i) const {
   // A form or mail-header label ("Name: X", "From: X"), or "what's your name? X".
   if (label_before(i, kPersonLabels, "name")) return true;
   if (t[i - 1].break_after) return false;
-  const std::string prev = folded(i - 1);
+  const std::string_view prev = folded(i - 1);
   if (in(kNameIntroducers, prev)) return true;
   if (in(kGivingVerbs, prev)) return possessive_after(i);  // "had given X his address"
   if (i < 2 || t[i - 2].break_after) return false;
-  const std::string before = folded(i - 2);
+  const std::string_view before = folded(i - 2);
   if (prev == "is" || prev == "was") return before == "name";  // "my name is X", "her maiden name is X"
   if (prev == "me") return before == "call" || before == "calls" || before == "called";
   if (prev == "by")  // "directed by X", "written by X"; not "published by Netscape", "received by Licensor"
@@ -543,7 +554,7 @@ bool Ctx::possessive_after(std::size_t i) const {
   std::size_t j = i;
   while (j + 1 < t.size() && j - i < 3 && adjacent(j) && t[j + 1].cap) ++j;
   if (j + 1 >= t.size() || t[j].break_after || t[j].comma_after) return false;
-  const std::string next = folded(j + 1);
+  const std::string_view next = folded(j + 1);
   return next == "his" || next == "her" || next == "their" || next == "hers";
 }
 
@@ -557,7 +568,7 @@ bool Ctx::addressed_or_speaking(std::size_t i, std::size_t j) const {
     return k < text.size() && (text[k] == '"' || text.substr(k).starts_with("\xE2\x80\x9C"));
   }
   if (!t[j].comma_after || j + 1 >= t.size()) return false;
-  const std::string next = folded(j + 1);
+  const std::string_view next = folded(j + 1);
   for (std::string_view w : {"can", "could", "would", "will", "please", "i", "you", "we", "do", "did", "are", "have",
                              "thanks", "thank", "i'm", "i've", "how", "where", "when", "what", "why", "let's"})
     if (next == w) return true;
@@ -566,10 +577,10 @@ bool Ctx::addressed_or_speaking(std::size_t i, std::size_t j) const {
 
 bool Ctx::person_verb_after(std::size_t j) const {
   if (j + 1 >= t.size() || t[j].break_after || t[j].comma_after) return false;
-  const std::string next = folded(j + 1);
+  const std::string_view next = folded(j + 1);
   if (in(kPersonVerbs, next)) return true;
   if ((next == "is" || next == "was") && j + 2 < t.size() && !t[j + 1].break_after) {
-    const std::string after = folded(j + 2);
+    const std::string_view after = folded(j + 2);
     return after == "from" || after == "born";
   }
   return false;
@@ -593,14 +604,14 @@ bool Ctx::place_cue_before(std::size_t i) const {
   // "Where: X" (the colon ends a sentence for the tokenizer)
   if (label_before(i, kPlaceLabels, "")) return true;
   if (t[i - 1].break_after || t[i - 1].comma_after) return false;
-  const std::string prev = folded(i - 1);
+  const std::string_view prev = folded(i - 1);
   if (prev != "in" && prev != "at" && prev != "from" && prev != "to" && prev != "near") return false;
   return i >= 2 && !t[i - 2].break_after && !t[i - 2].comma_after && in(kPlaceVerbs, folded(i - 2));
 }
 
 bool Ctx::org_verb_after(std::size_t j) const {
   if (j + 1 >= t.size() || t[j].break_after || t[j].comma_after) return false;
-  std::string next = folded(j + 1);
+  std::string_view next = folded(j + 1);
   if ((next == "is" || next == "was" || next == "has" || next == "had") && j + 2 < t.size() && !t[j + 1].break_after) {
     next = folded(j + 2);
     if (next == "founded" || next == "headquartered" || next == "incorporated") return true;
@@ -670,15 +681,14 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
                    std::vector<Finding>& out) {
   const auto& d = dictionaries();
   bool lower_mode = false;
+  // Kept per thread between calls (their capacity, not their content).
   static thread_local std::vector<Tok> tokens;
+  static thread_local std::string arena;
   auto& t = tokens;
   tokenize(text, lower_mode, t);
-  // Fold only what can matter: every token in lower-case mode, else capitalised ones and short connectors.
-  for (std::size_t k = 0; k < t.size(); ++k) {
-    if (lower_mode || t[k].cap || (k + 1 < t.size() && t[k + 1].cap && t[k].e - t[k].b <= 8))
-      t[k].f = fold(text.substr(t[k].b, t[k].e - t[k].b));
-  }
-  Ctx c{text, d, t, lower_mode, want_p, want_l, want_o, out};
+  arena.clear();
+  arena.reserve(text.size() + 16);  // folding never lengthens: views into it stay valid
+  Ctx c{text, d, t, arena, lower_mode, want_p, want_l, want_o, out};
   std::size_t i = 0;
   while (i < t.size()) {
     const Tok& tk = t[i];
@@ -688,7 +698,7 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
     }
     // 1. Title + name.
     // In capitals ("MS Windows", "MS-DOS") only before a name in capitals ("MR JOHN SMITH").
-    if (tk.e - tk.b <= 5 && in(kTitles, tk.f) && i + 1 < t.size() && c.adjacent(i) && (c.name_like(i + 1) || lower_mode) &&
+    if (tk.e - tk.b <= 5 && in(kTitles, c.f(i)) && i + 1 < t.size() && c.adjacent(i) && (c.name_like(i + 1) || lower_mode) &&
         (tk.e >= text.size() || text[tk.e] != '-') && (!tk.allcap || t[i + 1].allcap)) {
       std::size_t j = i + 1;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && (c.name_like(j + 1) || c.particle(j + 1))) ++j;
@@ -854,7 +864,7 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
     }
     // 6. Unknown capitalised words: decide by the previous word.
     if (!lower_mode && tk.cap && !c.is_stop(i) && tk.e - tk.b >= 3) {
-      std::string_view prev = i > 0 ? std::string_view(t[i - 1].f) : std::string_view();
+      std::string_view prev = i > 0 ? c.f(i - 1) : std::string_view();
       bool prev_adjacent = i > 0 && !t[i - 1].break_after;
       std::size_t j = i;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && c.name_like(j + 1)) ++j;

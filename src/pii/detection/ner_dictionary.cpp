@@ -126,11 +126,16 @@ void add_phrases(WordMap<int>& map, WordSet& firsts, int& max_tokens,
 }  // namespace
 
 std::string fold(std::string_view w) {
+  std::string out;
+  out.reserve(w.size());
+  fold_append(w, out);
+  return out;
+}
+
+void fold_append(std::string_view w, std::string& out) {
   static constexpr char latin1[64 + 1] =
       "aaaaaaaceeeeiiiidnoooooxouuuuyts"  // C3 80..9F (upper case)
       "aaaaaaaceeeeiiiidnooooo/ouuuuyty";  // C3 A0..BF (lower case)
-  std::string out;
-  out.reserve(w.size());
   for (std::size_t i = 0; i < w.size(); ++i) {
     auto c = static_cast<unsigned char>(w[i]);
     if (c == 0xC3 && i + 1 < w.size()) {
@@ -177,7 +182,6 @@ std::string fold(std::string_view w) {
     }
     out.push_back(util::lower(static_cast<char>(c)));
   }
-  return out;
 }
 
 const Dictionaries& dictionaries() {

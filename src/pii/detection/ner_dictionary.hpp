@@ -41,5 +41,7 @@ const Dictionaries& dictionaries();
 /// Lower-cases ASCII and folds common Latin-1 letters with diacritics
 /// (UTF-8 C3 xx) to their base letter: "Jürgen Åström" -> "jurgen astrom".
 std::string fold(std::string_view word);
+/// fold(), appended to `out` (no allocation of its own).
+void fold_append(std::string_view word, std::string& out);
 
 }  // namespace vault::pii::ner
