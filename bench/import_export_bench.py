@@ -180,6 +180,20 @@ def vm_hwm_mb(pid):
     return float("nan")
 
 
+def rss_parts_mb(pid):
+    """Current RssAnon (heap, stacks) and RssFile (mapped files: the binary, SQLite's mmap) in MB."""
+    parts = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                key = line.split(":")[0]
+                if key in ("RssAnon", "RssFile", "RssShmem"):
+                    parts[key] = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return parts
+
+
 def sha256_file(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -254,6 +268,7 @@ def main():
             raise RuntimeError(f"import: {r.status} {answer[:500]!r}")
         report = json.loads(answer)
         hwm_import = vm_hwm_mb(proc.pid) if proc else float("nan")
+        parts_import = rss_parts_mb(proc.pid) if proc else {}
 
         # Cold export: restart vaultd (in-process caches) and drop the page cache.
         cold = []
@@ -289,6 +304,7 @@ def main():
         t_export = time.perf_counter() - t0
         c.close()
         hwm_end = vm_hwm_mb(proc.pid) if proc else float("nan")
+        parts_end = rss_parts_mb(proc.pid) if proc else {}
         identical = exported == size and sha256_file(out) == sha256_file(src)
 
         print(f"records: {records:,}, {size / 1e6:.1f} MB, average {size / max(records, 1):.0f} bytes")
@@ -300,6 +316,7 @@ def main():
         if proc:
             print(f"vaultd peak RSS (VmHWM): {hwm_import:.0f} MB after import, {hwm_end:.0f} MB after export"
                   + (" (restarted process)" if not args.warm else ""))
+            print("vaultd RSS now, by kind: after import " + " ".join(f"{k} {v:.0f} MB" for k, v in parts_import.items()) + "; after export " + " ".join(f"{k} {v:.0f} MB" for k, v in parts_end.items()))
         print(f"records with PII: {'one in %d' % args.pii_every if args.pii_every else 'none'} "
               f"(VAULT_PII_ENABLED={os.environ.get('VAULT_PII_ENABLED', 'default')})")
         return 0 if identical and report.get("failed") == 0 else 1
