@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <unordered_map>
 
 namespace vault::pii {
 namespace {
@@ -20,6 +21,26 @@ void append_pointer_token(std::string& path, std::string_view key) {
   }
 }
 
+/// Findings of short leaves already scanned on this thread. Records repeat
+/// their keys and enum-like values ("role": "user", "lang": "en"), and every
+/// leaf costs two database scans and a NER pass: a repeated one is looked
+/// up instead. The key holds everything the result depends on: the scanner
+/// (its unique id), the options, the context field names and the text.
+struct LeafCache {
+  static constexpr std::size_t kMaxText = 48, kMaxEntries = 2048;
+  std::unordered_map<std::string, std::vector<Finding>> found;
+};
+thread_local LeafCache leaf_cache;
+
+/// The options as part of a cache key.
+std::string options_key(std::uint64_t scanner, const ScanOptions& o) {
+  std::string k = std::to_string(scanner) + '|' + std::to_string(o.min_score) + '|' +
+                  char('0' + o.code_point_offsets) + char('0' + o.resolve_overlaps) + char('0' + o.use_context);
+  for (const auto& e : o.entities) k += '|' + e;
+  k += '\x1f';
+  return k;
+}
+
 struct Walker {
   const Scanner::Impl& impl;
   const ScanOptions& options;
@@ -29,6 +50,7 @@ struct Walker {
   std::vector<JsonFinding> out;
   std::string path;
   std::vector<std::string_view> keys;  // enclosing field names, innermost last
+  std::string cache_prefix;             // options_key() of this walk
 
   /// Scans `text` with the enclosing field names as context; findings are
   /// reported at the current path (`in_key`: the text is the member's key).
@@ -44,6 +66,21 @@ struct Walker {
     for (auto& c : words)
       if (c == '_' || c == '-' || c == '.') c = ' ';
     field += words;
+    if (text.size() <= LeafCache::kMaxText) {
+      std::string key = cache_prefix;
+      key += field;
+      key += '\x1f';
+      key += text;
+      auto& cache = leaf_cache.found;
+      auto it = cache.find(key);
+      if (it == cache.end()) {
+        if (cache.size() >= LeafCache::kMaxEntries) cache.clear();
+        it = cache.emplace(std::move(key), impl.finish(impl.scan(text, options, active, field, scratch, ctx), text, options))
+                 .first;
+      }
+      for (const auto& f : it->second) out.push_back({f, path, in_key});
+      return;
+    }
     auto found = impl.scan(text, options, active, field, scratch, ctx);
     for (auto& f : impl.finish(std::move(found), text, options)) out.push_back({std::move(f), path, in_key});
   }
@@ -109,7 +146,7 @@ std::string last_pointer_token(std::string_view pointer) {
 }
 
 std::vector<JsonFinding> Scanner::scan_json(const boost::json::value& value, const ScanOptions& options) const {
-  Walker w{*impl_, options, impl_->active(options), impl_->scratch(), {}, {}, {}, {}};
+  Walker w{*impl_, options, impl_->active(options), impl_->scratch(), {}, {}, {}, {}, options_key(impl_->id, options)};
   w.walk(value, 0);
   return std::move(w.out);
 }

@@ -54,6 +54,46 @@ TEST(JsonScan, FieldNameIsContext) {
   EXPECT_GT(with[0].finding.score, without[0].finding.score);
 }
 
+TEST(JsonScan, RepeatedShortLeavesGiveTheSameAnswersAsFreshScans) {
+  // Short leaves are answered from a per-thread cache the second time: the
+  // answer must not depend on whether it was cached, and the key must hold
+  // the field names, the options and the scanner.
+  const auto doc = boost::json::parse(
+      R"([{"ssn":"078-05-1123","value":"078-05-1123","role":"Maria Garcia"},
+          {"ssn":"078-05-1123","value":"078-05-1123","role":"Maria Garcia"}])");
+  ScanOptions o;
+  o.entities = {"US_SSN", "PERSON"};
+  auto fs = default_scanner().scan_json(doc, o);
+  auto score_at = [&fs](std::string_view path) {
+    for (const auto& f : fs)
+      if (f.path == path) return f.finding.score;
+    return -1.0;
+  };
+  // the second record (cache hits) reports what the first did, at its own paths
+  EXPECT_EQ(score_at("/0/ssn"), score_at("/1/ssn"));
+  EXPECT_EQ(score_at("/0/value"), score_at("/1/value"));
+  EXPECT_GT(score_at("/1/ssn"), score_at("/1/value"));  // same text, other field: other answer
+  EXPECT_NE(find(fs, "PERSON", "/1/role"), nullptr);
+  // other options: not the cached answer
+  ScanOptions only_ssn;
+  only_ssn.entities = {"US_SSN"};
+  for (const auto& f : default_scanner().scan_json(doc, only_ssn)) EXPECT_EQ(f.finding.entity, "US_SSN");
+  ScanOptions high;
+  high.min_score = 0.99;
+  EXPECT_TRUE(default_scanner().scan_json(boost::json::parse(R"({"value":"078-05-1123"})"), high).empty());
+  // another scanner (another catalogue): its own answers
+  const Catalogue defaults = Catalogue::defaults();
+  Catalogue only_email;
+  for (const auto& r : defaults.recognizers()) {
+    if (r.entity == "EMAIL_ADDRESS") {
+      ASSERT_TRUE(only_email.add(r));
+    }
+  }
+  auto other = Scanner::create(only_email, {.compile_cache_dir = testing::test_cache_dir()});
+  ASSERT_TRUE(other);
+  EXPECT_TRUE((*other)->scan_json(doc).empty());
+}
+
 TEST(JsonScan, NumbersAreScannedAsText) {
   auto fs = default_scanner().scan_json(boost::json::parse(R"({"card": 4111111111111111, "n": 1.5})"));
   auto* card = find(fs, "CREDIT_CARD", "/card");

@@ -6,6 +6,7 @@
 
 #include <hs/hs.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,6 +14,14 @@
 namespace vault::pii {
 
 struct Scanner::Impl {
+  /// Unique per scanner built in this process (never reused, unlike an
+  /// address): the key of caches that hold this scanner's results.
+  const std::uint64_t id = next_id();
+  static std::uint64_t next_id() {
+    static std::atomic<std::uint64_t> counter{0};
+    return ++counter;
+  }
+
   struct Raw {
     unsigned id;
     std::size_t from, to;
