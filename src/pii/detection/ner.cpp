@@ -494,7 +494,6 @@ bool Ctx::venue_with_address(std::size_t i, std::size_t j) const {
 
 bool Ctx::org_cue_before(std::size_t i) const {
   if (i == 0 || t[i - 1].break_after || t[i - 1].comma_after) return false;
-  auto folded = [this](std::size_t k) { return fold(text.substr(t[k].b, t[k].e - t[k].b)); };
   const std::string_view prev = folded(i - 1);
   if (in(kOrgCues, prev)) return true;
   if ((prev == "for" || prev == "by" || prev == "of") && i >= 2 && !t[i - 2].break_after)
