@@ -180,6 +180,16 @@ def vm_hwm_mb(pid):
     return float("nan")
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far (/proc/PID/stat), in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def rss_parts_mb(pid):
     """Current RssAnon (heap, stacks) and RssFile (mapped files: the binary, SQLite's mmap) in MB."""
     parts = {}
@@ -255,6 +265,7 @@ def main():
 
         # Import: stream the file (http.client sends it in CHUNK-sized blocks).
         c = client.conn()
+        cpu0 = cpu_seconds(proc.pid) if proc else float("nan")
         t0 = time.perf_counter()
         with open(src, "rb") as f:
             c.request("POST", f"{base}/records:import", body=f, headers={
@@ -263,6 +274,7 @@ def main():
             r = c.getresponse()
             answer = r.read()
         t_import = time.perf_counter() - t0
+        cpu_import = (cpu_seconds(proc.pid) - cpu0) if proc else float("nan")
         c.close()
         if r.status != 200:
             raise RuntimeError(f"import: {r.status} {answer[:500]!r}")
@@ -310,6 +322,9 @@ def main():
         print(f"records: {records:,}, {size / 1e6:.1f} MB, average {size / max(records, 1):.0f} bytes")
         print(f"import: {report.get('imported'):,} imported, {report.get('failed')} failed in {t_import:.2f}s = "
               f"{records / t_import:,.0f} records/s, {size / 1e6 / t_import:.1f} MB/s  (goal >= 50,000 records/s)")
+        if proc:
+            print(f"vaultd CPU during the import: {cpu_import:.1f} s = {cpu_import / t_import:.2f} cores "
+                  f"(of {os.cpu_count()}; below that, the import waits on something else than vaultd's CPU)")
         print(f"export: {exported / 1e6:.1f} MB in {t_export:.2f}s = {exported / 1e6 / t_export:.1f} MB/s, "
               f"{records / t_export:,.0f} records/s  (goal >= 200 MB/s) [{export_state}]")
         print(f"export byte-identical to import: {'yes' if identical else 'NO'}")
