@@ -43,6 +43,8 @@ import tempfile
 import time
 import urllib.parse
 
+from procfs import cpu_seconds
+
 CHUNK = 1 << 20
 
 WORDS = """the a to and of in for is on that with your you it this can be please order account
@@ -178,16 +180,6 @@ def vm_hwm_mb(pid):
     except OSError:
         pass
     return float("nan")
-
-
-def cpu_seconds(pid):
-    """User + system CPU time of a process so far (/proc/PID/stat), in seconds."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return float("nan")
 
 
 def rss_parts_mb(pid):

@@ -28,6 +28,8 @@ import sys
 import time
 from array import array
 
+from procfs import cpu_seconds
+
 KIND_NAMES = {"g": "get_dataset", "l": "list_records", "w": "write_record", "c": "create_dataset",
               "p": "patch_dataset", "d": "delete_record", "t": "admin_tenants", "h": "health_ready",
               "?": "unknown"}
@@ -77,15 +79,6 @@ def condense(body):
                if c.get("status") != "healthy"]
         return f"status {j.get('status')}: " + "; ".join(bad)
     return body[:200]
-
-
-def proc_cpu_seconds(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return float("nan")
 
 
 def machine_idle():
@@ -146,12 +139,12 @@ def seed(a):
 def closed(a):
     cmd = ["wrk", f"-t{a.threads}", f"-c{a.connections}", f"-d{a.duration}", "--latency", "-s", a.script,
            f"http://127.0.0.1:{a.port}", "--", a.data_lua]
-    v0, idle0, t0 = proc_cpu_seconds(a.vaultd_pid), machine_idle(), time.monotonic()
+    v0, idle0, t0 = cpu_seconds(a.vaultd_pid), machine_idle(), time.monotonic()
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(a.out, "w") as f:
         rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    v1, idle1, t1 = proc_cpu_seconds(a.vaultd_pid), machine_idle(), time.monotonic()
+    v1, idle1, t1 = cpu_seconds(a.vaultd_pid), machine_idle(), time.monotonic()
     text = open(a.out).read()
     m = re.search(r"^MIX_TOTAL (.*)$", text, re.M)
     if rc != 0 or not m:
@@ -446,14 +439,14 @@ def run_rate(cfg, rate, a):
         p.start()
     while time.monotonic() < start_at:
         time.sleep(0.01)
-    v0, idle0, t0 = proc_cpu_seconds(a.vaultd_pid), machine_idle(), time.monotonic()
+    v0, idle0, t0 = cpu_seconds(a.vaultd_pid), machine_idle(), time.monotonic()
     try:
         res = [q.get(timeout=a.duration + a.drain + 60) for _ in ps]
     except Exception:
         for p in ps:
             p.kill()
         sys.exit(f"mix_bench: open-loop workers did not report at {rate}/s")
-    v1, idle1, t1 = proc_cpu_seconds(a.vaultd_pid), machine_idle(), time.monotonic()
+    v1, idle1, t1 = cpu_seconds(a.vaultd_pid), machine_idle(), time.monotonic()
     for p in ps:
         p.join()
     bad = [r["error"] for r in res if "error" in r]

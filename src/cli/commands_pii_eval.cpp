@@ -182,14 +182,15 @@ int run_pii_eval(const Context& ctx, const EvalCliOpts& o) {
                " still verbatim in the anonymized text. A label no entity maps to has no predictions.)\n";
   if (failures) std::cout << "anonymization failed on " << failures << " texts (counted as leaking)\n";
   boost::json::array bands;
-  for (const auto& c : calibration) {
-    const auto& o = c.as_object();
-    bands.push_back(boost::json::object{
-        {"band", "[" + fixed(o.at("min_score").as_double()).substr(0, 3) + ", " +
-                     fixed(o.at("max_score").as_double()).substr(0, 3) + ")"},
-        {"findings", o.at("findings")},
-        {"correct", o.at("correct")},
-        {"precision", fixed(o.at("precision").as_double())}});
+  for (std::size_t b = 0; b < r.by_score.size(); ++b) {
+    const auto& band = r.by_score[b];
+    if (!band.findings) continue;
+    char label[16];
+    std::snprintf(label, sizeof label, "[%.1f, %.1f)", b / 10.0, (b + 1) / 10.0);
+    bands.push_back(boost::json::object{{"band", label},
+                                        {"findings", band.findings},
+                                        {"correct", band.correct},
+                                        {"precision", fixed(band.precision())}});
   }
   std::cout << "\nscore calibration (findings of the scored entities by score, and how many were correct):\n";
   print_table(std::cout, bands,

@@ -192,53 +192,46 @@ Verdict address(std::string_view s) {
           return a == std::tolower(static_cast<unsigned char>(b));
         }) && std::isdigit(static_cast<unsigned char>(s[unit.size()])))
       return Verdict::Reject;
+  const auto words = address_words(s);
   // "33 EST 1989", "0 COL 0": a short word in capitals between numbers is a code, not a street.
-  {
-    auto words = address_words(s);
-    if (words.size() == 1 && words[0].size() <= 4 && std::isdigit(static_cast<unsigned char>(s[0]))) {
-      std::size_t b = s.find_first_not_of("0123456789 ");
-      bool caps = b != std::string_view::npos;
-      for (std::size_t k = b; caps && k < s.size() && std::isalpha(static_cast<unsigned char>(s[k])); ++k)
-        caps = std::isupper(static_cast<unsigned char>(s[k]));
-      if (caps) return Verdict::Reject;
-    }
+  if (words.size() == 1 && words[0].size() <= 4 && std::isdigit(static_cast<unsigned char>(s[0]))) {
+    std::size_t b = s.find_first_not_of("0123456789 ");
+    bool caps = b != std::string_view::npos;
+    for (std::size_t k = b; caps && k < s.size() && std::isalpha(static_cast<unsigned char>(s[k])); ++k)
+      caps = std::isupper(static_cast<unsigned char>(s[k]));
+    if (caps) return Verdict::Reject;
   }
   // "29 June 2007", "1024 Jun 17" are dates; "48 C.F.R. 227" a legal citation.
-  if (auto words = address_words(s);
-      !words.empty() && std::all_of(words.begin(), words.end(), [](const std::string& w) {
+  if (!words.empty() && std::all_of(words.begin(), words.end(), [](const std::string& w) {
         return month_name(w) || initials(w) || w == "§";
       }))
     return Verdict::Reject;
+  // The words a street or unit may start with ("Rue des Lilas 7", "Suite 210").
+  static constexpr std::string_view kStreetStarts[] = {
+      "rue",   "via",      "viale", "ul",      "ul.",     "trg",     "rua",    "av",        "av.",     "al",
+      "al.",   "bd",       "bd.",   "calle",   "avenida", "avenue",  "corso",  "piazza",    "plaza",   "paseo",
+      "camino", "strada",  "ulica", "boulevard", "chemin", "rambla", "largo",  "zona",      "allee",   "place",
+      "utca",  "travessa", "estrada", "aleja", "apt",     "apt.",    "apartment", "ste",    "ste.",    "suite",
+      "box",   "psc",      "cmr",   "unit",    "flat",    "room",    "fl",     "fl.",       "floor",   "apo",
+      "fpo",   "dpo",      "p.o.",  "po",      "p."};
+  auto street_start = [](std::string_view w) {
+    return std::find(std::begin(kStreetStarts), std::end(kStreetStarts), w) != std::end(kStreetStarts);
+  };
+  auto space = s.find(' ');
+  if (space == std::string_view::npos || std::isdigit(static_cast<unsigned char>(s[0]))) return Verdict::Neutral;
   // A compound street word ("Rosenvej") must be more than its street-type
   // suffix: "tie 5" or "ring 3" alone are not addresses.
-  auto space = s.find(' ');
-  if (space != std::string_view::npos && space < 5 && !std::isdigit(static_cast<unsigned char>(s[0]))) {
-    static constexpr std::string_view kKnown[] = {"rue", "via", "ul", "ul.", "trg", "rua", "av", "av.", "al", "al.",
-                                                  "bd", "bd.", "apt", "apt.", "ste", "ste.", "box", "psc", "cmr",
-                                                  "unit", "flat", "room", "fl", "fl.", "apo", "fpo", "dpo", "zona",
-                                                  "p.o.", "po", "p.", "calle", "plaza", "place", "largo", "utca"};
+  if (space < 5) {
     std::string first;
     for (char c : s.substr(0, space)) first.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    bool known = false;
-    for (auto k : kKnown) known = known || first == k;
-    if (!known) return Verdict::Reject;
+    if (!street_start(first)) return Verdict::Reject;
   }
   // A compound street word ("Rosenvej 12") that is a common English word
-  // ending like one ("string 0", "spring 5": "-ring") is none; the street
-  // prefixes ("Rue", "Via", "Suite") are checked above.
-  if (space != std::string_view::npos && !std::isdigit(static_cast<unsigned char>(s[0]))) {
-    const std::string first = ner::fold(s.substr(0, space));
-    static constexpr std::string_view kPrefixes[] = {"rue", "via", "viale", "calle", "avenida", "avenue", "rua", "corso",
-                                                     "piazza", "plaza", "paseo", "camino", "strada", "ulica", "trg",
-                                                     "boulevard", "chemin", "rambla", "largo", "zona", "allee",
-                                                     "apt", "apt.", "apartment", "suite", "ste", "unit", "flat",
-                                                     "room", "floor", "box", "p.o.", "po", "psc", "cmr", "apo",
-                                                     "fpo", "dpo", "place", "utca", "travessa", "estrada", "aleja"};
-    auto it = ner::dictionaries().word_flags.find(first);
-    if (std::find(std::begin(kPrefixes), std::end(kPrefixes), first) == std::end(kPrefixes) &&
-        it != ner::dictionaries().word_flags.end() && (it->second & ner::Dictionaries::Common))
-      return Verdict::Reject;
-  }
+  // ending like one ("string 0", "spring 5": "-ring") is none.
+  const std::string first = ner::fold(s.substr(0, space));
+  auto it = ner::dictionaries().word_flags.find(first);
+  if (!street_start(first) && it != ner::dictionaries().word_flags.end() && (it->second & ner::Dictionaries::Common))
+    return Verdict::Reject;
   return Verdict::Neutral;
 }
 

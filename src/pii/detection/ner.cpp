@@ -276,14 +276,13 @@ struct Ctx {
     if (i > 0 && (t[i - 1].comma_after || word_is(i - 1, "and")) && listed(i - 1 - (word_is(i - 1, "and") ? 1 : 0)))
       return true;
     if (i > 0 && !t[i - 1].break_after) {
-      const std::string prev = fold(text.substr(t[i - 1].b, t[i - 1].e - t[i - 1].b));
-      for (auto cue : {"named", "called", "dear", "hi", "hello", "hey", "thanks", "thank", "met", "meet", "told",
+      const std::string_view prev = f(i - 1);
+      for (std::string_view cue : {"named", "called", "dear", "hi", "hello", "hey", "thanks", "thank", "met", "meet", "told",
                        "asked", "married", "son", "daughter", "wife", "husband", "mr", "mrs", "ms", "dr"})
         if (prev == cue) return true;
     }
     return false;
   }
-  std::string_view folded(std::size_t k) const { return f(k); }
   /// Token i follows a form label of `labels` and its colon ("Name: X"), or
   /// the label `asked` and a question mark ("your name? X").
   template <std::size_t N>
@@ -324,7 +323,8 @@ struct Ctx {
   /// The token before i says an organisation follows: "at X", "joined X",
   /// "works for X", "employed by X", "CEO of X".
   bool org_cue_before(std::size_t i) const;
-  /// Token i follows "<digits>, " or starts a line right below a line holding digits.
+  /// Token i follows "<digits>, " or starts a short line without digits right
+  /// below a street or unit line, or a line ending in a number.
   bool after_address(std::size_t i) const {
     std::size_t k = t[i].b;
     while (k > 0 && bullet_before(k)) k -= bullet_before(k);
@@ -410,7 +410,7 @@ struct Ctx {
       std::size_t ce = k;
       while (ce < text.size() && is_digit(static_cast<unsigned char>(text[ce]))) ++ce;
       std::size_t end = ce;
-      if (ce + 4 < text.size() + 1 && ce < text.size() && text[ce] == '-') {  // ZIP+4
+      if (ce < text.size() && text[ce] == '-') {  // ZIP+4
         std::size_t x = ce + 1;
         while (x < text.size() && is_digit(static_cast<unsigned char>(text[x]))) ++x;
         if (x - ce - 1 == 4) end = x;
@@ -478,9 +478,9 @@ constexpr std::string_view kWorkAt[] = {"year", "years", "month", "months", "wor
 bool Ctx::employer_cue_before(std::size_t i) const {
   if (i < 2 || t[i - 1].break_after || t[i - 1].comma_after || t[i - 2].break_after || t[i - 2].comma_after)
     return false;
-  const std::string_view prev = folded(i - 1);
-  if (prev == "at") return in(kWorkAt, folded(i - 2));
-  if (prev == "for" || prev == "by" || prev == "of") return in(kWorkVerbs, folded(i - 2));
+  const std::string_view prev = f(i - 1);
+  if (prev == "at") return in(kWorkAt, f(i - 2));
+  if (prev == "for" || prev == "by" || prev == "of") return in(kWorkVerbs, f(i - 2));
   return prev == "joined" || prev == "joining" || prev == "employer";
 }
 
@@ -494,10 +494,10 @@ bool Ctx::venue_with_address(std::size_t i, std::size_t j) const {
 
 bool Ctx::org_cue_before(std::size_t i) const {
   if (i == 0 || t[i - 1].break_after || t[i - 1].comma_after) return false;
-  const std::string_view prev = folded(i - 1);
+  const std::string_view prev = f(i - 1);
   if (in(kOrgCues, prev)) return true;
   if ((prev == "for" || prev == "by" || prev == "of") && i >= 2 && !t[i - 2].break_after)
-    return in(kWorkVerbs, folded(i - 2));
+    return in(kWorkVerbs, f(i - 2));
   return false;
 }
 
@@ -523,7 +523,7 @@ constexpr std::string_view kPersonLabels[] = {"name", "customer", "patient", "cl
 template <std::size_t N>
 bool Ctx::label_before(std::size_t i, const std::string_view (&labels)[N], std::string_view asked) const {
   if (i == 0) return false;
-  const std::string_view label = folded(i - 1);
+  const std::string_view label = f(i - 1);
   if (!in(labels, label)) return false;
   std::size_t k = t[i - 1].e;
   if (k >= text.size() || !(text[k] == ':' || (text[k] == '?' && label == asked))) return false;
@@ -537,11 +537,11 @@ bool Ctx::person_cue_before(std::size_t i) const {
   // A form or mail-header label ("Name: X", "From: X"), or "what's your name? X".
   if (label_before(i, kPersonLabels, "name")) return true;
   if (t[i - 1].break_after) return false;
-  const std::string_view prev = folded(i - 1);
+  const std::string_view prev = f(i - 1);
   if (in(kNameIntroducers, prev)) return true;
   if (in(kGivingVerbs, prev)) return possessive_after(i);  // "had given X his address"
   if (i < 2 || t[i - 2].break_after) return false;
-  const std::string_view before = folded(i - 2);
+  const std::string_view before = f(i - 2);
   if (prev == "is" || prev == "was") return before == "name";  // "my name is X", "her maiden name is X"
   if (prev == "me") return before == "call" || before == "calls" || before == "called";
   if (prev == "by")  // "directed by X", "written by X"; not "published by Netscape", "received by Licensor"
@@ -553,7 +553,7 @@ bool Ctx::possessive_after(std::size_t i) const {
   std::size_t j = i;
   while (j + 1 < t.size() && j - i < 3 && adjacent(j) && t[j + 1].cap) ++j;
   if (j + 1 >= t.size() || t[j].break_after || t[j].comma_after) return false;
-  const std::string_view next = folded(j + 1);
+  const std::string_view next = f(j + 1);
   return next == "his" || next == "her" || next == "their" || next == "hers";
 }
 
@@ -567,7 +567,7 @@ bool Ctx::addressed_or_speaking(std::size_t i, std::size_t j) const {
     return k < text.size() && (text[k] == '"' || text.substr(k).starts_with("\xE2\x80\x9C"));
   }
   if (!t[j].comma_after || j + 1 >= t.size()) return false;
-  const std::string_view next = folded(j + 1);
+  const std::string_view next = f(j + 1);
   for (std::string_view w : {"can", "could", "would", "will", "please", "i", "you", "we", "do", "did", "are", "have",
                              "thanks", "thank", "i'm", "i've", "how", "where", "when", "what", "why", "let's"})
     if (next == w) return true;
@@ -576,10 +576,10 @@ bool Ctx::addressed_or_speaking(std::size_t i, std::size_t j) const {
 
 bool Ctx::person_verb_after(std::size_t j) const {
   if (j + 1 >= t.size() || t[j].break_after || t[j].comma_after) return false;
-  const std::string_view next = folded(j + 1);
+  const std::string_view next = f(j + 1);
   if (in(kPersonVerbs, next)) return true;
   if ((next == "is" || next == "was") && j + 2 < t.size() && !t[j + 1].break_after) {
-    const std::string_view after = folded(j + 2);
+    const std::string_view after = f(j + 2);
     return after == "from" || after == "born";
   }
   return false;
@@ -603,16 +603,16 @@ bool Ctx::place_cue_before(std::size_t i) const {
   // "Where: X" (the colon ends a sentence for the tokenizer)
   if (label_before(i, kPlaceLabels, "")) return true;
   if (t[i - 1].break_after || t[i - 1].comma_after) return false;
-  const std::string_view prev = folded(i - 1);
+  const std::string_view prev = f(i - 1);
   if (prev != "in" && prev != "at" && prev != "from" && prev != "to" && prev != "near") return false;
-  return i >= 2 && !t[i - 2].break_after && !t[i - 2].comma_after && in(kPlaceVerbs, folded(i - 2));
+  return i >= 2 && !t[i - 2].break_after && !t[i - 2].comma_after && in(kPlaceVerbs, f(i - 2));
 }
 
 bool Ctx::org_verb_after(std::size_t j) const {
   if (j + 1 >= t.size() || t[j].break_after || t[j].comma_after) return false;
-  std::string_view next = folded(j + 1);
+  std::string_view next = f(j + 1);
   if ((next == "is" || next == "was" || next == "has" || next == "had") && j + 2 < t.size() && !t[j + 1].break_after) {
-    next = folded(j + 2);
+    next = f(j + 2);
     if (next == "founded" || next == "headquartered" || next == "incorporated") return true;
   }
   return in(kOrgVerbs, next);
@@ -626,7 +626,7 @@ constexpr std::string_view kFunctionWords[] = {
 
 bool Ctx::function_word(std::size_t i) const {
   if (t[i].e - t[i].b > 6) return false;
-  return in(kFunctionWords, folded(i));
+  return in(kFunctionWords, f(i));
 }
 
 bool Ctx::particle(std::size_t i) const {
@@ -650,10 +650,10 @@ void find(std::string_view text, const Wanted& want, std::vector<Finding>& out) 
   const bool want_p = want.person || want.title || want.org, want_l = want.location, want_o = want.org;
   const std::size_t first_new = out.size();
   find_entities(text, want, want_p, want_l, want_o, out);
-  std::vector<Span> persons;
-  for (std::size_t k = first_new; k < out.size(); ++k)
-    if (out[k].entity == "PERSON") persons.push_back({out[k].begin, out[k].end});
   if (want.title || want.org) {
+    std::vector<Span> persons;
+    for (std::size_t k = first_new; k < out.size(); ++k)
+      if (out[k].entity == "PERSON") persons.push_back({out[k].begin, out[k].end});
     const std::size_t before_titles = out.size();
     find_titles(text, persons, out);
     if (want.org) {

@@ -1,11 +1,11 @@
 #pragma once
 // Compact built-in dictionaries for the dictionary NER (internal).
-#include <string>
-#include <string_view>
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 
 #include <functional>
+#include <string>
+#include <string_view>
 
 namespace vault::pii::ner {
 

@@ -557,17 +557,17 @@ std::vector<Finding> Scanner::Impl::scan(std::string_view text, const ScanOption
 
 std::vector<Finding> Scanner::Impl::finish(std::vector<Finding> found, std::string_view text,
                                            const ScanOptions& o) const {
-  // A dictionary name inside a longer pattern match that is kept ("jane"
-  // in "jane.doe@example.com") is part of that match, whatever their scores;
-  // a match below the threshold hides nothing.
-  if (found.size() > 1) {
-    std::vector<std::pair<std::size_t, std::size_t>> patterns;  // spans of the pattern matches, by begin
-    std::vector<char> dictionary(found.size());
-    for (std::size_t i = 0; i < found.size(); ++i) {
-      dictionary[i] = found[i].recognizer == "dictionary";
-      if (!dictionary[i] && found[i].score >= o.min_score && found[i].score > 0)
-        patterns.emplace_back(found[i].begin, found[i].end);
-    }
+  // Below the threshold nothing is kept: drop it first.
+  found.erase(std::remove_if(found.begin(), found.end(),
+                             [&o](const Finding& f) { return f.score < o.min_score || f.score <= 0; }),
+              found.end());
+  // A dictionary name inside a longer pattern match ("jane" in
+  // "jane.doe@example.com") is part of that match, whatever their scores
+  // (a match below the threshold, dropped above, hides nothing).
+  std::vector<std::pair<std::size_t, std::size_t>> patterns;  // spans of the pattern matches, by begin
+  for (const auto& f : found)
+    if (f.recognizer != "dictionary") patterns.emplace_back(f.begin, f.end);
+  if (!patterns.empty()) {
     std::sort(patterns.begin(), patterns.end());
     auto inside = [&patterns](const Finding& f) {
       for (const auto& [b, e] : patterns) {
@@ -576,18 +576,10 @@ std::vector<Finding> Scanner::Impl::finish(std::vector<Finding> found, std::stri
       }
       return false;
     };
-    std::size_t k = 0;
-    for (std::size_t i = 0; i < found.size(); ++i) {
-      if (dictionary[i] && !patterns.empty() && inside(found[i])) continue;
-      if (k != i) found[k] = std::move(found[i]);
-      ++k;
-    }
-    found.resize(k);
+    found.erase(std::remove_if(found.begin(), found.end(),
+                               [&inside](const Finding& f) { return f.recognizer == "dictionary" && inside(f); }),
+                found.end());
   }
-  // Below the threshold nothing is kept: drop it before sorting.
-  found.erase(std::remove_if(found.begin(), found.end(),
-                             [&o](const Finding& f) { return f.score < o.min_score || f.score <= 0; }),
-              found.end());
   std::sort(found.begin(), found.end(), [](const Finding& a, const Finding& b) {
     if (a.score != b.score) return a.score > b.score;
     if (a.end - a.begin != b.end - b.begin) return a.end - a.begin > b.end - b.begin;

@@ -55,11 +55,10 @@ TEST(Scanner, PhoneNumbersInNationalGroupings) {
 }
 
 TEST(Scanner, HonorificsBeforeANameArePrefixes) {
-  auto spans = [](const std::string& text, std::string_view entity) { return found(text, entity); };
-  EXPECT_EQ(spans("Please call Dr. Jane Smith today.", "PREFIX"), std::vector<std::string>{"Dr."});
-  EXPECT_EQ(spans("Please call Dr. Jane Smith today.", "PERSON"), std::vector<std::string>{"Jane Smith"});
-  EXPECT_EQ(spans("Mrs Dawn Jessen wrote.", "PREFIX"), std::vector<std::string>{"Mrs"});
-  EXPECT_TRUE(spans("We will miss you all, Sir.", "PREFIX").empty());
+  EXPECT_EQ(found("Please call Dr. Jane Smith today.", "PREFIX"), std::vector<std::string>{"Dr."});
+  EXPECT_EQ(found("Please call Dr. Jane Smith today.", "PERSON"), std::vector<std::string>{"Jane Smith"});
+  EXPECT_EQ(found("Mrs Dawn Jessen wrote.", "PREFIX"), std::vector<std::string>{"Mrs"});
+  EXPECT_TRUE(found("We will miss you all, Sir.", "PREFIX").empty());
 }
 
 TEST(Scanner, JobTitlesNextToNames) {
@@ -79,48 +78,46 @@ TEST(Scanner, JobTitlesNextToNames) {
 }
 
 TEST(Scanner, PlacesFromIsoCodesAndTzdata) {
-  auto spans = [](const std::string& text, std::string_view entity) { return found(text, entity); };
   // A country in another language (iso-codes translations), a subdivision
   // (ISO 3166-2), a time-zone city (tzdata): none of them in the hand list.
-  EXPECT_EQ(spans("Sie ist nach Deutschland gezogen.", "LOCATION"), std::vector<std::string>{"Deutschland"});
-  EXPECT_EQ(spans("The farm is in Canillo now.", "LOCATION"), std::vector<std::string>{"Canillo"});
-  EXPECT_EQ(spans("Our office moved to Ouagadougou.", "LOCATION"), std::vector<std::string>{"Ouagadougou"});
+  EXPECT_EQ(found("Sie ist nach Deutschland gezogen.", "LOCATION"), std::vector<std::string>{"Deutschland"});
+  EXPECT_EQ(found("The farm is in Canillo now.", "LOCATION"), std::vector<std::string>{"Canillo"});
+  EXPECT_EQ(found("Our office moved to Ouagadougou.", "LOCATION"), std::vector<std::string>{"Ouagadougou"});
   // A one-word place that is also a name stays a name.
-  EXPECT_TRUE(spans("Please ask Georgia Smith about it.", "LOCATION").empty());
+  EXPECT_TRUE(found("Please ask Georgia Smith about it.", "LOCATION").empty());
 }
 
 TEST(Scanner, CommonWordsCapitalisedAreNoNames) {
   using V = std::vector<std::string>;
-  auto spans = [](const std::string& text, std::string_view entity) { return found(text, entity); };
   // Licence prose: defined terms, headings and disclaimers in capitals.
-  EXPECT_TRUE(spans("You may distribute the Covered Software under this License.", "ORGANIZATION").empty());
-  EXPECT_TRUE(spans("THE SOFTWARE IS PROVIDED AS IS, INCLUDING BUT NOT LIMITED TO", "ORGANIZATION").empty());
-  EXPECT_TRUE(spans("2. License Grant\nSubject to the terms, each Contributor grants", "PERSON").empty());
-  EXPECT_TRUE(spans("Send it to Corresponding Source.", "LOCATION").empty());
-  EXPECT_TRUE(spans("2.1. The Initial Developer Grant.\nThe Initial Developer hereby grants", "PERSON").empty());
-  EXPECT_TRUE(spans("the United Nations Convention on Contracts for the International Sale of Goods", "LOCATION")
+  EXPECT_TRUE(found("You may distribute the Covered Software under this License.", "ORGANIZATION").empty());
+  EXPECT_TRUE(found("THE SOFTWARE IS PROVIDED AS IS, INCLUDING BUT NOT LIMITED TO", "ORGANIZATION").empty());
+  EXPECT_TRUE(found("2. License Grant\nSubject to the terms, each Contributor grants", "PERSON").empty());
+  EXPECT_TRUE(found("Send it to Corresponding Source.", "LOCATION").empty());
+  EXPECT_TRUE(found("2.1. The Initial Developer Grant.\nThe Initial Developer hereby grants", "PERSON").empty());
+  EXPECT_TRUE(found("the United Nations Convention on Contracts for the International Sale of Goods", "LOCATION")
                   .empty());
   // A street named after someone is an address part, not a person.
-  EXPECT_EQ(spans("Meet me at the corner of Bezrukov Street.", "ADDRESS"), V{"Bezrukov Street"});
+  EXPECT_EQ(found("Meet me at the corner of Bezrukov Street.", "ADDRESS"), V{"Bezrukov Street"});
   // Lone capitals, code and compounds.
-  EXPECT_TRUE(spans("Set LANG and SHELL before you start.", "PERSON").empty());
-  EXPECT_TRUE(spans("This option is available on MS Windows only.", "PERSON").empty());
-  EXPECT_TRUE(spans("Compile with -Wall and generate code for Power4.", "PERSON").empty());
-  EXPECT_TRUE(spans("NAME   Long-name flag of the field.", "PERSON").empty());
-  EXPECT_TRUE(spans("Set LANG Used by the locale, or pass SHORT-OPTION.", "PERSON").empty());
-  EXPECT_EQ(spans("Follow up with Ryan Bagy MD in 2 months.", "PERSON"), V{"Ryan Bagy MD"});
-  EXPECT_TRUE(spans("Authentication through NIS is insecure.", "LOCATION").empty());
+  EXPECT_TRUE(found("Set LANG and SHELL before you start.", "PERSON").empty());
+  EXPECT_TRUE(found("This option is available on MS Windows only.", "PERSON").empty());
+  EXPECT_TRUE(found("Compile with -Wall and generate code for Power4.", "PERSON").empty());
+  EXPECT_TRUE(found("NAME   Long-name flag of the field.", "PERSON").empty());
+  EXPECT_TRUE(found("Set LANG Used by the locale, or pass SHORT-OPTION.", "PERSON").empty());
+  EXPECT_EQ(found("Follow up with Ryan Bagy MD in 2 months.", "PERSON"), V{"Ryan Bagy MD"});
+  EXPECT_TRUE(found("Authentication through NIS is insecure.", "LOCATION").empty());
   // ... while names that are also words still count with evidence.
-  EXPECT_EQ(spans("Maria Lynge lives here.", "PERSON"), V{"Maria Lynge"});
-  EXPECT_EQ(spans("They had 6: Daisy, Christina and Evan.", "PERSON"), (V{"Daisy", "Christina", "Evan"}));
-  EXPECT_EQ(spans("Troy: who are you?", "PERSON"), V{"Troy"});
-  EXPECT_EQ(spans("I met Stephanie Talon yesterday.", "PERSON"), V{"Stephanie Talon"});
-  EXPECT_EQ(spans("She moved to Chile last year.", "LOCATION"), V{"Chile"});
-  EXPECT_EQ(spans("The Social Explorer office is closed.", "ORGANIZATION"), V{"Social Explorer"});
-  EXPECT_EQ(spans("He works at Target now.", "ORGANIZATION"), V{"Target"});
-  EXPECT_TRUE(spans("when it is configured for a Meta processor", "ORGANIZATION").empty());
+  EXPECT_EQ(found("Maria Lynge lives here.", "PERSON"), V{"Maria Lynge"});
+  EXPECT_EQ(found("They had 6: Daisy, Christina and Evan.", "PERSON"), (V{"Daisy", "Christina", "Evan"}));
+  EXPECT_EQ(found("Troy: who are you?", "PERSON"), V{"Troy"});
+  EXPECT_EQ(found("I met Stephanie Talon yesterday.", "PERSON"), V{"Stephanie Talon"});
+  EXPECT_EQ(found("She moved to Chile last year.", "LOCATION"), V{"Chile"});
+  EXPECT_EQ(found("The Social Explorer office is closed.", "ORGANIZATION"), V{"Social Explorer"});
+  EXPECT_EQ(found("He works at Target now.", "ORGANIZATION"), V{"Target"});
+  EXPECT_TRUE(found("when it is configured for a Meta processor", "ORGANIZATION").empty());
   // An address block: a common word as a town on its own line below a unit line.
-  EXPECT_EQ(spans("Brian Adomo\n51 24 Clarke Avenue\nApt. 306\nPines Beach\nCosta Rica 85226", "LOCATION"),
+  EXPECT_EQ(found("Brian Adomo\n51 24 Clarke Avenue\nApt. 306\nPines Beach\nCosta Rica 85226", "LOCATION"),
             (V{"Pines Beach", "Costa Rica"}));
 }
 
@@ -170,37 +167,35 @@ TEST(Scanner, OrganisationsInSignatureBlocksAndBusinessNews) {
 
 TEST(Scanner, PlacesFromTheWordsAroundThemAndPostalCodes) {
   using V = std::vector<std::string>;
-  auto spans = [](const std::string& text, std::string_view entity) { return found(text, entity); };
   // Unknown places after verbs of living and moving, and form labels.
-  EXPECT_EQ(spans("My friend lives in Troubelice now.", "LOCATION"), V{"Troubelice"});
-  EXPECT_EQ(spans("When: 1993-01-04\nWhere: Limont Country Club.", "LOCATION"), V{"Limont Country Club"});
-  EXPECT_EQ(spans("mr. freeman grew up in lubbeek.", "LOCATION"), V{"lubbeek"});
+  EXPECT_EQ(found("My friend lives in Troubelice now.", "LOCATION"), V{"Troubelice"});
+  EXPECT_EQ(found("When: 1993-01-04\nWhere: Limont Country Club.", "LOCATION"), V{"Limont Country Club"});
+  EXPECT_EQ(found("mr. freeman grew up in lubbeek.", "LOCATION"), V{"lubbeek"});
   // ... but not any capitalised word after "in".
-  EXPECT_TRUE(spans("This was the default behaviour in Vectorscan.", "LOCATION").empty());
+  EXPECT_TRUE(found("This was the default behaviour in Vectorscan.", "LOCATION").empty());
   // A postal code next to a place, or named as one.
-  EXPECT_EQ(spans("Apt. 573\nAngered\nParaguay 81365", "ADDRESS"), (V{"Apt. 573", "81365"}));
-  EXPECT_EQ(spans("My zip code is 35649", "ADDRESS"), V{"35649"});
-  EXPECT_TRUE(spans("It uses about 2300 kbytes in Oslo 2019.", "ADDRESS").empty());
+  EXPECT_EQ(found("Apt. 573\nAngered\nParaguay 81365", "ADDRESS"), (V{"Apt. 573", "81365"}));
+  EXPECT_EQ(found("My zip code is 35649", "ADDRESS"), V{"35649"});
+  EXPECT_TRUE(found("It uses about 2300 kbytes in Oslo 2019.", "ADDRESS").empty());
   // A town on its own line below a street or unit line, bullets or not.
-  EXPECT_EQ(spans("\u2022 42 machelsesteenweg 197\n\u2022 Suite 834\n\u2022 Montzen\n", "LOCATION"), V{"Montzen"});
-  EXPECT_TRUE(spans("set the value to 500 after reading.\nHISTTIMEFORMAT\n", "LOCATION").empty());
+  EXPECT_EQ(found("\u2022 42 machelsesteenweg 197\n\u2022 Suite 834\n\u2022 Montzen\n", "LOCATION"), V{"Montzen"});
+  EXPECT_TRUE(found("set the value to 500 after reading.\nHISTTIMEFORMAT\n", "LOCATION").empty());
 }
 
 TEST(Scanner, DatesAndShortCodesAreNoAddressesOrLicences) {
-  auto spans = [](const std::string& text, std::string_view entity) { return found(text, entity); };
-  EXPECT_TRUE(spans("Version 3, 29 June 2007, as published", "ADDRESS").empty());
-  EXPECT_TRUE(spans("as defined in 48 C.F.R. 2.101 of the rules", "ADDRESS").empty());
-  EXPECT_TRUE(spans("It is available by default since apt 1.5 and in box1 at 33 EST 1989.", "ADDRESS").empty());
-  EXPECT_TRUE(spans("a string 0 terminated", "ADDRESS").empty());
-  EXPECT_EQ(spans("Send it to Rosenvej 12, apt. 5 please.", "ADDRESS"), (std::vector<std::string>{"Rosenvej 12", "apt. 5"}));
-  EXPECT_EQ(spans("We live at 51 Franklin Street now.", "ADDRESS"), std::vector<std::string>{"51 Franklin Street"});
+  EXPECT_TRUE(found("Version 3, 29 June 2007, as published", "ADDRESS").empty());
+  EXPECT_TRUE(found("as defined in 48 C.F.R. 2.101 of the rules", "ADDRESS").empty());
+  EXPECT_TRUE(found("It is available by default since apt 1.5 and in box1 at 33 EST 1989.", "ADDRESS").empty());
+  EXPECT_TRUE(found("a string 0 terminated", "ADDRESS").empty());
+  EXPECT_EQ(found("Send it to Rosenvej 12, apt. 5 please.", "ADDRESS"), (std::vector<std::string>{"Rosenvej 12", "apt. 5"}));
+  EXPECT_EQ(found("We live at 51 Franklin Street now.", "ADDRESS"), std::vector<std::string>{"51 Franklin Street"});
   // "license" next to "x11" or "md5" is a software licence.
-  EXPECT_TRUE(spans("This license covers the x11 and md5 code under CC0.", "US_DRIVER_LICENSE").empty());
-  EXPECT_EQ(spans("My driver's license number is 97537342.", "US_DRIVER_LICENSE"),
+  EXPECT_TRUE(found("This license covers the x11 and md5 code under CC0.", "US_DRIVER_LICENSE").empty());
+  EXPECT_EQ(found("My driver's license number is 97537342.", "US_DRIVER_LICENSE"),
             std::vector<std::string>{"97537342"});
-  EXPECT_EQ(spans("My driver's license number is a56319335.", "US_DRIVER_LICENSE"),
+  EXPECT_EQ(found("My driver's license number is a56319335.", "US_DRIVER_LICENSE"),
             std::vector<std::string>{"a56319335"});
-  EXPECT_TRUE(spans("The software license number is 97537342.", "US_DRIVER_LICENSE").empty());
+  EXPECT_TRUE(found("The software license number is 97537342.", "US_DRIVER_LICENSE").empty());
 }
 
 TEST(Scanner, ValidatorRejectsAndWordBoundariesApply) {
