@@ -417,6 +417,59 @@ void field_secret(std::string_view text, std::string_view field_lower, const Sca
 
 }  // namespace
 
+void Scanner::Impl::scan_digit_windows(std::string_view text, hs_scratch_t* scr, MatchContext& ctx) const {
+  // Windows of kWin bytes around every digit, merged, scanned in one call:
+  // Vectorscan's set-up costs more per call than the scan of a short
+  // window (31,000 windows in 6 MB of real text: 7 us a call), so the
+  // windows are joined by newlines into one buffer. A newline ends a word
+  // as the end of a buffer does (\b sees the same) and no digit-anchored
+  // pattern matches one (PatternSpec::digit_anchored), so every match of
+  // the joined buffer lies inside one window and is the match a scan of
+  // that window alone would report; one that did not would be dropped.
+  constexpr std::size_t kWin = 48;
+  auto& joined = ctx.joined;
+  auto& windows = ctx.windows;
+  joined.clear();
+  windows.clear();
+  auto add = [&](std::size_t wb, std::size_t we) {
+    if (!joined.empty()) joined.push_back('\n');
+    windows.push_back({joined.size(), wb, we - wb});
+    joined.append(text.substr(wb, we - wb));
+  };
+  const char* p = text.data();
+  const std::size_t n = text.size();
+  std::size_t wb = 0, we = 0;
+  bool open = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (static_cast<unsigned char>(p[i] - '0') >= 10) continue;
+    const std::size_t b = i > kWin ? i - kWin : 0;
+    if (!(open && b <= we)) {
+      if (open) add(wb, we);
+      wb = b;
+      open = true;
+    }
+    we = std::min(n, i + 1 + kWin);
+  }
+  if (!open) return;
+  add(wb, we);
+  const std::size_t first = ctx.raw.size();
+  scan_range(digit.db, joined, 0, joined.size(), scr, ctx);
+  // Back to offsets in the text.
+  std::size_t kept = first;
+  for (std::size_t k = first; k < ctx.raw.size(); ++k) {
+    Raw r = ctx.raw[k];
+    auto w = std::upper_bound(windows.begin(), windows.end(), r.from,
+                              [](std::size_t off, const MatchContext::Window& x) { return off < x.joined; });
+    if (w == windows.begin()) continue;
+    --w;
+    if (r.to > w->joined + w->size) continue;  // across a newline: not a match of one window
+    r.from = r.from - w->joined + w->text;
+    r.to = r.to - w->joined + w->text;
+    ctx.raw[kept++] = r;
+  }
+  ctx.raw.resize(kept);
+}
+
 std::vector<Finding> Scanner::Impl::scan(std::string_view text, const ScanOptions& o, const Active& act,
                                          std::string_view field, hs_scratch_t* scr, MatchContext& ctx) const {
   std::vector<Finding> found;
@@ -425,29 +478,7 @@ std::vector<Finding> Scanner::Impl::scan(std::string_view text, const ScanOption
   ctx.raw.clear();
   if (!text.empty()) {
     if (main.db) scan_range(main.db, text, 0, text.size(), scr, ctx);
-    if (digit.db) {
-      // Windows of kWin bytes around every digit, merged.
-      constexpr std::size_t kWin = 48;
-      const char* p = text.data();
-      const std::size_t n = text.size();
-      std::size_t i = 0, wb = 0, we = 0;
-      bool open = false;
-      while (i < n) {
-        if (static_cast<unsigned char>(p[i] - '0') < 10) {
-          std::size_t b = i > kWin ? i - kWin : 0;
-          if (open && b <= we) {
-            we = std::min(n, i + 1 + kWin);
-          } else {
-            if (open) scan_range(digit.db, text, wb, we, scr, ctx);
-            wb = b;
-            we = std::min(n, i + 1 + kWin);
-            open = true;
-          }
-        }
-        ++i;
-      }
-      if (open) scan_range(digit.db, text, wb, we, scr, ctx);
-    }
+    if (digit.db) scan_digit_windows(text, scr, ctx);
   }
   auto& raw = ctx.raw;
   std::sort(raw.begin(), raw.end(), [](const Raw& a, const Raw& b) {

@@ -48,6 +48,13 @@ struct Scanner::Impl {
     const Active* active = nullptr;
     std::size_t offset = 0;
     std::vector<Raw> raw;
+    /// The digit windows of one text, joined by newlines, and where each
+    /// window is in the joined buffer and in the text (scan()).
+    struct Window {
+      std::size_t joined, text, size;
+    };
+    std::string joined;
+    std::vector<Window> windows;
   };
 
   std::vector<RecognizerSpec> recs;
@@ -68,6 +75,8 @@ struct Scanner::Impl {
   const std::vector<Target>& targets_of(unsigned id) const {
     return id >= digit.id_base && digit.db ? digit.targets[id - digit.id_base] : main.targets[id];
   }
+  /// Appends the matches of the digit-anchored patterns in `text` to ctx.raw.
+  void scan_digit_windows(std::string_view text, hs_scratch_t* scr, MatchContext& ctx) const;
   /// Candidate findings of one text (before overlap resolution).
   std::vector<Finding> scan(std::string_view text, const ScanOptions& o, const Active& act, std::string_view field,
                             hs_scratch_t* scr, MatchContext& ctx) const;

@@ -29,6 +29,90 @@ TEST(Scanner, DefaultCatalogueCompilesEverything) {
     EXPECT_TRUE(std::find(e.begin(), e.end(), want) != e.end()) << want;
 }
 
+/// Can `re` match a newline? A conservative reading of the regex source:
+/// `.` (no DOTALL flag is used), `\s`, `\D`, `\W`, `\S`, `\n`, `\x0a`,
+/// or a negated class that does not exclude whitespace.
+bool may_match_newline(std::string_view re) {
+  for (std::size_t i = 0; i < re.size(); ++i) {
+    const char c = re[i];
+    if (c == '\\' && i + 1 < re.size()) {
+      const char n = re[i + 1];
+      if (n == 's' || n == 'D' || n == 'W' || n == 'S' || n == 'n' || re.substr(i + 1, 3) == "x0a") return true;
+      ++i;
+    } else if (c == '.') {
+      return true;
+    } else if (c == '[') {
+      const bool negated = i + 1 < re.size() && re[i + 1] == '^';
+      std::size_t j = i + 1 + (negated ? 1 : 0);
+      bool excludes_space = false;
+      for (; j < re.size() && re[j] != ']'; ++j) {
+        if (re[j] == '\\' && j + 1 < re.size()) {
+          excludes_space = excludes_space || re[j + 1] == 's' || re[j + 1] == 'n';
+          if (!negated && (re[j + 1] == 's' || re[j + 1] == 'n' || re[j + 1] == 'D' || re[j + 1] == 'W' ||
+                           re[j + 1] == 'S'))
+            return true;
+          ++j;
+        }
+      }
+      if (negated && !excludes_space) return true;
+      i = j;
+    }
+  }
+  return false;
+}
+
+TEST(Scanner, DigitAnchoredPatternsCannotMatchANewline) {
+  // The windows around digits are scanned joined by newlines
+  // (Scanner::Impl::scan_digit_windows): a digit-anchored pattern that
+  // matched one could join two windows into one match.
+  EXPECT_FALSE(may_match_newline(R"re([^\s\d,;:!?()"<>]{1,24})re"));
+  EXPECT_TRUE(may_match_newline(R"([^"]+)"));
+  EXPECT_TRUE(may_match_newline(R"(\d+\s\d+)"));
+  std::size_t checked = 0;
+  const Catalogue catalogue = Catalogue::defaults();
+  for (const auto& r : catalogue.recognizers())
+    for (const auto& p : r.patterns) {
+      if (!p.digit_anchored) continue;
+      ++checked;
+      EXPECT_FALSE(may_match_newline(p.regex)) << r.name << " " << p.name << ": " << p.regex;
+    }
+  EXPECT_GT(checked, 50u);
+}
+
+TEST(Scanner, DigitWindowsFindWhatEachWindowFindsAlone) {
+  // Texts with several digit windows (48 bytes around digits, merged)
+  // find, window by window, what that window's text finds on its own.
+  const std::vector<std::string> parts = {
+      "Call me at 555-123-4567 tomorrow.", "Ship to 221 Baker Street 4, London.",
+      "IBAN DE89 3704 0044 0532 0130 00 please.", "Card 4111 1111 1111 1111 expires 12/27.",
+      "Rue des Lilas 7, 75011 Paris.", "SSN 078-05-1120 on file.", "Springfield, IL 62704"};
+  const std::string filler(120, 'x');
+  std::string text;
+  std::vector<std::size_t> at;
+  for (const auto& p : parts) {
+    text += filler + " ";
+    at.push_back(text.size());
+    text += p + " ";
+  }
+  auto key = [](const Finding& f, std::size_t shift) {
+    return std::to_string(f.begin - shift) + ":" + std::to_string(f.end - shift) + ":" + f.entity;
+  };
+  std::vector<std::string> whole, alone;
+  for (const auto& f : default_scanner().scan_text(text))
+    if (f.entity != "PERSON" && f.entity != "LOCATION" && f.entity != "ORGANIZATION") {
+      const std::size_t i = static_cast<std::size_t>(std::upper_bound(at.begin(), at.end(), f.begin) - at.begin()) - 1;
+      whole.push_back(std::to_string(i) + "@" + key(f, at[i]));
+    }
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    for (const auto& f : default_scanner().scan_text(filler + " " + parts[i] + " "))
+      if (f.entity != "PERSON" && f.entity != "LOCATION" && f.entity != "ORGANIZATION" && f.begin > filler.size())
+        alone.push_back(std::to_string(i) + "@" + key(f, filler.size() + 1));
+  std::sort(whole.begin(), whole.end());
+  std::sort(alone.begin(), alone.end());
+  EXPECT_EQ(whole, alone);
+  EXPECT_GE(whole.size(), parts.size());
+}
+
 TEST(Scanner, FindsGenericEntitiesWithByteSpans) {
   std::string text = "Mail john.doe@example.com, card 4111 1111 1111 1111, ip 10.0.0.1.";
   auto fs = default_scanner().scan_text(text);
