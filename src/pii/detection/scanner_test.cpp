@@ -113,6 +113,19 @@ TEST(Scanner, DigitWindowsFindWhatEachWindowFindsAlone) {
   EXPECT_GE(whole.size(), parts.size());
 }
 
+TEST(Scanner, EveryEmailAddressOfALineAfterALongGap) {
+  // Vectorscan 5.4.9 with start-of-match tracking misses the second match
+  // of the e-mail pattern compiled alone when 80 or more bytes separate the
+  // two; the built-in database (the pattern among ~150) finds both. A change
+  // of the catalogue that brought the defect back would fail here.
+  for (std::size_t gap : {10u, 80u, 200u, 2000u}) {
+    const std::string text = "a@debian.org" + std::string(gap, ' ') + "b@zugschlus.de and c@example.org";
+    EXPECT_EQ(found(text, "EMAIL_ADDRESS"),
+              (std::vector<std::string>{"a@debian.org", "b@zugschlus.de", "c@example.org"}))
+        << gap;
+  }
+}
+
 TEST(Scanner, FindsGenericEntitiesWithByteSpans) {
   std::string text = "Mail john.doe@example.com, card 4111 1111 1111 1111, ip 10.0.0.1.";
   auto fs = default_scanner().scan_text(text);
