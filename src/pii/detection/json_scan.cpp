@@ -4,10 +4,12 @@
 #include "scanner_impl.hpp"
 
 #include <boost/json.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include <cmath>
 #include <cstdio>
-#include <unordered_map>
+#include <functional>
+#include <string_view>
 
 namespace vault::pii {
 namespace {
@@ -28,7 +30,13 @@ void append_pointer_token(std::string& path, std::string_view key) {
 /// (its unique id), the options, the context field names and the text.
 struct LeafCache {
   static constexpr std::size_t kMaxText = 48, kMaxEntries = 2048;
-  std::unordered_map<std::string, std::vector<Finding>> found;
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  /// Looked up by string_view (no key string built for a hit).
+  boost::unordered_flat_map<std::string, std::vector<Finding>, Hash, std::equal_to<>> found;
+  std::string key;  // the key being looked up, its memory reused
 };
 thread_local LeafCache leaf_cache;
 
@@ -51,31 +59,34 @@ struct Walker {
   std::string path;
   std::vector<std::string_view> keys;  // enclosing field names, innermost last
   std::string cache_prefix;             // options_key() of this walk
+  std::string field;                    // the context of the current leaf, its memory reused
 
   /// Scans `text` with the enclosing field names as context; findings are
   /// reported at the current path (`in_key`: the text is the member's key).
   void leaf(std::string_view text, bool in_key = false) {
     // The two innermost field names are the context ("user.email" -> "user email").
-    std::string field;
+    field.clear();
     for (std::size_t i = keys.size() > 2 ? keys.size() - 2 : 0; i < keys.size(); ++i) {
       field += keys[i];
       field.push_back(' ');
     }
     // Both the raw names ("api_key") and their words ("api key") are context.
-    std::string words = field;
-    for (auto& c : words)
-      if (c == '_' || c == '-' || c == '.') c = ' ';
-    field += words;
+    const std::size_t raw = field.size();
+    for (std::size_t i = 0; i < raw; ++i) {
+      const char c = field[i];
+      field.push_back(c == '_' || c == '-' || c == '.' ? ' ' : c);
+    }
     if (text.size() <= LeafCache::kMaxText) {
-      std::string key = cache_prefix;
+      std::string& key = leaf_cache.key;
+      key.assign(cache_prefix);
       key += field;
       key += '\x1f';
       key += text;
       auto& cache = leaf_cache.found;
-      auto it = cache.find(key);
+      auto it = cache.find(std::string_view(key));
       if (it == cache.end()) {
         if (cache.size() >= LeafCache::kMaxEntries) cache.clear();
-        it = cache.emplace(std::move(key), impl.finish(impl.scan(text, options, active, field, scratch, ctx), text, options))
+        it = cache.emplace(key, impl.finish(impl.scan(text, options, active, field, scratch, ctx), text, options))
                  .first;
       }
       for (const auto& f : it->second) out.push_back({f, path, in_key});
@@ -146,7 +157,7 @@ std::string last_pointer_token(std::string_view pointer) {
 }
 
 std::vector<JsonFinding> Scanner::scan_json(const boost::json::value& value, const ScanOptions& options) const {
-  Walker w{*impl_, options, impl_->active(options), impl_->scratch(), {}, {}, {}, {}, options_key(impl_->id, options)};
+  Walker w{*impl_, options, impl_->active(options), impl_->scratch(), {}, {}, {}, {}, options_key(impl_->id, options), {}};
   w.walk(value, 0);
   return std::move(w.out);
 }
