@@ -49,7 +49,7 @@ struct Scanner::Impl {
     std::size_t offset = 0;
     std::vector<Raw> raw;
     /// The digit windows of one text, joined by newlines, and where each
-    /// window is in the joined buffer and in the text (scan()).
+    /// window is in the joined buffer and in the text (scan_digit_windows()).
     struct Window {
       std::size_t joined, text, size;
     };

@@ -38,7 +38,7 @@ struct PatternSpec {
   /// patterns are compiled into a second database that only runs on the
   /// windows around digits, which keeps prose scanning fast. The pattern
   /// must not match a newline: the windows of a text are scanned in one
-  /// call, joined by newlines (Scanner::Impl::scan).
+  /// call, joined by newlines (Scanner::Impl::scan_digit_windows).
   bool digit_anchored = false;
   /// After a match, move its start left over these bytes (at most 64), e.g.
   /// the local part of an e-mail matched from its '@'. Lets a pattern start
