@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace vault::pii::ner {
 
@@ -201,6 +202,24 @@ struct Ctx {
     return true;
   }
   bool particle(std::size_t i) const;
+  /// Organisations found with confidence (score >= 0.5, from out[first] on)
+  /// lend their type to the capitalised runs coordinated with them: "Ceiba
+  /// Solutions, Seeclickfix and Hubbard-Thomas", "Google, Ideas42 & Co".
+  /// A run already found as something else with confidence keeps that.
+  void coordinated_orgs(std::size_t first);
+  /// The items of a list after a colon, in a sentence that names businesses
+  /// before it ("the car manufacturers that dominate ...: Onstar,
+  /// Nonprofitmetrics and Getraised"), are organisations.
+  void listed_orgs(std::size_t first);
+  /// Marks tokens [b, e] an organisation (score 0.55) unless something found
+  /// from out[first] on overlaps them with confidence: a finding above 0.6,
+  /// a known first name or surname, anything but a person or a place. The
+  /// weaker guesses it overlaps (an unknown word taken for a name) give way.
+  bool claim_org(std::size_t first, std::size_t b, std::size_t e);
+  /// The capitalised run joined to token z by ", ", " and ", ", and ", " or ",
+  /// " & " (right: true, the run after z; false, the run ending before token
+  /// z); {0, 0} when there is none. At most five tokens, "of" inside.
+  std::pair<std::size_t, std::size_t> coordinated_run(std::size_t z, bool right) const;
   /// The first part of a compound with a lower-case word ("Long-name",
   /// "Power-saving"): no name; double-barrelled names go on in capitals.
   bool compound(std::size_t i) const {
@@ -304,6 +323,59 @@ struct Ctx {
   bool place_cue_before(std::size_t i) const;
   /// The words before token i name an employer: "two years at X", "works for X", "joined X".
   bool employer_cue_before(std::size_t i) const;
+  /// The last token of the run of capitalised words from token i (at most
+  /// six; "of", "and", "&" inside when a capitalised word follows them).
+  std::size_t capitalised_run(std::size_t i) const {
+    std::size_t j = i;
+    while (j + 1 < t.size() && j - i < 5 && adjacent(j)) {
+      if (t[j + 1].cap && !code_like(j + 1)) {
+        ++j;
+      } else if ((word_is(j + 1, "of") || word_is(j + 1, "and")) && j + 2 < t.size() && adjacent(j + 1) &&
+                 t[j + 2].cap) {
+        j += 2;
+      } else {
+        break;
+      }
+    }
+    return j;
+  }
+  /// A cheap first test for the cues of rule 1b, asked of every capitalised
+  /// word: the word before starts like "at", "the", "for", "by", "of",
+  /// "joined", "employer", "became", "renamed", "rebranded".
+  bool cue_word_before(std::size_t i) const {
+    if (i == 0 || t[i - 1].cap) return false;
+    const char c = text[t[i - 1].b];
+    return c == 'a' || c == 't' || c == 'f' || c == 'b' || c == 'o' || c == 'j' || c == 'e' || c == 'r';
+  }
+  /// "which later became X", "was renamed X": a business under its new name
+  /// (or a place; a title after "became" is a stop word and stays out).
+  bool renamed_cue_before(std::size_t i) const {
+    if (i < 2 || !adjacent(i - 1) || !adjacent(i - 2)) return false;
+    if (word_is(i - 1, "renamed") || word_is(i - 1, "rebranded")) return true;
+    if (!word_is(i - 1, "became")) return false;
+    for (std::string_view w : {"later", "eventually", "subsequently", "soon", "which", "then"})
+      if (word_is(i - 2, w)) return true;
+    return false;
+  }
+  /// An article or determiner before token i ("a Contribution"): a term, not a name.
+  bool determiner_before(std::size_t i) const {
+    if (i == 0 || t[i - 1].break_after || t[i - 1].comma_after) return false;
+    for (std::string_view w : {"a", "an", "the", "this", "that", "any", "each", "every", "no", "its", "their", "our",
+                               "your", "his", "her", "such"})
+      if (word_is(i - 1, w)) return true;
+    return false;
+  }
+  /// "the address of X": a business (or someone) whose address is given.
+  bool address_of_before(std::size_t i) const {
+    return i >= 2 && word_is(i - 1, "of") && word_is(i - 2, "address") && adjacent(i - 2) && adjacent(i - 1);
+  }
+  /// Only punctuation that ends a clause (or the text) follows token j: "... is from Yahoo." but not "Section 3".
+  bool clause_ends_after(std::size_t j) const {
+    std::size_t k = t[j].e;
+    while (k < text.size() && text[k] == ' ') ++k;
+    return k >= text.size() || text[k] == '.' || text[k] == ',' || text[k] == ';' || text[k] == '!' || text[k] == '?' ||
+           text[k] == '\n';
+  }
   /// "at X, <house number> ...": a business given with its address.
   bool venue_with_address(std::size_t i, std::size_t j) const;
   /// The words after token j are a company's doings: "X invested", "X was founded".
@@ -425,6 +497,15 @@ struct Ctx {
     if (k < b) {
       std::size_t cb = k;
       while (cb > 0 && is_digit(static_cast<unsigned char>(text[cb - 1]))) --cb;
+      // "02110-1301 USA": the code is the whole ZIP+4, not its last four digits
+      // ("D-75008 Paris" keeps its letter prefix out).
+      if (cb >= 2 && text[cb - 1] == '-' && is_digit(static_cast<unsigned char>(text[cb - 2]))) {
+        std::size_t zb = cb - 1;
+        while (zb > 0 && is_digit(static_cast<unsigned char>(text[zb - 1]))) --zb;
+        if (cb - 1 - zb == 5 && k - cb == 4 && (zb == 0 || !is_alnum(static_cast<unsigned char>(text[zb - 1]))))
+          out.push_back(Finding{"ADDRESS", 0.6, zb, k, 0, 0, "dictionary"});
+        return;
+      }
       if (code(cb, k) && (cb == 0 || text[cb - 1] == ' ' || text[cb - 1] == '\n' || text[cb - 1] == '-'))
         out.push_back(Finding{"ADDRESS", 0.6, cb, k, 0, 0, "dictionary"});
     }
@@ -476,12 +557,15 @@ constexpr std::string_view kWorkAt[] = {"year", "years", "month", "months", "wor
                                         "role", "stint", "shift", "manager", "engineer", "analyst", "assistant"};
 
 bool Ctx::employer_cue_before(std::size_t i) const {
+  // "a year at The Schork Report", "works for the Acme Corporation": the
+  // article belongs to the name (not so after "of": "a work of the Library")
+  if (i >= 3 && word_is(i - 1, "the") && adjacent(i - 1) && (word_is(i - 2, "at") || word_is(i - 2, "for"))) --i;
   if (i < 2 || t[i - 1].break_after || t[i - 1].comma_after || t[i - 2].break_after || t[i - 2].comma_after)
     return false;
-  const std::string_view prev = f(i - 1);
-  if (prev == "at") return in(kWorkAt, f(i - 2));
-  if (prev == "for" || prev == "by" || prev == "of") return in(kWorkVerbs, f(i - 2));
-  return prev == "joined" || prev == "joining" || prev == "employer";
+  // (asked of every capitalised word: the raw comparisons first, no folding)
+  if (word_is(i - 1, "at")) return in(kWorkAt, f(i - 2));
+  if (word_is(i - 1, "for") || word_is(i - 1, "by") || word_is(i - 1, "of")) return in(kWorkVerbs, f(i - 2));
+  return word_is(i - 1, "joined") || word_is(i - 1, "joining") || word_is(i - 1, "employer");
 }
 
 bool Ctx::venue_with_address(std::size_t i, std::size_t j) const {
@@ -523,10 +607,11 @@ constexpr std::string_view kPersonLabels[] = {"name", "customer", "patient", "cl
 template <std::size_t N>
 bool Ctx::label_before(std::size_t i, const std::string_view (&labels)[N], std::string_view asked) const {
   if (i == 0) return false;
+  std::size_t k = t[i - 1].e;
+  if (k >= text.size() || (text[k] != ':' && text[k] != '?')) return false;  // before any folding
   const std::string_view label = f(i - 1);
   if (!in(labels, label)) return false;
-  std::size_t k = t[i - 1].e;
-  if (k >= text.size() || !(text[k] == ':' || (text[k] == '?' && label == asked))) return false;
+  if (!(text[k] == ':' || (text[k] == '?' && label == asked))) return false;
   ++k;
   while (k < t[i].b && (text[k] == ' ' || text[k] == '\t')) ++k;
   return k == t[i].b;
@@ -598,24 +683,56 @@ constexpr std::string_view kPlaceVerbs[] = {"lives", "live", "living", "lived", 
                                             "am", "street", "road", "avenue", "raised", "grew", "trip", "holiday",
                                             "vacation", "flight", "office", "offices", "branch"};
 
+constexpr std::string_view kFromVerbs[] = {"is", "was", "are", "were", "comes", "come", "came", "hails", "hail"};
+
 bool Ctx::place_cue_before(std::size_t i) const {
   if (i == 0) return false;
   // "Where: X" (the colon ends a sentence for the tokenizer)
   if (label_before(i, kPlaceLabels, "")) return true;
   if (t[i - 1].break_after || t[i - 1].comma_after) return false;
-  const std::string_view prev = f(i - 1);
-  if (prev != "in" && prev != "at" && prev != "from" && prev != "to" && prev != "near") return false;
-  return i >= 2 && !t[i - 2].break_after && !t[i - 2].comma_after && in(kPlaceVerbs, f(i - 2));
+  if (!word_is(i - 1, "in") && !word_is(i - 1, "at") && !word_is(i - 1, "from") && !word_is(i - 1, "to") &&
+      !word_is(i - 1, "near"))
+    return false;
+  if (i < 2 || t[i - 2].break_after || t[i - 2].comma_after) return false;
+  const std::string_view before = f(i - 2);
+  // "she is from X", "comes from X": where someone or something is from
+  if (word_is(i - 1, "from") && in(kFromVerbs, before)) return true;
+  return in(kPlaceVerbs, before);
 }
 
+constexpr std::string_view kOrgNouns[] = {
+    "company",    "firm",     "startup",     "start-up",   "nonprofit",   "non-profit",  "charity",
+    "corporation", "business", "manufacturer", "bank",      "agency",      "retailer",
+    "consultancy", "publisher", "conglomerate", "subsidiary", "organization", "organisation", "foundation",
+    "brainchild", "provider",    "vendor",     "supplier",    "insurer",     "airline"};
+
 bool Ctx::org_verb_after(std::size_t j) const {
-  if (j + 1 >= t.size() || t[j].break_after || t[j].comma_after) return false;
-  std::string_view next = f(j + 1);
-  if ((next == "is" || next == "was" || next == "has" || next == "had") && j + 2 < t.size() && !t[j + 1].break_after) {
-    next = f(j + 2);
+  if (j + 1 >= t.size() || t[j].comma_after || t[j].break_after || t[j + 1].cap) return false;
+  // (asked of capitalised common words: the first letter, then raw
+  // comparisons, before any folding)
+  if (!std::strchr("iwhalrmesf", text[t[j + 1].b])) return false;
+  if ((word_is(j + 1, "is") || word_is(j + 1, "was") || word_is(j + 1, "has") || word_is(j + 1, "had")) &&
+      j + 2 < t.size()) {
+    // "X is a 501(c)(3)": the American tax status of non-profit organisations
+    std::string_view rest = text.substr(t[j + 1].e, 12);
+    if (rest.starts_with(" a 501(c)") || rest.starts_with(" a 501c")) return true;
+    if (t[j + 1].break_after) return false;
+    const std::string_view next = f(j + 2);
     if (next == "founded" || next == "headquartered" || next == "incorporated") return true;
+    // "X is a company", "X is an insurance company", "X is the brainchild of"
+    std::size_t k = j + 2;
+    if ((next == "a" || next == "an" || next == "the") && adjacent(k) && k + 1 < t.size()) {
+      ++k;
+      for (int n = 0; n < 3 && k < t.size(); ++n, ++k) {
+        if (in(kOrgNouns, f(k))) return true;
+        if (!adjacent(k)) break;
+      }
+    }
+    return false;
   }
-  return in(kOrgVerbs, next);
+  for (std::string_view v : kOrgVerbs)
+    if (word_is(j + 1, v)) return true;
+  return false;
 }
 
 constexpr std::string_view kFunctionWords[] = {
@@ -627,6 +744,135 @@ constexpr std::string_view kFunctionWords[] = {
 bool Ctx::function_word(std::size_t i) const {
   if (t[i].e - t[i].b > 6) return false;
   return in(kFunctionWords, f(i));
+}
+
+std::pair<std::size_t, std::size_t> Ctx::coordinated_run(std::size_t z, bool right) const {
+  // The text between tokens a and a + 1 is a list separator.
+  auto separator = [this](std::size_t a) {
+    if (t[a].break_after) return false;
+    std::string_view gap = text.substr(t[a].e, t[a + 1].b - t[a].e);
+    return gap == ", " || gap == " " || gap == " & ";
+  };
+  auto conj = [this](std::size_t k) { return word_is(k, "and") || word_is(k, "or"); };
+  auto item = [this](std::size_t k) { return t[k].cap && !code_like(k); };
+  if (right) {
+    if (z + 2 >= t.size() || !separator(z)) return {0, 0};
+    std::size_t k = z + 1;
+    const bool comma = t[z].comma_after, amp = text.substr(t[z].e, t[k].b - t[z].e) == " & ";
+    if (conj(k)) {
+      if (k + 1 >= t.size() || !separator(k) || t[k].comma_after) return {0, 0};
+      ++k;
+    } else if (!comma && !amp) {
+      return {0, 0};
+    }
+    if (!item(k) || is_stop(k)) return {0, 0};
+    std::size_t e = k;
+    while (e + 1 < t.size() && e - k < 4 && adjacent(e) && !t[e].comma_after) {
+      if (item(e + 1) && !conj(e + 1)) ++e;
+      else if (word_is(e + 1, "of") && e + 2 < t.size() && adjacent(e + 1) && item(e + 2)) e += 2;
+      else break;
+    }
+    return {k, e};
+  }
+  if (z < 2) return {0, 0};
+  std::size_t k = z - 1;
+  if (conj(k)) {
+    if (!separator(k) || !separator(k - 1)) return {0, 0};
+    --k;
+  } else if (!(separator(k) && (t[k].comma_after || text.substr(t[k].e, t[z].b - t[k].e) == " & "))) {
+    return {0, 0};
+  }
+  if (!item(k)) return {0, 0};
+  std::size_t b = k;
+  while (b > 0 && k - b < 4 && adjacent(b - 1) && item(b - 1)) --b;
+  while (b < k && is_stop(b)) ++b;  // "In Google, ...": the sentence's first word
+  if (is_stop(b)) return {0, 0};
+  return {b, k};
+}
+
+bool Ctx::claim_org(std::size_t first, std::size_t b, std::size_t e) {
+  const std::size_t bb = t[b].b, ee = t[e].e + (t[e].dot_after && is_orgword(e) ? 1 : 0);
+  std::vector<std::size_t> weak;
+  for (std::size_t n = 0; n < out.size(); ++n) {
+    const Finding& f = out[n];
+    if (!(f.begin < ee && bb < f.end) || f.score < 0.5) continue;
+    if (n < first || f.score > 0.6 || (f.entity != "PERSON" && f.entity != "LOCATION")) return false;
+    weak.push_back(n);
+  }
+  for (std::size_t k = b; k <= e; ++k)
+    if ((is_first(k) || is_sur(k)) && !weak.empty()) return false;
+  for (auto it = weak.rbegin(); it != weak.rend(); ++it) out.erase(out.begin() + static_cast<std::ptrdiff_t>(*it));
+  out.push_back(Finding{"ORGANIZATION", 0.55, bb, ee, 0, 0, "dictionary"});
+  return true;
+}
+
+void Ctx::coordinated_orgs(std::size_t first) {
+  auto token_at = [this](std::size_t byte) {  // first token starting at or after byte
+    return static_cast<std::size_t>(
+        std::lower_bound(t.begin(), t.end(), byte, [](const Tok& k, std::size_t b) { return k.b < b; }) - t.begin());
+  };
+  std::vector<std::pair<std::size_t, std::size_t>> todo;  // token spans of organisations
+  for (std::size_t n = first; n < out.size(); ++n) {
+    const Finding& f = out[n];
+    if (f.entity != "ORGANIZATION" || f.score < 0.5) continue;
+    std::size_t a = token_at(f.begin), z = a;
+    if (a >= t.size() || t[a].b != f.begin) continue;
+    while (z + 1 < t.size() && t[z + 1].e <= f.end) ++z;
+    if (a == z && (is_common(a) || t[a].allcap)) continue;  // "Shell", "IBM": a word or an acronym as often
+    todo.emplace_back(a, z);
+  }
+  for (std::size_t n = 0; n < todo.size() && n < 64; ++n) {
+    for (bool right : {true, false}) {
+      auto [b, e] = coordinated_run(right ? todo[n].second : todo[n].first, right);
+      if (b == 0 && e == 0) continue;
+      if (b == e && (is_common(b) || t[b].allcap)) continue;  // "Shell and Utilities", "LLVM, GNU"
+      if (claim_org(first, b, e)) todo.emplace_back(b, e);
+    }
+  }
+}
+
+constexpr std::string_view kOrgPlurals[] = {
+    "companies", "manufacturers", "firms",     "employers", "brands",      "sponsors",  "banks",     "clients",
+    "customers", "vendors",       "suppliers", "competitors", "rivals",    "startups",  "businesses", "corporations",
+    "retailers", "carmakers",     "automakers", "insurers", "airlines",    "publishers", "partners", "investors"};
+
+void Ctx::listed_orgs(std::size_t first) {
+  for (std::size_t colon = text.find(':'); colon != std::string_view::npos; colon = text.find(':', colon + 1)) {
+    // The items: runs of words (capitalised unless the text has no capitals)
+    // separated by ", ", " and ", ", and "; the list ends at the sentence's end.
+    std::size_t k = static_cast<std::size_t>(
+        std::lower_bound(t.begin(), t.end(), colon, [](const Tok& x, std::size_t b) { return x.b < b; }) - t.begin());
+    std::vector<std::pair<std::size_t, std::size_t>> items;
+    while (k < t.size() && items.size() < 12) {
+      if (!lower_mode && !t[k].cap) break;
+      std::size_t e = k;
+      while (e + 1 < t.size() && e - k < 5 && adjacent(e) && !word_is(e + 1, "and") &&
+             (lower_mode || t[e + 1].cap || (word_is(e + 1, "of") && e + 2 < t.size() && t[e + 2].cap)))
+        ++e;
+      items.emplace_back(k, e);
+      if (t[e].break_after || e + 1 >= t.size()) break;
+      std::size_t n = e + 1;
+      if (word_is(n, "and")) {
+        if (t[n].break_after) break;
+        ++n;
+      } else if (!t[e].comma_after) {
+        break;
+      }
+      k = n;
+    }
+    if (items.size() < 2) continue;
+    // The sentence before the colon names businesses.
+    std::size_t from = colon > 300 ? colon - 300 : 0;
+    std::size_t s = text.find_last_of(".!?\n", colon);
+    if (s != std::string_view::npos && s >= from) from = s + 1;
+    auto a = static_cast<std::size_t>(
+        std::lower_bound(t.begin(), t.end(), from, [](const Tok& x, std::size_t b) { return x.b < b; }) - t.begin());
+    bool cue = false;
+    for (std::size_t n = a; n < t.size() && t[n].e <= colon && !cue; ++n)
+      cue = t[n].e - t[n].b >= 5 && lower(text[t[n].e - 1]) == 's' && in(kOrgPlurals, f(n));
+    if (!cue) continue;
+    for (auto [b, e] : items) claim_org(first, b, e);
+  }
 }
 
 bool Ctx::particle(std::size_t i) const {
@@ -679,6 +925,7 @@ namespace {
 void find_entities(std::string_view text, const Wanted& want, bool want_p, bool want_l, bool want_o,
                    std::vector<Finding>& out) {
   const auto& d = dictionaries();
+  const std::size_t first_new = out.size();
   bool lower_mode = false;
   // Kept per thread between calls (their capacity, not their content).
   static thread_local std::vector<Tok> tokens;
@@ -712,6 +959,20 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
         Dictionaries::Stop) {
       ++i;
       continue;
+    }
+    // 1b. An employer or a business named by the words before it ("two years
+    // at New Media Parents", "works for The Schork Report", "the address of
+    // SAP"): the capitalised run, whatever its words, unless it is a person's
+    // first name and surname ("worked for Anna Berg").
+    if (!lower_mode && c.cue_word_before(i) &&
+        (c.employer_cue_before(i) || c.address_of_before(i) || c.renamed_cue_before(i)) &&
+        !(c.is_first(i) && !c.is_amb(i) && i + 1 < t.size() && c.adjacent(i) && c.is_sur(i + 1))) {
+      std::size_t j = c.capitalised_run(i);
+      if (j > i || !(c.is_stop(i) || c.is_common(i))) {  // one ordinary word is no name ("President of Vice")
+        if (want_o) c.emit("ORGANIZATION", i, j, c.is_orgword(j) ? 0.75 : 0.6);
+        i = j + 1;
+        continue;
+      }
     }
     // 2. Organisations: dictionary, or capitalised run ending in an organisation word.
     if (int n = c.phrase(d.orgs, d.org_first, d.max_org_tokens, i);
@@ -861,6 +1122,22 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       i = j + 1;
       continue;
     }
+    // Lower-case text: the words between "the" and "office" ("the datamyne
+    // office is at"), or opening a sentence or clause before a company's
+    // doings ("recargo is the brainchild of", "firstpoint inc is a 501(c)3").
+    if (lower_mode && !c.is_stop(i) && tk.e - tk.b >= 3 &&
+        (tk.sent_start || (i > 0 && (t[i - 1].comma_after || c.word_is(i - 1, "the"))))) {
+      std::size_t j = i;
+      while (j + 1 < t.size() && j - i < 4 && c.adjacent(j) && (!c.is_stop(j + 1) || c.is_orgword(j + 1))) ++j;
+      const bool office = i > 0 && c.word_is(i - 1, "the") && j + 1 < t.size() && c.adjacent(j) &&
+                          (c.word_is(j + 1, "office") || c.word_is(j + 1, "headquarters"));
+      const bool doings = !office && (j > i || !c.is_common(i)) && c.org_verb_after(j);
+      if ((office && !c.all_common(i, j)) || doings) {
+        if (want_o) c.emit("ORGANIZATION", i, j, 0.55);
+        i = j + 1;
+        continue;
+      }
+    }
     // 6. Unknown capitalised words: decide by the previous word.
     if (!lower_mode && tk.cap && !c.is_stop(i) && tk.e - tk.b >= 3) {
       std::string_view prev = i > 0 ? c.f(i - 1) : std::string_view();
@@ -872,8 +1149,13 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
                        c.word_is(j + 1, "employees") || c.word_is(j + 1, "staff") || c.word_is(j + 1, "team"));
       // A capitalised common word ("Covered", "License", "Store") is no
       // evidence of a name; a hyphenated run ("Saint-Priest") or one before
-      // "office" ("The Social Explorer office") is.
-      if (c.is_common(i) && !org_next && !(j > i && t[i + 1].hyphen_before)) {
+      // "office" ("The Social Explorer office") is, and so is a title-case
+      // run the words around call a business or a place ("a year at College
+      // Board", "Lending Club invested", "she is from Solar Census"), or a
+      // lone one inside a sentence that ends the clause ("is from Yahoo.").
+      if (c.is_common(i) && !org_next && !(j > i && t[i + 1].hyphen_before) &&
+          !(c.org_verb_after(j) && (j > i || !c.determiner_before(i))) &&
+          !(!tk.allcap && (j > i || (!tk.sent_start && c.clause_ends_after(j))) && c.place_cue_before(i))) {
         ++i;
         continue;
       }
@@ -881,9 +1163,9 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
         if (want_o) c.emit("ORGANIZATION", i, j, 0.5);
       } else if (c.place_cue_before(i)) {
         if (want_l) c.emit("LOCATION", i, j, 0.6);
-      } else if (!tk.allcap && (c.employer_cue_before(i) || c.venue_with_address(i, j))) {
+      } else if (!tk.allcap && (c.employer_cue_before(i) || c.venue_with_address(i, j) || c.address_of_before(i))) {
         if (want_o) c.emit("ORGANIZATION", i, j, 0.6);
-      } else if (!tk.allcap && c.org_verb_after(j)) {
+      } else if (c.org_verb_after(j)) {
         // "Bekins invested heavily", "Osisoft announced": business news.
         if (want_o) c.emit("ORGANIZATION", i, j, 0.6);
       } else if (!tk.allcap && (c.person_cue_before(i) || c.person_verb_after(j) || c.in_name_list(i, j) ||
@@ -916,6 +1198,10 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       continue;
     }
     ++i;
+  }
+  if (want_o) {
+    c.listed_orgs(first_new);
+    if (!lower_mode) c.coordinated_orgs(first_new);
   }
 }
 

@@ -262,6 +262,36 @@ TEST(Scanner, OrganisationsInSignatureBlocksAndBusinessNews) {
   EXPECT_EQ(orgs("During the 1990s, Karmadata invested heavily in chips."), V{"Karmadata"});
 }
 
+TEST(Scanner, OrganisationsFromTheWordsAndNamesAroundThem) {
+  using V = std::vector<std::string>;
+  auto orgs = [](const std::string& text) { return found(text, "ORGANIZATION"); };
+  // After an employer cue, a capitalised run of any words, "The" included.
+  EXPECT_EQ(orgs("After two years at New Harbour Parents she left."), V{"New Harbour Parents"});
+  EXPECT_EQ(orgs("He spent a year at The Quillfeather Report in Oslo."), V{"The Quillfeather Report"});
+  EXPECT_EQ(orgs("The address of Brindlewick is 4 Elm Row."), V{"Brindlewick"});
+  EXPECT_EQ(orgs("Tarnhollow, which later became Mossgate in 1990, closed."), V{"Mossgate"});
+  // Company nouns and the US tax status of non-profits.
+  EXPECT_EQ(orgs("Fernwick is a company that makes boats."), V{"Fernwick"});
+  EXPECT_EQ(orgs("Okapo is a 501(c)(3) that invites songwriters."), V{"Okapo"});
+  EXPECT_EQ(orgs("SKY is the brainchild of two students."), V{"SKY"});
+  // Items coordinated with an organisation; items of a list of businesses.
+  EXPECT_EQ(orgs("Its rivals were Zentrix Labs, Orvane and Quillmark."), (V{"Zentrix Labs", "Orvane", "Quillmark"}));
+  EXPECT_EQ(orgs("The sponsors this year: Brambleton, Keswold and Tarrow Dene."),
+            (V{"Brambleton", "Keswold", "Tarrow Dene"}));
+  // A signature line that holds a dictionary organisation and more.
+  EXPECT_EQ(orgs("Best,\nMarta Kovacs\nGoogle Maps\n"), V{"Google Maps"});
+  // Text typed in lower case.
+  EXPECT_EQ(orgs("the vornak office is at 12 main street"), V{"vornak"});
+  EXPECT_EQ(orgs("zelmora inc is the brainchild of two students."), V{"zelmora inc"});
+  // Terms of licence prose, acronyms and ordinary words stay out.
+  EXPECT_TRUE(orgs("It is not a derivative work of the Library, and so on.").empty());
+  EXPECT_TRUE(orgs("Ty Coon, President of Vice").empty());
+  EXPECT_TRUE(orgs("alleging that a Contribution incorporated within the Work infringes").empty());
+  EXPECT_EQ(orgs("the style to apply (LLVM, GNU, Google)"), V{"Google"});
+  // Someone is from a place, or from a business: either way it is found.
+  EXPECT_EQ(found("My colleague is from Quorvath.", "LOCATION"), V{"Quorvath"});
+}
+
 TEST(Scanner, PlacesFromTheWordsAroundThemAndPostalCodes) {
   using V = std::vector<std::string>;
   // Unknown places after verbs of living and moving, and form labels.
@@ -274,6 +304,8 @@ TEST(Scanner, PlacesFromTheWordsAroundThemAndPostalCodes) {
   EXPECT_EQ(found("Apt. 573\nAngered\nParaguay 81365", "ADDRESS"), (V{"Apt. 573", "81365"}));
   EXPECT_EQ(found("My zip code is 35649", "ADDRESS"), V{"35649"});
   EXPECT_TRUE(found("It uses about 2300 kbytes in Oslo 2019.", "ADDRESS").empty());
+  // A ZIP+4 before a place is the whole code, not its last four digits.
+  EXPECT_EQ(found("Boston, MA  02110-1301  USA", "ADDRESS"), V{"02110-1301"});
   // A town on its own line below a street or unit line, bullets or not.
   EXPECT_EQ(found("\u2022 42 machelsesteenweg 197\n\u2022 Suite 834\n\u2022 Montzen\n", "LOCATION"), V{"Montzen"});
   EXPECT_TRUE(found("set the value to 500 after reading.\nHISTTIMEFORMAT\n", "LOCATION").empty());

@@ -5,6 +5,7 @@
 #include "text_util.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace vault::pii::ner {
 namespace {
@@ -73,6 +74,8 @@ bool street_line(std::string_view text, std::size_t b) {
     }
     return k < rest.size() && ((rest[k] >= 'A' && rest[k] <= 'Z') || static_cast<unsigned char>(rest[k]) >= 0x80);
   }
+  // (asked of every line: the first letter decides before any comparison)
+  if (rest.empty() || !std::strchr("ASUPtCFD", rest[0])) return false;
   for (std::string_view w : {"Apt", "Suite", "Unit ", "P.O. Box", "PO Box", "the corner of", "PSC ", "CMR ", "USNS ",
                              "USS ", "APO ", "FPO ", "DPO "})
     if (rest.starts_with(w)) return true;
@@ -84,9 +87,14 @@ bool lower_text(std::string_view text) {
   return std::none_of(text.begin(), text.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
+/// Something else was found in [b, e) with confidence: a name, a place, a
+/// number. (An organisation found in part, "Google" of "Google Maps", or a
+/// guess below the default threshold does not keep the line from counting;
+/// one found whole does.)
 bool overlaps(const std::vector<Finding>& out, std::size_t b, std::size_t e) {
   for (const auto& f : out)
-    if (f.begin < e && b < f.end) return true;
+    if (f.begin < e && b < f.end && f.score >= 0.5 && (f.entity != "ORGANIZATION" || (f.begin <= b && e <= f.end)))
+      return true;
   return false;
 }
 
