@@ -312,6 +312,10 @@ struct Ctx {
   /// Tokens i..j open their line as a speaker label before a quote
   /// ("Brodie: \"Who are you?\"") or as a vocative ("Clotilde, can I ...").
   bool addressed_or_speaking(std::size_t i, std::size_t j) const;
+  /// Ordinary English around tokens i..j describes a person: "a song by
+  /// (ex-Zombie) X", "the X novel", "X's address", "X is very reliable", "why
+  /// is X so impulsive".
+  bool person_context(std::size_t i, std::size_t j) const;
   /// "his" / "her" / "their" follows the capitalised run from token i.
   bool possessive_after(std::size_t i) const;
   /// The words after token j say a person did something: "X said",
@@ -631,6 +635,56 @@ bool Ctx::person_cue_before(std::size_t i) const {
   if (prev == "me") return before == "call" || before == "calls" || before == "called";
   if (prev == "by")  // "directed by X", "written by X"; not "published by Netscape", "received by Licensor"
     return in(kAuthorship, before);
+  return false;
+}
+
+/// Works people make: "a song by X", "the X novel".
+constexpr std::string_view kWorks[] = {"song",    "songs",  "novel",  "novels", "book",      "books",     "film",
+                                       "films",   "movie",  "album",  "poem",   "painting",  "paintings", "play",
+                                       "essay",   "story",  "memoir", "biography", "photograph", "sculpture", "opera",
+                                       "symphony", "sonata", "single", "record", "remix",    "cover"};
+/// What a person has: "X's address", "X's wife".
+constexpr std::string_view kBelongings[] = {"address", "phone",   "number", "email",  "wife",     "husband", "mother",
+                                            "father",  "son",     "daughter", "birthday", "house", "home",    "car",
+                                            "account", "friend",  "boss",   "sister", "brother",  "family",  "parents",
+                                            "children", "kids",   "girlfriend", "boyfriend", "partner", "office", "desk"};
+/// What a person is like: "X is very reliable", "why is X so impulsive".
+constexpr std::string_view kCharacter[] = {
+    "reliable", "impulsive", "kind",     "honest",    "friendly",  "rude",       "lazy",      "generous",
+    "funny",    "smart",     "clever",   "shy",       "stubborn",  "brave",      "polite",    "quiet",
+    "talented", "patient",   "ambitious", "selfish",  "loyal",     "caring",     "charming",  "arrogant",
+    "humble",   "cheerful",  "grumpy",   "moody",     "helpful",   "trustworthy", "dependable", "hardworking",
+    "intelligent", "annoying", "thoughtful", "careless", "nervous", "confident",  "jealous",   "impatient",
+    "unreliable", "dishonest", "sensible", "sensitive", "mature",  "immature",   "reckless",  "grumpy"};
+
+bool Ctx::person_context(std::size_t i, std::size_t j) const {
+  // "a song by X", "this song by ex-Zombie X" (a former member of a band)
+  std::size_t p = i;
+  if (p >= 3 && t[p - 1].hyphen_before && word_is(p - 2, "ex")) p -= 2;
+  if (p >= 2 && word_is(p - 1, "by") && !t[p - 1].break_after && !t[p - 2].break_after && !t[p - 2].comma_after &&
+      in(kWorks, f(p - 2)))
+    return true;
+  // "the X novel"
+  if (i >= 1 && word_is(i - 1, "the") && adjacent(i - 1) && j + 1 < t.size() && adjacent(j) && !t[j + 1].cap &&
+      in(kWorks, f(j + 1)))
+    return true;
+  // "X's address"
+  if (j + 2 < t.size() && word_is(j + 1, "s") && t[j].e < text.size() &&
+      (text[t[j].e] == '\'' || text.substr(t[j].e).starts_with("\xE2\x80\x99")) && !t[j + 1].break_after &&
+      in(kBelongings, f(j + 2)))
+    return true;
+  // "X is very reliable", "why is X so impulsive"
+  auto character = [this](std::size_t k) { return k < t.size() && !t[k].cap && in(kCharacter, f(k)); };
+  auto degree = [this](std::size_t k) {
+    return word_is(k, "very") || word_is(k, "so") || word_is(k, "always") || word_is(k, "really") ||
+           word_is(k, "quite") || word_is(k, "extremely") || word_is(k, "too");
+  };
+  if (j + 3 < t.size() && !t[j].break_after && !t[j].comma_after && (word_is(j + 1, "is") || word_is(j + 1, "was")) &&
+      !t[j + 1].break_after && !t[j + 2].break_after && (degree(j + 2) ? character(j + 3) : character(j + 2)))
+    return true;
+  if (i >= 1 && word_is(i - 1, "is") && !t[i - 1].break_after && j + 2 < t.size() && !t[j].break_after &&
+      word_is(j + 1, "so") && character(j + 2))
+    return true;
   return false;
 }
 
@@ -1047,7 +1101,11 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
         // fall through to the location rule
       } else {
         if (want_p && !c.lone_allcap(i, j))
-          c.emit("PERSON", i, j, j > i ? 0.85 : !lower_mode && amb_first && c.title_case_run(i, j) ? 0.4 : 0.65);
+          c.emit("PERSON", i, j,
+                 j > i                ? 0.85
+                 : c.person_context(i, j) ? 0.7
+                 : !lower_mode && amb_first && c.title_case_run(i, j) ? 0.4
+                                                                       : 0.65);
         i = j + 1;
         continue;
       }
@@ -1078,7 +1136,8 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
              (lower_mode ? c.is_sur(j + 1) : c.name_like(j + 1) && !c.title_word(j + 1)))
         ++j;
       if (want_p && !c.lone_allcap(i, j))
-        c.emit("PERSON", i, j, lower_mode ? (j > i ? 0.45 : 0.3) : c.title_case_run(i, j) ? 0.4 : 0.55);
+        c.emit("PERSON", i, j,
+               c.person_context(i, j) ? 0.7 : lower_mode ? (j > i ? 0.45 : 0.3) : c.title_case_run(i, j) ? 0.4 : 0.55);
       i = j + 1;
       continue;
     }
@@ -1100,7 +1159,7 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
     // 6a. Lower-case text: an unknown word that is no English word right
     // after "my name is", "call me", "says" ...
     if (lower_mode && !c.is_stop(i) && !c.is_common(i) && !c.is_first(i) && !c.is_sur(i) && tk.e - tk.b >= 3) {
-      if (c.person_cue_before(i)) {
+      if (c.person_cue_before(i) || c.person_context(i, i)) {
         if (want_p) c.emit("PERSON", i, i, 0.55);
         ++i;
         continue;
@@ -1139,6 +1198,10 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       }
     }
     // 6. Unknown capitalised words: decide by the previous word.
+    if (!lower_mode && tk.cap && tk.hyphen_before && i > 0 && c.word_is(i - 1, "ex")) {
+      ++i;  // "ex-Beatle": a former member, not a name
+      continue;
+    }
     if (!lower_mode && tk.cap && !c.is_stop(i) && tk.e - tk.b >= 3) {
       std::string_view prev = i > 0 ? c.f(i - 1) : std::string_view();
       bool prev_adjacent = i > 0 && !t[i - 1].break_after;
@@ -1154,7 +1217,7 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       // Board", "Lending Club invested", "she is from Solar Census"), or a
       // lone one inside a sentence that ends the clause ("is from Yahoo.").
       if (c.is_common(i) && !org_next && !(j > i && t[i + 1].hyphen_before) &&
-          !(c.org_verb_after(j) && (j > i || !c.determiner_before(i))) &&
+          !(c.org_verb_after(j) && (j > i || !c.determiner_before(i))) && !c.person_context(i, j) &&
           !(!tk.allcap && (j > i || (!tk.sent_start && c.clause_ends_after(j))) && c.place_cue_before(i))) {
         ++i;
         continue;
@@ -1169,10 +1232,10 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
         // "Bekins invested heavily", "Osisoft announced": business news.
         if (want_o) c.emit("ORGANIZATION", i, j, 0.6);
       } else if (!tk.allcap && (c.person_cue_before(i) || c.person_verb_after(j) || c.in_name_list(i, j) ||
-                                c.addressed_or_speaking(i, j))) {
+                                c.addressed_or_speaking(i, j) || c.person_context(i, j))) {
         // A capitalised word that is no English word (wamerican), where the
         // words around it say a person is meant.
-        if (want_p) c.emit("PERSON", i, j, c.person_cue_before(i) ? 0.7 : 0.6);
+        if (want_p) c.emit("PERSON", i, j, c.person_cue_before(i) || c.person_context(i, j) ? 0.7 : 0.6);
       } else if (prev_adjacent && in(kPlacePreps, prev)) {
         if (want_l) c.emit("LOCATION", i, j, 0.45);
       } else if (tk.sent_start && j == i) {

@@ -230,6 +230,17 @@ TEST(Scanner, UnknownNamesFromTheWordsAroundThem) {
   EXPECT_EQ(persons("They had 3: Malon, Mark and Jennifer."), (V{"Malon", "Mark", "Jennifer"}));
   EXPECT_EQ(persons("As promised, here's Liam's address."), V{"Liam"});
   EXPECT_EQ(persons("sometimes people call me philipp"), V{"philipp"});
+  // Works made by someone, what someone has, what someone is like.
+  EXPECT_EQ(persons("This song by ex-Beatle Vorhoven is a classic."), V{"Vorhoven"});
+  EXPECT_EQ(persons("A novel by Quandrell, published late."), V{"Quandrell"});
+  EXPECT_EQ(persons("Unlike the Ostrovanek novel, it is short."), V{"Ostrovanek"});
+  EXPECT_EQ(persons("As promised, here's Tjorvald's address."), V{"Tjorvald"});
+  EXPECT_EQ(persons("We know Mirvetta is very reliable."), V{"Mirvetta"});
+  EXPECT_EQ(persons("Why is Zbyhnev so impulsive?"), V{"Zbyhnev"});
+  EXPECT_EQ(persons("unlike the ostrovanek novel, it is short."), V{"ostrovanek"});
+  // ... but not a product, a term or a place in the same frames.
+  EXPECT_TRUE(persons("The Vectorscan build is very fast.").empty());
+  EXPECT_TRUE(persons("The Debian release notes were published by Debian.").empty());
   EXPECT_EQ(persons("Name:    Brittney Ivanovic\nAddress: Unit 4502"), V{"Brittney Ivanovic"});
   EXPECT_EQ(persons("Robert had given Chise his address."), (V{"Robert", "Chise"}));
   EXPECT_EQ(persons("Brodie: \"Who are you?\""), V{"Brodie"});
