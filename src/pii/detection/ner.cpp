@@ -219,7 +219,7 @@ struct Ctx {
   /// The capitalised run joined to token z by ", ", " and ", ", and ", " or ",
   /// " & " (right: true, the run after z; false, the run ending before token
   /// z); {0, 0} when there is none. At most five tokens, "of" inside.
-  std::pair<std::size_t, std::size_t> coordinated_run(std::size_t z, bool right) const;
+  std::pair<std::size_t, std::size_t> coordinated_run(std::size_t z, bool right, bool& conj) const;
   /// The first part of a compound with a lower-case word ("Long-name",
   /// "Power-saving"): no name; double-barrelled names go on in capitals.
   bool compound(std::size_t i) const {
@@ -369,6 +369,66 @@ struct Ctx {
       if (word_is(i - 1, w)) return true;
     return false;
   }
+  /// A kinship word, rank or title written before a name ("Uncle Pascal",
+  /// "Captain Ahab", "Young Werther"): the name stays a name after it.
+  bool name_head(std::size_t i) const {
+    for (std::string_view w : {"uncle", "aunt", "auntie", "grandma", "grandpa", "granny", "cousin", "brother", "sister",
+                               "father", "mother", "doctor", "officer", "captain", "professor", "coach", "judge",
+                               "senator", "general", "colonel", "sergeant", "lieutenant", "major", "saint", "king",
+                               "queen", "prince", "princess", "pope", "bishop", "rabbi", "reverend", "pastor", "agent",
+                               "detective", "inspector", "nurse", "chef", "governor", "mayor", "minister", "sheriff",
+                               "young", "little", "old", "big", "poor", "sweet", "baby", "dear", "friend", "neighbour",
+                               "neighbor", "cardinal", "count", "duke", "sir", "dame", "master", "madame", "monsieur"})
+      if (word_is(i, w)) return true;
+    return false;
+  }
+  /// Token j is a company's legal form: "Ltd", "Inc", "GmbH", "Corporation".
+  bool legal_form(std::size_t j) const {
+    for (std::string_view w : {"inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "plc", "gmbh",
+                               "ag", "sa", "srl", "spa", "bv", "nv", "oy", "kg", "pty", "lp", "llp", "pllc", "company"})
+      if (word_is(j, w)) return true;
+    return false;
+  }
+  /// Token i (or "The" before it) stands where a copyright notice names its
+  /// holder: after a year, "(c)" or "©", and an optional "by".
+  bool holder_before(std::size_t i) const {
+    std::size_t k = t[i].b;
+    auto skip_back = [this, &k](std::string_view w) {
+      std::size_t m = k;
+      while (m > 0 && (text[m - 1] == ' ' || text[m - 1] == '\t')) --m;
+      if (m >= w.size() && std::equal(w.begin(), w.end(), text.begin() + static_cast<std::ptrdiff_t>(m - w.size()),
+                                      [](char a, char b) { return a == lower(b); }) &&
+          (m == w.size() || !is_alpha(static_cast<unsigned char>(text[m - w.size() - 1]))))
+        k = m - w.size();
+    };
+    skip_back("the");
+    skip_back("by");
+    while (k > 0 && (text[k - 1] == ' ' || text[k - 1] == ',' || text[k - 1] == '\t')) --k;
+    if (k >= 3 && (text.substr(k - 3, 3) == "(c)" || text.substr(k - 3, 3) == "(C)")) return true;
+    if (k >= 2 && text.substr(k - 2, 2) == "\xC2\xA9") return true;  // ©
+    std::size_t d = k;
+    while (d > 0 && is_digit(static_cast<unsigned char>(text[d - 1]))) --d;
+    return k - d == 4 && (d == 0 || !is_alnum(static_cast<unsigned char>(text[d - 1])));
+  }
+  /// A noun of science or engineering follows token j: "Huffman coding", "Bayes theorem".
+  bool eponym_after(std::size_t j) const {
+    if (j + 1 >= t.size() || !adjacent(j) || t[j + 1].cap) return false;
+    for (std::string_view w : {"coding", "code", "codes", "algorithm", "tree", "trees", "distribution", "transform",
+                               "theorem", "equation", "equations", "function", "functions", "number", "numbers", "effect",
+                               "law", "principle", "constant", "test", "method", "filter", "curve", "series", "model",
+                               "scale", "index", "distance", "encoding", "decomposition", "inequality", "conjecture",
+                               "lemma", "integral", "matrix", "space", "hash", "cipher", "sort", "search", "table",
+                               "graph", "notation", "format", "protocol", "window", "noise", "variable", "variables"})
+      if (word_is(j + 1, w)) return true;
+    return false;
+  }
+  /// "X office", "X headquarters", "X employees": the place or the people of a business.
+  bool org_noun_after(std::size_t j) const {
+    if (j + 1 >= t.size() || !adjacent(j)) return false;
+    for (std::string_view w : {"office", "offices", "headquarters", "hq", "employees", "staff", "team"})
+      if (word_is(j + 1, w)) return true;
+    return false;
+  }
   /// "the address of X": a business (or someone) whose address is given.
   bool address_of_before(std::size_t i) const {
     return i >= 2 && word_is(i - 1, "of") && word_is(i - 2, "address") && adjacent(i - 2) && adjacent(i - 1);
@@ -380,6 +440,9 @@ struct Ctx {
     return k >= text.size() || text[k] == '.' || text[k] == ',' || text[k] == ';' || text[k] == '!' || text[k] == '?' ||
            text[k] == '\n';
   }
+  /// Token k ("for", "by", "of") and the word before it name an employer
+  /// relation: "works for", "acquired by", "CEO of".
+  bool work_relation(std::size_t k) const;
   /// "at X, <house number> ...": a business given with its address.
   bool venue_with_address(std::size_t i, std::size_t j) const;
   /// The words after token j are a company's doings: "X invested", "X was founded".
@@ -551,10 +614,26 @@ bool in(const std::string_view (&list)[N], std::string_view w) {
 
 constexpr std::string_view kOrgCues[] = {"at", "joined", "joining", "join", "joins", "employer", "ceo", "cfo", "cto",
                                          "founder", "cofounder", "co-founder"};
-constexpr std::string_view kWorkVerbs[] = {"work", "works", "worked", "working", "employed", "hired", "acquired",
-                                           "owned", "founded", "funded", "ceo", "cfo", "cto", "founder", "president",
-                                           "chairman", "director", "head", "employee", "employees", "staff",
-                                           "recorded", "wrote", "writes", "consultant", "consulting", "intern"};
+/// Before "for": work done for an employer ("works for X", "recorded for X").
+constexpr std::string_view kWorkFor[] = {"work",   "works",     "worked", "working", "consultant", "consulting",
+                                         "intern", "recorded", "wrote",  "writes",  "writing"};
+/// Before "by": a business's relation to another ("employed by X", "acquired
+/// by X"); not "a work by X" (an author) or "published by Netscape".
+constexpr std::string_view kOwnedBy[] = {"employed", "hired", "acquired", "owned", "founded", "funded",
+                                         "sponsored", "backed", "bought"};
+/// Before "of": a role in a business ("CEO of X"); not "a work of the Library".
+constexpr std::string_view kRoleOf[] = {"ceo",      "cfo",      "cto",   "founder", "cofounder", "co-founder",
+                                        "president", "chairman", "director", "head",  "employee",  "employees",
+                                        "staff",    "consultant"};
+
+/// Token k ("for", "by", "of") and the word before it name an employer relation.
+bool Ctx::work_relation(std::size_t k) const {
+  if (k == 0 || t[k - 1].break_after || t[k - 1].comma_after) return false;
+  if (word_is(k, "for")) return in(kWorkFor, f(k - 1));
+  if (word_is(k, "by")) return in(kOwnedBy, f(k - 1));
+  if (word_is(k, "of")) return in(kRoleOf, f(k - 1));
+  return false;
+}
 /// Before "at": time spent or work done there ("two years at X", "an internship at X").
 constexpr std::string_view kWorkAt[] = {"year", "years", "month", "months", "work", "works", "worked", "working",
                                         "job", "jobs", "intern", "internship", "employed", "position", "career",
@@ -568,7 +647,7 @@ bool Ctx::employer_cue_before(std::size_t i) const {
     return false;
   // (asked of every capitalised word: the raw comparisons first, no folding)
   if (word_is(i - 1, "at")) return in(kWorkAt, f(i - 2));
-  if (word_is(i - 1, "for") || word_is(i - 1, "by") || word_is(i - 1, "of")) return in(kWorkVerbs, f(i - 2));
+  if (work_relation(i - 1)) return true;
   return word_is(i - 1, "joined") || word_is(i - 1, "joining") || word_is(i - 1, "employer");
 }
 
@@ -584,9 +663,7 @@ bool Ctx::org_cue_before(std::size_t i) const {
   if (i == 0 || t[i - 1].break_after || t[i - 1].comma_after) return false;
   const std::string_view prev = f(i - 1);
   if (in(kOrgCues, prev)) return true;
-  if ((prev == "for" || prev == "by" || prev == "of") && i >= 2 && !t[i - 2].break_after)
-    return in(kWorkVerbs, f(i - 2));
-  return false;
+  return work_relation(i - 1);
 }
 
 constexpr std::string_view kNameIntroducers[] = {"named", "called", "dear", "hi", "hello", "hey", "says", "said",
@@ -800,7 +877,8 @@ bool Ctx::function_word(std::size_t i) const {
   return in(kFunctionWords, f(i));
 }
 
-std::pair<std::size_t, std::size_t> Ctx::coordinated_run(std::size_t z, bool right) const {
+std::pair<std::size_t, std::size_t> Ctx::coordinated_run(std::size_t z, bool right, bool& joined) const {
+  joined = false;  // by "and", "or" or "&" (not by a comma alone)
   // The text between tokens a and a + 1 is a list separator.
   auto separator = [this](std::size_t a) {
     if (t[a].break_after) return false;
@@ -816,9 +894,11 @@ std::pair<std::size_t, std::size_t> Ctx::coordinated_run(std::size_t z, bool rig
     if (conj(k)) {
       if (k + 1 >= t.size() || !separator(k) || t[k].comma_after) return {0, 0};
       ++k;
+      joined = true;
     } else if (!comma && !amp) {
       return {0, 0};
     }
+    joined = joined || amp;
     if (!item(k) || is_stop(k)) return {0, 0};
     std::size_t e = k;
     while (e + 1 < t.size() && e - k < 4 && adjacent(e) && !t[e].comma_after) {
@@ -833,8 +913,11 @@ std::pair<std::size_t, std::size_t> Ctx::coordinated_run(std::size_t z, bool rig
   if (conj(k)) {
     if (!separator(k) || !separator(k - 1)) return {0, 0};
     --k;
+    joined = true;
   } else if (!(separator(k) && (t[k].comma_after || text.substr(t[k].e, t[z].b - t[k].e) == " & "))) {
     return {0, 0};
+  } else {
+    joined = !t[k].comma_after;
   }
   if (!item(k)) return {0, 0};
   std::size_t b = k;
@@ -875,13 +958,27 @@ void Ctx::coordinated_orgs(std::size_t first) {
     if (a == z && (is_common(a) || t[a].allcap)) continue;  // "Shell", "IBM": a word or an acronym as often
     todo.emplace_back(a, z);
   }
+  // Each seed's list, both ways; a list joined by commas alone is no list
+  // ("SUSE Products GmbH, Nuernberg, Germany": an address follows a name).
+  std::vector<std::pair<std::size_t, std::size_t>> items;
   for (std::size_t n = 0; n < todo.size() && n < 64; ++n) {
+    items.clear();
+    bool any_conj = false;
     for (bool right : {true, false}) {
-      auto [b, e] = coordinated_run(right ? todo[n].second : todo[n].first, right);
-      if (b == 0 && e == 0) continue;
-      if (b == e && (is_common(b) || t[b].allcap)) continue;  // "Shell and Utilities", "LLVM, GNU"
-      if (claim_org(first, b, e)) todo.emplace_back(b, e);
+      std::size_t z = right ? todo[n].second : todo[n].first;
+      for (int hop = 0; hop < 12; ++hop) {
+        bool joined = false;
+        auto [b, e] = coordinated_run(z, right, joined);
+        if (b == 0 && e == 0) break;
+        any_conj = any_conj || joined;
+        items.emplace_back(b, e);
+        z = right ? e : b;
+      }
     }
+    if (!any_conj) continue;
+    for (auto [b, e] : items)
+      if (!(b == e && (is_common(b) || t[b].allcap)))  // "Shell and Utilities", "LLVM, GNU"
+        claim_org(first, b, e);
   }
 }
 
@@ -1038,7 +1135,15 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       // Ctags" count: products of the name.)
       double score = 0.75;
       const bool article = i > 0 && !t[i - 1].break_after && (c.word_is(i - 1, "a") || c.word_is(i - 1, "an"));
-      if (n == 1 && c.is_common(i) && (tk.sent_start || tk.allcap || article))
+      // Nor before a version or a hyphen ("Meta 2.1", "Meta- prefixes"), or a
+      // capitalised word that makes it a product's name ("Universal Ctags").
+      const std::size_t e = tk.e;
+      const bool version = e + 2 < text.size() && text[e] == ' ' && is_digit(static_cast<unsigned char>(text[e + 1])) &&
+                           text.substr(e + 1, 6).find('.') != std::string_view::npos;
+      const std::size_t run = c.capitalised_run(i);  // "Amazon Web Services" ends in an organisation word
+      const bool product = run > i && !c.is_orgword(run);
+      if (n == 1 && c.is_common(i) &&
+          (tk.sent_start || tk.allcap || article || version || (e < text.size() && text[e] == '-') || product))
         score = c.org_cue_before(i) ? 0.6 : 0.4;
       if (want_o) c.emit("ORGANIZATION", i, i + static_cast<std::size_t>(n) - 1, score);
       i += static_cast<std::size_t>(n);
@@ -1052,17 +1157,27 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
              !c.is_orgword(j))
         ++j;
       if (j > i && c.is_orgword(j) && t[j].cap) {
+        // "Free Software Foundation", "Internet Systems Consortium": org words run on
+        while (j + 1 < t.size() && j - i < 6 && c.adjacent(j) && t[j + 1].cap && c.is_orgword(j + 1)) ++j;
         // Nothing but common words before the organisation word is a phrase,
         // not a name, when written in capitals ("USE OF THIS SOFTWARE", licence
         // disclaimers) or when the word is "Software" ("Covered Software", the
         // licensed work of licence prose); "State Farm Insurance" stays.
         bool named = false, caps = true;
         for (std::size_t k = i; k < j && !named; ++k) {
-          named = !c.is_common(k) && !c.word_is(k, "and") && !c.word_is(k, "of");
+          named = (!c.is_common(k) || c.is_sur(k) || c.is_first(k)) && !c.word_is(k, "and") && !c.word_is(k, "of");
           caps = caps && t[k].allcap;
         }
         const bool phrase = !named && (caps || c.word_is(j, "software"));
-        if (want_o) c.emit("ORGANIZATION", i, j, !phrase ? 0.8 : c.org_cue_before(i) ? 0.6 : 0.4);
+        // Common words only, in title case ("Network Endpoint Group", "Backup
+        // Plan Association"): as often a term of technical prose as a name;
+        // a cue, a list or a signature line decides.
+        // A legal form ("Canonical Ltd", "Digital Equipment Corporation") or
+        // the place of a copyright holder ("1991-1998 The Open Group") names a business.
+        const bool cue = c.org_cue_before(i) || c.place_cue_before(i) || c.org_verb_after(j) || c.org_noun_after(j) ||
+                         c.legal_form(j) || c.holder_before(i);
+        const double score = named ? 0.8 : cue ? 0.6 : phrase ? 0.4 : 0.45;
+        if (want_o) c.emit("ORGANIZATION", i, j, score);
         i = j + 1;
         continue;
       }
@@ -1102,10 +1217,15 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       } else {
         if (want_p && !c.lone_allcap(i, j))
           c.emit("PERSON", i, j,
-                 j > i                ? 0.85
+                 j > i                    ? 0.85
                  : c.person_context(i, j) ? 0.7
-                 : !lower_mode && amb_first && c.title_case_run(i, j) ? 0.4
-                                                                       : 0.65);
+                 // a heading or a product: "License Grant", "Free Pascal", "Turbo Pascal"
+                 // (a surname too is a name after a first name that is also a word: "Matt Barry")
+                 : !lower_mode && (amb_first ? c.title_case_run(i, j)
+                                             : i > 0 && c.adjacent(i - 1) && c.title_word(i - 1) &&
+                                                   !t[i - 1].allcap && !c.name_head(i - 1) && !c.is_sur(i))
+                     ? 0.4
+                     : 0.65);
         i = j + 1;
         continue;
       }
@@ -1137,7 +1257,11 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
         ++j;
       if (want_p && !c.lone_allcap(i, j))
         c.emit("PERSON", i, j,
-               c.person_context(i, j) ? 0.7 : lower_mode ? (j > i ? 0.45 : 0.3) : c.title_case_run(i, j) ? 0.4 : 0.55);
+               c.person_context(i, j) ? 0.7
+               : c.eponym_after(j)    ? 0.3  // "Huffman coding", "Gauss distribution": a thing named after someone
+               : lower_mode           ? (j > i ? 0.45 : 0.3)
+               : c.title_case_run(i, j) ? 0.4
+                                        : 0.55);
       i = j + 1;
       continue;
     }
@@ -1207,9 +1331,7 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       bool prev_adjacent = i > 0 && !t[i - 1].break_after;
       std::size_t j = i;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && c.name_like(j + 1)) ++j;
-      bool org_next = j + 1 < t.size() && c.adjacent(j) &&
-                      (c.word_is(j + 1, "office") || c.word_is(j + 1, "headquarters") || c.word_is(j + 1, "hq") ||
-                       c.word_is(j + 1, "employees") || c.word_is(j + 1, "staff") || c.word_is(j + 1, "team"));
+      const bool org_next = c.org_noun_after(j);
       // A capitalised common word ("Covered", "License", "Store") is no
       // evidence of a name; a hyphenated run ("Saint-Priest") or one before
       // "office" ("The Social Explorer office") is, and so is a title-case

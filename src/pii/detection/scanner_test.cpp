@@ -299,6 +299,23 @@ TEST(Scanner, OrganisationsFromTheWordsAndNamesAroundThem) {
   EXPECT_TRUE(orgs("Ty Coon, President of Vice").empty());
   EXPECT_TRUE(orgs("alleging that a Contribution incorporated within the Work infringes").empty());
   EXPECT_EQ(orgs("the style to apply (LLVM, GNU, Google)"), V{"Google"});
+  // Technical prose: products, versions, title-case terms, eponyms.
+  EXPECT_TRUE(orgs("Generate code for Meta 2.1 cores.").empty());
+  EXPECT_TRUE(orgs("This man page describes Universal Ctags, an implementation.").empty());
+  EXPECT_TRUE(orgs("Attach it to the Backup Plan Association first.").empty());
+  EXPECT_TRUE(orgs("You may convey a work of Target Code under these terms.").empty());
+  EXPECT_TRUE(orgs("based on the original Work by Original Author").empty());
+  EXPECT_TRUE(found("They port Free Pascal to Linux.", "PERSON").empty());
+  EXPECT_TRUE(found("It uses Huffman coding for speed.", "PERSON").empty());
+  EXPECT_EQ(found("Then Uncle Pascal arrived.", "PERSON"), V{"Pascal"});
+  EXPECT_EQ(found("2022 Matt Barry <mb@example.org>", "PERSON"), V{"Barry"});
+  EXPECT_TRUE(found("Store all files directly under the cache.", "LOCATION").empty());  // "Štore", Slovenia
+  // Copyright holders and legal forms name businesses of ordinary words.
+  EXPECT_EQ(orgs("Copyright 1991-1998 The Open Group"), V{"Open Group"});
+  EXPECT_EQ(orgs("Portions Copyright (c) 1993 by Digital Equipment Corporation."), V{"Digital Equipment Corporation."});
+  EXPECT_EQ(orgs("2005-2022 Canonical Ltd"), V{"Canonical Ltd"});
+  // A name and its address are no list.
+  EXPECT_EQ(orgs("2012, Quillmark Products GmbH, Nuernberg, Germany."), V{"Quillmark Products GmbH"});
   // Someone is from a place, or from a business: either way it is found.
   EXPECT_EQ(found("My colleague is from Quorvath.", "LOCATION"), V{"Quorvath"});
 }
