@@ -382,6 +382,33 @@ struct Ctx {
       if (word_is(i, w)) return true;
     return false;
   }
+  /// An accented proper noun ("Szôllôs", "Truhlářská") with nothing else to
+  /// go by: a street or a place next to a number ("Truhlářská 996", "42
+  /// Långlöt"), else a person.
+  void emit_foreign(std::size_t i, std::size_t j) {
+    std::size_t b = t[i].b, e = t[j].e;
+    while (b > 0 && text[b - 1] == ' ') --b;
+    while (e < text.size() && text[e] == ' ') ++e;
+    const bool numbered = (b > 0 && is_digit(static_cast<unsigned char>(text[b - 1]))) ||
+                          (e < text.size() && is_digit(static_cast<unsigned char>(text[e])));
+    if (numbered) {
+      if (want_l) emit("LOCATION", i, j, 0.5);
+    } else if (want_p) {
+      emit("PERSON", i, j, 0.5);
+    }
+  }
+  /// A token of i..j that is no common word holds an accented Latin letter
+  /// (UTF-8 lead bytes 0xC3-0xC9: Latin-1 Supplement, Latin Extended-A and -B).
+  bool latin_accents(std::size_t i, std::size_t j) const {
+    for (std::size_t k = i; k <= j; ++k) {
+      if (is_common(k)) continue;
+      for (std::size_t b = t[k].b; b < t[k].e; ++b) {
+        auto u = static_cast<unsigned char>(text[b]);
+        if (u >= 0xC3 && u <= 0xC9) return true;
+      }
+    }
+    return false;
+  }
   /// Token j is a company's legal form: "Ltd", "Inc", "GmbH", "Corporation".
   bool legal_form(std::size_t j) const {
     for (std::string_view w : {"inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "plc", "gmbh",
@@ -1344,6 +1371,10 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
         ++i;
         continue;
       }
+      // No English word, spelt with accented Latin letters ("Szôllôs",
+      // "Åström", "Ćaćić"): in English text a name or a place far more often
+      // than a term of the trade.
+      const bool foreign = !tk.allcap && c.latin_accents(i, j);
       if (org_next) {
         if (want_o) c.emit("ORGANIZATION", i, j, 0.5);
       } else if (c.place_cue_before(i)) {
@@ -1359,11 +1390,13 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
         // words around it say a person is meant.
         if (want_p) c.emit("PERSON", i, j, c.person_cue_before(i) || c.person_context(i, j) ? 0.7 : 0.6);
       } else if (prev_adjacent && in(kPlacePreps, prev)) {
-        if (want_l) c.emit("LOCATION", i, j, 0.45);
+        if (want_l) c.emit("LOCATION", i, j, foreign ? 0.5 : 0.45);
       } else if (tk.sent_start && j == i) {
-        // A capitalised word at a sentence start tells us nothing.
+        // A capitalised word at a sentence start tells us nothing, unless it
+        // is spelt with the letters of another language ("Þórbergur just has").
+        if (foreign) c.emit_foreign(i, j);
       } else if (prev_adjacent && in(kPersonCues, prev)) {
-        if (want_p) c.emit("PERSON", i, j, 0.45);
+        if (want_p) c.emit("PERSON", i, j, foreign ? 0.5 : 0.45);
       } else if (tk.allcap && j == i && tk.e - tk.b <= 4) {
         // acronyms
       } else if (tk.allcap) {
@@ -1377,7 +1410,13 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
           known = known || c.is_first(k) || c.is_sur(k);
           words = words || c.is_common(k) || t[k].allcap;
         }
-        if (want_p) c.emit("PERSON", i, j, j > i && known && !words ? 0.6 : 0.35);
+        if (j > i && known && !words) {
+          if (want_p) c.emit("PERSON", i, j, 0.6);
+        } else if (foreign && !words) {
+          c.emit_foreign(i, j);
+        } else if (want_p) {
+          c.emit("PERSON", i, j, 0.35);
+        }
       }
       i = j + 1;
       continue;

@@ -238,6 +238,11 @@ TEST(Scanner, UnknownNamesFromTheWordsAroundThem) {
   EXPECT_EQ(persons("We know Mirvetta is very reliable."), V{"Mirvetta"});
   EXPECT_EQ(persons("Why is Zbyhnev so impulsive?"), V{"Zbyhnev"});
   EXPECT_EQ(persons("unlike the ostrovanek novel, it is short."), V{"ostrovanek"});
+  // Spelt with accented Latin letters and no English word: a person, or a
+  // street or place next to a number; not typographic punctuation.
+  EXPECT_EQ(persons("Yesterday Åströmberg arrived late."), V{"Åströmberg"});
+  EXPECT_EQ(found("It is at Truhlářská 996 now.", "LOCATION"), V{"Truhlářská"});
+  EXPECT_TRUE(persons("Send a POST‐request to the Proxy.").empty());
   // ... but not a product, a term or a place in the same frames.
   EXPECT_TRUE(persons("The Vectorscan build is very fast.").empty());
   EXPECT_TRUE(persons("The Debian release notes were published by Debian.").empty());
