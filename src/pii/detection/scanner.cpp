@@ -14,7 +14,6 @@
 #include <array>
 #include <atomic>
 #include <map>
-#include <unordered_map>
 #include <set>
 #include <tuple>
 
@@ -612,37 +611,57 @@ std::vector<Finding> Scanner::Impl::finish(std::vector<Finding> found, std::stri
                                [&inside](const Finding& f) { return f.recognizer == "dictionary" && inside(f); }),
                 found.end());
   }
-  std::sort(found.begin(), found.end(), [](const Finding& a, const Finding& b) {
+  // Highest score first, then the longest, then the first: an index sort
+  // (a Finding holds two strings; moving them around costs more than the
+  // comparisons).
+  std::vector<std::uint32_t> order(found.size());
+  for (std::uint32_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::sort(order.begin(), order.end(), [&found](std::uint32_t x, std::uint32_t y) {
+    const Finding& a = found[x];
+    const Finding& b = found[y];
     if (a.score != b.score) return a.score > b.score;
     if (a.end - a.begin != b.end - b.begin) return a.end - a.begin > b.end - b.begin;
     if (a.begin != b.begin) return a.begin < b.begin;
     return a.entity < b.entity;
   });
+  // Kept spans, disjoint, sorted by begin: of each entity, and of all.
+  using Spans = std::vector<std::pair<std::size_t, std::size_t>>;
+  auto overlaps = [](const Spans& m, std::size_t b, std::size_t e) {
+    // the last span starting before e is the only one that can reach past b
+    auto it = std::lower_bound(m.begin(), m.end(), e, [](const auto& s, std::size_t x) { return s.first < x; });
+    return it != m.begin() && std::prev(it)->second > b;
+  };
+  auto add = [](Spans& m, std::size_t b, std::size_t e) {
+    auto it = std::lower_bound(m.begin(), m.end(), b, [](const auto& s, std::size_t x) { return s.first < x; });
+    if (it != m.end() && it->first == b) it->second = std::max(it->second, e);
+    else m.insert(it, {b, e});
+  };
+  std::vector<std::pair<std::string, Spans>> by_entity;  // a handful of entities: searched in order
+  Spans all;
   std::vector<Finding> kept;
   kept.reserve(found.size());
-  std::unordered_map<std::string, std::map<std::size_t, std::size_t>> by_entity;  // entity -> begin -> end
-  std::map<std::size_t, std::size_t> all;
-  auto overlaps = [](const std::map<std::size_t, std::size_t>& m, std::size_t b, std::size_t e) {
-    auto it = m.lower_bound(e);  // first interval starting at or after e: no overlap
-    if (it == m.begin()) return false;
-    --it;
-    return it->second > b;
-  };
-  for (auto& f : found) {
-    auto& mine = by_entity[f.entity];
-    if (overlaps(mine, f.begin, f.end)) continue;
+  for (std::uint32_t k : order) {
+    Finding& f = found[k];
+    Spans* mine = nullptr;
+    for (auto& [entity, spans] : by_entity)
+      if (entity == f.entity) mine = &spans;
+    if (!mine) mine = &by_entity.emplace_back(f.entity, Spans{}).second;
+    if (overlaps(*mine, f.begin, f.end)) continue;
     if (o.resolve_overlaps && overlaps(all, f.begin, f.end)) continue;
-    mine[f.begin] = f.end;
-    all[f.begin] = std::max(all[f.begin], f.end);
+    add(*mine, f.begin, f.end);
+    add(all, f.begin, f.end);
     kept.push_back(std::move(f));
   }
   std::sort(kept.begin(), kept.end(), [](const Finding& a, const Finding& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.entity < b.entity;
   });
   if (o.code_point_offsets) {
-    // kept is sorted by begin; ends are computed independently.
+    // kept is sorted by begin: count code points from one begin to the next.
+    std::size_t at = 0, cps = 0;
     for (auto& f : kept) {
-      f.cp_begin = code_points(text.substr(0, f.begin));
+      cps += code_points(text.substr(at, f.begin - at));
+      at = f.begin;
+      f.cp_begin = cps;
       f.cp_end = f.cp_begin + code_points(text.substr(f.begin, f.end - f.begin));
     }
   }
