@@ -848,10 +848,25 @@ bool Ctx::place_cue_before(std::size_t i) const {
   // "Where: X" (the colon ends a sentence for the tokenizer)
   if (label_before(i, kPlaceLabels, "")) return true;
   if (t[i - 1].break_after || t[i - 1].comma_after) return false;
+  // "home city X", "the town of X"
+  // (in lower case: "Kansas City Royals" is a team)
+  if (!t[i - 1].cap &&
+      (word_is(i - 1, "city") || word_is(i - 1, "town") || word_is(i - 1, "village") || word_is(i - 1, "hometown")))
+    return true;
+  if (i >= 2 && word_is(i - 1, "of") && !t[i - 2].break_after && !t[i - 2].cap &&
+      (word_is(i - 2, "city") || word_is(i - 2, "town") || word_is(i - 2, "village")))
+    return true;
   if (!word_is(i - 1, "in") && !word_is(i - 1, "at") && !word_is(i - 1, "from") && !word_is(i - 1, "to") &&
       !word_is(i - 1, "near"))
     return false;
   if (i < 2 || t[i - 2].break_after || t[i - 2].comma_after) return false;
+  // "a year at Billguard in San Giovanni": where an organisation just found is
+  if (word_is(i - 1, "in")) {
+    for (std::size_t n = out.size(), seen = 0; n > 0 && seen < 4; --n, ++seen)
+      if (out[n - 1].entity == "ORGANIZATION" && out[n - 1].score >= 0.5 && out[n - 1].end >= t[i - 2].e &&
+          out[n - 1].end <= t[i - 2].e + 1)
+        return true;
+  }
   const std::string_view before = f(i - 2);
   // "she is from X", "comes from X": where someone or something is from
   if (word_is(i - 1, "from") && in(kFromVerbs, before)) return true;

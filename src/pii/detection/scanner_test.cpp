@@ -333,6 +333,11 @@ TEST(Scanner, PlacesFromTheWordsAroundThemAndPostalCodes) {
   EXPECT_EQ(found("mr. freeman grew up in lubbeek.", "LOCATION"), V{"lubbeek"});
   // ... but not any capitalised word after "in".
   EXPECT_TRUE(found("This was the default behaviour in Vectorscan.", "LOCATION").empty());
+  // "home city X", "the town of X", and where an organisation just found is.
+  EXPECT_EQ(found("The band's home city Zavrelsk loved them.", "LOCATION"), V{"Zavrelsk"});
+  EXPECT_EQ(found("She grew up in the town of Quellmoor.", "LOCATION"), V{"Quellmoor"});
+  EXPECT_EQ(found("He spent a year at Geolytics in Varnholm, which later grew.", "LOCATION"), V{"Varnholm"});
+  EXPECT_EQ(found("The Kansas City Royals won.", "LOCATION"), V{"Kansas City"});  // not "Royals"
   // A postal code next to a place, or named as one.
   EXPECT_EQ(found("Apt. 573\nAngered\nParaguay 81365", "ADDRESS"), (V{"Apt. 573", "81365"}));
   EXPECT_EQ(found("My zip code is 35649", "ADDRESS"), V{"35649"});
