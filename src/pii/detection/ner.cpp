@@ -300,7 +300,8 @@ struct Ctx {
                        "asked", "married", "son", "daughter", "wife", "husband", "mr", "mrs", "ms", "dr"})
         if (prev == cue) return true;
     }
-    return false;
+    // "says peter.", "my name is Grant", "the Peter novel", "Peter's address"
+    return person_cue_before(i) || person_context(i, i);
   }
   /// Token i follows a form label of `labels` and its colon ("Name: X"), or
   /// the label `asked` and a question mark ("your name? X").
@@ -819,6 +820,12 @@ bool Ctx::addressed_or_speaking(std::size_t i, std::size_t j) const {
 
 bool Ctx::person_verb_after(std::size_t j) const {
   if (j + 1 >= t.size() || t[j].break_after || t[j].comma_after) return false;
+  // "Morishita and Zeppelin wrote": the verb after a pair of names
+  if (word_is(j + 1, "and") && j + 2 < t.size() && !t[j + 1].break_after && t[j + 2].cap) {
+    std::size_t k = j + 2;
+    while (k + 1 < t.size() && k - j < 5 && adjacent(k) && t[k + 1].cap) ++k;
+    if (k + 1 < t.size() && !t[k].break_after && !t[k].comma_after && in(kPersonVerbs, f(k + 1))) return true;
+  }
   const std::string_view next = f(j + 1);
   if (in(kPersonVerbs, next)) return true;
   if ((next == "is" || next == "was") && j + 2 < t.size() && !t[j + 1].break_after) {

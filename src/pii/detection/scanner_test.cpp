@@ -230,6 +230,9 @@ TEST(Scanner, UnknownNamesFromTheWordsAroundThem) {
   EXPECT_EQ(persons("They had 3: Malon, Mark and Jennifer."), (V{"Malon", "Mark", "Jennifer"}));
   EXPECT_EQ(persons("As promised, here's Liam's address."), V{"Liam"});
   EXPECT_EQ(persons("sometimes people call me philipp"), V{"philipp"});
+  // The verb after a pair of names; "says" before a first name that is also a word.
+  EXPECT_EQ(persons("Then Vorkanen and Tiblisko wrote about it."), (V{"Vorkanen", "Tiblisko"}));
+  EXPECT_EQ(persons("\"it is moving in that direction,\" says grant."), V{"grant"});
   // Works made by someone, what someone has, what someone is like.
   EXPECT_EQ(persons("This song by ex-Beatle Vorhoven is a classic."), V{"Vorhoven"});
   EXPECT_EQ(persons("A novel by Quandrell, published late."), V{"Quandrell"});
