@@ -370,6 +370,17 @@ struct Ctx {
       if (word_is(i - 1, w)) return true;
     return false;
   }
+  /// Token i names a kind of software or tool ("Compiler", "Toolkit",
+  /// "Packages"): a capitalised run before it is a product's name.
+  bool product_noun(std::size_t i) const {
+    for (std::string_view w : {"compiler", "compilers", "toolkit", "library", "libraries", "framework", "package",
+                               "packages", "makefile", "editor", "interpreter", "debugger", "kernel", "driver", "engine",
+                               "runtime", "sdk", "api", "shell", "server", "client", "plugin", "plugins", "extension",
+                               "language", "script", "scripts", "utility", "utilities", "downloader", "installer",
+                               "browser", "emulator", "terminal", "console", "compositor", "daemon"})
+      if (word_is(i, w)) return true;
+    return false;
+  }
   /// A kinship word, rank or title written before a name ("Uncle Pascal",
   /// "Captain Ahab", "Young Werther"): the name stays a name after it.
   bool name_head(std::size_t i) const {
@@ -1252,7 +1263,8 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j)) {
         std::size_t n = j + 1;
         bool ok = lower_mode ? (c.is_sur(n) || (c.is_first(n) && !c.is_stop(n)))
-                             : (t[n].cap && !c.is_stop(n) && !c.is_orgword(n) && !(amb_first && c.title_word(n)));
+                             : (t[n].cap && !c.is_stop(n) && !c.is_orgword(n) && !(amb_first && c.title_word(n)) &&
+                                !c.product_noun(n));
         if (!ok && c.particle(n) && n + 1 < t.size() && c.adjacent(n) && c.name_like(n + 1)) {
           ++j;  // particle, the name follows
           continue;
@@ -1268,6 +1280,8 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
           c.emit("PERSON", i, j,
                  j > i                    ? 0.85
                  : c.person_context(i, j) ? 0.7
+                 // software named after someone: "Pascal Compiler", "Andrew Toolkit"
+                 : !lower_mode && j + 1 < t.size() && c.adjacent(j) && t[j + 1].cap && c.product_noun(j + 1) ? 0.3
                  // a heading or a product: "License Grant", "Free Pascal", "Turbo Pascal"
                  // (a surname too is a name after a first name that is also a word: "Matt Barry")
                  : !lower_mode && (amb_first ? c.title_case_run(i, j)

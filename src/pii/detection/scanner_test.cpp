@@ -315,6 +315,7 @@ TEST(Scanner, OrganisationsFromTheWordsAndNamesAroundThem) {
   EXPECT_TRUE(orgs("based on the original Work by Original Author").empty());
   EXPECT_TRUE(found("They port Free Pascal to Linux.", "PERSON").empty());
   EXPECT_TRUE(found("It uses Huffman coding for speed.", "PERSON").empty());
+  EXPECT_TRUE(found("Run the Pascal Compiler now, or the Andrew Toolkit.", "PERSON").empty());
   EXPECT_EQ(found("Then Uncle Pascal arrived.", "PERSON"), V{"Pascal"});
   EXPECT_EQ(found("2022 Matt Barry <mb@example.org>", "PERSON"), V{"Barry"});
   EXPECT_TRUE(found("Store all files directly under the cache.", "LOCATION").empty());  // "Štore", Slovenia
