@@ -181,7 +181,25 @@ struct Ctx {
       if (n == '/' || n == '_' || n == '=' || n == '@' || n == '(' || is_digit(static_cast<unsigned char>(n)) ||
           (n == '.' && e + 1 < text.size() && is_alnum(static_cast<unsigned char>(text[e + 1]))))
         return true;
+      // a string literal of one word: substr("ABC", 1, 0)
+      if (n == '"' && b > 0 && text[b - 1] == '"') return true;
     }
+    return false;
+  }
+  /// camelCase: a lower-case letter then a capital ("MenuButton", "CoreList"),
+  /// an identifier more often than a name; the names "McDonald", "MacLeod",
+  /// "DeVito", "LaGrasta", "DiCaprio" aside. (Companies so written, "GitHub",
+  /// "BlackRock", come from the dictionary first.)
+  bool camel(std::size_t i) const {
+    const std::size_t b = t[i].b, e = t[i].e;
+    for (std::size_t k = b + 1; k + 1 < e; ++k)
+      if (text[k] >= 'a' && text[k] <= 'z' && text[k + 1] >= 'A' && text[k + 1] <= 'Z') {
+        const std::string_view head = text.substr(b, k + 1 - b);
+        if (head == "Mc" || head == "Mac" || head == "De" || head == "La" || head == "Di" || head == "Le" ||
+            head == "Van" || head == "Von" || head == "Du")
+          continue;
+        return true;
+      }
     return false;
   }
   /// Adjacent in the text: only spaces (or one hyphen) between tokens i and i+1.
@@ -277,7 +295,12 @@ struct Ctx {
   /// Tokens i..j stand in a run of title-case words ("License Grant", "Title
   /// Page", "Pascal Compiler"): a heading or a product, not a name.
   bool title_case_run(std::size_t i, std::size_t j) const {
-    return (i > 0 && adjacent(i - 1) && title_word(i - 1)) || (j + 1 < t.size() && adjacent(j) && title_word(j + 1));
+    return (i > 0 && adjacent(i - 1) && title_word_before(i)) || (j + 1 < t.size() && adjacent(j) && title_word(j + 1));
+  }
+  /// Token i - 1 is a title word, and not a sentence's first word that is
+  /// capitalised only for that ("Then Bob left", but "Developer Grant.").
+  bool title_word_before(std::size_t i) const {
+    return title_word(i - 1) && !(t[i - 1].sent_start && is_stop(i - 1) && !(i >= 2 && t[i - 2].cap));
   }
   /// Evidence that first name i, also a common word ("Maria", "Daisy",
   /// "Grant"), is used as a name: a surname or a capitalised non-word follows
@@ -370,6 +393,30 @@ struct Ctx {
       if (word_is(i - 1, w)) return true;
     return false;
   }
+  bool date_word_before_number(std::size_t i) const {
+    const std::size_t n = t[i].e - t[i].b;
+    if (n < 3 || n > 9) return false;
+    static constexpr std::string_view kDateWords[] = {
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+        "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue", "tues", "wed",
+        "thu", "thur", "thurs", "fri", "sat", "sun"};
+    bool date = false;
+    for (std::string_view w : kDateWords)
+      if (word_is(i, w)) date = true;
+    if (!date) return false;
+    std::size_t k = t[i].e;
+    while (k < text.size() && (text[k] == ' ' || text[k] == ',' || text[k] == '.')) ++k;
+    return k < text.size() && is_digit(static_cast<unsigned char>(text[k]));
+  }
+  /// Token i is joined by a hyphen to "style", "like", "based", "compatible" ...
+  bool suffix_adjective(std::size_t i) const {
+    if (i + 1 >= t.size() || !t[i + 1].hyphen_before) return false;
+    for (std::string_view w : {"style", "like", "based", "compatible", "specific", "related", "oriented", "ish",
+                               "inspired", "derived", "flavoured", "flavored", "esque", "type"})
+      if (word_is(i + 1, w)) return true;
+    return false;
+  }
   /// Token i names a kind of software or tool ("Compiler", "Toolkit",
   /// "Packages"): a capitalised run before it is a product's name.
   bool product_noun(std::size_t i) const {
@@ -377,7 +424,8 @@ struct Ctx {
                                "packages", "makefile", "editor", "interpreter", "debugger", "kernel", "driver", "engine",
                                "runtime", "sdk", "api", "shell", "server", "client", "plugin", "plugins", "extension",
                                "language", "script", "scripts", "utility", "utilities", "downloader", "installer",
-                               "browser", "emulator", "terminal", "console", "compositor", "daemon"})
+                               "browser", "emulator", "terminal", "console", "compositor", "daemon", "programming",
+                               "source", "syntax", "mode", "dialect", "unit", "units", "bindings"})
       if (word_is(i, w)) return true;
     return false;
   }
@@ -509,7 +557,10 @@ struct Ctx {
     if (k > 0 && text[k - 1] == ',') {
       --k;
       while (k > 0 && text[k - 1] == ' ') --k;
-      return k > 0 && is_digit(static_cast<unsigned char>(text[k - 1]));
+      // a number of its own ("Rosenvej 12, Odense"), not the end of a word ("POP3, IMAP")
+      std::size_t d = k;
+      while (d > 0 && is_digit(static_cast<unsigned char>(text[d - 1]))) --d;
+      return d < k && (d == 0 || !is_alpha(static_cast<unsigned char>(text[d - 1])));
     }
     if (k == 0 || text[k - 1] != '\n') return false;
     // the previous line must be a street or unit line; this line must be short (no digits)
@@ -878,6 +929,7 @@ bool Ctx::place_cue_before(std::size_t i) const {
       !word_is(i - 1, "near"))
     return false;
   if (i < 2 || t[i - 2].break_after || t[i - 2].comma_after) return false;
+  if (word_is(i - 1, "to") && word_is(i - 2, "up")) return false;  // "up to MSEC", "up to PostgreSQL 9.1": a limit
   // "a year at Billguard in San Giovanni": where an organisation just found is
   if (word_is(i - 1, "in")) {
     for (std::size_t n = out.size(), seen = 0; n > 0 && seen < 4; --n, ++seen)
@@ -1153,6 +1205,11 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       ++i;
       continue;
     }
+    // A month or a weekday before a number is a date ("June 2023", "Mon, 14 Aug").
+    if (c.date_word_before_number(i)) {
+      ++i;
+      continue;
+    }
     // 1. Title + name.
     // In capitals ("MS Windows", "MS-DOS") only before a name in capitals ("MR JOHN SMITH").
     if (tk.e - tk.b <= 5 && in(kTitles, c.f(i)) && i + 1 < t.size() && c.adjacent(i) && (c.name_like(i + 1) || lower_mode) &&
@@ -1248,7 +1305,9 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       i += static_cast<std::size_t>(n);
       continue;
     }
-    if (c.compound(i) && !c.is_first(i)) {  // "Long-name", "Power-saving"
+    // "Long-name", "Power-saving"; a first name too before an adjective
+    // ("Pascal-style", "Ada-compatible"), not before a name ("Mary-Ann")
+    if (c.compound(i) && (!c.is_first(i) || c.suffix_adjective(i))) {
       ++i;
       continue;
     }
@@ -1281,11 +1340,11 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
                  j > i                    ? 0.85
                  : c.person_context(i, j) ? 0.7
                  // software named after someone: "Pascal Compiler", "Andrew Toolkit"
-                 : !lower_mode && j + 1 < t.size() && c.adjacent(j) && t[j + 1].cap && c.product_noun(j + 1) ? 0.3
+                 : !lower_mode && j + 1 < t.size() && c.adjacent(j) && c.product_noun(j + 1) ? 0.3
                  // a heading or a product: "License Grant", "Free Pascal", "Turbo Pascal"
                  // (a surname too is a name after a first name that is also a word: "Matt Barry")
                  : !lower_mode && (amb_first ? c.title_case_run(i, j)
-                                             : i > 0 && c.adjacent(i - 1) && c.title_word(i - 1) &&
+                                             : i > 0 && c.adjacent(i - 1) && c.title_word_before(i) &&
                                                    !t[i - 1].allcap && !c.name_head(i - 1) && !c.is_sur(i))
                      ? 0.4
                      : 0.65);
@@ -1323,13 +1382,14 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
                c.person_context(i, j) ? 0.7
                : c.eponym_after(j)    ? 0.3  // "Huffman coding", "Gauss distribution": a thing named after someone
                : lower_mode           ? (j > i ? 0.45 : 0.3)
+               : j == i && t[i].e - t[i].b == 2 ? 0.4  // "Gu", "Ki" alone: a unit or a code as often
                : c.title_case_run(i, j) ? 0.4
                                         : 0.55);
       i = j + 1;
       continue;
     }
     // 5b. A place name after an address: "..., 14, Odense" / a line of its own below a street line.
-    if ((tk.cap || lower_mode) && !c.is_stop(i) && tk.e - tk.b >= 3 && c.after_address(i)) {
+    if ((tk.cap || lower_mode) && !c.is_stop(i) && tk.e - tk.b >= 3 && !c.camel(i) && c.after_address(i)) {
       std::size_t j = i;
       while (j + 1 < t.size() && j - i < 3 && c.adjacent(j) && (t[j + 1].cap || lower_mode) && !c.is_stop(j + 1)) ++j;
       // Common words ("License", "Copyright" below a dated line) only as a
@@ -1389,7 +1449,8 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
       ++i;  // "ex-Beatle": a former member, not a name
       continue;
     }
-    if (!lower_mode && tk.cap && !c.is_stop(i) && tk.e - tk.b >= 3) {
+    if (!lower_mode && tk.cap && !c.is_stop(i) && tk.e - tk.b >= 3 &&
+        (!c.camel(i) || c.venue_with_address(i, i))) {  // "meet at MysticWeb, 24 Kuefsteinstrasse"
       std::string_view prev = i > 0 ? c.f(i - 1) : std::string_view();
       bool prev_adjacent = i > 0 && !t[i - 1].break_after;
       std::size_t j = i;

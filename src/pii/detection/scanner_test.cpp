@@ -316,6 +316,16 @@ TEST(Scanner, OrganisationsFromTheWordsAndNamesAroundThem) {
   EXPECT_TRUE(found("They port Free Pascal to Linux.", "PERSON").empty());
   EXPECT_TRUE(found("It uses Huffman coding for speed.", "PERSON").empty());
   EXPECT_TRUE(found("Run the Pascal Compiler now, or the Andrew Toolkit.", "PERSON").empty());
+  EXPECT_TRUE(found("Enable Pascal-style strings for the Pascal programming language.", "PERSON").empty());
+  EXPECT_EQ(found("Then Bob compiled it.", "PERSON"), V{"Bob"});
+  // Dates, identifiers and string literals.
+  EXPECT_TRUE(found("B2 4.9-git June 2023; Example: Mon, 14 Aug 2006", "PERSON").empty());
+  EXPECT_TRUE(found("Example: Mon, 14 Aug 2006 02:34:56", "LOCATION").empty());
+  EXPECT_TRUE(found("The MenuButton commands and Module::CoreList are listed.", "PERSON").empty());
+  EXPECT_TRUE(orgs("so substr(\"ABC\", 1, 0) is empty").empty());
+  EXPECT_TRUE(found("It supports FTP, FTPS, POP3, IMAP, SMTP and more.", "LOCATION").empty());
+  EXPECT_TRUE(found("Wait for a reply for up to MSEC milliseconds.", "LOCATION").empty());
+  EXPECT_EQ(orgs("We'll meet Sunday at MysticWeb, 24 Kuefsteinstrasse 91, Graz"), V{"MysticWeb"});
   EXPECT_EQ(found("Then Uncle Pascal arrived.", "PERSON"), V{"Pascal"});
   EXPECT_EQ(found("2022 Matt Barry <mb@example.org>", "PERSON"), V{"Barry"});
   EXPECT_TRUE(found("Store all files directly under the cache.", "LOCATION").empty());  // "Štore", Slovenia
