@@ -394,20 +394,20 @@ struct Ctx {
     return false;
   }
   bool date_word_before_number(std::size_t i) const {
+    // (asked of every capitalised word: the number after it first, then the words)
     const std::size_t n = t[i].e - t[i].b;
-    if (n < 3 || n > 9) return false;
+    if (n < 3 || n > 9 || !t[i].break_after) return false;  // a digit after it sets break_after
+    std::size_t k = t[i].e;
+    while (k < text.size() && (text[k] == ' ' || text[k] == ',' || text[k] == '.')) ++k;
+    if (k >= text.size() || !is_digit(static_cast<unsigned char>(text[k]))) return false;
     static constexpr std::string_view kDateWords[] = {
         "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
         "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
         "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue", "tues", "wed",
         "thu", "thur", "thurs", "fri", "sat", "sun"};
-    bool date = false;
     for (std::string_view w : kDateWords)
-      if (word_is(i, w)) date = true;
-    if (!date) return false;
-    std::size_t k = t[i].e;
-    while (k < text.size() && (text[k] == ' ' || text[k] == ',' || text[k] == '.')) ++k;
-    return k < text.size() && is_digit(static_cast<unsigned char>(text[k]));
+      if (word_is(i, w)) return true;
+    return false;
   }
   /// Token i is joined by a hyphen to "style", "like", "based", "compatible" ...
   bool suffix_adjective(std::size_t i) const {
@@ -420,6 +420,8 @@ struct Ctx {
   /// Token i names a kind of software or tool ("Compiler", "Toolkit",
   /// "Packages"): a capitalised run before it is a product's name.
   bool product_noun(std::size_t i) const {
+    const std::size_t n = t[i].e - t[i].b;
+    if (n < 3 || n > 12) return false;  // (asked of many tokens: lengths first)
     for (std::string_view w : {"compiler", "compilers", "toolkit", "library", "libraries", "framework", "package",
                                "packages", "makefile", "editor", "interpreter", "debugger", "kernel", "driver", "engine",
                                "runtime", "sdk", "api", "shell", "server", "client", "plugin", "plugins", "extension",
@@ -1323,7 +1325,7 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
         std::size_t n = j + 1;
         bool ok = lower_mode ? (c.is_sur(n) || (c.is_first(n) && !c.is_stop(n)))
                              : (t[n].cap && !c.is_stop(n) && !c.is_orgword(n) && !(amb_first && c.title_word(n)) &&
-                                !c.product_noun(n));
+                                !(c.is_common(n) && c.product_noun(n)));
         if (!ok && c.particle(n) && n + 1 < t.size() && c.adjacent(n) && c.name_like(n + 1)) {
           ++j;  // particle, the name follows
           continue;
