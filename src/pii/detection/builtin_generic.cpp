@@ -99,14 +99,22 @@ std::vector<RecognizerSpec> generic_recognizers() {
         pat(R"((001-)?\d{2,4}[.-]\d{3,4}[.-]\d{3,4}(x\d{1,6})?)", 0.5),
         pat(R"(\d{2,3}-\d{6,8})", 0.4),
         pat(R"(\d{2}(-\d{2}){3})", 0.3),
+        // a trunk prefix and an area code in parentheses, then groups ("8 (495) 123-45-67", "(030) 1234 567")
+        pat(R"((8 ?)?\(\d{2,5}\) ?\d{2,5}([ .-]\d{2,4}){1,3})", 0.4),
+        // an area code and a number joined by a slash ("030/12345678"), with context only
+        pat(R"(\d{2,5}/\d{4,8})", 0.15),
         pat(R"(\d{2}[ .]\d{2}[ .]\d{2})", 0.15),  // 6-digit national numbers in pairs (Greenland, Faroe Islands)
-        // first group up to 5 digits: UK area codes with their trunk 0 ("01632 960123")
-        pat(R"(\d{2,5}([ .-]\d{2,7}){1,4})", 0.15),
+        // first group up to 6 digits: UK area codes with their trunk 0 ("01632 960123"), Indian mobile
+        // numbers with theirs ("098765 43210"); groups up to 8 ("030 12345678")
+        pat(R"(\d{2,6}([ .-]\d{2,8}){1,4})", 0.15),
     };
     // the loose digit-group pattern must not start inside a longer number ("is415-555-0132")
     ps.back().forbid_before = "-./";
     // the pairs must not be part of a longer dotted or dashed number either
     ps[ps.size() - 2].forbid_before = ps[ps.size() - 2].forbid_after = "-./:";
+    // nor the slash pair of a date or a path ("2020/12/31", "/usr/1234/5678")
+    ps[ps.size() - 3].forbid_before = "/-.:";
+    ps[ps.size() - 3].forbid_after = "/-:";
     out.push_back(rec("phone", "PHONE_NUMBER", ps, "phone",
                       {"phone", "telephone", "tel", "mobile", "cell", "cellphone", "call", "fax", "number", "contact", "reach",
                        "answering", "office", "dial", "ring", "whatsapp", "sms", "text me"}));

@@ -149,6 +149,15 @@ TEST(Scanner, PhoneNumbersInNationalGroupings) {
   // Pairs inside a longer dotted or dashed number, or without a phone word near, are not.
   EXPECT_TRUE(phones("version 61.51.81.2").empty());
   EXPECT_TRUE(phones("the totals were 61 51 81").empty());
+  // An 8-digit local number (Germany), a 6-digit first group (India), a slash
+  // (Germany), a trunk prefix before the area code in parentheses (Russia).
+  using V = std::vector<std::string>;
+  EXPECT_EQ(phones("Call me at 030 12345678."), V{"030 12345678"});
+  EXPECT_EQ(phones("My phone number is 098765 43210"), V{"098765 43210"});
+  EXPECT_EQ(phones("Call me at 030/12345678."), V{"030/12345678"});
+  EXPECT_EQ(phones("Call me at 8 (495) 123-45-67."), V{"8 (495) 123-45-67"});
+  // ... but not a date or a path with a slash.
+  EXPECT_TRUE(phones("Call me on 2020/12/31 or after /usr/1234/5678.").empty());
 }
 
 TEST(Scanner, HonorificsBeforeANameArePrefixes) {
