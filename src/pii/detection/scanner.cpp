@@ -10,6 +10,10 @@
 
 #include <hs/hs.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -416,6 +420,25 @@ void field_secret(std::string_view text, std::string_view field_lower, const Sca
 
 }  // namespace
 
+namespace {
+/// The offset of the first ASCII digit of p[i, n), or n. Prose has few
+/// digits: 16 bytes at a time where SSE2 is there (every x86-64).
+std::size_t next_digit(const char* p, std::size_t i, std::size_t n) {
+#if defined(__SSE2__)
+  const __m128i lo = _mm_set1_epi8('0' - 1), hi = _mm_set1_epi8('9' + 1);
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    // signed compares: bytes >= 0x80 are negative, never digits
+    const int mask = _mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi)));
+    if (mask) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  for (; i < n; ++i)
+    if (static_cast<unsigned char>(p[i] - '0') < 10) return i;
+  return n;
+}
+}  // namespace
+
 void Scanner::Impl::scan_digit_windows(std::string_view text, hs_scratch_t* scr, MatchContext& ctx) const {
   // Windows of kWin bytes around every digit, merged, scanned in one call:
   // each hs_scan call has a set-up cost (real text has a window every
@@ -440,8 +463,7 @@ void Scanner::Impl::scan_digit_windows(std::string_view text, hs_scratch_t* scr,
   const std::size_t n = text.size();
   std::size_t wb = 0, we = 0;
   bool open = false;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (static_cast<unsigned char>(p[i] - '0') >= 10) continue;
+  for (std::size_t i = next_digit(p, 0, n); i < n; i = next_digit(p, i + 1, n)) {
     const std::size_t b = i > kWin ? i - kWin : 0;
     if (!(open && b <= we)) {
       if (open) add(wb, we);

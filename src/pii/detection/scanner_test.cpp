@@ -113,6 +113,19 @@ TEST(Scanner, DigitWindowsFindWhatEachWindowFindsAlone) {
   EXPECT_GE(whole.size(), parts.size());
 }
 
+TEST(Scanner, DigitsFoundAtEveryOffsetAfterAnyBytes) {
+  // The digit search reads 16 bytes at a time: a number at every offset,
+  // after ASCII and after multi-byte UTF-8 (bytes >= 0x80, "é"), is found.
+  for (const std::string unit : {"a", "\xC3\xA9"}) {
+    for (std::size_t k = 0; k < 40; ++k) {
+      std::string pad;
+      for (std::size_t i = 0; i < k; ++i) pad += unit;
+      EXPECT_EQ(found(pad + " call 415-555-0132", "PHONE_NUMBER"), std::vector<std::string>{"415-555-0132"})
+          << k << " x " << unit.size() << "-byte units";
+    }
+  }
+}
+
 TEST(Scanner, EveryEmailAddressOfALineAfterALongGap) {
   // Vectorscan 5.4.9 with start-of-match tracking misses the second match
   // of the e-mail pattern compiled alone when 80 or more bytes separate the
