@@ -187,6 +187,8 @@ TEST(Scanner, JobTitlesNextToNames) {
             std::vector<std::string>{"benefits manager"});
   EXPECT_EQ(titles("Thanks,\nJohn Carter\nGas furnace installer\nAcme Heating\n"),
             std::vector<std::string>{"Gas furnace installer"});
+  // After a suffix of the name; a capitalised agent noun in an apposition.
+  EXPECT_EQ(titles("Jeffery Lemann Jr., the Platemaker, said: no."), std::vector<std::string>{"Platemaker"});
   // "as a ..." is reported below the default threshold only.
   EXPECT_TRUE(titles("He worked as a nurse for years.").empty());
   EXPECT_EQ(titles("He worked as a nurse for years.", 0.3), std::vector<std::string>{"nurse"});

@@ -44,7 +44,9 @@ std::string lower(std::string_view s) {
 /// hyphen, an apostrophe or "&"/"and" inside), at most 7, the last one an
 /// occupation (or an agent noun when `agents`). The longest such prefix
 /// ending in an occupation is taken when `prefix_ok`, else the whole of `s`.
-std::size_t title_length(std::string_view s, bool agents, bool prefix_ok) {
+/// `capital_agents`: a capitalised agent noun counts too (in an apposition,
+/// ", the Platemaker,", it is no surname).
+std::size_t title_length(std::string_view s, bool agents, bool prefix_ok, bool capital_agents = false) {
   std::size_t i = 0, best = 0;
   int words = 0;
   while (i < s.size() && words < 7) {
@@ -58,7 +60,7 @@ std::size_t title_length(std::string_view s, bool agents, bool prefix_ok) {
     // An agent noun only in lower case: capitalised, "Berger" or "Frysinger"
     // on the line below a name is the next name of an author list.
     const bool lower_case = s[b] >= 'a' && s[b] <= 'z';
-    if (occupation(w) || (agents && lower_case && agent_noun(w))) best = i;
+    if (occupation(w) || (agents && (lower_case || capital_agents) && agent_noun(w))) best = i;
     if (i < s.size() && s[i] == ',' && i + 1 < s.size() && s[i + 1] == ' ') {
       // "Crushing, grinding, and polishing machine tender": commas inside a title
       i += 2;
@@ -80,15 +82,22 @@ void emit(std::size_t b, std::size_t len, double score, std::vector<Finding>& ou
 
 void find_titles(std::string_view text, const std::vector<Span>& persons, std::vector<Finding>& out) {
   for (const Span& p : persons) {
-    // Apposition: ", the <title>," or ", the <title> said".
-    std::string_view rest = text.substr(p.end);
+    // Apposition: ", the <title>," or ", the <title> said", also after a
+    // suffix of the name ("Jeffery Lemann Jr., the Platemaker, said").
+    std::size_t end = p.end;
+    for (std::string_view suffix : {" Jr.", " Sr.", " Jr", " Sr", " II", " III", " PhD", " MD"})
+      if (text.substr(end).starts_with(suffix)) {
+        end += suffix.size();
+        break;
+      }
+    std::string_view rest = text.substr(end);
     if (rest.starts_with(", the ") || rest.starts_with(", The ")) {
-      const std::size_t b = p.end + 6;
+      const std::size_t b = end + 6;
       std::string_view phrase = text.substr(b, std::min<std::size_t>(120, text.size() - b));
       const auto stop = phrase.find_first_of(".;:!?\n\"(");
       phrase = phrase.substr(0, stop);
       // up to the comma that closes the apposition (titles may hold ", and")
-      if (auto n = title_length(phrase, true, true)) {
+      if (auto n = title_length(phrase, true, true, true)) {
         emit(b, n, 0.6, out);
         continue;
       }
