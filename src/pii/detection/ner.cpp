@@ -824,7 +824,7 @@ constexpr std::string_view kCharacter[] = {
     "talented", "patient",   "ambitious", "selfish",  "loyal",     "caring",     "charming",  "arrogant",
     "humble",   "cheerful",  "grumpy",   "moody",     "helpful",   "trustworthy", "dependable", "hardworking",
     "intelligent", "annoying", "thoughtful", "careless", "nervous", "confident",  "jealous",   "impatient",
-    "unreliable", "dishonest", "sensible", "sensitive", "mature",  "immature",   "reckless",  "grumpy"};
+    "unreliable", "dishonest", "sensible", "sensitive", "mature",  "immature",   "reckless"};
 
 bool Ctx::person_context(std::size_t i, std::size_t j) const {
   // "a song by X", "this song by ex-Zombie X" (a former member of a band)
