@@ -1,14 +1,13 @@
 // JSON-aware scanning: walks objects and arrays, scans every object key and
 // every string value (and integer numbers as their decimal text) with the
 // field names on its path as context, and reports RFC 6901 pointers.
+#include "ner_dictionary.hpp"
 #include "scanner_impl.hpp"
 
 #include <boost/json.hpp>
-#include <boost/unordered/unordered_flat_map.hpp>
 
 #include <cmath>
 #include <cstdio>
-#include <functional>
 #include <string_view>
 
 namespace vault::pii {
@@ -30,12 +29,8 @@ void append_pointer_token(std::string& path, std::string_view key) {
 /// (its unique id), the options, the context field names and the text.
 struct LeafCache {
   static constexpr std::size_t kMaxText = 48, kMaxEntries = 2048;
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
   /// Looked up by string_view (no key string built for a hit).
-  boost::unordered_flat_map<std::string, std::vector<Finding>, Hash, std::equal_to<>> found;
+  ner::WordMap<std::vector<Finding>> found;
   std::string key;  // the key being looked up, its memory reused
 };
 thread_local LeafCache leaf_cache;

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <initializer_list>
 
 namespace vault::pii::ner {
 
@@ -219,6 +220,21 @@ struct Ctx {
       if (lower(text[t[i].b + k]) != w[k]) return false;
     return true;
   }
+  /// Token i is one of `words` (raw, case-insensitive: no folding).
+  template <class Words>
+  bool word_in(std::size_t i, const Words& words) const {
+    for (std::string_view w : words)
+      if (word_is(i, w)) return true;
+    return false;
+  }
+  bool word_in(std::size_t i, std::initializer_list<std::string_view> words) const {
+    return word_in<std::initializer_list<std::string_view>>(i, words);
+  }
+  /// The first token starting at or after byte `byte` (t.size() if none).
+  std::size_t token_at(std::size_t byte) const {
+    return static_cast<std::size_t>(
+        std::lower_bound(t.begin(), t.end(), byte, [](const Tok& k, std::size_t b) { return k.b < b; }) - t.begin());
+  }
   bool particle(std::size_t i) const;
   /// Organisations found with confidence (score >= 0.5, from out[first] on)
   /// lend their type to the capitalised runs coordinated with them: "Ceiba
@@ -381,18 +397,16 @@ struct Ctx {
     if (i < 2 || !adjacent(i - 1) || !adjacent(i - 2)) return false;
     if (word_is(i - 1, "renamed") || word_is(i - 1, "rebranded")) return true;
     if (!word_is(i - 1, "became")) return false;
-    for (std::string_view w : {"later", "eventually", "subsequently", "soon", "which", "then"})
-      if (word_is(i - 2, w)) return true;
-    return false;
+    return word_in(i - 2, {"later", "eventually", "subsequently", "soon", "which", "then"});
   }
   /// An article or determiner before token i ("a Contribution"): a term, not a name.
   bool determiner_before(std::size_t i) const {
     if (i == 0 || t[i - 1].break_after || t[i - 1].comma_after) return false;
-    for (std::string_view w : {"a", "an", "the", "this", "that", "any", "each", "every", "no", "its", "their", "our",
-                               "your", "his", "her", "such"})
-      if (word_is(i - 1, w)) return true;
-    return false;
+    return word_in(i - 1, {"a", "an", "the", "this", "that", "any", "each", "every", "no", "its", "their", "our",
+                               "your", "his", "her", "such"});
   }
+  /// Token i is a month or a weekday (or its abbreviation) and a number
+  /// follows it: a date ("June 2023", "Mon, 14 Aug"), not a name.
   bool date_word_before_number(std::size_t i) const {
     // (asked of every capitalised word: the number after it first, then the words)
     const std::size_t n = t[i].e - t[i].b;
@@ -405,44 +419,36 @@ struct Ctx {
         "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
         "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue", "tues", "wed",
         "thu", "thur", "thurs", "fri", "sat", "sun"};
-    for (std::string_view w : kDateWords)
-      if (word_is(i, w)) return true;
-    return false;
+    return word_in(i, kDateWords);
   }
   /// Token i is joined by a hyphen to "style", "like", "based", "compatible" ...
   bool suffix_adjective(std::size_t i) const {
     if (i + 1 >= t.size() || !t[i + 1].hyphen_before) return false;
-    for (std::string_view w : {"style", "like", "based", "compatible", "specific", "related", "oriented", "ish",
-                               "inspired", "derived", "flavoured", "flavored", "esque", "type"})
-      if (word_is(i + 1, w)) return true;
-    return false;
+    return word_in(i + 1, {"style", "like", "based", "compatible", "specific", "related", "oriented", "ish",
+                               "inspired", "derived", "flavoured", "flavored", "esque", "type"});
   }
   /// Token i names a kind of software or tool ("Compiler", "Toolkit",
   /// "Packages"): a capitalised run before it is a product's name.
   bool product_noun(std::size_t i) const {
     const std::size_t n = t[i].e - t[i].b;
     if (n < 3 || n > 12) return false;  // (asked of many tokens: lengths first)
-    for (std::string_view w : {"compiler", "compilers", "toolkit", "library", "libraries", "framework", "package",
+    return word_in(i, {"compiler", "compilers", "toolkit", "library", "libraries", "framework", "package",
                                "packages", "makefile", "editor", "interpreter", "debugger", "kernel", "driver", "engine",
                                "runtime", "sdk", "api", "shell", "server", "client", "plugin", "plugins", "extension",
                                "language", "script", "scripts", "utility", "utilities", "downloader", "installer",
                                "browser", "emulator", "terminal", "console", "compositor", "daemon", "programming",
-                               "source", "syntax", "mode", "dialect", "unit", "units", "bindings"})
-      if (word_is(i, w)) return true;
-    return false;
+                               "source", "syntax", "mode", "dialect", "unit", "units", "bindings"});
   }
   /// A kinship word, rank or title written before a name ("Uncle Pascal",
   /// "Captain Ahab", "Young Werther"): the name stays a name after it.
   bool name_head(std::size_t i) const {
-    for (std::string_view w : {"uncle", "aunt", "auntie", "grandma", "grandpa", "granny", "cousin", "brother", "sister",
+    return word_in(i, {"uncle", "aunt", "auntie", "grandma", "grandpa", "granny", "cousin", "brother", "sister",
                                "father", "mother", "doctor", "officer", "captain", "professor", "coach", "judge",
                                "senator", "general", "colonel", "sergeant", "lieutenant", "major", "saint", "king",
                                "queen", "prince", "princess", "pope", "bishop", "rabbi", "reverend", "pastor", "agent",
                                "detective", "inspector", "nurse", "chef", "governor", "mayor", "minister", "sheriff",
                                "young", "little", "old", "big", "poor", "sweet", "baby", "dear", "friend", "neighbour",
-                               "neighbor", "cardinal", "count", "duke", "sir", "dame", "master", "madame", "monsieur"})
-      if (word_is(i, w)) return true;
-    return false;
+                               "neighbor", "cardinal", "count", "duke", "sir", "dame", "master", "madame", "monsieur"});
   }
   /// An accented proper noun ("Szôllôs", "Truhlářská") with nothing else to
   /// go by: a street or a place next to a number ("Truhlářská 996", "42
@@ -473,10 +479,8 @@ struct Ctx {
   }
   /// Token j is a company's legal form: "Ltd", "Inc", "GmbH", "Corporation".
   bool legal_form(std::size_t j) const {
-    for (std::string_view w : {"inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "plc", "gmbh",
-                               "ag", "sa", "srl", "spa", "bv", "nv", "oy", "kg", "pty", "lp", "llp", "pllc", "company"})
-      if (word_is(j, w)) return true;
-    return false;
+    return word_in(j, {"inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "plc", "gmbh",
+                               "ag", "sa", "srl", "spa", "bv", "nv", "oy", "kg", "pty", "lp", "llp", "pllc", "company"});
   }
   /// Token i (or "The" before it) stands where a copyright notice names its
   /// holder: after a year, "(c)" or "©", and an optional "by".
@@ -502,21 +506,17 @@ struct Ctx {
   /// A noun of science or engineering follows token j: "Huffman coding", "Bayes theorem".
   bool eponym_after(std::size_t j) const {
     if (j + 1 >= t.size() || !adjacent(j) || t[j + 1].cap) return false;
-    for (std::string_view w : {"coding", "code", "codes", "algorithm", "tree", "trees", "distribution", "transform",
+    return word_in(j + 1, {"coding", "code", "codes", "algorithm", "tree", "trees", "distribution", "transform",
                                "theorem", "equation", "equations", "function", "functions", "number", "numbers", "effect",
                                "law", "principle", "constant", "test", "method", "filter", "curve", "series", "model",
                                "scale", "index", "distance", "encoding", "decomposition", "inequality", "conjecture",
                                "lemma", "integral", "matrix", "space", "hash", "cipher", "sort", "search", "table",
-                               "graph", "notation", "format", "protocol", "window", "noise", "variable", "variables"})
-      if (word_is(j + 1, w)) return true;
-    return false;
+                               "graph", "notation", "format", "protocol", "window", "noise", "variable", "variables"});
   }
   /// "X office", "X headquarters", "X employees": the place or the people of a business.
   bool org_noun_after(std::size_t j) const {
     if (j + 1 >= t.size() || !adjacent(j)) return false;
-    for (std::string_view w : {"office", "offices", "headquarters", "hq", "employees", "staff", "team"})
-      if (word_is(j + 1, w)) return true;
-    return false;
+    return word_in(j + 1, {"office", "offices", "headquarters", "hq", "employees", "staff", "team"});
   }
   /// "the address of X": a business (or someone) whose address is given.
   bool address_of_before(std::size_t i) const {
@@ -619,11 +619,9 @@ struct Ctx {
   /// The token after j, in the same phrase, is a street type ("Street", "Road", "Avenue", ...).
   bool street_type_after(std::size_t j) const {
     if (j + 1 >= t.size() || !adjacent(j) || !t[j + 1].cap) return false;
-    for (std::string_view w : {"street", "st", "avenue", "ave", "road", "rd", "lane", "ln", "drive", "boulevard",
+    return word_in(j + 1, {"street", "st", "avenue", "ave", "road", "rd", "lane", "ln", "drive", "boulevard",
                                "blvd", "way", "square", "sq", "terrace", "court", "crescent", "close", "gardens",
-                               "parkway", "highway", "alley", "row", "mews", "strasse", "straße", "gasse", "utca"})
-      if (word_is(j + 1, w)) return true;
-    return false;
+                               "parkway", "highway", "alley", "row", "mews", "strasse", "straße", "gasse", "utca"});
   }
   /// A postal code right after a place ("Paraguay 81365", "Springfield 62704-1234")
   /// or right before it ("75008 Paris") is part of the address: 5 or 6
@@ -975,9 +973,7 @@ bool Ctx::org_verb_after(std::size_t j) const {
     }
     return false;
   }
-  for (std::string_view v : kOrgVerbs)
-    if (word_is(j + 1, v)) return true;
-  return false;
+  return word_in(j + 1, kOrgVerbs);
 }
 
 constexpr std::string_view kFunctionWords[] = {
@@ -1058,10 +1054,6 @@ bool Ctx::claim_org(std::size_t first, std::size_t b, std::size_t e) {
 }
 
 void Ctx::coordinated_orgs(std::size_t first) {
-  auto token_at = [this](std::size_t byte) {  // first token starting at or after byte
-    return static_cast<std::size_t>(
-        std::lower_bound(t.begin(), t.end(), byte, [](const Tok& k, std::size_t b) { return k.b < b; }) - t.begin());
-  };
   std::vector<std::pair<std::size_t, std::size_t>> todo;  // token spans of organisations
   for (std::size_t n = first; n < out.size(); ++n) {
     const Finding& f = out[n];
@@ -1105,8 +1097,7 @@ void Ctx::listed_orgs(std::size_t first) {
   for (std::size_t colon = text.find(':'); colon != std::string_view::npos; colon = text.find(':', colon + 1)) {
     // The items: runs of words (capitalised unless the text has no capitals)
     // separated by ", ", " and ", ", and "; the list ends at the sentence's end.
-    std::size_t k = static_cast<std::size_t>(
-        std::lower_bound(t.begin(), t.end(), colon, [](const Tok& x, std::size_t b) { return x.b < b; }) - t.begin());
+    std::size_t k = token_at(colon);
     std::vector<std::pair<std::size_t, std::size_t>> items;
     while (k < t.size() && items.size() < 12) {
       if (!lower_mode && !t[k].cap) break;
@@ -1130,8 +1121,7 @@ void Ctx::listed_orgs(std::size_t first) {
     std::size_t from = colon > 300 ? colon - 300 : 0;
     std::size_t s = text.find_last_of(".!?\n", colon);
     if (s != std::string_view::npos && s >= from) from = s + 1;
-    auto a = static_cast<std::size_t>(
-        std::lower_bound(t.begin(), t.end(), from, [](const Tok& x, std::size_t b) { return x.b < b; }) - t.begin());
+    const std::size_t a = token_at(from);
     bool cue = false;
     for (std::size_t n = a; n < t.size() && t[n].e <= colon && !cue; ++n)
       cue = t[n].e - t[n].b >= 5 && lower(text[t[n].e - 1]) == 's' && in(kOrgPlurals, f(n));
@@ -1141,9 +1131,7 @@ void Ctx::listed_orgs(std::size_t first) {
 }
 
 bool Ctx::particle(std::size_t i) const {
-  for (auto p : kParticles)
-    if (word_is(i, p)) return true;
-  return false;
+  return word_in(i, kParticles);
 }
 
 }  // namespace
@@ -1290,9 +1278,9 @@ void find_entities(std::string_view text, const Wanted& want, bool want_p, bool 
         const bool phrase = !named && (caps || c.word_is(j, "software"));
         // Common words only, in title case ("Network Endpoint Group", "Backup
         // Plan Association"): as often a term of technical prose as a name;
-        // a cue, a list or a signature line decides.
-        // A legal form ("Canonical Ltd", "Digital Equipment Corporation") or
-        // the place of a copyright holder ("1991-1998 The Open Group") names a business.
+        // a cue decides (a legal form, "Canonical Ltd", or a copyright
+        // holder's place, "1991-1998 The Open Group", among them), or a list
+        // or a signature line later.
         const bool cue = c.org_cue_before(i) || c.place_cue_before(i) || c.org_verb_after(j) || c.org_noun_after(j) ||
                          c.legal_form(j) || c.holder_before(i);
         const double score = named ? 0.8 : cue ? 0.6 : phrase ? 0.4 : 0.45;

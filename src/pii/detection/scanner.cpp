@@ -418,9 +418,6 @@ void field_secret(std::string_view text, std::string_view field_lower, const Sca
   found.push_back(Finding{"GENERIC_SECRET", 0.7, b, e, b, e, "field_secret"});
 }
 
-}  // namespace
-
-namespace {
 /// The offset of the first ASCII digit of p[i, n), or n. Prose has few
 /// digits: 16 bytes at a time where SSE2 is there (every x86-64).
 std::size_t next_digit(const char* p, std::size_t i, std::size_t n) {

@@ -87,6 +87,16 @@ bool lower_text(std::string_view text) {
   return std::none_of(text.begin(), text.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
+/// lower_text(text), read through the text once and only when first asked.
+struct LowerText {
+  std::string_view text;
+  int known = -1;
+  bool operator()() {
+    if (known < 0) known = lower_text(text) ? 1 : 0;
+    return known == 1;
+  }
+};
+
 /// Something else was found in [b, e) with confidence: a name, a place, a
 /// number. (An organisation found in part, "Google" of "Google Maps", or a
 /// guess below the default threshold does not keep the line from counting;
@@ -101,6 +111,7 @@ bool overlaps(const std::vector<Finding>& out, std::size_t b, std::size_t e) {
 }  // namespace
 
 void find_letterhead_orgs(std::string_view text, std::vector<Finding>& out) {
+  LowerText lower{text};
   std::size_t b = 0;
   while (b < text.size()) {
     std::size_t e = text.find('\n', b);
@@ -108,7 +119,7 @@ void find_letterhead_orgs(std::string_view text, std::vector<Finding>& out) {
     std::size_t next = e + 1;
     while (next < text.size() && (text[next] == '\n' || text[next] == ' ')) ++next;  // blank lines between
     if (street_line(text, next)) {
-      auto [nb, ne] = name_line(text, b, e, lower_text(text));
+      auto [nb, ne] = name_line(text, b, e, lower());
       bool caps = true;  // an all-capitals line above numbered lines is a heading ("EXIT STATUS")
       for (std::size_t k = nb; k < ne && caps; ++k) caps = !(text[k] >= 'a' && text[k] <= 'z');
       if (caps) ne = nb;
@@ -119,6 +130,7 @@ void find_letterhead_orgs(std::string_view text, std::vector<Finding>& out) {
 }
 
 void find_signature_orgs(std::string_view text, const std::vector<Span>& lines, std::vector<Finding>& out) {
+  LowerText lower{text};
   for (const Span& s : lines) {
     if (!alone_on_line(text, s.begin, s.end)) continue;
     std::size_t nb = text.find('\n', s.end);
@@ -126,7 +138,7 @@ void find_signature_orgs(std::string_view text, const std::vector<Span>& lines, 
     ++nb;
     std::size_t ne = text.find('\n', nb);
     if (ne == std::string_view::npos) ne = text.size();
-    auto [lb, le] = name_line(text, nb, ne, lower_text(text));
+    auto [lb, le] = name_line(text, nb, ne, lower());
     if (le <= lb || overlaps(out, lb, le)) continue;
     out.push_back(Finding{"ORGANIZATION", 0.6, lb, le, 0, 0, "dictionary"});
   }
