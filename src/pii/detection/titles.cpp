@@ -85,7 +85,8 @@ void find_titles(std::string_view text, const std::vector<Span>& persons, std::v
     // Apposition: ", the <title>," or ", the <title> said", also after a
     // suffix of the name ("Jeffery Lemann Jr., the Platemaker, said").
     std::size_t end = p.end;
-    for (std::string_view suffix : {" Jr.", " Sr.", " Jr", " Sr", " II", " III", " PhD", " MD"})
+    // (longest first: " III" before " II", " Jr." before " Jr")
+    for (std::string_view suffix : {" Jr.", " Sr.", " Jr", " Sr", " III", " II", " PhD", " MD"})
       if (text.substr(end).starts_with(suffix)) {
         end += suffix.size();
         break;
