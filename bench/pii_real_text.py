@@ -13,12 +13,12 @@ Corpora, read at run time from the machine (nothing copied into the project):
   detector's rules were tuned looking at this corpus.
 - manpages: the first N English manual pages of section 1 (sorted by name),
   rendered by man(1) to plain text with their AUTHOR(S), COPYRIGHT, REPORTING
-  BUGS and SEE ALSO sections cut. Technical prose that nobody tuned on:
-  unjudged; nearly every PERSON / ORGANIZATION / LOCATION finding in it is
-  false by construction (but for the names of real companies: Microsoft,
-  Google), so its figures are a held-out check. The rules were looked at on
-  the first 300 pages; --man-skip 7 --man-step 50 samples 300 others across
-  the whole section (on this machine mostly Google Cloud SDK pages).
+  BUGS and SEE ALSO sections cut. Technical prose, unjudged: nearly every
+  PERSON / ORGANIZATION / LOCATION finding in it is false by construction
+  (but for the names of real companies: Microsoft, Google). The rules were
+  looked at on the first 300 pages, so those are no longer held out;
+  --man-skip 7 --man-step 50 samples 300 others across the whole section
+  (on this machine mostly Google Cloud SDK pages) as the held-out check.
 - copyright: /usr/share/doc/*/copyright (sorted, up to --mb MB). Full of
   real personal data (authors' names and e-mail addresses): findings per MB
   only, for comparison before and after a change.

@@ -12,7 +12,8 @@ src/pii/detection/data/locations.inc), for the LOCATION entity:
 A one-word name that is also a common English word (a lower-case entry of
 wamerican's word list: "orange", "split", "centre"), also once its accents
 are dropped as the scanner drops them ("Štore", a Slovenian municipality, is
-"store"), is left out: as a word it says nothing about a place. Run at build time by CMake:
+"store"), is left out: as a word it says nothing about a place. Run at build
+time by CMake:
   gen_places.py ISO_CODES_DIR LOCALE_DIR ZONE1970_TAB WORDS OUT.inc
 """
 import gettext
